@@ -1,0 +1,1 @@
+# kvm-shim/: the VM mode (VMM, devices, guest agent, guest kernel).
