@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Process security steps the container init (and exec) run, in this order
+ * (runc's standard_init order):
+ *   lc_caps_drop_bounding      - before changing user: needs CAP_SETPCAP
+ *   lc_caps_keep / setres[ug]id - PR_SET_KEEPCAPS so permitted survives
+ *   lc_caps_apply              - effective/permitted/inheritable, then ambient
+ *   PR_SET_NO_NEW_PRIVS        - when process.noNewPrivileges
+ *   lc_seccomp_load            - last, right before execve (when the process
+ *                                keeps no CAP_SYS_ADMIN and has no NNP, it is
+ *                                loaded before lc_caps_apply instead, as runc)
+ * Each function is the one audited place for its step (STYLE.md rule 10). */
+#ifndef HY_LC_SECURITY_H
+#define HY_LC_SECURITY_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "spec/spec.h"
+
+/* Drop every capability not in capabilities.bounding from the bounding set.
+ * caps NULL: leave the set alone. */
+int lc_caps_drop_bounding (const struct spec_capabilities *caps, hy_error_t *err);
+/* Keep permitted capabilities across the setresuid() that follows. */
+int lc_caps_keep (hy_error_t *err);
+/* Set effective, permitted, inheritable, then raise ambient.  caps NULL: clear all
+ * (runc drops everything when the capabilities object is absent). */
+int lc_caps_apply (const struct spec_capabilities *caps, hy_error_t *err);
+/* Names the running kernel lacks are dropped with a warning; unknown names
+ * are a config error (checked at parse time by spec/). */
+
+/* Build and load the seccomp filter.  notify_fd receives the listener fd
+ * when an action is SCMP_ACT_NOTIFY (-1 otherwise). */
+int lc_seccomp_load (const struct spec_seccomp *sc, int *notify_fd, hy_error_t *err);
+
+/* Run hooks in order with the state JSON on stdin; `kind` ("prestart", ...)
+ * names the hook in errors.  A hook exiting non-zero or timing out fails. */
+int lc_hooks_run (const struct spec_hook *hooks, size_t n, const char *kind,
+                  const char *state_json, hy_error_t *err);
+
+/* Terminal: open a pty pair (consoleSize applied), send the master over the
+ * Unix socket at console_socket with SCM_RIGHTS, return the slave fd for the
+ * init to make its controlling terminal and stdio. */
+int lc_terminal_setup (const char *console_socket, const struct spec_process *proc,
+                       int *slave_fd, hy_error_t *err);
+/* In the process: make slave the controlling terminal and dup it to 0,1,2. */
+int lc_terminal_attach (int slave_fd, hy_error_t *err);
+
+#endif
