@@ -109,3 +109,21 @@ teardown() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"/no/such/binary"* ]]
 }
+
+@test "containerd: the shim calls the runtime as runc (BinaryName, --root/--log/--log-format json)" {
+  # `ctr run --runc-binary` sets the runc v2 shim's BinaryName option, the
+  # same option a containerd runtime entry sets (contrib/containerd).  A
+  # wrapper records the calls, so the test fails if the shim fell back to
+  # the runc on PATH.
+  wrapper=$BATS_TEST_TMPDIR/runtime-wrapper
+  printf '#!/bin/sh\necho "$*" >>%s/calls\nexec %s "$@"\n' "$BATS_TEST_TMPDIR" "$RUNTIME" >"$wrapper"
+  chmod +x "$wrapper"
+  run CTR run --rm --runc-binary "$wrapper" "$IMAGE" t-binname sh -c 'echo via-binary-name'
+  echo "$output"
+  cat "$BATS_TEST_TMPDIR/calls"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *via-binary-name* ]]
+  grep -q -- '--log-format json create --bundle .* --pid-file .* t-binname' "$BATS_TEST_TMPDIR/calls"
+  grep -q -- 'start t-binname' "$BATS_TEST_TMPDIR/calls"
+  grep -q -- 'delete t-binname' "$BATS_TEST_TMPDIR/calls"
+}
