@@ -31,7 +31,6 @@ struct spec_state
   bool systemd_cgroup;
   char *isolation;     /* "container" | "vm" */
   bool terminal;       /* process.terminal at create */
-  char **hook_poststop_json; /* reserved for hooks (issue 5) */
 };
 
 /* format: SPEC_STATE_FILE (all fields, compact), SPEC_STATE_PUBLIC (runc's
@@ -57,6 +56,10 @@ spec_state_freep (struct spec_state **st)
     spec_state_free (*st);
 }
 #define cleanup_state __attribute__ ((cleanup (spec_state_freep)))
+
+/* runc's `list --format json`: an array of the public objects, with the
+ * owner's user name. */
+char *spec_state_list_json (struct spec_state **states, size_t n);
 
 /* `hyrun features` document (runtime-spec features.md). */
 char *spec_features_json (void);
