@@ -41,7 +41,7 @@ int lc_container_create (const struct spec *spec, const struct lc_config *cfg, s
 
 /* `start`: open the exec fifo, which releases the init to exec the user
  * process.  Fails with a clear message if the fifo is gone (already started). */
-int lc_container_start (const char *state_dir, hy_error_t *err);
+int lc_container_start (const char *state_dir, pid_t init_pid, hy_error_t *err);
 
 /* Whether the init is still blocked on the fifo (state "created"). */
 bool lc_container_fifo_exists (const char *state_dir);

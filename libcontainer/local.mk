@@ -2,8 +2,24 @@
 noinst_LIBRARIES += libhycontainer.a
 libhycontainer_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(MNL_CFLAGS)
 libhycontainer_a_SOURCES = \
+	libcontainer/caps.c \
 	libcontainer/cgroup.h \
-	libcontainer/container.h
+	libcontainer/container.h \
+	libcontainer/fd.c libcontainer/fd.h \
+	libcontainer/fifo.c \
+	libcontainer/hooks.c \
+	libcontainer/init.c libcontainer/init.h \
+	libcontainer/mount.c libcontainer/mount.h \
+	libcontainer/netlink.c libcontainer/netlink.h \
+	libcontainer/path.c libcontainer/path.h \
+	libcontainer/process.c \
+	libcontainer/rootfs.c libcontainer/rootfs.h \
+	libcontainer/seccomp.c \
+	libcontainer/security.h \
+	libcontainer/selfexe.c libcontainer/selfexe.h \
+	libcontainer/sync.c libcontainer/sync.h \
+	libcontainer/terminal.c \
+	libcontainer/user.c libcontainer/user.h
 
 # criu (checkpoint/restore through the criu command line)
 libhycontainer_a_SOURCES += libcontainer/criu.c libcontainer/criu.h

@@ -37,11 +37,14 @@ int lc_seccomp_load (const struct spec_seccomp *sc, int *notify_fd, hy_error_t *
 int lc_hooks_run (const struct spec_hook *hooks, size_t n, const char *kind,
                   const char *state_json, hy_error_t *err);
 
-/* Terminal: open a pty pair (consoleSize applied), send the master over the
- * Unix socket at console_socket with SCM_RIGHTS, return the slave fd for the
- * init to make its controlling terminal and stdio. */
-int lc_terminal_setup (const char *console_socket, const struct spec_process *proc,
-                       int *slave_fd, hy_error_t *err);
+/* Terminal: connect to --console-socket before the root changes (the path
+ * is a host path) ... */
+int lc_terminal_connect (const char *console_socket, hy_error_t *err);
+/* ... then, in the container, open a pty pair from its devpts
+ * (consoleSize applied), send the master over that socket with SCM_RIGHTS
+ * and return the slave fd for the process's controlling terminal. */
+int lc_terminal_setup (int console_sock, const struct spec_process *proc, int *slave_fd,
+                       hy_error_t *err);
 /* In the process: make slave the controlling terminal and dup it to 0,1,2. */
 int lc_terminal_attach (int slave_fd, hy_error_t *err);
 

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `start`: the exec fifo in the state dir.  The init blocks opening its
+ * write end; opening the read end and reading the byte it writes releases
+ * it (runc's protocol).  The fifo is removed once used, so its presence
+ * means "created". */
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "libcontainer/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+bool
+lc_container_fifo_exists (const char *state_dir)
+{
+  cleanup_free char *path = xasprintf ("%s/exec.fifo", state_dir);
+
+  return access (path, F_OK) == 0;
+}
+
+int
+lc_container_start (const char *state_dir, pid_t init_pid, hy_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/exec.fifo", state_dir);
+  cleanup_close int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  char byte;
+
+  if (fd < 0)
+    return hy_error_set (err, errno == ENOENT ? 0 : errno, "cannot start an already running container");
+  /* Non-blocking so a dead init cannot hang us: poll, checking that it is
+   * still alive between rounds. */
+  for (;;)
+    {
+      struct pollfd p = { fd, POLLIN, 0 };
+      int r = poll (&p, 1, 100);
+      if (r < 0 && errno != EINTR)
+        return hy_error_set (err, errno, "poll the exec fifo");
+      if (r > 0 && (p.revents & POLLIN))
+        break;
+      if (kill (init_pid, 0) < 0 && errno == ESRCH)
+        return hy_error_set (err, 0, "container init exited before start");
+      if (r > 0 && (p.revents & POLLHUP))
+        return hy_error_set (err, 0, "container init closed the exec fifo before start");
+    }
+  if (read (fd, &byte, 1) != 1)
+    return hy_error_set (err, errno, "read the exec fifo");
+  unlink (path);
+  return 0;
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The container init ("hyrun:init" in ps): cloned into its new namespaces
+ * by lc_container_create, it waits for the parent to write its id maps and
+ * join its cgroup, builds the rootfs, reports ready, blocks on the exec
+ * fifo until `start`, then drops privileges and execs the process.  Every
+ * failure before "ready" travels to the parent as a sync message. */
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "libcontainer/fd.h"
+#include "libcontainer/init.h"
+#include "libcontainer/netlink.h"
+#include "libcontainer/path.h"
+#include "libcontainer/rootfs.h"
+#include "libcontainer/security.h"
+#include "libcontainer/sync.h"
+#include "libcontainer/user.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+static int
+join_late_namespaces (const struct spec *spec, hy_error_t *err)
+{
+  static const enum spec_ns_type late[]
+      = { SPEC_NS_NETWORK, SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_CGROUP, SPEC_NS_MOUNT };
+  size_t i;
+
+  for (i = 0; i < sizeof (late) / sizeof (late[0]); i++)
+    {
+      const struct spec_namespace *ns = spec_namespace_find (spec, late[i]);
+      cleanup_close int fd = -1;
+      if (ns == NULL || ns->path == NULL)
+        continue;
+      fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || setns (fd, spec_ns_clone_flag (ns->type)) < 0)
+        return hy_error_set (err, errno, "linux.namespaces: join %s namespace `%s`",
+                             spec_ns_type_name (ns->type), ns->path);
+    }
+  return 0;
+}
+
+static int
+set_names (const struct spec *spec, hy_error_t *err)
+{
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return hy_error_set (err, errno, "hostname: sethostname(\"%s\")", spec->hostname);
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return hy_error_set (err, errno, "domainname: setdomainname(\"%s\")", spec->domainname);
+  return 0;
+}
+
+static int
+apply_sysctls (const struct spec *spec, hy_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; spec->linux_ && i < spec->linux_->n_sysctl; i++)
+    {
+      const struct spec_kv *kv = &spec->linux_->sysctl[i];
+      cleanup_free char *path = xasprintf ("/proc/sys/%s", kv->key);
+      char *p;
+
+      if (strstr (kv->key, "..") || strchr (kv->key, '/'))
+        return hy_error_set (err, 0, "linux.sysctl: invalid key \"%s\"", kv->key);
+      for (p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (lc_proc_write (path, kv->value, err) < 0)
+        return hy_error_prefix (err, "linux.sysctl.%s", kv->key);
+    }
+  return 0;
+}
+
+static int
+apply_process_limits (const struct spec_process *p, hy_error_t *err)
+{
+  size_t i;
+  char buf[16];
+
+  for (i = 0; i < p->n_rlimits; i++)
+    {
+      struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
+      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+        return hy_error_set (err, errno, "process.rlimits[%zu]: setrlimit %s", i, p->rlimits[i].type);
+    }
+  if (p->has_oom_score_adj)
+    {
+      snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
+      if (lc_proc_write ("/proc/self/oom_score_adj", buf, err) < 0)
+        return hy_error_prefix (err, "process.oomScoreAdj");
+    }
+  return 0;
+}
+
+/* Everything done as root in the container's namespaces, before ready. */
+static int
+setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
+{
+  const struct spec *spec = a->spec;
+  struct lc_rootfs_opts ro = { a->rootfs, a->cfg->no_pivot, a->new_userns };
+  cleanup_close int root_fd = -1;
+
+  if (a->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return hy_error_set (err, errno, "become root in the user namespace (is uid 0 mapped?)");
+  if (join_late_namespaces (spec, err) < 0)
+    return -1;
+  if (a->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    return hy_error_set (err, errno, "linux.namespaces: new cgroup namespace");
+  if (set_names (spec, err) < 0)
+    return -1;
+  if ((a->new_ns_flags & CLONE_NEWNET) && lc_netlink_loopback_up (err) < 0)
+    return -1;
+  if (spec->hooks && (spec->hooks->n_prestart || spec->hooks->n_create_runtime))
+    {
+      if (lc_sync_send (a->sync_fd, LC_SYNC_HOOKS_RUNTIME, NULL, 0, err) < 0
+          || lc_sync_recv (a->sync_fd, LC_SYNC_HOOKS_DONE, NULL, NULL, err) < 0)
+        return -1;
+    }
+  /* runc creates a missing cwd in the rootfs. */
+  root_fd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return hy_error_set (err, errno, "open the rootfs `%s`", a->rootfs);
+  {
+    int cwd = lc_path_open_in_root (root_fd, spec->process->cwd, LC_PATH_MKDIR, err);
+    if (cwd < 0)
+      return hy_error_prefix (err, "process.cwd");
+    close (cwd);
+  }
+  if (spec->hooks && spec->hooks->n_create_container)
+    {
+      cleanup_free char *state = lc_hook_state (spec, a->cfg, "created", host_pid);
+      if (lc_hooks_run (spec->hooks->create_container, spec->hooks->n_create_container,
+                        "createContainer", state, err) < 0)
+        return -1;
+    }
+  if (lc_rootfs_prepare (spec, &ro, err) < 0)
+    return -1;
+  if (apply_sysctls (spec, err) < 0 || lc_rootfs_finalize (spec, err) < 0)
+    return -1;
+  return apply_process_limits (spec->process, err);
+}
+
+/* After `start`: identity, capabilities, seccomp, exec.  Errors here can
+ * only go to the process's stderr. */
+__attribute__ ((noreturn)) static void
+finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host_pid)
+{
+  const struct spec_process *p = a->spec->process;
+  const struct spec_seccomp *sc = a->spec->linux_ ? a->spec->linux_->seccomp : NULL;
+  cleanup_error hy_error_t err = NULL;
+  bool cwd_done = chdir (p->cwd) == 0;
+
+  if (a->spec->hooks && a->spec->hooks->n_start_container)
+    {
+      cleanup_free char *state = lc_hook_state (a->spec, a->cfg, "running", host_pid);
+      if (lc_hooks_run (a->spec->hooks->start_container, a->spec->hooks->n_start_container,
+                        "startContainer", state, &err) < 0)
+        goto fail;
+    }
+  if (lc_caps_drop_bounding (p->capabilities, &err) < 0 || lc_caps_keep (&err) < 0
+      || lc_user_switch (&p->user, &err) < 0)
+    goto fail;
+  if (!cwd_done && chdir (p->cwd) < 0)
+    {
+      hy_error_set (&err, errno, "process.cwd: chdir `%s`", p->cwd);
+      goto fail;
+    }
+  /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN, which the
+   * next step may drop: load it first then (runc's order). */
+  if (!p->no_new_privileges && lc_seccomp_load (sc, NULL, &err) < 0)
+    goto fail;
+  if (lc_caps_apply (p->capabilities, &err) < 0)
+    goto fail;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      hy_error_set (&err, errno, "process.noNewPrivileges");
+      goto fail;
+    }
+  if (lc_fd_cloexec_from (3 + a->cfg->preserve_fds, &err) < 0)
+    goto fail;
+  if (p->no_new_privileges && lc_seccomp_load (sc, NULL, &err) < 0)
+    goto fail;
+  execve (exe, p->args, env);
+  hy_error_set (&err, errno, "exec `%s`", exe);
+fail:
+  dprintf (STDERR_FILENO, "hyrun: %s\n", err ? err->msg : "unknown error");
+  _exit (127);
+}
+
+static void
+wait_for_start (struct lc_init_args *a)
+{
+  char path[64];
+  int fd;
+
+  lc_path_fd_name (a->fifo_fd, path, sizeof (path));
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, "0", 1) != 1)
+    {
+      dprintf (STDERR_FILENO, "hyrun: open the exec fifo: %s\n", strerror (errno));
+      _exit (127);
+    }
+  close (fd);
+  close (a->fifo_fd);
+}
+
+void
+lc_init_main (struct lc_init_args *a)
+{
+  cleanup_error hy_error_t err = NULL;
+  cleanup_strv char **env = NULL;
+  cleanup_free char *exe = NULL;
+  int32_t host_pid = 0;
+  uint32_t len = sizeof (host_pid);
+  int slave = -1;
+
+  prctl (PR_SET_NAME, "hyrun:init");
+  /* Until ready, the init must not outlive a runtime that died. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (lc_sync_recv (a->sync_fd, LC_SYNC_GO, &host_pid, &len, &err) < 0)
+    _exit (1);
+  if (setup (a, host_pid, &err) < 0)
+    lc_sync_die (a->sync_fd, &err);
+  if (a->console_fd >= 0)
+    {
+      if (lc_terminal_setup (a->console_fd, a->spec->process, &slave, &err) < 0
+          || lc_terminal_attach (slave, &err) < 0)
+        lc_sync_die (a->sync_fd, &err);
+      close (a->console_fd);
+    }
+  if (!a->cfg->no_new_keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0
+      && errno != ENOSYS && errno != EPERM)
+    {
+      hy_error_set (&err, errno, "create a session keyring");
+      lc_sync_die (a->sync_fd, &err);
+    }
+  env = lc_user_env (a->spec->process);
+  exe = lc_user_find_exec (a->spec->process->args[0], env, &err);
+  if (exe == NULL)
+    lc_sync_die (a->sync_fd, &err);
+  prctl (PR_SET_PDEATHSIG, 0);
+  lc_sync_send (a->sync_fd, LC_SYNC_READY, NULL, 0, NULL);
+  close (a->sync_fd);
+  if (a->fifo_fd >= 0)
+    wait_for_start (a);
+  finish_and_exec (a, exe, env, host_pid);
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One entry of config.json "mounts" onto a target resolved inside the
+ * rootfs: the single place hyrun calls mount(2) for spec mounts. */
+#include "libcontainer/mount.h"
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "libcontainer/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Flags that a bind mount only takes on a remount. */
+#define REMOUNT_FLAGS                                                                              \
+  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME        \
+   | MS_STRICTATIME)
+
+static int
+do_bind (const struct spec_mount *m, const char *target, hy_error_t *err)
+{
+  unsigned long flags = MS_BIND | (m->recursive ? MS_REC : 0);
+
+  if (mount (m->source, target, NULL, flags, NULL) < 0)
+    return hy_error_set (err, errno, "bind mount `%s` on `%s`", m->source, m->destination);
+  if (m->flags & REMOUNT_FLAGS)
+    {
+      if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | (m->flags & REMOUNT_FLAGS), NULL) < 0)
+        return hy_error_set (err, errno, "remount `%s` with its options", m->destination);
+    }
+  return 0;
+}
+
+int
+lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
+{
+  cleanup_close int target_fd = -1;
+  char target[64];
+  enum lc_path_create create = LC_PATH_MKDIR;
+  struct stat st;
+
+  if (m->bind && stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode))
+    create = LC_PATH_MKFILE;
+  target_fd = lc_path_open_in_root (root_fd, m->destination, create, err);
+  if (target_fd < 0)
+    return hy_error_prefix (err, "mounts: `%s`", m->destination);
+  lc_path_fd_name (target_fd, target, sizeof (target));
+  if (m->bind)
+    {
+      if (do_bind (m, target, err) < 0)
+        return -1;
+    }
+  else if (strcmp (m->type, "cgroup") == 0)
+    {
+      if (lc_mount_cgroup (m, target, err) < 0)
+        return -1;
+    }
+  else if (mount (m->source ? m->source : m->type, target, m->type, m->flags & ~MS_REC, m->data) < 0)
+    {
+      /* sysfs cannot be mounted in a user namespace without its own
+       * network namespace: bind the host's as runc does. */
+      if (errno == EPERM && strcmp (m->type, "sysfs") == 0)
+        {
+          struct spec_mount b = *m;
+          b.source = (char *) "/sys";
+          b.recursive = true;
+          return do_bind (&b, target, err);
+        }
+      return hy_error_set (err, errno, "mount %s on `%s`", m->type, m->destination);
+    }
+  if (m->propagation && mount (NULL, target, NULL, m->propagation, NULL) < 0)
+    return hy_error_set (err, errno, "set propagation of `%s`", m->destination);
+  return 0;
+}
+
+/* Mount of type "cgroup": a tmpfs with the container's own cgroup of each
+ * host hierarchy bind-mounted in it (runc's way without a cgroup
+ * namespace), or a cgroup2 mount on a pure v2 host. */
+int
+lc_mount_cgroup (const struct spec_mount *m, const char *target, hy_error_t *err)
+{
+  cleanup_file FILE *mi = fopen ("/proc/self/mountinfo", "re");
+  cleanup_free char *line = NULL;
+  cleanup_close int dir_fd = -1;
+  size_t cap = 0;
+  bool v2_only = true;
+
+  if (mi == NULL)
+    return hy_error_set (err, errno, "open /proc/self/mountinfo");
+  if (mount ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+    return hy_error_set (err, errno, "mount tmpfs on `%s`", m->destination);
+  dir_fd = open (target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
+    return hy_error_set (err, errno, "open `%s`", m->destination);
+  while (getline (&line, &cap, mi) > 0)
+    {
+      char mnt[PATH_MAX], fstype[64], opts[512];
+      const char *sep = strstr (line, " - ");
+      char *name;
+      char src[PATH_MAX + 64], dst[64];
+      cleanup_free char *own = NULL;
+
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
+          || sscanf (sep, " - %63s %*s %511s", fstype, opts) != 2)
+        continue;
+      if (strncmp (mnt, "/sys/fs/cgroup/", 15) != 0
+          || (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0))
+        continue;
+      if (strcmp (fstype, "cgroup") == 0)
+        v2_only = false;
+      name = mnt + 15;
+      own = lc_mount_own_cgroup (fstype, opts);
+      snprintf (src, sizeof (src), "%s%s", mnt, own ? own : "");
+      if (mkdirat (dir_fd, name, 0755) < 0 && errno != EEXIST)
+        return hy_error_set (err, errno, "mkdir `%s/%s`", m->destination, name);
+      snprintf (dst, sizeof (dst), "/proc/self/fd/%d", dir_fd);
+      {
+        cleanup_free char *full = xasprintf ("%s/%s", dst, name);
+        if (mount (src, full, NULL, MS_BIND | MS_REC, NULL) < 0
+            || mount (NULL, full, NULL, MS_REMOUNT | MS_BIND | (m->flags & REMOUNT_FLAGS), NULL) < 0)
+          return hy_error_set (err, errno, "bind `%s` on `%s/%s`", src, m->destination, name);
+      }
+      /* cpu,cpuacct is also reachable as cpu and cpuacct. */
+      if (strchr (name, ','))
+        {
+          cleanup_free char *copy = xstrdup (name);
+          char *tok, *save = NULL;
+          for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+            symlinkat (name, dir_fd, tok);
+        }
+    }
+  (void) v2_only;
+  if (m->flags & MS_RDONLY)
+    mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  return 0;
+}
+
+/* This process's cgroup path in the hierarchy described by fstype/super
+ * options, from /proc/self/cgroup. */
+char *
+lc_mount_own_cgroup (const char *fstype, const char *super_opts)
+{
+  cleanup_file FILE *f = fopen ("/proc/self/cgroup", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+
+  if (f == NULL)
+    return NULL;
+  while (getline (&line, &cap, f) > 0)
+    {
+      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      cleanup_free char *ctrls = NULL;
+      char *tok, *save = NULL;
+      bool match = true;
+
+      if (c2 == NULL)
+        continue;
+      line[strcspn (line, "\n")] = '\0';
+      ctrls = xstrndup (c1 + 1, c2 - c1 - 1);
+      if (strcmp (fstype, "cgroup2") == 0)
+        {
+          if (ctrls[0] == '\0')
+            return xstrdup (c2 + 1);
+          continue;
+        }
+      if (ctrls[0] == '\0')
+        continue;
+      /* Every controller of this line must be in the super options. */
+      for (tok = strtok_r (ctrls, ",", &save); tok && match; tok = strtok_r (NULL, ",", &save))
+        {
+          const char *hit = strstr (super_opts, tok);
+          size_t n = strlen (tok);
+          match = hit && (hit == super_opts || hit[-1] == ',') && (hit[n] == ',' || hit[n] == '\0');
+        }
+      if (match)
+        return xstrdup (c2 + 1);
+    }
+  return NULL;
+}

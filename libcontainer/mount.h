@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Mounting one config.json mount inside the rootfs. */
+#ifndef HY_LC_MOUNT_H
+#define HY_LC_MOUNT_H
+
+#include "common/error.h"
+#include "spec/spec.h"
+
+/* Resolve m->destination inside root_fd (creating it) and mount. */
+int lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err);
+int lc_mount_cgroup (const struct spec_mount *m, const char *target, hy_error_t *err);
+char *lc_mount_own_cgroup (const char *fstype, const char *super_opts);
+
+#endif
