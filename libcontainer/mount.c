@@ -57,7 +57,7 @@ lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
     }
   else if (strcmp (m->type, "cgroup") == 0)
     {
-      if (lc_mount_cgroup (m, target, err) < 0)
+      if (lc_mount_cgroup (root_fd, m, target, err) < 0)
         return -1;
     }
   else if (mount (m->source ? m->source : m->type, target, m->type, m->flags & ~MS_REC, m->data) < 0)
@@ -82,7 +82,7 @@ lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
  * host hierarchy bind-mounted in it (runc's way without a cgroup
  * namespace), or a cgroup2 mount on a pure v2 host. */
 int
-lc_mount_cgroup (const struct spec_mount *m, const char *target, hy_error_t *err)
+lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy_error_t *err)
 {
   cleanup_file FILE *mi = fopen ("/proc/self/mountinfo", "re");
   cleanup_free char *line = NULL;
@@ -94,9 +94,11 @@ lc_mount_cgroup (const struct spec_mount *m, const char *target, hy_error_t *err
     return hy_error_set (err, errno, "open /proc/self/mountinfo");
   if (mount ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
     return hy_error_set (err, errno, "mount tmpfs on `%s`", m->destination);
-  dir_fd = open (target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  /* Re-resolve: the fd behind `target` is the directory under the new
+   * tmpfs, not the tmpfs. */
+  dir_fd = lc_path_open_in_root (root_fd, m->destination, LC_PATH_NOCREATE, err);
   if (dir_fd < 0)
-    return hy_error_set (err, errno, "open `%s`", m->destination);
+    return -1;
   while (getline (&line, &cap, mi) > 0)
     {
       char mnt[PATH_MAX], fstype[64], opts[512];
@@ -136,7 +138,11 @@ lc_mount_cgroup (const struct spec_mount *m, const char *target, hy_error_t *err
     }
   (void) v2_only;
   if (m->flags & MS_RDONLY)
-    mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    {
+      char top[64];
+      snprintf (top, sizeof (top), "/proc/self/fd/%d", dir_fd);
+      mount (NULL, top, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    }
   return 0;
 }
 

@@ -2,5 +2,21 @@
 HYRUN_LIBS = libhycontainer.a libhyspec.a libhycommon.a
 HYRUN_EXTERNAL_LIBS = $(SECCOMP_LIBS) $(CAP_LIBS) $(YAJL_LIBS) $(MNL_LIBS)
 bin_PROGRAMS += hyrun
-hyrun_SOURCES = runtime/main.c
+hyrun_SOURCES = \
+	runtime/cli.c runtime/cli.h \
+	runtime/cmd_create.c runtime/create.h \
+	runtime/cmd_delete.c \
+	runtime/cmd_kill.c \
+	runtime/cmd_list.c \
+	runtime/cmd_pause.c \
+	runtime/cmd_run.c \
+	runtime/cmd_spec.c \
+	runtime/cmd_start.c \
+	runtime/cmd_state.c \
+	runtime/cmd_stubs.c \
+	runtime/isolation.c \
+	runtime/main.c \
+	runtime/signals.c runtime/signals.h \
+	runtime/state_dir.c runtime/state_dir.h \
+	runtime/terminal.c runtime/terminal.h
 hyrun_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)

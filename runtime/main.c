@@ -1,7 +1,146 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Placeholder until the command line lands. */
-int
-main (void)
+/* hyrun's entry point: runc's global options, dispatch to one file per
+ * command, and the only place that prints the final error and picks the
+ * exit code (STYLE.md rule 4). */
+#include "config.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "runtime/cli.h"
+
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HYRUN_SPEC_VERSION "1.2.0"
+
+static const struct hy_command commands[] = {
+  { "checkpoint", "[options] <id>", "checkpoint a running container (criu)", cmd_checkpoint },
+  { "create", "[options] <id>", "create a container", cmd_create },
+  { "delete", "[--force] <id>", "delete a container and its resources", cmd_delete },
+  { "events", "[--stats] [--interval T] <id>", "container events and statistics", cmd_events },
+  { "exec", "[options] <id> <command> [args...]", "run a process in a container", cmd_exec },
+  { "features", "", "show the features this runtime supports", cmd_features },
+  { "kill", "[--all] <id> [signal]", "send a signal to the container's init", cmd_kill },
+  { "list", "[--format table|json] [-q]", "list the containers", cmd_list },
+  { "pause", "<id>", "freeze every process of a container", cmd_pause },
+  { "ps", "[--format table|json] <id> [ps options]", "list a container's processes", cmd_ps },
+  { "restore", "[options] <id>", "restore a container from a checkpoint", cmd_restore },
+  { "resume", "<id>", "thaw a paused container", cmd_resume },
+  { "run", "[options] <id>", "create and start a container", cmd_run },
+  { "spec", "[--rootless] [--bundle DIR]", "write a default config.json", cmd_spec },
+  { "start", "<id>", "start a created container", cmd_start },
+  { "state", "<id>", "print a container's state as JSON", cmd_state },
+  { "update", "[--resources FILE|-] [flags] <id>", "change a container's cgroup limits", cmd_update },
+};
+
+static void
+print_help (void)
 {
-  return 0;
+  size_t i;
+
+  printf ("hyrun - an OCI container runtime with optional KVM isolation\n\n"
+          "Usage: hyrun [global options] command [command options] [arguments...]\n\n"
+          "Commands:\n");
+  for (i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    printf ("   %-11s %s\n", commands[i].name, commands[i].summary);
+  printf ("\nGlobal options:\n"
+          "   --root value        state directory (default: \"/run/hyrun\")\n"
+          "   --log value         log file (default: stderr)\n"
+          "   --log-format value  text or json (default: \"text\")\n"
+          "   --debug             debug logging\n"
+          "   --systemd-cgroup    use the systemd cgroup driver (not supported yet)\n"
+          "   --criu value        criu binary (default: \"criu\")\n"
+          "   --rootless value    accepted for runc compatibility\n"
+          "   --help, -h          show help\n"
+          "   --version, -v       print the version\n");
+}
+
+static void
+print_version (void)
+{
+  const struct scmp_version *v = seccomp_version ();
+
+  printf ("hyrun version %s\nspec: %s\nlibseccomp: %u.%u.%u\n", PACKAGE_VERSION, HYRUN_SPEC_VERSION,
+          v->major, v->minor, v->micro);
+}
+
+/* runc's global flags; returns the index of the command or -1 with err. */
+static int
+parse_globals (int argc, char **argv, struct hy_globals *g, hy_error_t *err)
+{
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, 'r' },   { "log", required_argument, NULL, 'l' },
+    { "log-format", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'd' },
+    { "systemd-cgroup", no_argument, NULL, 's' }, { "criu", required_argument, NULL, 'c' },
+    { "rootless", required_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'v' },      { NULL, 0, NULL, 0 },
+  };
+  int c;
+
+  while ((c = cli_getopt (argc, argv, "+hv", opts, "hyrun", err)) != -1)
+    switch (c)
+      {
+      case 'r': g->root = optarg; break;
+      case 'l': g->log = optarg; break;
+      case 'f': g->log_format = optarg; break;
+      case 'd': g->debug = true; break;
+      case 's': g->systemd_cgroup = true; break;
+      case 'c': g->criu = optarg; break;
+      case 'R': break;
+      case 'h': print_help (); exit (0);
+      case 'v': print_version (); exit (0);
+      default: return -1;
+      }
+  if (strcmp (g->log_format, "text") != 0 && strcmp (g->log_format, "json") != 0)
+    return hy_error_set (err, 0, "--log-format: must be \"text\" or \"json\", got \"%s\"", g->log_format);
+  return optind;
+}
+
+static int
+dispatch (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    if (strcmp (commands[i].name, argv[0]) == 0)
+      {
+        if (cli_wants_help (argc, argv, argv[0]))
+          return 0;
+        optind = 1;
+        return commands[i].run (g, argc, argv, err);
+      }
+  return hy_error_set (err, 0, "no such command: %s (see hyrun --help)", argv[0]);
+}
+
+int
+main (int argc, char **argv, char **envp)
+{
+  struct hy_globals g = { .root = "/run/hyrun", .log_format = "text", .envp = envp,
+                          .argc0 = argc, .argv0 = argv };
+  cleanup_error hy_error_t err = NULL;
+  int first, r;
+
+  first = parse_globals (argc, argv, &g, &err);
+  if (first >= 0 && hy_log_init (g.log, strcmp (g.log_format, "json") == 0 ? HY_LOG_JSON : HY_LOG_TEXT,
+                                 g.debug) < 0)
+    {
+      fprintf (stderr, "hyrun: open the log file `%s`: %m\n", g.log);
+      return 1;
+    }
+  if (first >= 0 && first >= argc)
+    {
+      print_help ();
+      return 0;
+    }
+  r = first < 0 ? -1 : dispatch (&g, argc - first, argv + first, &err);
+  if (r < 0)
+    {
+      hy_log (HY_LOG_ERROR, "%s", err ? err->msg : "unknown error");
+      /* runc prints the error on stderr as well when it logs to a file. */
+      if (g.log)
+        fprintf (stderr, "hyrun: %s\n", err ? err->msg : "unknown error");
+      return 1;
+    }
+  return r;
 }

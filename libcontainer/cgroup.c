@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The cgroup manager: finds the hierarchies of this host (v1, hybrid v1 +
+ * cgroup2 mount, or pure v2), creates and joins the container's cgroup in
+ * each, freezes, lists, signals and removes it.  Resource files are the
+ * v1/v2 back ends' (cgroup_v1.c, cgroup_v2.c). */
+#include "libcontainer/cgroup_fs.h"
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *cgroup_root = "/sys/fs/cgroup";
+
+int
+lc_cgroup_detect_mode (const char *root, enum lc_cgroup_mode *mode, hy_error_t *err)
+{
+  struct statfs sfs;
+  cleanup_free char *unified = NULL;
+
+  if (root)
+    cgroup_root = root;
+  if (statfs (cgroup_root, &sfs) < 0)
+    return hy_error_set (err, errno, "statfs `%s`", cgroup_root);
+  if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+    {
+      *mode = LC_CGROUP_V2;
+      return 0;
+    }
+  unified = xasprintf ("%s/unified", cgroup_root);
+  *mode = (statfs (unified, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) ? LC_CGROUP_HYBRID
+                                                                              : LC_CGROUP_V1;
+  return 0;
+}
+
+static void
+add_hier (struct lc_cgroup *cg, const char *mnt, const char *ctrls, bool v2)
+{
+  cg->h = xrealloc (cg->h, (cg->n + 1) * sizeof (*cg->h));
+  cg->h[cg->n].mnt = xstrdup (mnt);
+  cg->h[cg->n].ctrls = xstrdup (ctrls);
+  cg->h[cg->n].v2 = v2;
+  cg->h[cg->n].dir = xasprintf ("%s%s", mnt, cg->path);
+  cg->n++;
+}
+
+/* v1 controllers from super options: "rw,memory" → "memory". */
+static char *
+v1_controllers (const char *opts)
+{
+  cleanup_free char *copy = xstrdup (opts);
+  char *tok, *save = NULL, *out = xstrdup ("");
+
+  for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+    {
+      char *n;
+      if (strcmp (tok, "rw") == 0 || strcmp (tok, "ro") == 0 || strncmp (tok, "release_agent", 13) == 0
+          || strcmp (tok, "clone_children") == 0 || strcmp (tok, "noprefix") == 0
+          || strcmp (tok, "xattr") == 0 || strcmp (tok, "cpuset_v2_mode") == 0)
+        continue;
+      n = out[0] ? xasprintf ("%s,%s", out, tok) : xstrdup (tok);
+      free (out);
+      out = n;
+    }
+  return out;
+}
+
+static int
+find_hierarchies (struct lc_cgroup *cg, hy_error_t *err)
+{
+  cleanup_file FILE *mi = NULL;
+  cleanup_free char *line = NULL;
+  size_t cap = 0, rootlen = strlen (cgroup_root);
+  char buf[1024];
+
+  if (cg->mode == LC_CGROUP_V2)
+    {
+      if (cg_read (cgroup_root, "cgroup.controllers", buf, sizeof (buf)) < 0)
+        buf[0] = '\0';
+      add_hier (cg, cgroup_root, buf, true);
+      return 0;
+    }
+  mi = fopen ("/proc/self/mountinfo", "re");
+  if (mi == NULL)
+    return hy_error_set (err, errno, "open /proc/self/mountinfo");
+  while (getline (&line, &cap, mi) > 0)
+    {
+      char mnt[4096], fstype[32], opts[1024];
+      const char *sep = strstr (line, " - ");
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
+          || sscanf (sep, " - %31s %*s %1023s", fstype, opts) != 2)
+        continue;
+      if (strncmp (mnt, cgroup_root, rootlen) != 0 || mnt[rootlen] != '/')
+        continue;
+      if (strcmp (fstype, "cgroup") == 0)
+        {
+          cleanup_free char *ctrls = v1_controllers (opts);
+          add_hier (cg, mnt, ctrls, false);
+        }
+      else if (strcmp (fstype, "cgroup2") == 0)
+        {
+          if (cg_read (mnt, "cgroup.controllers", buf, sizeof (buf)) < 0)
+            buf[0] = '\0';
+          add_hier (cg, mnt, buf, true);
+        }
+    }
+  if (cg->n == 0)
+    return hy_error_set (err, 0, "no cgroup hierarchy mounted under `%s`", cgroup_root);
+  return 0;
+}
+
+/* This process's own cgroup (relative paths are taken under it, as runc
+ * does); the memory hierarchy's on v1, the unified one on v2. */
+static char *
+own_cgroup (enum lc_cgroup_mode mode)
+{
+  cleanup_file FILE *f = fopen ("/proc/self/cgroup", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+
+  while (f && getline (&line, &cap, f) > 0)
+    {
+      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      if (c2 == NULL)
+        continue;
+      line[strcspn (line, "\n")] = '\0';
+      if ((mode == LC_CGROUP_V2 && c2 == c1 + 1)
+          || (mode != LC_CGROUP_V2 && strncmp (c1 + 1, "memory:", 7) == 0))
+        return xstrdup (strcmp (c2 + 1, "/") == 0 ? "" : c2 + 1);
+    }
+  return xstrdup ("");
+}
+
+static struct lc_cgroup *
+new_manager (const char *path, bool systemd, hy_error_t *err)
+{
+  struct lc_cgroup *cg = xzalloc (sizeof (*cg));
+
+  if (lc_cgroup_detect_mode (NULL, &cg->mode, err) < 0)
+    {
+      free (cg);
+      return NULL;
+    }
+  cg->path = xstrdup (path);
+  cg->systemd = systemd;
+  if (find_hierarchies (cg, err) < 0)
+    {
+      lc_cgroup_free (cg);
+      return NULL;
+    }
+  return cg;
+}
+
+struct lc_cgroup *
+lc_cgroup_new (const char *cgroups_path, const char *id, bool systemd, hy_error_t *err)
+{
+  cleanup_free char *path = NULL;
+
+  if (systemd)
+    {
+      hy_error_set (err, 0, "--systemd-cgroup: the systemd cgroup driver is not supported yet; "
+                            "use the cgroupfs driver (no --systemd-cgroup)");
+      return NULL;
+    }
+  if (cgroups_path == NULL || cgroups_path[0] == '\0')
+    path = xasprintf ("/hyrun/%s", id);
+  else if (cgroups_path[0] == '/')
+    path = xstrdup (cgroups_path);
+  else
+    {
+      enum lc_cgroup_mode mode;
+      cleanup_free char *own = NULL;
+      if (lc_cgroup_detect_mode (NULL, &mode, err) < 0)
+        return NULL;
+      own = own_cgroup (mode);
+      path = xasprintf ("%s/%s", own, cgroups_path);
+    }
+  if (strstr (path, "/../") || (strlen (path) >= 3 && strcmp (path + strlen (path) - 3, "/..") == 0))
+    {
+      hy_error_set (err, 0, "linux.cgroupsPath: must not contain \"..\": \"%s\"", path);
+      return NULL;
+    }
+  return new_manager (path, systemd, err);
+}
+
+struct lc_cgroup *
+lc_cgroup_load (const char *saved_path, bool systemd, hy_error_t *err)
+{
+  return new_manager (saved_path, systemd, err);
+}
+
+void
+lc_cgroup_free (struct lc_cgroup *cg)
+{
+  size_t i;
+
+  if (cg == NULL)
+    return;
+  for (i = 0; i < cg->n; i++)
+    {
+      free (cg->h[i].mnt);
+      free (cg->h[i].ctrls);
+      free (cg->h[i].dir);
+    }
+  free (cg->h);
+  free (cg->path);
+  free (cg);
+}
+
+const char *
+lc_cgroup_path (const struct lc_cgroup *cg)
+{
+  return cg->path;
+}
+
+/* mkdir -p below the mount; on v1 cpuset, a new level inherits its
+ * parent's cpus and mems (they start empty, which forbids joining). */
+static int
+mkdir_p (const struct cg_hier *h, hy_error_t *err)
+{
+  cleanup_free char *path = xstrdup (h->dir);
+  char *p = path + strlen (h->mnt);
+  bool cpuset = !h->v2 && strstr (h->ctrls, "cpuset") != NULL;
+
+  while (p && *p)
+    {
+      p = strchr (p + 1, '/');
+      if (p)
+        *p = '\0';
+      if (mkdir (path, 0755) == 0 && cpuset)
+        {
+          cleanup_free char *parent = xstrdup (path);
+          char buf[256];
+          *strrchr (parent, '/') = '\0';
+          if (cg_read (parent, "cpuset.cpus", buf, sizeof (buf)) == 0)
+            cg_write (path, "cpuset.cpus", buf, "cpuset.cpus", NULL);
+          if (cg_read (parent, "cpuset.mems", buf, sizeof (buf)) == 0)
+            cg_write (path, "cpuset.mems", buf, "cpuset.mems", NULL);
+        }
+      else if (errno != EEXIST && access (path, F_OK) != 0)
+        return hy_error_set (err, errno, "create cgroup `%s`", path);
+      if (p)
+        *p = '/';
+    }
+  return 0;
+}
+
+int
+lc_cgroup_create (struct lc_cgroup *cg, hy_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < cg->n; i++)
+    if (mkdir_p (&cg->h[i], err) < 0)
+      return -1;
+  return 0;
+}
+
+int
+lc_cgroup_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
+{
+  if (r == NULL)
+    return 0;
+  if (cg->mode == LC_CGROUP_V2)
+    return cg_v2_apply (cg, r, err);
+  return cg_v1_apply (cg, r, err);
+}
+
+int
+lc_cgroup_enter (struct lc_cgroup *cg, pid_t pid, hy_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < cg->n; i++)
+    if (cg_write_i64 (cg->h[i].dir, "cgroup.procs", pid, "cgroup", err) < 0)
+      return -1;
+  return 0;
+}
+
+/* The pids of the first hierarchy that lists any (all hold the same). */
+int
+lc_cgroup_pids (struct lc_cgroup *cg, pid_t **pids, size_t *n, hy_error_t *err)
+{
+  size_t i;
+
+  *pids = NULL;
+  *n = 0;
+  for (i = 0; i < cg->n; i++)
+    {
+      cleanup_free char *path = xasprintf ("%s/cgroup.procs", cg->h[i].dir);
+      cleanup_file FILE *f = fopen (path, "re");
+      long v;
+
+      if (f == NULL)
+        {
+          if (errno == ENOENT)
+            continue;
+          return hy_error_set (err, errno, "open `%s`", path);
+        }
+      while (fscanf (f, "%ld", &v) == 1)
+        {
+          *pids = xrealloc (*pids, (*n + 1) * sizeof (pid_t));
+          (*pids)[(*n)++] = (pid_t) v;
+        }
+      if (*n)
+        return 0;
+    }
+  return 0;
+}
+
+static bool
+v1_freezer_state_is (const char *dir, const char *want)
+{
+  char buf[32];
+
+  return cg_read (dir, "freezer.state", buf, sizeof (buf)) == 0 && strcmp (buf, want) == 0;
+}
+
+static void
+nap (long ns)
+{
+  struct timespec ts = { 0, ns };
+
+  nanosleep (&ts, NULL);
+}
+
+int
+lc_cgroup_freeze (struct lc_cgroup *cg, bool frozen, hy_error_t *err)
+{
+  const char *dir = cg_dir (cg, "freezer");
+  const char *want = frozen ? "FROZEN" : "THAWED";
+  int i;
+
+  if (dir == NULL && (dir = cg_unified_dir (cg)) && cg_has_file (dir, "cgroup.freeze"))
+    {
+      char buf[256];
+      if (cg_write (dir, "cgroup.freeze", frozen ? "1" : "0", "cgroup.freeze", err) < 0)
+        return -1;
+      /* cgroup.events says when the freeze has taken effect. */
+      for (i = 0; i < 1000; i++)
+        {
+          if (cg_read (dir, "cgroup.events", buf, sizeof (buf)) == 0
+              && strstr (buf, frozen ? "frozen 1" : "frozen 0"))
+            return 0;
+          nap (1000000);
+        }
+      return hy_error_set (err, 0, "cgroup `%s` did not %s", dir, frozen ? "freeze" : "thaw");
+    }
+  if (dir == NULL)
+    return hy_error_set (err, 0, "no freezer cgroup controller on this host");
+  /* v1 may report FREEZING for a while; write again until it settles. */
+  for (i = 0; i < 1000; i++)
+    {
+      if (cg_write (dir, "freezer.state", want, "freezer.state", err) < 0)
+        return -1;
+      if (v1_freezer_state_is (dir, want))
+        return 0;
+      nap (1000000);
+    }
+  return hy_error_set (err, 0, "cgroup `%s` did not reach %s", dir, want);
+}
+
+int
+lc_cgroup_is_frozen (struct lc_cgroup *cg, bool *frozen, hy_error_t *err)
+{
+  const char *dir = cg_dir (cg, "freezer");
+  char buf[256];
+
+  (void) err;
+  *frozen = false;
+  if (dir)
+    *frozen = v1_freezer_state_is (dir, "FROZEN");
+  else if ((dir = cg_unified_dir (cg)) && cg_read (dir, "cgroup.freeze", buf, sizeof (buf)) == 0)
+    *frozen = buf[0] == '1';
+  return 0;
+}
+
+int
+lc_cgroup_kill_all (struct lc_cgroup *cg, int sig, hy_error_t *err)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t n, i;
+  bool can_freeze = cg_dir (cg, "freezer") != NULL;
+
+  /* Freeze so nothing forks while we signal (runc's kill --all). */
+  if (can_freeze && lc_cgroup_freeze (cg, true, NULL) < 0)
+    can_freeze = false;
+  if (lc_cgroup_pids (cg, &pids, &n, err) < 0)
+    return -1;
+  for (i = 0; i < n; i++)
+    kill (pids[i], sig);
+  if (can_freeze)
+    lc_cgroup_freeze (cg, false, NULL);
+  return 0;
+}
+
+int
+lc_cgroup_destroy (struct lc_cgroup *cg, hy_error_t *err)
+{
+  size_t i;
+  int tries;
+
+  for (tries = 0; tries < 500; tries++)
+    {
+      cleanup_free pid_t *pids = NULL;
+      size_t n = 0;
+      const char *u = cg_unified_dir (cg);
+
+      if (lc_cgroup_pids (cg, &pids, &n, NULL) < 0 || n == 0)
+        break;
+      if (u && cg->mode == LC_CGROUP_V2 && cg_has_file (u, "cgroup.kill"))
+        cg_write (u, "cgroup.kill", "1", "cgroup.kill", NULL);
+      else
+        lc_cgroup_kill_all (cg, SIGKILL, NULL);
+      nap (2000000);
+    }
+  for (i = cg->n; i > 0; i--)
+    {
+      const struct cg_hier *h = &cg->h[i - 1];
+      if (rmdir (h->dir) < 0 && errno != ENOENT)
+        {
+          /* Retry briefly: the last exits are reaped asynchronously. */
+          for (tries = 0; tries < 100 && rmdir (h->dir) < 0 && errno == EBUSY; tries++)
+            nap (5000000);
+          if (access (h->dir, F_OK) == 0)
+            return hy_error_set (err, errno, "remove cgroup `%s`", h->dir);
+        }
+    }
+  return 0;
+}

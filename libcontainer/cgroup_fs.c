@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Reading and writing cgroup files, with errors naming the spec field. */
+#include "libcontainer/cgroup_fs.h"
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *
+cg_dir (const struct lc_cgroup *cg, const char *ctrl)
+{
+  size_t i, n = strlen (ctrl);
+
+  for (i = 0; i < cg->n; i++)
+    {
+      const char *p = cg->h[i].ctrls;
+      while ((p = strstr (p, ctrl)))
+        {
+          if ((p == cg->h[i].ctrls || p[-1] == ',' || p[-1] == ' ') && (p[n] == ',' || p[n] == ' ' || p[n] == '\0'))
+            return cg->h[i].dir;
+          p += n;
+        }
+    }
+  return NULL;
+}
+
+const char *
+cg_unified_dir (const struct lc_cgroup *cg)
+{
+  size_t i;
+
+  for (i = 0; i < cg->n; i++)
+    if (cg->h[i].v2)
+      return cg->h[i].dir;
+  return NULL;
+}
+
+int
+cg_write (const char *dir, const char *file, const char *value, const char *field, hy_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  size_t len = strlen (value);
+
+  if (fd < 0 && errno == ENOENT)
+    return hy_error_set (err, 0, "%s: not supported by this kernel (no %s)", field, path);
+  if (fd < 0)
+    return hy_error_set (err, errno, "%s: open `%s`", field, path);
+  if (write (fd, value, len) != (ssize_t) len)
+    return hy_error_set (err, errno, "%s: write \"%s\" to `%s`", field, value, path);
+  return 0;
+}
+
+int
+cg_write_u64 (const char *dir, const char *file, unsigned long long v, const char *field,
+              hy_error_t *err)
+{
+  char buf[32];
+
+  snprintf (buf, sizeof (buf), "%llu", v);
+  return cg_write (dir, file, buf, field, err);
+}
+
+int
+cg_write_i64 (const char *dir, const char *file, long long v, const char *field, hy_error_t *err)
+{
+  char buf[32];
+
+  snprintf (buf, sizeof (buf), "%lld", v);
+  return cg_write (dir, file, buf, field, err);
+}
+
+int
+cg_read (const char *dir, const char *file, char *buf, size_t len)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, len - 1);
+  if (n < 0)
+    return -1;
+  buf[n] = '\0';
+  while (n > 0 && buf[n - 1] == '\n')
+    buf[--n] = '\0';
+  return 0;
+}
+
+bool
+cg_has_file (const char *dir, const char *file)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
+
+  return access (path, F_OK) == 0;
+}

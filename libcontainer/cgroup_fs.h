@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The cgroup manager's private parts: the hierarchies and file helpers
+ * shared by the v1 and v2 back ends. */
+#ifndef HY_LC_CGROUP_FS_H
+#define HY_LC_CGROUP_FS_H
+
+#include "libcontainer/cgroup.h"
+
+struct cg_hier
+{
+  char *mnt;   /* mount point, e.g. /sys/fs/cgroup/memory */
+  char *ctrls; /* comma list: "memory", "cpu,cpuacct", "name=systemd", v2: its controllers */
+  bool v2;
+  char *dir;   /* mnt + container path */
+};
+
+struct lc_cgroup
+{
+  enum lc_cgroup_mode mode;
+  char *path; /* inside each hierarchy, absolute ("/hyrun/id") */
+  bool systemd;
+  struct cg_hier *h;
+  size_t n;
+};
+
+/* The directory of the hierarchy carrying `ctrl` (NULL when none). */
+const char *cg_dir (const struct lc_cgroup *cg, const char *ctrl);
+/* The unified hierarchy's directory (v2 or hybrid), NULL on pure v1. */
+const char *cg_unified_dir (const struct lc_cgroup *cg);
+int cg_write (const char *dir, const char *file, const char *value, const char *field,
+              hy_error_t *err);
+int cg_write_u64 (const char *dir, const char *file, unsigned long long v, const char *field,
+                  hy_error_t *err);
+int cg_write_i64 (const char *dir, const char *file, long long v, const char *field,
+                  hy_error_t *err);
+/* Read a small file into buf (trailing newline removed); -1 with errno. */
+int cg_read (const char *dir, const char *file, char *buf, size_t len);
+bool cg_has_file (const char *dir, const char *file);
+
+int cg_v1_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err);
+int cg_v2_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err);
+
+#endif

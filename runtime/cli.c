@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Option parsing shared by the commands. */
+#include "runtime/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+cli_getopt (int argc, char **argv, const char *shortopts, const struct option *longopts,
+            const char *cmd, hy_error_t *err)
+{
+  int c;
+
+  opterr = 0;
+  c = getopt_long (argc, argv, shortopts, longopts, NULL);
+  if (c == '?' || c == ':')
+    {
+      if (optopt)
+        hy_error_set (err, 0, "%s: flag provided but not defined or missing its value: -%c", cmd, optopt);
+      else
+        hy_error_set (err, 0, "%s: flag provided but not defined or missing its value: %s", cmd,
+                      argv[optind - 1]);
+      return '?';
+    }
+  return c;
+}
+
+int
+cli_one_id (int argc, char **argv, const char *cmd, const char **id, hy_error_t *err)
+{
+  if (optind >= argc)
+    return hy_error_set (err, 0, "\"%s\" requires exactly 1 argument(s)", cmd);
+  *id = argv[optind];
+  return 0;
+}
+
+void
+cli_print_usage (const char *cmd)
+{
+  printf ("Usage: hyrun %s [command options] <container-id>\n"
+          "See `hyrun --help` and runc(8): hyrun takes runc's options.\n",
+          cmd);
+}
+
+bool
+cli_wants_help (int argc, char **argv, const char *cmd)
+{
+  int i;
+
+  for (i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0 || argv[i][0] != '-')
+        break;
+      if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+        {
+          cli_print_usage (cmd);
+          return true;
+        }
+    }
+  return false;
+}

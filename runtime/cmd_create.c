@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `hyrun create`: from a bundle to a container waiting on its exec fifo.
+ * The config is parsed and checked before anything on the host changes;
+ * any failure after that undoes everything (state dir, cgroup, init). */
+#include "runtime/create.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "libcontainer/container.h"
+#include "libcontainer/security.h"
+#include "libcontainer/selfexe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int
+create_parse_opts (int argc, char **argv, const char *cmd, bool is_run, struct create_opts *o,
+                   hy_error_t *err)
+{
+  static const struct option opts[] = {
+    { "bundle", required_argument, NULL, 'b' },     { "pid-file", required_argument, NULL, 'p' },
+    { "console-socket", required_argument, NULL, 'c' }, { "no-pivot", no_argument, NULL, 'P' },
+    { "no-new-keyring", no_argument, NULL, 'k' },   { "preserve-fds", required_argument, NULL, 'f' },
+    { "detach", no_argument, NULL, 'd' },           { "no-subreaper", no_argument, NULL, 'S' },
+    { "keep", no_argument, NULL, 'K' },             { NULL, 0, NULL, 0 },
+  };
+  int c;
+
+  memset (o, 0, sizeof (*o));
+  o->bundle = ".";
+  while ((c = cli_getopt (argc, argv, is_run ? "+b:d" : "+b:", opts, cmd, err)) != -1)
+    switch (c)
+      {
+      case 'b': o->bundle = optarg; break;
+      case 'p': o->pid_file = optarg; break;
+      case 'c': o->console_socket = optarg; break;
+      case 'P': o->no_pivot = true; break;
+      case 'k': o->no_new_keyring = true; break;
+      case 'f':
+        {
+          char *end;
+          long v = strtol (optarg, &end, 10);
+          if (*end || v < 0 || v > 65536)
+            return hy_error_set (err, 0, "--preserve-fds: invalid number \"%s\"", optarg);
+          o->preserve_fds = (int) v;
+          break;
+        }
+      case 'd':
+        if (!is_run)
+          return hy_error_set (err, 0, "%s: flag provided but not defined: --detach", cmd);
+        o->detach = true;
+        break;
+      case 'S': case 'K': break;
+      default: return -1;
+      }
+  return cli_one_id (argc, argv, cmd, &o->id, err);
+}
+
+static char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+/* runc writes the pid without a newline, atomically. */
+static int
+write_pid_file (const char *path, pid_t pid, hy_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.hyrun-tmp", path);
+  cleanup_close int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+  if (fd < 0 || dprintf (fd, "%d", (int) pid) < 0)
+    return hy_error_set (err, errno, "--pid-file: write `%s`", tmp);
+  if (rename (tmp, path) < 0)
+    {
+      unlink (tmp);
+      return hy_error_set (err, errno, "--pid-file: rename to `%s`", path);
+    }
+  return 0;
+}
+
+static struct spec_state *
+new_state (const struct spec *spec, const struct create_opts *o, const char *bundle,
+           const struct lc_created *cr, const char *cg_path, bool vm)
+{
+  struct spec_state *st = xzalloc (sizeof (*st));
+  size_t i;
+  char real[PATH_MAX];
+
+  st->oci_version = xstrdup (spec->oci_version);
+  st->id = xstrdup (o->id);
+  st->pid = cr->pid;
+  st->pid_start_time = cr->start_time;
+  st->bundle = xstrdup (bundle);
+  st->rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path)
+                                          : xasprintf ("%s/%s", bundle, spec->root->path);
+  if (realpath (st->rootfs, real))
+    {
+      free (st->rootfs);
+      st->rootfs = xstrdup (real);
+    }
+  st->created = now_rfc3339 ();
+  st->owner_uid = getuid ();
+  st->annotations = xcalloc (spec->n_annotations, sizeof (struct spec_kv));
+  for (i = 0; i < spec->n_annotations; i++)
+    {
+      st->annotations[i].key = xstrdup (spec->annotations[i].key);
+      st->annotations[i].value = xstrdup (spec->annotations[i].value);
+    }
+  st->n_annotations = spec->n_annotations;
+  st->cgroup_path = xstrdup (cg_path);
+  st->isolation = xstrdup (vm ? "vm" : "container");
+  st->terminal = spec->process && spec->process->terminal;
+  return st;
+}
+
+int
+create_load (const struct create_opts *o, char **bundle, struct spec **spec, hy_error_t *err)
+{
+  char real[PATH_MAX];
+  cleanup_free char *config = NULL;
+
+  if (realpath (o->bundle, real) == NULL)
+    return hy_error_set (err, errno, "--bundle: `%s`", o->bundle);
+  *bundle = xstrdup (real);
+  config = xasprintf ("%s/config.json", real);
+  *spec = spec_load (config, err);
+  return *spec ? 0 : -1;
+}
+
+/* The steps that touch the host, in order; undone by the caller's
+ * cleanup when one fails. */
+static int
+build (struct hy_globals *g, const struct create_opts *o, const struct spec *spec,
+       const char *bundle, struct container *c, struct lc_cgroup **cgp, hy_error_t *err)
+{
+  const struct spec_linux *l = spec->linux_;
+  struct lc_config cfg = { .id = o->id, .bundle = bundle, .state_dir = c->dir,
+                           .console_socket = o->console_socket, .preserve_fds = o->preserve_fds,
+                           .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
+                           .start_now = o->start_now };
+  struct lc_created cr = { 0 };
+  enum isolation iso;
+
+  if (isolation_of (spec, &iso, err) < 0)
+    return -1;
+  if (iso == ISOLATION_VM)
+    return hy_error_set (err, 0, "io.hyrun.isolation=vm: VM isolation is not available in this build");
+  *cgp = lc_cgroup_new (l ? l->cgroups_path : NULL, o->id, g->systemd_cgroup, err);
+  if (*cgp == NULL || lc_cgroup_create (*cgp, err) < 0)
+    return -1;
+  if (l && lc_cgroup_apply (*cgp, l->resources, err) < 0)
+    return -1;
+  if (lc_container_create (spec, &cfg, *cgp, &cr, err) < 0)
+    return -1;
+  c->st = new_state (spec, o, bundle, &cr, lc_cgroup_path (*cgp), false);
+  if (container_save (c, err) < 0)
+    return -1;
+  if (o->pid_file && write_pid_file (o->pid_file, cr.pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+create_container (struct hy_globals *g, const struct create_opts *o, const char *bundle,
+                  const struct spec *spec, struct container *c, hy_error_t *err)
+{
+  struct lc_cgroup *cg = NULL;
+  int r;
+
+  if (container_id_validate (o->id, err) < 0)
+    return -1;
+  if (chdir (bundle) < 0)
+    return hy_error_set (err, errno, "chdir `%s`", bundle);
+  if (container_new (g->root, o->id, c, err) < 0)
+    return -1;
+  r = build (g, o, spec, bundle, c, &cg, err);
+  if (r < 0)
+    {
+      if (c->st && c->st->pid > 0)
+        {
+          int status;
+          kill (c->st->pid, SIGKILL);
+          waitpid (c->st->pid, &status, 0);
+        }
+      if (cg)
+        lc_cgroup_destroy (cg, NULL);
+      container_remove (c, NULL);
+    }
+  lc_cgroup_free (cg);
+  return r;
+}
+
+int
+cmd_create (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
+{
+  struct create_opts o;
+  cleanup_container struct container c = { .lock_fd = -1 };
+  cleanup_free char *bundle = NULL;
+  cleanup_spec struct spec *spec = NULL;
+
+  if (create_parse_opts (argc, argv, "create", false, &o, err) < 0)
+    return -1;
+  if (container_id_validate (o.id, err) < 0)
+    return -1;
+  if (lc_selfexe_ensure_sealed (g->argc0, g->argv0, g->envp, err) < 0)
+    return -1;
+  if (create_load (&o, &bundle, &spec, err) < 0)
+    return -1;
+  return create_container (g, &o, bundle, spec, &c, err) < 0 ? -1 : 0;
+}

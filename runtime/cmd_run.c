@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `hyrun run`: create and start in one go.  Detached, it returns once the
+ * process runs; in the foreground it forwards signals to the init, waits
+ * for it, deletes the container and exits with the process's status
+ * (128+N for a signal), as runc does. */
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "libcontainer/container.h"
+#include "libcontainer/selfexe.h"
+#include "runtime/create.h"
+#include "runtime/terminal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int
+exit_code_of (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 1;
+}
+
+static void
+copy (int from, int to, bool *open_)
+{
+  char buf[8192];
+  ssize_t n = read (from, buf, sizeof (buf));
+
+  if (n <= 0)
+    {
+      *open_ = false;
+      return;
+    }
+  while (n > 0)
+    {
+      ssize_t w = write (to, buf, n);
+      if (w <= 0)
+        return;
+      n -= w;
+    }
+}
+
+/* Forward signals (and with a terminal, the I/O) until the init exits;
+ * returns its exit code. */
+static int
+wait_forwarding (pid_t pid, int sfd, struct run_tty *tty)
+{
+  bool in_open = tty != NULL, out_open = tty != NULL;
+  int status;
+
+  for (;;)
+    {
+      struct pollfd p[3] = { { sfd, POLLIN, 0 }, { in_open ? STDIN_FILENO : -1, POLLIN, 0 },
+                             { out_open ? tty->master : -1, POLLIN, 0 } };
+      struct signalfd_siginfo si;
+      pid_t r = waitpid (pid, &status, WNOHANG);
+
+      if (r == pid)
+        {
+          /* Drain what the process wrote last. */
+          while (out_open && poll (&p[2], 1, 0) > 0)
+            copy (tty->master, STDOUT_FILENO, &out_open);
+          return exit_code_of (status);
+        }
+      if (r < 0 && errno == ECHILD)
+        return 1;
+      if (poll (p, 3, -1) < 0)
+        continue;
+      if (p[1].revents)
+        copy (STDIN_FILENO, tty->master, &in_open);
+      if (p[2].revents)
+        copy (tty->master, STDOUT_FILENO, &out_open);
+      if (!(p[0].revents & POLLIN) || read (sfd, &si, sizeof (si)) != sizeof (si))
+        continue;
+      if (si.ssi_signo == SIGWINCH && tty)
+        run_tty_resize (tty);
+      else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH)
+        kill (pid, (int) si.ssi_signo);
+    }
+}
+
+int
+cmd_run (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
+{
+  cleanup_container struct container c = { .lock_fd = -1 };
+  struct create_opts o;
+  struct run_tty tty = { .master = -1, .listen_fd = -1 };
+  cleanup_free char *bundle = NULL;
+  cleanup_spec struct spec *spec = NULL;
+  bool use_tty;
+  sigset_t set;
+  pid_t pid;
+  int sfd, code;
+
+  if (create_parse_opts (argc, argv, "run", true, &o, err) < 0)
+    return -1;
+  if (lc_selfexe_ensure_sealed (g->argc0, g->argv0, g->envp, err) < 0)
+    return -1;
+  if (create_load (&o, &bundle, &spec, err) < 0)
+    return -1;
+  use_tty = !o.detach && o.console_socket == NULL && spec->process && spec->process->terminal;
+  if (use_tty && run_tty_listen (&tty, err) < 0)
+    return -1;
+  if (use_tty)
+    o.console_socket = tty.path;
+  o.start_now = !o.detach;
+  /* Signals wait in a signalfd from before the clone, so none is lost. */
+  sigemptyset (&set);
+  sigaddset (&set, SIGCHLD);
+  if (!o.detach)
+    {
+      int s;
+      for (s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP && s != SIGSEGV && s != SIGBUS && s != SIGILL && s != SIGFPE
+            && (s < 32 || s >= SIGRTMIN))
+          sigaddset (&set, s);
+    }
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  if (create_container (g, &o, bundle, spec, &c, err) < 0)
+    {
+      run_tty_close (&tty);
+      return -1;
+    }
+  pid = c.st->pid;
+  if (o.detach)
+    {
+      code = lc_container_start (c.dir, pid, err) < 0 ? -1 : 0;
+      return code;
+    }
+  if (use_tty && run_tty_accept (&tty, err) < 0)
+    {
+      destroy_container (&c, NULL);
+      return -1;
+    }
+  /* The state dir must not stay locked while the process runs: `kill`,
+   * `state` and `ps` from elsewhere need it. */
+  {
+    const char *id = o.id;
+    container_release (&c);
+    sfd = signalfd (-1, &set, SFD_CLOEXEC);
+    code = wait_forwarding (pid, sfd, use_tty ? &tty : NULL);
+    close (sfd);
+    run_tty_close (&tty);
+    if (container_open (g->root, id, &c, err) == 0)
+      destroy_container (&c, NULL);
+  }
+  return code;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* create and run share one path from bundle to created container. */
+#ifndef HY_RUNTIME_CREATE_H
+#define HY_RUNTIME_CREATE_H
+
+#include "runtime/cli.h"
+#include "runtime/state_dir.h"
+
+struct create_opts
+{
+  const char *id;
+  const char *bundle;
+  const char *pid_file;
+  const char *console_socket;
+  int preserve_fds;
+  bool no_pivot;
+  bool no_new_keyring;
+  bool start_now; /* run in the foreground: no exec fifo */
+  bool detach;
+};
+
+/* Parse create's (and run's) flags; run adds --detach/-d. */
+int create_parse_opts (int argc, char **argv, const char *cmd, bool is_run, struct create_opts *o,
+                       hy_error_t *err);
+struct spec;
+/* Resolve the bundle and parse its config.json (the only parse). */
+int create_load (const struct create_opts *o, char **bundle, struct spec **spec, hy_error_t *err);
+/* Create the container; on success c is the locked, saved container.  On
+ * failure nothing is left behind. */
+int create_container (struct hy_globals *g, const struct create_opts *o, const char *bundle,
+                      const struct spec *spec, struct container *c, hy_error_t *err);
+/* Tear a container down: kill what is left, remove its cgroup and state
+ * dir, run poststop hooks. */
+int destroy_container (struct container *c, hy_error_t *err);
+
+/* Which isolation the bundle asks for (annotation io.hyrun.isolation). */
+enum isolation
+{
+  ISOLATION_CONTAINER,
+  ISOLATION_VM,
+};
+int isolation_of (const struct spec *spec, enum isolation *out, hy_error_t *err);
+
+#endif
