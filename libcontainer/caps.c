@@ -28,26 +28,29 @@ last_cap (void)
   return cached;
 }
 
-/* Resolve names to a bitmask of capabilities this kernel has. */
-static uint64_t
-caps_mask (char **names, size_t n, const char *set)
+/* Resolve names to a bitmask of capabilities this kernel has.  Unknown
+ * names are rejected by spec/ already; checked again so a hand-built
+ * struct cannot slip one through. */
+static int
+caps_mask (char **names, size_t n, const char *set, uint64_t *mask, hy_error_t *err)
 {
-  uint64_t mask = 0;
   size_t i;
 
+  *mask = 0;
   for (i = 0; i < n; i++)
     {
       cap_value_t c;
-      if (cap_from_name (names[i], &c) < 0)
-        continue; /* rejected at parse time */
+      if (cap_from_name (names[i], &c) < 0 || c < 0 || c > 63)
+        return hy_error_set (err, EINVAL, "process.capabilities.%s[%zu]: unknown capability \"%s\"",
+                             set, i, names[i]);
       if (c > last_cap ())
         {
           hy_warn ("capability %s (%s set) is not supported by this kernel: dropped", names[i], set);
           continue;
         }
-      mask |= 1ULL << c;
+      *mask |= 1ULL << c;
     }
-  return mask;
+  return 0;
 }
 
 int
@@ -58,7 +61,9 @@ lc_caps_drop_bounding (const struct spec_capabilities *caps, hy_error_t *err)
 
   if (caps == NULL || caps->bounding == NULL)
     return 0;
-  keep = caps_mask (caps->bounding, caps->n_bounding, "bounding");
+  if (caps_mask (caps->bounding, caps->n_bounding, "bounding", &keep, err) < 0)
+    return -1;
+  /* EINVAL: the kernel has no such capability (cap_last_cap raced). */
   for (c = 0; c <= last_cap (); c++)
     if (!(keep & (1ULL << c)) && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
       return hy_error_set (err, errno, "drop capability %d from the bounding set", c);
@@ -93,10 +98,11 @@ lc_caps_apply (const struct spec_capabilities *caps, hy_error_t *err)
 
   if (caps)
     {
-      eff = caps_mask (caps->effective, caps->n_effective, "effective");
-      perm = caps_mask (caps->permitted, caps->n_permitted, "permitted");
-      inh = caps_mask (caps->inheritable, caps->n_inheritable, "inheritable");
-      amb = caps_mask (caps->ambient, caps->n_ambient, "ambient");
+      if (caps_mask (caps->effective, caps->n_effective, "effective", &eff, err) < 0
+          || caps_mask (caps->permitted, caps->n_permitted, "permitted", &perm, err) < 0
+          || caps_mask (caps->inheritable, caps->n_inheritable, "inheritable", &inh, err) < 0
+          || caps_mask (caps->ambient, caps->n_ambient, "ambient", &amb, err) < 0)
+        return -1;
     }
   c = cap_init ();
   set_flag (c, CAP_EFFECTIVE, eff);
@@ -105,7 +111,7 @@ lc_caps_apply (const struct spec_capabilities *caps, hy_error_t *err)
   r = cap_set_proc (c);
   cap_free (c);
   if (r < 0)
-    return hy_error_set (err, errno, "set process capabilities");
+    return hy_error_set (err, errno, "process.capabilities: set the effective, permitted and inheritable sets");
   prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0);
   if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return hy_error_set (err, errno, "clear ambient capabilities");
@@ -115,7 +121,7 @@ lc_caps_apply (const struct spec_capabilities *caps, hy_error_t *err)
         /* The kernel requires the capability in permitted and inheritable;
          * runc only warns about the others. */
         char *name = cap_to_name (v);
-        hy_warn ("cannot raise ambient capability %s: %s", name, strerror (errno));
+        hy_debug ("cannot raise ambient capability %s: %s", name, strerror (errno));
         cap_free (name);
       }
   return 0;

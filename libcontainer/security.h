@@ -31,6 +31,15 @@ int lc_caps_apply (const struct spec_capabilities *caps, hy_error_t *err);
 /* Build and load the seccomp filter.  notify_fd receives the listener fd
  * when an action is SCMP_ACT_NOTIFY (-1 otherwise). */
 int lc_seccomp_load (const struct spec_seccomp *sc, int *notify_fd, hy_error_t *err);
+/* Connect to linux.seccomp.listenerPath and send the listener fd with
+ * SCM_RIGHTS in one message carrying the runtime-spec "container process
+ * state" ({ociVersion, fds:["seccompFd"], pid, metadata, state}); `pid` is
+ * taken from state_json, the OCI state object given to hooks.  Run it from
+ * the runtime (parent) side: a notified syscall in the container blocks
+ * until the listener has the fd.  With notify_fd NULL, lc_seccomp_load
+ * closes the listener (notified syscalls then fail with ENOSYS). */
+int lc_seccomp_send_listener (const char *listener_path, const char *metadata, int notify_fd,
+                              const char *state_json, hy_error_t *err);
 
 /* Run hooks in order with the state JSON on stdin; `kind` ("prestart", ...)
  * names the hook in errors.  A hook exiting non-zero or timing out fails. */

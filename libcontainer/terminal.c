@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* process.terminal: a pty from the container's own devpts, its master sent
  * to --console-socket with SCM_RIGHTS (what containerd and podman wait
- * for).  Called in the init after pivot_root, so /dev/ptmx is the
- * container's. */
+ * for).  lc_terminal_setup must run in the init AFTER /dev/pts (newinstance)
+ * is mounted and the root has changed, so /dev/ptmx is the container's and
+ * the slave belongs to its devpts (runc opens /dev/ptmx inside too); the
+ * socket itself is connected earlier, while the host path still resolves. */
 #include "common/cleanup.h"
 #include "libcontainer/security.h"
+#include "libcontainer/sendfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,42 +20,86 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int
-send_fd (int sock, int fd, const char *name, hy_error_t *err)
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO ('T', 0x41)
+#endif
+
+int
+lc_send_fd (int sock, int fd, const void *data, size_t len, hy_error_t *err)
 {
   char cbuf[CMSG_SPACE (sizeof (int))] = { 0 };
-  struct iovec iov = { (void *) name, strlen (name) };
+  struct iovec iov = { (void *) data, len };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
                         .msg_controllen = sizeof (cbuf) };
   struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  const char *p = data;
+  ssize_t w;
 
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN (sizeof (int));
   memcpy (CMSG_DATA (c), &fd, sizeof (int));
-  if (sendmsg (sock, &msg, 0) < 0)
-    return hy_error_set (err, errno, "send the terminal to the console socket");
+  do
+    w = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (w < 0 && errno == EINTR);
+  if (w < 0)
+    return hy_error_set (err, errno, "sendmsg with SCM_RIGHTS");
+  /* A stream socket may take less: the fd went with the first part. */
+  while ((size_t) w < len)
+    {
+      ssize_t n = send (sock, p + w, len - w, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return hy_error_set (err, errno, "send the message");
+      w += n;
+    }
   return 0;
+}
+
+int
+lc_unix_connect (const char *path, hy_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int sock = -1;
+
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return hy_error_set (err, ENAMETOOLONG, "`%s`", path);
+  strcpy (addr.sun_path, path);
+  sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return hy_error_set (err, errno, "socket");
+  if (connect (sock, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    return hy_error_set (err, errno, "connect to `%s`", path);
+  return take_fd (sock);
 }
 
 int
 lc_terminal_connect (const char *console_socket, hy_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  int sock;
+  int sock = lc_unix_connect (console_socket, err);
 
-  if (strlen (console_socket) >= sizeof (addr.sun_path))
-    return hy_error_set (err, ENAMETOOLONG, "--console-socket `%s`", console_socket);
-  strcpy (addr.sun_path, console_socket);
-  sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0)
-    return hy_error_set (err, errno, "socket");
-  if (connect (sock, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    {
-      close (sock);
-      return hy_error_set (err, errno, "connect to the console socket `%s`", console_socket);
-    }
+    return hy_error_prefix (err, "--console-socket");
   return sock;
+}
+
+/* The slave through the master itself (TIOCGPTPEER, Linux 4.13), so no
+ * path inside the container is trusted; ptsname() only as a fallback. */
+static int
+open_slave (int master, hy_error_t *err)
+{
+  char name[64];
+  int fd = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+  if (fd >= 0)
+    return fd;
+  if (ptsname_r (master, name, sizeof (name)) != 0)
+    return hy_error_set (err, errno, "ptsname");
+  fd = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return hy_error_set (err, errno, "open the pty slave `%s`", name);
+  return fd;
 }
 
 int
@@ -60,30 +107,39 @@ lc_terminal_setup (int console_sock, const struct spec_process *proc, int *slave
                    hy_error_t *err)
 {
   cleanup_close int master = -1;
-  char name[64];
+  cleanup_close int slave = -1;
+  /* runc sends the master's file name, which is /dev/ptmx. */
+  static const char payload[] = "/dev/ptmx";
 
   if (console_sock < 0)
-    return hy_error_set (err, 0, "process.terminal is true but no --console-socket was given");
-  master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    return hy_error_set (err, EINVAL, "process.terminal is true but no --console-socket was given");
+  master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     return hy_error_set (err, errno, "open /dev/ptmx");
-  if (grantpt (master) < 0 || unlockpt (master) < 0 || ptsname_r (master, name, sizeof (name)) != 0)
-    return hy_error_set (err, errno, "set up the pty");
-  *slave_fd = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (*slave_fd < 0)
-    return hy_error_set (err, errno, "open `%s`", name);
-  if (proc->has_console_size)
+  if (grantpt (master) < 0 || unlockpt (master) < 0)
+    return hy_error_set (err, errno, "unlock the pty");
+  slave = open_slave (master, err);
+  if (slave < 0)
+    return -1;
+  if (proc && proc->has_console_size)
     {
-      struct winsize ws = { .ws_row = proc->console_size.height, .ws_col = proc->console_size.width };
-      ioctl (*slave_fd, TIOCSWINSZ, &ws);
+      struct winsize ws = { .ws_row = proc->console_size.height,
+                            .ws_col = proc->console_size.width };
+      if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
+        return hy_error_set (err, errno, "process.consoleSize: set the window size");
     }
-  return send_fd (console_sock, master, name, err);
+  if (lc_send_fd (console_sock, master, payload, sizeof (payload) - 1, err) < 0)
+    return hy_error_prefix (err, "send the pty master to the console socket");
+  *slave_fd = take_fd (slave);
+  return 0;
 }
 
 int
 lc_terminal_attach (int slave_fd, hy_error_t *err)
 {
-  if (setsid () < 0)
+  /* setsid fails (EPERM) only for a process group leader, which already
+   * heads its session when it is the container's init. */
+  if (setsid () < 0 && errno != EPERM)
     return hy_error_set (err, errno, "setsid");
   if (ioctl (slave_fd, TIOCSCTTY, 0) < 0)
     return hy_error_set (err, errno, "make the pty the controlling terminal");
