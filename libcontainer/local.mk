@@ -29,11 +29,11 @@ tests_unit_test_criu_SOURCES = tests/unit/test_criu.c tests/unit/tap.h
 tests_unit_test_criu_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
 
 # security
-libhycontainer_a_SOURCES += libcontainer/sendfd.h
+libhycontainer_a_SOURCES += libcontainer/sendfd.h libcontainer/exec.c libcontainer/exec.h
 check_PROGRAMS += tests/unit/test_caps tests/unit/test_seccomp tests/unit/test_hooks \
-	tests/unit/test_terminal tests/integration/helpers/console-receiver
+	tests/unit/test_terminal tests/unit/test_exec tests/integration/helpers/console-receiver
 TESTS += tests/unit/test_caps tests/unit/test_seccomp tests/unit/test_hooks \
-	tests/unit/test_terminal
+	tests/unit/test_terminal tests/unit/test_exec
 tests_unit_test_caps_SOURCES = tests/unit/test_caps.c tests/unit/tap.h
 tests_unit_test_caps_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
 tests_unit_test_seccomp_SOURCES = tests/unit/test_seccomp.c tests/unit/tap.h
@@ -42,4 +42,6 @@ tests_unit_test_hooks_SOURCES = tests/unit/test_hooks.c tests/unit/tap.h
 tests_unit_test_hooks_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
 tests_unit_test_terminal_SOURCES = tests/unit/test_terminal.c tests/unit/tap.h
 tests_unit_test_terminal_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
+tests_unit_test_exec_SOURCES = tests/unit/test_exec.c tests/unit/tap.h
+tests_unit_test_exec_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
 tests_integration_helpers_console_receiver_SOURCES = tests/integration/helpers/console-receiver.c
