@@ -45,7 +45,8 @@ caps_mask (char **names, size_t n, const char *set, uint64_t *mask, hy_error_t *
                              set, i, names[i]);
       if (c > last_cap ())
         {
-          hy_warn ("capability %s (%s set) is not supported by this kernel: dropped", names[i], set);
+          hy_warn ("capability %s (%s set) is not supported by this kernel: dropped", names[i],
+                   set);
           continue;
         }
       *mask |= 1ULL << c;
@@ -111,7 +112,8 @@ lc_caps_apply (const struct spec_capabilities *caps, hy_error_t *err)
   r = cap_set_proc (c);
   cap_free (c);
   if (r < 0)
-    return hy_error_set (err, errno, "process.capabilities: set the effective, permitted and inheritable sets");
+    return hy_error_set (err, errno,
+                         "process.capabilities: set the effective, permitted and inheritable sets");
   prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0);
   if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return hy_error_set (err, errno, "clear ambient capabilities");

@@ -38,8 +38,8 @@ static const struct
   const char *name;
   int flag;
 } ns_order[] = {
-  { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },
-  { "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID },       { "cgroup", CLONE_NEWCGROUP },
+  { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+  { "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID }, { "cgroup", CLONE_NEWCGROUP },
   { "time", CLONE_NEWTIME }, { "mnt", CLONE_NEWNS },
 };
 #define N_NS (sizeof (ns_order) / sizeof (ns_order[0]))
@@ -92,7 +92,8 @@ apply_limits (const struct spec_process *p, hy_error_t *err)
     {
       struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
       if (setrlimit (p->rlimits[i].resource, &rl) < 0)
-        return hy_error_set (err, errno, "process.rlimits[%zu]: setrlimit %s", i, p->rlimits[i].type);
+        return hy_error_set (err, errno, "process.rlimits[%zu]: setrlimit %s", i,
+                             p->rlimits[i].type);
     }
   if (p->has_oom_score_adj)
     {
@@ -167,8 +168,8 @@ join_stage (const struct spec_process *p, const struct lc_exec_config *cfg, int 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (open_namespaces (cfg->init_pid, fds, &err) < 0)
     die (errfd, &err);
-  if (p->terminal && (console = lc_terminal_connect (cfg->console_socket ? cfg->console_socket : "",
-                                                     &err)) < 0)
+  if (p->terminal
+      && (console = lc_terminal_connect (cfg->console_socket ? cfg->console_socket : "", &err)) < 0)
     die (errfd, &err);
   if (cfg->cg && lc_cgroup_enter (cfg->cg, getpid (), &err) < 0)
     die (errfd, &err);

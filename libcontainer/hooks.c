@@ -37,8 +37,7 @@ exec_hook (const struct spec_hook *h, int stdin_fd, int errfd)
     e = errno;
   else
     {
-      execve (h->path, h->args && h->n_args ? h->args : fallback_argv,
-              h->env ? h->env : empty_env);
+      execve (h->path, h->args && h->n_args ? h->args : fallback_argv, h->env ? h->env : empty_env);
       e = errno;
     }
   if (write (errfd, &e, sizeof (e)) < 0)
@@ -73,7 +72,7 @@ feed_and_wait (int pidfd, int sock, const char *data, size_t len, long long dead
       if (deadline >= 0)
         {
           long long left = deadline - now_ms ();
-          timeout = left > 0 ? (int) left : 0;
+          timeout = left > 0 ? (int)left : 0;
         }
       r = poll (p, off < len ? 2 : 1, timeout);
       if (r < 0 && errno == EINTR)

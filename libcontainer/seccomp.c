@@ -30,7 +30,7 @@
  * filter is exported as BPF and loaded with seccomp(2) here (runc's
  * patchbpf does the same for flags its libseccomp lacks). */
 /* The action without its 16-bit data (errno / trace message number). */
-#define ACTION_BASE(a) ((a) & 0xffff0000U)
+#define ACTION_BASE(a) ((a)&0xffff0000U)
 
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
 #define HAVE_SCMP_WAITKILL 1
@@ -62,17 +62,19 @@ static const struct
   const char *name;
   enum scmp_compare op;
 } operators[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-  { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-  { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
 /* The name wins over the resolved id: the id 0 is also KILL_THREAD, so an
  * unfilled id cannot be told apart from a real one. */
 static int
-resolve_action (const char *name, uint32_t id, bool has_errno, uint32_t errno_ret,
-                uint32_t *out)
+resolve_action (const char *name, uint32_t id, bool has_errno, uint32_t errno_ret, uint32_t *out)
 {
   size_t i;
 
@@ -129,7 +131,7 @@ add_archs (scmp_filter_ctx ctx, const struct spec_seccomp *sc, hy_error_t *err)
       if (strncmp (name, "SCMP_ARCH_", 10) == 0)
         name += 10;
       for (j = 0; name[j] && j < sizeof (lower) - 1; j++)
-        lower[j] = tolower ((unsigned char) name[j]);
+        lower[j] = tolower ((unsigned char)name[j]);
       lower[j] = '\0';
       arch = seccomp_arch_resolve_name (lower);
       if (arch == 0)
@@ -161,7 +163,8 @@ parse_flags (const struct spec_seccomp *sc, struct filter_opts *o, hy_error_t *e
       else if (strcmp (f, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
         hy_debug ("seccomp: SECCOMP_FILTER_FLAG_TSYNC ignored (the init is single-threaded)");
       else
-        return hy_error_set (err, EINVAL, "linux.seccomp.flags[%zu]: unsupported flag \"%s\"", i, f);
+        return hy_error_set (err, EINVAL, "linux.seccomp.flags[%zu]: unsupported flag \"%s\"", i,
+                             f);
     }
   return 0;
 }
@@ -236,8 +239,8 @@ add_rule (scmp_filter_ctx ctx, const struct spec_seccomp_syscall *s, int nr, uin
 }
 
 static int
-add_rules (scmp_filter_ctx ctx, const struct spec_seccomp *sc, uint32_t def,
-           struct filter_opts *o, hy_error_t *err)
+add_rules (scmp_filter_ctx ctx, const struct spec_seccomp *sc, uint32_t def, struct filter_opts *o,
+           hy_error_t *err)
 {
   size_t i, j;
 
@@ -287,7 +290,8 @@ load_raw (scmp_filter_ctx ctx, const struct filter_opts *o, int *listener, hy_er
   if ((r = seccomp_export_bpf (ctx, mfd)) < 0)
     return hy_error_set (err, -r, "seccomp: export the filter");
   size = lseek (mfd, 0, SEEK_END);
-  if (size <= 0 || size % sizeof (struct sock_filter) != 0 || size / sizeof (struct sock_filter) > 0xffff)
+  if (size <= 0 || size % sizeof (struct sock_filter) != 0
+      || size / sizeof (struct sock_filter) > 0xffff)
     return hy_error_set (err, EINVAL, "seccomp: exported filter has a bad size");
   insns = xmalloc (size);
   if (pread (mfd, insns, size, 0) != size)
@@ -301,14 +305,15 @@ load_raw (scmp_filter_ctx ctx, const struct filter_opts *o, int *listener, hy_er
   flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
   r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (r < 0)
-    return hy_error_set (err, errno, "seccomp: load the filter (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)");
+    return hy_error_set (err, errno,
+                         "seccomp: load the filter (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)");
   *listener = r;
   return 0;
 }
 
 static int
-build_and_load (scmp_filter_ctx ctx, const struct spec_seccomp *sc, uint32_t def,
-                int *listener, hy_error_t *err)
+build_and_load (scmp_filter_ctx ctx, const struct spec_seccomp *sc, uint32_t def, int *listener,
+                hy_error_t *err)
 {
   struct filter_opts o = { 0 };
   int r;
@@ -318,8 +323,9 @@ build_and_load (scmp_filter_ctx ctx, const struct spec_seccomp *sc, uint32_t def
       || add_rules (ctx, sc, def, &o, err) < 0)
     return -1;
   if (o.wait_killable && !o.notify)
-    return hy_error_set (err, EINVAL, "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV "
-                                      "needs a rule with SCMP_ACT_NOTIFY");
+    return hy_error_set (err, EINVAL,
+                         "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV "
+                         "needs a rule with SCMP_ACT_NOTIFY");
 #ifndef HAVE_SCMP_WAITKILL
   if (o.wait_killable)
     return load_raw (ctx, &o, listener, err);
@@ -343,7 +349,8 @@ lc_seccomp_load (const struct spec_seccomp *sc, int *notify_fd, hy_error_t *err)
   if (sc == NULL)
     return 0;
   if (resolve_action (sc->default_action, sc->default_action_id, sc->has_default_errno_ret,
-                      sc->default_errno_ret, &def) < 0)
+                      sc->default_errno_ret, &def)
+      < 0)
     return hy_error_set (err, EINVAL, "linux.seccomp.defaultAction: unknown \"%s\"",
                          sc->default_action);
   if (def == SCMP_ACT_NOTIFY)

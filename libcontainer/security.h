@@ -43,8 +43,8 @@ int lc_seccomp_send_listener (const char *listener_path, const char *metadata, i
 
 /* Run hooks in order with the state JSON on stdin; `kind` ("prestart", ...)
  * names the hook in errors.  A hook exiting non-zero or timing out fails. */
-int lc_hooks_run (const struct spec_hook *hooks, size_t n, const char *kind,
-                  const char *state_json, hy_error_t *err);
+int lc_hooks_run (const struct spec_hook *hooks, size_t n, const char *kind, const char *state_json,
+                  hy_error_t *err);
 
 /* Terminal: connect to --console-socket before the root changes (the path
  * is a host path) ... */

@@ -28,9 +28,9 @@ int
 lc_send_fd (int sock, int fd, const void *data, size_t len, hy_error_t *err)
 {
   char cbuf[CMSG_SPACE (sizeof (int))] = { 0 };
-  struct iovec iov = { (void *) data, len };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                        .msg_controllen = sizeof (cbuf) };
+  struct iovec iov = { (void *)data, len };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
   struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
   const char *p = data;
   ssize_t w;
@@ -45,7 +45,7 @@ lc_send_fd (int sock, int fd, const void *data, size_t len, hy_error_t *err)
   if (w < 0)
     return hy_error_set (err, errno, "sendmsg with SCM_RIGHTS");
   /* A stream socket may take less: the fd went with the first part. */
-  while ((size_t) w < len)
+  while ((size_t)w < len)
     {
       ssize_t n = send (sock, p + w, len - w, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR)
@@ -69,7 +69,7 @@ lc_unix_connect (const char *path, hy_error_t *err)
   sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0)
     return hy_error_set (err, errno, "socket");
-  if (connect (sock, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+  if (connect (sock, (struct sockaddr *)&addr, sizeof (addr)) < 0)
     return hy_error_set (err, errno, "connect to `%s`", path);
   return take_fd (sock);
 }
@@ -123,8 +123,8 @@ lc_terminal_setup (int console_sock, const struct spec_process *proc, int *slave
     return -1;
   if (proc && proc->has_console_size)
     {
-      struct winsize ws = { .ws_row = proc->console_size.height,
-                            .ws_col = proc->console_size.width };
+      struct winsize ws
+          = { .ws_row = proc->console_size.height, .ws_col = proc->console_size.width };
       if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
         return hy_error_set (err, errno, "process.consoleSize: set the window size");
     }

@@ -97,10 +97,10 @@ main (void)
     .ambient = SET ("CAP_KILL"),
     .n_ambient = 1,
   };
-  struct expect e_full = { B (CAP_CHOWN) | B (CAP_KILL) | B (CAP_NET_BIND_SERVICE) | B (CAP_SETUID),
-                           B (CAP_CHOWN) | B (CAP_KILL),
-                           B (CAP_CHOWN) | B (CAP_KILL) | B (CAP_NET_BIND_SERVICE),
-                           B (CAP_KILL) | B (CAP_NET_BIND_SERVICE), B (CAP_KILL) };
+  struct expect e_full
+      = { B (CAP_CHOWN) | B (CAP_KILL) | B (CAP_NET_BIND_SERVICE) | B (CAP_SETUID),
+          B (CAP_CHOWN) | B (CAP_KILL), B (CAP_CHOWN) | B (CAP_KILL) | B (CAP_NET_BIND_SERVICE),
+          B (CAP_KILL) | B (CAP_NET_BIND_SERVICE), B (CAP_KILL) };
   char *none[] = { NULL };
   struct spec_capabilities empty = { none, 0, none, 0, none, 0, none, 0, none, 0 };
   struct expect e_zero = { 0, 0, 0, 0, 0 };

@@ -111,7 +111,7 @@ first_child (pid_t pid)
 static int
 run (pid_t init, const char *script, hy_error_t *err)
 {
-  char *args[] = { "sh", "-c", (char *) script, NULL };
+  char *args[] = { "sh", "-c", (char *)script, NULL };
   char *env[] = { "PATH=/usr/bin:/bin", NULL };
   struct spec_process p = { .args = args, .n_args = 3, .env = env, .n_env = 1, .cwd = dir };
   struct lc_exec_config cfg = { .init_pid = init };

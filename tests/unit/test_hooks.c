@@ -55,8 +55,7 @@ main (void)
   snprintf (out, sizeof (out), "%s/out", dir);
 
   {
-    snprintf (script, sizeof (script), "cat > %s; echo; echo \"$0 $1 [$FOO]\"; /usr/bin/env",
-              out);
+    snprintf (script, sizeof (script), "cat > %s; echo; echo \"$0 $1 [$FOO]\"; /usr/bin/env", out);
     char *args[] = { "sh", "-c", script, "argzero", "arg1", NULL };
     char *env[] = { "FOO=bar", NULL };
     struct spec_hook h = { "/bin/sh", args, 5, env, 1, false, 0 };
@@ -71,9 +70,10 @@ main (void)
     close (saved);
     close (fd);
     tap_ok (r == 0, "hooks: a hook that reads its stdin succeeds");
-    tap_ok (strncmp (slurp (out), state, strlen (state)) == 0, "hooks: the state JSON arrives on stdin");
-    tap_ok (strstr (slurp (log), "argzero arg1 [bar]\n") != NULL && strstr (slurp (log), "\nFOO=bar\n")
-                && !strstr (slurp (log), "PATH="),
+    tap_ok (strncmp (slurp (out), state, strlen (state)) == 0,
+            "hooks: the state JSON arrives on stdin");
+    tap_ok (strstr (slurp (log), "argzero arg1 [bar]\n") != NULL
+                && strstr (slurp (log), "\nFOO=bar\n") && !strstr (slurp (log), "PATH="),
             "hooks: args and env exactly as given (no PATH), stdout on the runtime's stderr");
     unlink (log);
   }
@@ -93,7 +93,8 @@ main (void)
     json[big] = '\0';
     t0 = now ();
     r = lc_hooks_run (&h, 1, "poststart", json, &err);
-    tap_ok (r == 0 && now () - t0 < 3, "hooks: a big state to a hook that exits unread does not block");
+    tap_ok (r == 0 && now () - t0 < 3,
+            "hooks: a big state to a hook that exits unread does not block");
     free (json);
   }
   {
@@ -120,7 +121,8 @@ main (void)
   {
     struct spec_hook h = { "/nonexistent/hook", NULL, 0, NULL, 0, false, 0 };
     r = lc_hooks_run (&h, 1, "prestart", state, &err);
-    tap_ok (r < 0 && err && strstr (err->msg, "prestart hook #0 (/nonexistent/hook): cannot execute"),
+    tap_ok (r < 0 && err
+                && strstr (err->msg, "prestart hook #0 (/nonexistent/hook): cannot execute"),
             "hooks: a missing hook binary is reported as such");
     if (err)
       tap_diag ("%s", err->msg);

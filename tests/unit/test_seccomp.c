@@ -24,7 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NAMES(...) ((char *[]){ __VA_ARGS__, NULL }), (sizeof ((char *[]){ __VA_ARGS__ }) / sizeof (char *))
+#define NAMES(...)                                                                                 \
+  ((char *[]){ __VA_ARGS__, NULL }), (sizeof ((char *[]){ __VA_ARGS__ }) / sizeof (char *))
 #define SET_NAMES(r, ...)                                                                          \
   ((r).names = (char *[]){ __VA_ARGS__, NULL },                                                    \
    (r).n_names = sizeof ((char *[]){ __VA_ARGS__ }) / sizeof (char *))
@@ -128,9 +129,11 @@ allow_default (struct spec_seccomp_syscall *rules, size_t n)
 static int
 op_case (const char *op, uint64_t value, uint64_t value_two)
 {
-  struct spec_seccomp_arg arg = { .index = 1, .value = value, .value_two = value_two, .op = (char *) op };
-  struct spec_seccomp_syscall r = { NAMES ("lseek"), .action = "SCMP_ACT_ERRNO",
-                                    .has_errno_ret = true, .errno_ret = 38, .args = &arg, .n_args = 1 };
+  struct spec_seccomp_arg arg
+      = { .index = 1, .value = value, .value_two = value_two, .op = (char *)op };
+  struct spec_seccomp_syscall r = { NAMES ("lseek"),       .action = "SCMP_ACT_ERRNO",
+                                    .has_errno_ret = true, .errno_ret = 38,
+                                    .args = &arg,          .n_args = 1 };
   struct spec_seccomp sc = allow_default (&r, 1);
   return in_child (&sc, probe_lseek_bitmap);
 }
@@ -152,20 +155,25 @@ static void
 test_arg_logic (void)
 {
   /* Same index twice: ORed (two rules), as runc. */
-  struct spec_seccomp_arg same[] = { { 1, 5, 0, "SCMP_CMP_EQ", 0 }, { 1, 15, 0, "SCMP_CMP_EQ", 0 } };
+  struct spec_seccomp_arg same[]
+      = { { 1, 5, 0, "SCMP_CMP_EQ", 0 }, { 1, 15, 0, "SCMP_CMP_EQ", 0 } };
   /* Different indexes: ANDed in one rule. */
-  struct spec_seccomp_arg diff[] = { { 0, BADFD, 0, "SCMP_CMP_EQ", 0 }, { 1, 10, 0, "SCMP_CMP_GE", 0 } };
-  struct spec_seccomp_arg diff2[] = { { 0, 7, 0, "SCMP_CMP_EQ", 0 }, { 1, 10, 0, "SCMP_CMP_GE", 0 } };
-  struct spec_seccomp_syscall r = { NAMES ("lseek"), .action = "SCMP_ACT_ERRNO",
-                                    .has_errno_ret = true, .errno_ret = 38 };
+  struct spec_seccomp_arg diff[]
+      = { { 0, BADFD, 0, "SCMP_CMP_EQ", 0 }, { 1, 10, 0, "SCMP_CMP_GE", 0 } };
+  struct spec_seccomp_arg diff2[]
+      = { { 0, 7, 0, "SCMP_CMP_EQ", 0 }, { 1, 10, 0, "SCMP_CMP_GE", 0 } };
+  struct spec_seccomp_syscall r
+      = { NAMES ("lseek"), .action = "SCMP_ACT_ERRNO", .has_errno_ret = true, .errno_ret = 38 };
   struct spec_seccomp sc = allow_default (&r, 1);
 
   r.args = same, r.n_args = 2;
   tap_ok (in_child (&sc, probe_lseek_bitmap) == 0x0a, "seccomp: conditions on one index are ORed");
   r.args = diff, r.n_args = 2;
-  tap_ok (in_child (&sc, probe_lseek_bitmap) == 0x1c, "seccomp: conditions on two indexes are ANDed");
+  tap_ok (in_child (&sc, probe_lseek_bitmap) == 0x1c,
+          "seccomp: conditions on two indexes are ANDed");
   r.args = diff2;
-  tap_ok (in_child (&sc, probe_lseek_bitmap) == 0, "seccomp: an AND with a false term blocks nothing");
+  tap_ok (in_child (&sc, probe_lseek_bitmap) == 0,
+          "seccomp: an AND with a false term blocks nothing");
 }
 
 static void
@@ -176,7 +184,8 @@ test_actions (void)
   struct spec_seccomp sc = allow_default (&r, 1);
   struct spec_seccomp_arg pers = { 0, 0xffffffffUL, 0, "SCMP_CMP_EQ", 0 };
 
-  tap_ok (in_child (&sc, probe_getcwd_mkdir) == 0, "seccomp: ERRNO errnoRet=38 on getcwd and mkdir");
+  tap_ok (in_child (&sc, probe_getcwd_mkdir) == 0,
+          "seccomp: ERRNO errnoRet=38 on getcwd and mkdir");
   r.has_errno_ret = false;
   tap_ok (in_child (&sc, probe_getcwd) == EPERM, "seccomp: ERRNO without errnoRet is EPERM");
   /* Resolved ids only (no names), as the spec/ parser may hand them. */
@@ -184,7 +193,8 @@ test_actions (void)
   tap_ok (in_child (&sc, probe_getcwd) == 38, "seccomp: action_id without a name");
   SET_NAMES (r, "getppid");
   r.action = "SCMP_ACT_KILL";
-  tap_ok (in_child (&sc, probe_getppid) == 128 + SIGSYS, "seccomp: SCMP_ACT_KILL kills with SIGSYS");
+  tap_ok (in_child (&sc, probe_getppid) == 128 + SIGSYS,
+          "seccomp: SCMP_ACT_KILL kills with SIGSYS");
   r.action = "SCMP_ACT_KILL_PROCESS";
   tap_ok (in_child (&sc, probe_getppid) == 128 + SIGSYS, "seccomp: SCMP_ACT_KILL_PROCESS");
   r.action = "SCMP_ACT_KILL_THREAD";
@@ -196,7 +206,8 @@ test_actions (void)
   /* TRACE without a tracer: the kernel fails the call with ENOSYS. */
   SET_NAMES (r, "getcwd");
   r.action = "SCMP_ACT_TRACE";
-  tap_ok (in_child (&sc, probe_getcwd) == ENOSYS, "seccomp: SCMP_ACT_TRACE without a tracer is ENOSYS");
+  tap_ok (in_child (&sc, probe_getcwd) == ENOSYS,
+          "seccomp: SCMP_ACT_TRACE without a tracer is ENOSYS");
   SET_NAMES (r, "personality");
   r.action = "SCMP_ACT_ERRNO", r.errno_ret = 1, r.args = &pers, r.n_args = 1;
   tap_ok (in_child (&sc, probe_personality) == 0,
@@ -224,19 +235,21 @@ test_default_and_names (void)
   sc.flags = flags, sc.n_flags = 3;
   tap_ok (in_child (&sc, probe_getcwd) == 38, "seccomp: architectures and flags accepted");
   /* Default ERRNO with defaultErrnoRet: the probe's getcwd hits the default. */
-  sc = (struct spec_seccomp){ .default_action = "SCMP_ACT_ERRNO", .has_default_errno_ret = true,
+  sc = (struct spec_seccomp){ .default_action = "SCMP_ACT_ERRNO",
+                              .has_default_errno_ret = true,
                               .default_errno_ret = 38 };
   {
     struct spec_seccomp_syscall keep[] = {
-      { NAMES ("exit_group", "exit", "prctl", "seccomp", "brk", "mmap", "munmap", "write",
-               "futex", "rt_sigprocmask", "getpid", "gettid",
+      { NAMES ("exit_group", "exit", "prctl", "seccomp", "brk", "mmap", "munmap", "write", "futex",
+               "rt_sigprocmask", "getpid", "gettid",
                /* what the ASan runtime needs around an intercepted call */
-               "sigaltstack", "rt_sigaction", "madvise", "mprotect", "close", "read",
-               "openat", "newfstatat", "fstat", "getrandom", "sched_yield", "prlimit64"),
+               "sigaltstack", "rt_sigaction", "madvise", "mprotect", "close", "read", "openat",
+               "newfstatat", "fstat", "getrandom", "sched_yield", "prlimit64"),
         .action = "SCMP_ACT_ALLOW" },
     };
     sc.syscalls = keep, sc.n_syscalls = 1;
-    tap_ok (in_child (&sc, probe_getcwd) == 38, "seccomp: defaultAction ERRNO with defaultErrnoRet");
+    tap_ok (in_child (&sc, probe_getcwd) == 38,
+            "seccomp: defaultAction ERRNO with defaultErrnoRet");
   }
   sc = allow_default (allow, 1);
   sc.architectures = bad_arch, sc.n_architectures = 1;
@@ -252,7 +265,7 @@ listen_unix (const char *path)
   int s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
   strcpy (a.sun_path, path);
-  if (s < 0 || bind (s, (struct sockaddr *) &a, sizeof (a)) < 0 || listen (s, 1) < 0)
+  if (s < 0 || bind (s, (struct sockaddr *)&a, sizeof (a)) < 0 || listen (s, 1) < 0)
     return -1;
   return s;
 }
@@ -262,8 +275,8 @@ recv_state (int s, char *buf, size_t len)
 {
   char cbuf[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { buf, len - 1 };
-  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                      .msg_controllen = sizeof (cbuf) };
+  struct msghdr m
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
   cleanup_close int c = accept4 (s, NULL, NULL, SOCK_CLOEXEC);
   struct cmsghdr *h;
   ssize_t n;
@@ -319,8 +332,10 @@ test_notify (bool wait_killable)
       hy_error_t err = NULL;
       int nfd = -1;
       char st[128];
-      snprintf (st, sizeof (st), "{\"ociVersion\":\"1.2.0\",\"id\":\"c\",\"status\":\"creating\","
-                                 "\"pid\":%d,\"annotations\":{\"pid\":\"no\"}}", getpid ());
+      snprintf (st, sizeof (st),
+                "{\"ociVersion\":\"1.2.0\",\"id\":\"c\",\"status\":\"creating\","
+                "\"pid\":%d,\"annotations\":{\"pid\":\"no\"}}",
+                getpid ());
       if (lc_seccomp_load (&sc, &nfd, &err) < 0 || nfd < 0
           || lc_seccomp_send_listener (path, "meta=1", nfd, st, &err) < 0)
         _exit ((printf ("# %s\n", err ? err->msg : "no listener fd"), fflush (stdout), 200));
@@ -336,8 +351,10 @@ test_notify (bool wait_killable)
     char want[128];
     snprintf (want, sizeof (want), "\"pid\":%d,", pid);
     tap_ok (fd >= 0 && strstr (msg, "\"fds\":[\"seccompFd\"]") && strstr (msg, want)
-                && strstr (msg, "\"metadata\":\"meta=1\"") && strstr (msg, "\"state\":{\"ociVersion\""),
-            "seccomp: NOTIFY%s sends the listener fd and the process state", wait_killable ? " (WAIT_KILLABLE_RECV)" : "");
+                && strstr (msg, "\"metadata\":\"meta=1\"")
+                && strstr (msg, "\"state\":{\"ociVersion\""),
+            "seccomp: NOTIFY%s sends the listener fd and the process state",
+            wait_killable ? " (WAIT_KILLABLE_RECV)" : "");
     if (fd < 0 || !strstr (msg, want))
       tap_diag ("message: %s", msg);
   }

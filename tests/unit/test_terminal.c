@@ -44,7 +44,7 @@ start_receiver (int out_fd)
       dup2 (out_fd, 1);
       dup2 (e, 2);
       execl (exe, exe, sock_path, "--input", "ping\n", "--timeout", "10", "--ready", ready_path,
-             (char *) NULL);
+             (char *)NULL);
       _exit (127);
     }
   return pid;
@@ -69,7 +69,8 @@ wait_ready (void)
 __attribute__ ((noreturn)) static void
 fake_init (void)
 {
-  struct spec_process proc = { .terminal = true, .has_console_size = true,
+  struct spec_process proc = { .terminal = true,
+                               .has_console_size = true,
                                .console_size = { .height = 40, .width = 100 } };
   hy_error_t err = NULL;
   struct winsize ws = { 0 };
@@ -142,7 +143,7 @@ main (void)
   for (char *l = text, *nl; *l; l = nl + 1)
     {
       nl = strchrnul (l, '\n');
-      tap_diag ("receiver: %.*s", (int) (nl - l), l);
+      tap_diag ("receiver: %.*s", (int)(nl - l), l);
       if (*nl == '\0')
         break;
     }

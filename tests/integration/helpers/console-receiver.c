@@ -29,7 +29,7 @@ listen_on (const char *path)
   strcpy (addr.sun_path, path);
   unlink (path);
   s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0 || bind (s, (struct sockaddr *) &addr, sizeof (addr)) < 0 || listen (s, 1) < 0)
+  if (s < 0 || bind (s, (struct sockaddr *)&addr, sizeof (addr)) < 0 || listen (s, 1) < 0)
     return -1;
   return s;
 }
@@ -40,8 +40,8 @@ recv_fd (int conn, char *name, size_t name_len)
 {
   char cbuf[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { name, name_len - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                        .msg_controllen = sizeof (cbuf) };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
   struct cmsghdr *c;
   ssize_t n;
   int fd;
@@ -69,7 +69,7 @@ copy_out (int master, int timeout_s)
   for (;;)
     {
       struct pollfd p = { master, POLLIN, 0 };
-      int left = (int) (end - time (NULL));
+      int left = (int)(end - time (NULL));
       ssize_t n;
 
       if (left <= 0 || poll (&p, 1, left * 1000) == 0)
