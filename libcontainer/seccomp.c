@@ -26,12 +26,12 @@
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 
-/* libseccomp gained SCMP_FLTATR_CTL_WAITKILL in 2.6; before that the
- * filter is exported as BPF and loaded with seccomp(2) here (runc's
- * patchbpf does the same for flags its libseccomp lacks). */
 /* The action without its 16-bit data (errno / trace message number). */
 #define ACTION_BASE(a) ((a)&0xffff0000U)
 
+/* libseccomp gained SCMP_FLTATR_CTL_WAITKILL in 2.6; before that the
+ * filter is exported as BPF and loaded with seccomp(2) here (runc's
+ * patchbpf does the same for flags its libseccomp lacks). */
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
 #define HAVE_SCMP_WAITKILL 1
 #endif
@@ -404,13 +404,13 @@ state_pid (const char *json)
   return -1;
 }
 
-int
-lc_seccomp_send_listener (const char *listener_path, const char *metadata, int notify_fd,
-                          const char *state_json, hy_error_t *err)
+/* The runtime-spec "container process state" with state_json spliced in
+ * as its last member. */
+static char *
+process_state_json (const char *metadata, const char *state_json)
 {
   struct jsonw *w = jsonw_new (false);
-  cleanup_free char *head = NULL, *msg = NULL;
-  cleanup_close int sock = -1;
+  cleanup_free char *head = NULL;
   size_t len;
 
   jsonw_begin_object (w);
@@ -429,13 +429,38 @@ lc_seccomp_send_listener (const char *listener_path, const char *metadata, int n
     }
   jsonw_end_object (w);
   head = jsonw_finish (w, &len);
-  /* Splice the state object in as the last member. */
-  head[len - 1] = '\0';
-  msg = xasprintf ("%s,\"state\":%s}", head, state_json);
-  sock = lc_unix_connect (listener_path, err);
+  head[len - 1] = '\0'; /* drop the closing brace */
+  return xasprintf ("%s,\"state\":%s}", head, state_json);
+}
+
+int
+lc_seccomp_listener_connect (const char *listener_path, hy_error_t *err)
+{
+  int sock = lc_unix_connect (listener_path, err);
+
   if (sock < 0)
     return hy_error_prefix (err, "linux.seccomp.listenerPath");
+  return sock;
+}
+
+int
+lc_seccomp_send_listener_fd (int sock, const char *metadata, int notify_fd, const char *state_json,
+                             hy_error_t *err)
+{
+  cleanup_free char *msg = process_state_json (metadata, state_json);
+
   if (lc_send_fd (sock, notify_fd, msg, strlen (msg), err) < 0)
-    return hy_error_prefix (err, "linux.seccomp.listenerPath `%s`", listener_path);
+    return hy_error_prefix (err, "linux.seccomp.listenerPath: send the seccomp fd");
   return 0;
+}
+
+int
+lc_seccomp_send_listener (const char *listener_path, const char *metadata, int notify_fd,
+                          const char *state_json, hy_error_t *err)
+{
+  cleanup_close int sock = lc_seccomp_listener_connect (listener_path, err);
+
+  if (sock < 0)
+    return -1;
+  return lc_seccomp_send_listener_fd (sock, metadata, notify_fd, state_json, err);
 }

@@ -34,12 +34,18 @@ int lc_seccomp_load (const struct spec_seccomp *sc, int *notify_fd, hy_error_t *
 /* Connect to linux.seccomp.listenerPath and send the listener fd with
  * SCM_RIGHTS in one message carrying the runtime-spec "container process
  * state" ({ociVersion, fds:["seccompFd"], pid, metadata, state}); `pid` is
- * taken from state_json, the OCI state object given to hooks.  Run it from
- * the runtime (parent) side: a notified syscall in the container blocks
- * until the listener has the fd.  With notify_fd NULL, lc_seccomp_load
- * closes the listener (notified syscalls then fail with ENOSYS). */
+ * taken from state_json, the OCI state object given to hooks.  A notified
+ * syscall blocks until the listener answers, so the sender must not make
+ * one itself after the load.  With notify_fd NULL, lc_seccomp_load closes
+ * the listener (notified syscalls then fail with ENOSYS). */
 int lc_seccomp_send_listener (const char *listener_path, const char *metadata, int notify_fd,
                               const char *state_json, hy_error_t *err);
+/* The same in two steps, for the init: connect while the host path still
+ * resolves (before pivot_root, like the console socket), send after
+ * lc_seccomp_load.  Returns the socket (close-on-exec). */
+int lc_seccomp_listener_connect (const char *listener_path, hy_error_t *err);
+int lc_seccomp_send_listener_fd (int sock, const char *metadata, int notify_fd,
+                                 const char *state_json, hy_error_t *err);
 
 /* Run hooks in order with the state JSON on stdin; `kind` ("prestart", ...)
  * names the hook in errors.  A hook exiting non-zero or timing out fails. */

@@ -116,6 +116,15 @@ probe_lseek_bitmap (void)
   return bits;
 }
 
+/* socket(AF_VSOCK) blocked, socket(AF_UNIX) allowed. */
+static int
+probe_socket (void)
+{
+  int vsock = errno_of (socket (40 /* AF_VSOCK */, SOCK_STREAM, 0));
+  int unix_fd = socket (AF_UNIX, SOCK_STREAM, 0);
+  return vsock == 38 && unix_fd >= 0 ? 0 : 1;
+}
+
 static struct spec_seccomp
 allow_default (struct spec_seccomp_syscall *rules, size_t n)
 {
@@ -251,6 +260,20 @@ test_default_and_names (void)
     tap_ok (in_child (&sc, probe_getcwd) == 38,
             "seccomp: defaultAction ERRNO with defaultErrnoRet");
   }
+  {
+    /* Docker's default profile shape: three x86 ABIs, a multiplexed
+     * syscall with an argument condition, syscalls missing on some ABIs. */
+    struct spec_seccomp_arg vsock = { 0, 40, 0, "SCMP_CMP_EQ", 0 };
+    struct spec_seccomp_syscall rules[] = {
+      { NAMES ("socket"), .action = "SCMP_ACT_ERRNO", .has_errno_ret = true, .errno_ret = 38,
+        .args = &vsock, .n_args = 1 },
+      { NAMES ("arch_prctl", "socketcall", "modify_ldt"), .action = "SCMP_ACT_ERRNO" },
+    };
+    sc = allow_default (rules, 2);
+    sc.architectures = archs, sc.n_architectures = 3;
+    tap_ok (in_child (&sc, probe_socket) == 0,
+            "seccomp: multi-arch filter with an argument rule on socket()");
+  }
   sc = allow_default (allow, 1);
   sc.architectures = bad_arch, sc.n_architectures = 1;
   tap_ok (lc_seccomp_load (&sc, NULL, &err) < 0 && strstr (err->msg, "architectures[0]"),
@@ -336,8 +359,11 @@ test_notify (bool wait_killable)
                 "{\"ociVersion\":\"1.2.0\",\"id\":\"c\",\"status\":\"creating\","
                 "\"pid\":%d,\"annotations\":{\"pid\":\"no\"}}",
                 getpid ());
-      if (lc_seccomp_load (&sc, &nfd, &err) < 0 || nfd < 0
-          || lc_seccomp_send_listener (path, "meta=1", nfd, st, &err) < 0)
+      int sock = wait_killable ? lc_seccomp_listener_connect (path, &err) : -1;
+      if ((wait_killable && sock < 0) || lc_seccomp_load (&sc, &nfd, &err) < 0 || nfd < 0
+          || (wait_killable ? lc_seccomp_send_listener_fd (sock, "meta=1", nfd, st, &err)
+                            : lc_seccomp_send_listener (path, "meta=1", nfd, st, &err))
+                 < 0)
         _exit ((printf ("# %s\n", err ? err->msg : "no listener fd"), fflush (stdout), 200));
       close (nfd);
       _exit (probe_getcwd ());
@@ -371,7 +397,7 @@ test_notify (bool wait_killable)
 int
 main (void)
 {
-  tap_plan (28);
+  tap_plan (29);
   fflush (stdout);
   test_actions ();
   test_ops ();
