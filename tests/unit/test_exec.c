@@ -9,11 +9,14 @@
 #include "tests/unit/tap.h"
 
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -109,20 +112,73 @@ first_child (pid_t pid)
 }
 
 static int
-run (pid_t init, const char *script, hy_error_t *err)
+run_p (pid_t init, struct spec_process *p, const char *console, const char *script, hy_error_t *err)
 {
   char *args[] = { "sh", "-c", (char *)script, NULL };
   char *env[] = { "PATH=/usr/bin:/bin", NULL };
-  struct spec_process p = { .args = args, .n_args = 3, .env = env, .n_env = 1, .cwd = dir };
-  struct lc_exec_config cfg = { .init_pid = init };
+  struct lc_exec_config cfg = { .init_pid = init, .console_socket = console };
   int status;
-  pid_t pid = lc_exec_process (&p, &cfg, err);
+  pid_t pid;
+
+  p->args = args, p->n_args = 3, p->env = env, p->n_env = 1, p->cwd = dir;
+  pid = lc_exec_process (p, &cfg, err);
 
   if (pid < 0)
     return -1;
   if (waitpid (pid, &status, 0) != pid)
     return -2;
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+static int
+run (pid_t init, const char *script, hy_error_t *err)
+{
+  struct spec_process p = { 0 };
+  return run_p (init, &p, NULL, script, err);
+}
+
+/* exec -t: the pty master goes to console-receiver, whose output is
+ * returned. */
+static char *
+run_tty (pid_t init, hy_error_t *err)
+{
+  static char out[4096];
+  char self[PATH_MAX], exe[PATH_MAX + 64], sock[160], ready[160];
+  struct spec_process p = { .terminal = true };
+  struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
+  ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
+  size_t len = 0;
+  int pipefd[2], i, r;
+  pid_t recv;
+
+  out[0] = '\0';
+  if (n < 0 || pipe2 (pipefd, O_CLOEXEC) < 0)
+    return out;
+  self[n] = '\0';
+  snprintf (exe, sizeof (exe), "%s/../integration/helpers/console-receiver", dirname (self));
+  snprintf (sock, sizeof (sock), "%s/tty.sock", dir);
+  snprintf (ready, sizeof (ready), "%s/tty.ready", dir);
+  recv = fork ();
+  if (recv == 0)
+    {
+      int null = open ("/dev/null", O_WRONLY);
+      dup2 (pipefd[1], 1);
+      dup2 (null, 2);
+      execl (exe, exe, sock, "--timeout", "10", "--ready", ready, (char *)NULL);
+      _exit (127);
+    }
+  close (pipefd[1]);
+  for (i = 0; i < 500 && access (ready, F_OK) < 0; i++)
+    nanosleep (&ten_ms, NULL);
+  r = run_p (init, &p, sock, "echo hi-from-exec-tty; tty", err);
+  while (len < sizeof (out) - 1 && (n = read (pipefd[0], out + len, sizeof (out) - 1 - len)) > 0)
+    len += n;
+  out[len] = '\0';
+  close (pipefd[0]);
+  waitpid (recv, NULL, 0);
+  if (r != 0)
+    out[0] = '\0';
+  return out;
 }
 
 int
@@ -133,11 +189,11 @@ main (void)
   pid_t c1, c2, init2;
   int r;
 
-  tap_plan (7);
+  tap_plan (9);
   fflush (stdout);
   if (geteuid () != 0)
     {
-      for (r = 0; r < 7; r++)
+      for (r = 0; r < 9; r++)
         tap_skip ("needs root", "exec");
       return 0;
     }
@@ -166,6 +222,28 @@ main (void)
   hy_error_free (&err);
   err = NULL;
 
+  {
+    struct spec_process p = { .user = { .uid = 1000, .gid = 1000 } };
+    snprintf (script, sizeof (script), "id -u > %s/id; grep CapEff /proc/self/status >> %s/id", dir,
+              dir);
+    chmod (dir, 0777);
+    r = run_p (c1, &p, NULL, script, &err);
+    tap_ok (r == 0 && strcmp (slurp ("id"), "1000\nCapEff:\t0000000000000000\n") == 0,
+            "exec: process.user applied, no capabilities when none are given");
+    if (r != 0 || err)
+      tap_diag ("r=%d %s %s", r, slurp ("id"), err ? err->msg : "");
+    hy_error_free (&err);
+    err = NULL;
+  }
+  {
+    char *text = run_tty (c1, &err);
+    tap_ok (strstr (text, "hi-from-exec-tty") && strstr (text, "/dev/pts/"),
+            "exec: --tty sends a pty master to the console socket");
+    if (err)
+      tap_diag ("%s", err->msg);
+    hy_error_free (&err);
+    err = NULL;
+  }
   {
     char *args[] = { "/nonexistent/prog", NULL };
     struct spec_process p = { .args = args, .n_args = 1, .cwd = "/" };
