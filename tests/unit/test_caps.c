@@ -8,6 +8,8 @@
 #include "tests/unit/tap.h"
 
 #include <inttypes.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,30 @@ check (const char *key, uint64_t want)
   return got == want;
 }
 
+/* Rootless containers: the same steps as root of a new user namespace. */
+static bool in_userns;
+
+static int
+write_file (const char *path, const char *text)
+{
+  FILE *f = fopen (path, "we");
+  int r = f && fputs (text, f) >= 0 ? 0 : -1;
+  if (f && fclose (f) != 0)
+    r = -1;
+  return r;
+}
+
+static int
+enter_userns (void)
+{
+  char map[64];
+  snprintf (map, sizeof (map), "0 %u 1\n", (unsigned)geteuid ());
+  if (unshare (CLONE_NEWUSER) < 0 || write_file ("/proc/self/setgroups", "deny") < 0
+      || write_file ("/proc/self/uid_map", map) < 0 || write_file ("/proc/self/gid_map", map) < 0)
+    return -1;
+  return 0;
+}
+
 /* Returns the child's verdict: 0 all masks match, 1 mismatch, 2 error. */
 static int
 run_case (const struct spec_capabilities *caps, uid_t uid, const struct expect *e,
@@ -60,6 +86,8 @@ run_case (const struct spec_capabilities *caps, uid_t uid, const struct expect *
     {
       hy_error_t err = NULL;
       int ok;
+      if (in_userns && enter_userns () < 0)
+        _exit (3);
       if (lc_caps_drop_bounding (caps, &err) < 0 || lc_caps_keep (&err) < 0)
         _exit ((printf ("# %s\n", err->msg), fflush (stdout), 2));
       if (uid && setresuid (uid, uid, uid) < 0)
@@ -118,17 +146,20 @@ main (void)
   eff_not_perm.effective = SET ("CAP_SYS_ADMIN");
   eff_not_perm.n_effective = 1;
 
-  tap_plan (7);
+  tap_plan (8);
   fflush (stdout);
   if (geteuid () != 0)
     {
-      for (int i = 0; i < 7; i++)
+      for (int i = 0; i < 8; i++)
         tap_skip ("needs root", "capabilities");
       return 0;
     }
   tap_ok (run_case (&full, 0, &e_full, 0) == 0, "caps: all five sets as given (root)");
   tap_ok (run_case (&full, 1000, &e_full, 0) == 0,
           "caps: all five sets survive setresuid(1000) through keep caps");
+  in_userns = true;
+  tap_ok (run_case (&full, 0, &e_full, 0) == 0, "caps: all five sets as root of a user namespace");
+  in_userns = false;
   tap_ok (run_case (NULL, 0, &e_null, 0) == 0,
           "caps: NULL clears E/P/I/A and leaves the bounding set alone");
   tap_ok (run_case (&empty, 1000, &e_zero, 0) == 0, "caps: empty sets drop everything");
