@@ -28,6 +28,13 @@ TESTS += tests/unit/test_criu
 tests_unit_test_criu_SOURCES = tests/unit/test_criu.c tests/unit/tap.h
 tests_unit_test_criu_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
 
+# cgroup
+libhycontainer_a_SOURCES += \
+	libcontainer/cgroup.c \
+	libcontainer/cgroup_fs.c libcontainer/cgroup_fs.h \
+	libcontainer/cgroup_v1.c \
+	libcontainer/cgroup_v2.c
+
 # security
 libhycontainer_a_SOURCES += libcontainer/sendfd.h libcontainer/exec.c libcontainer/exec.h
 check_PROGRAMS += tests/unit/test_caps tests/unit/test_seccomp tests/unit/test_hooks \
