@@ -229,6 +229,10 @@ lc_init_main (struct lc_init_args *a)
   prctl (PR_SET_NAME, "hyrun:init");
   /* Until ready, the init must not outlive a runtime that died. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  {
+    int keep[] = { a->sync_fd, a->fifo_fd, a->console_fd };
+    lc_fd_close_except (3 + a->cfg->preserve_fds, keep, sizeof (keep) / sizeof (keep[0]));
+  }
   if (lc_sync_recv (a->sync_fd, LC_SYNC_GO, &host_pid, &len, &err) < 0)
     _exit (1);
   if (setup (a, host_pid, &err) < 0)

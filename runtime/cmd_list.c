@@ -44,22 +44,53 @@ collect (const char *root, struct spec_state ***out)
   return n;
 }
 
+/* runc prints through Go's tabwriter (minwidth 12, padding 3): a column
+ * is as wide as its widest cell plus 3, at least 12; the last is not padded. */
+enum { LIST_COLS = 6 };
+
+static void
+print_row (char *const cells[LIST_COLS], const size_t width[LIST_COLS])
+{
+  for (int c = 0; c < LIST_COLS - 1; c++)
+    printf ("%-*s", (int) width[c], cells[c]);
+  printf ("%s\n", cells[LIST_COLS - 1]);
+}
+
 static void
 print_table (struct spec_state **s, size_t n)
 {
-  size_t i, w = 12;
+  char *head[LIST_COLS] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+  char *(*rows)[LIST_COLS] = xcalloc (n ? n : 1, sizeof (*rows));
+  size_t width[LIST_COLS];
 
-  for (i = 0; i < n; i++)
-    if (strlen (s[i]->id) + 2 > w)
-      w = strlen (s[i]->id) + 2;
-  printf ("%-*s%-12s%-12s%-12s%-12s%s\n", (int) w, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
-  for (i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++)
     {
       struct passwd *pw = getpwuid (s[i]->owner_uid);
-      printf ("%-*s%-12d%-12s%-12s%-12s%s\n", (int) w, s[i]->id,
-              strcmp (s[i]->status, "stopped") == 0 ? 0 : (int) s[i]->pid, s[i]->status,
-              s[i]->bundle, s[i]->created, pw ? pw->pw_name : "");
+      int pid = strcmp (s[i]->status, "stopped") == 0 ? 0 : (int) s[i]->pid;
+      rows[i][0] = xstrdup (s[i]->id);
+      rows[i][1] = xasprintf ("%d", pid);
+      rows[i][2] = xstrdup (s[i]->status);
+      rows[i][3] = xstrdup (s[i]->bundle);
+      rows[i][4] = xstrdup (s[i]->created);
+      rows[i][5] = pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) s[i]->owner_uid);
     }
+  for (int c = 0; c < LIST_COLS; c++)
+    {
+      width[c] = strlen (head[c]) + 3;
+      for (size_t i = 0; i < n; i++)
+        if (strlen (rows[i][c]) + 3 > width[c])
+          width[c] = strlen (rows[i][c]) + 3;
+      if (width[c] < 12)
+        width[c] = 12;
+    }
+  print_row (head, width);
+  for (size_t i = 0; i < n; i++)
+    {
+      print_row (rows[i], width);
+      for (int c = 0; c < LIST_COLS; c++)
+        free (rows[i][c]);
+    }
+  free (rows);
 }
 
 int
