@@ -199,6 +199,20 @@ fail:
   _exit (127);
 }
 
+/* The runtime blocks signals to read them from a signalfd (run) and may
+ * ignore some: the container process starts with neither. */
+static void
+reset_signals (void)
+{
+  sigset_t none;
+
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
+
 static void
 wait_for_start (struct lc_init_args *a)
 {
@@ -227,6 +241,7 @@ lc_init_main (struct lc_init_args *a)
   int slave = -1;
 
   prctl (PR_SET_NAME, "hyrun:init");
+  reset_signals ();
   /* Until ready, the init must not outlive a runtime that died. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   {

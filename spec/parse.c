@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yajl/yajl_parse.h>
 
 /* Read a whole file (configs are small; refuse anything absurd). */
 static char *
@@ -56,19 +57,43 @@ read_file (const char *path, size_t *len, hy_error_t *err)
   return buf;
 }
 
+/* yajl_tree's message spans lines and quotes the input; say instead
+ * "line L, column C: <short message>" from a second, callback-less pass. */
+static void
+json_syntax_error (struct pctx *c, const char *json, size_t len)
+{
+  yajl_handle h = yajl_alloc (NULL, NULL, NULL);
+  yajl_status st;
+  size_t at, line = 1, col = 1;
+  unsigned char *msg;
+
+  st = yajl_parse (h, (const unsigned char *) json, len);
+  at = st == yajl_status_ok ? len : yajl_get_bytes_consumed (h);
+  if (st == yajl_status_ok)
+    yajl_complete_parse (h); /* premature EOF: the error is at the end */
+  for (size_t i = 0; i < at && i < len; i++)
+    {
+      col = json[i] == '\n' ? 1 : col + 1;
+      line += json[i] == '\n';
+    }
+  msg = yajl_get_error (h, 0, (const unsigned char *) json, len);
+  hy_error_set (c->err, 0, "%s: invalid JSON at line %zu, column %zu: %s", c->file, line, col,
+                msg ? (const char *) msg : "syntax error");
+  if (msg)
+    yajl_free_error (h, msg);
+  yajl_free (h);
+}
+
 static yajl_val
 parse_tree (struct pctx *c, const char *json, size_t len)
 {
   char errbuf[512] = "";
   cleanup_free char *copy = xstrndup (json, len);
   yajl_val tree = yajl_tree_parse (copy, errbuf, sizeof (errbuf));
-  char *nl;
 
   if (tree == NULL)
     {
-      while ((nl = strchr (errbuf, '\n')))
-        *nl = ' ';
-      hy_error_set (c->err, 0, "%s: invalid JSON: %s", c->file, errbuf);
+      json_syntax_error (c, json, len);
       return NULL;
     }
   if (!YAJL_IS_OBJECT (tree))

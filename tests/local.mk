@@ -1,2 +1,9 @@
 # tests/: unit tests (TAP), integration (bats), e2e, fuzz, bench.
 TESTLIBS = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
+
+# The static test payload run inside containers (never sanitized: it runs
+# in a rootfs without the sanitizer runtimes).
+check_PROGRAMS += tests/payload/payload
+tests_payload_payload_SOURCES = tests/payload/payload.c
+tests_payload_payload_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
+tests_payload_payload_LDFLAGS = -static

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared set-up for the integration tests: a fresh busybox bundle with the
+# static payload at /bin/payload, a private --root, and a teardown that
+# force-deletes what a test left and fails the test on residue.
+# HYRUN=/usr/bin/runc runs the same cases against runc for comparison.
+
+INTEG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP_DIR=$(cd "$INTEG_DIR/../.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$TOP_DIR/_build}
+HYRUN=${HYRUN:-$BUILD_DIR/hyrun}
+PAYLOAD=${PAYLOAD:-$BUILD_DIR/tests/payload/payload}
+
+# One pristine bundle per test file, copied for each test.
+setup_file() {
+	[ -x "$HYRUN" ] || { echo "no hyrun at $HYRUN: build first" >&2; return 1; }
+	[ -x "$PAYLOAD" ] || { echo "no payload at $PAYLOAD: make check builds it" >&2; return 1; }
+	HYRUN= "$TOP_DIR/contrib/make-busybox-bundle.sh" "$BATS_FILE_TMPDIR/template" >/dev/null
+	cp "$PAYLOAD" "$BATS_FILE_TMPDIR/template/rootfs/bin/payload"
+}
+
+setup() {
+	ROOT=$BATS_TEST_TMPDIR/root
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	cp -a "$BATS_FILE_TMPDIR/template" "$BUNDLE"
+	# Unique ids: cgroups are global, tests in other files may run.
+	ID=t$$-$BATS_TEST_NUMBER
+	cfg '.process.args = ["payload", "exit", "0"]'
+	mounts_before=$(wc -l </proc/self/mountinfo)
+}
+
+teardown() {
+	local id
+	for id in $("$HYRUN" --root "$ROOT" list -q 2>/dev/null); do
+		"$HYRUN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
+	done
+	residue_check
+}
+
+# Fails when hyrun left something behind: a state dir, a mount under the
+# bundle, or a cgroup named after the test's container.
+residue_check() {
+	local left
+	left=$(ls -A "$ROOT" 2>/dev/null || true)
+	[ -z "$left" ] || { echo "residue: state $left" >&2; return 1; }
+	left=$(grep -F " $BATS_TEST_TMPDIR/" /proc/self/mountinfo || true)
+	[ -z "$left" ] || { echo "residue: mounts $left" >&2; return 1; }
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "*$ID*" 2>/dev/null || true)
+	[ -z "$left" ] || { echo "residue: cgroups $left" >&2; return 1; }
+}
+
+# cfg JQ-FILTER: edit the bundle's config.json in place.
+cfg() {
+	jq "$@" "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
+	mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+# args A B ...: set process.args.
+# (jq would take "-c" in --args for its own option: go through -R.)
+args() {
+	local a
+	a=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	cfg --argjson a "$a" '.process.args = $a'
+}
+
+# hy ARGS...: the runtime under test, with the test's root, in the bundle.
+hy() {
+	(cd "$BUNDLE" && exec "$HYRUN" --root "$ROOT" "$@")
+}
+
+# hy_run ARGS...: `run` in the foreground, stdin closed.
+hy_run() {
+	hy run "$@" </dev/null
+}
+
+# hy_detach ARGS...: `run --detach`, its output (the container keeps
+# stdout open) going to $BATS_TEST_TMPDIR/detach.log.
+hy_detach() {
+	hy run --detach "$@" </dev/null >"$BATS_TEST_TMPDIR/detach.log" 2>&1 ||
+		{ cat "$BATS_TEST_TMPDIR/detach.log" >&2; return 1; }
+}
+
+# hy_create ARGS...: `create`, output to $BATS_TEST_TMPDIR/create.log.
+hy_create() {
+	hy create "$@" </dev/null >"$BATS_TEST_TMPDIR/create.log" 2>&1 ||
+		{ cat "$BATS_TEST_TMPDIR/create.log" >&2; return 1; }
+}
+
+# wait_status ID STATUS: poll state until it shows STATUS (2 s at most).
+wait_status() {
+	local i
+	for i in $(seq 40); do
+		[ "$(hy state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "container $1 never reached $2" >&2
+	return 1
+}
+
+# wait_file_contains FILE TEXT: poll FILE for TEXT (2 s at most).
+wait_file_contains() {
+	local i
+	for i in $(seq 40); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "$1 never showed $2" >&2
+	return 1
+}
+
+# assert_output_contains TEXT / assert_eq A B: messages that say what differed.
+assert_contains() {
+	case "$1" in *"$2"*) return 0 ;; esac
+	printf 'expected to contain: %s\nactual: %s\n' "$2" "$1" >&2
+	return 1
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] && return 0
+	printf 'expected: %s\nactual:   %s\n' "$2" "$1" >&2
+	return 1
+}
