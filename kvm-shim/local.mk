@@ -22,3 +22,34 @@ tests_unit_test_vmm_mem_SOURCES = tests/unit/test_vmm_mem.c tests/unit/tap.h
 tests_unit_test_vmm_mem_LDADD = $(VMM_LIBS)
 tests_unit_test_vmm_bus_SOURCES = tests/unit/test_vmm_bus.c tests/unit/tap.h
 tests_unit_test_vmm_bus_LDADD = $(VMM_LIBS)
+
+# Tiny bare-metal guests for test_vmm_guest, assembled and linked into flat
+# binaries at the address each is loaded at.  Built with the plain compiler
+# driver: no sanitizer or warning flags apply to guest code.
+GUEST_LINK = $(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--oformat=binary
+GUEST_BINS = tests/unit/guests/hello_real.bin tests/unit/guests/hello_flat32.bin \
+	tests/unit/guests/hello_long.bin
+EXTRA_DIST += tests/unit/guests/hello_real.S tests/unit/guests/hello_flat32.S \
+	tests/unit/guests/hello_long.S
+CLEANFILES += $(GUEST_BINS)
+tests/unit/guests/hello_real.bin: tests/unit/guests/hello_real.S
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x1000 -o $@ $<
+tests/unit/guests/hello_flat32.bin: tests/unit/guests/hello_flat32.S
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
+tests/unit/guests/hello_long.bin: tests/unit/guests/hello_long.S
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
+
+check_PROGRAMS += tests/unit/test_vmm_guest
+TESTS += tests/unit/test_vmm_guest
+tests_unit_test_vmm_guest_SOURCES = tests/unit/test_vmm_guest.c tests/unit/tap.h
+tests_unit_test_vmm_guest_CPPFLAGS = $(AM_CPPFLAGS) -DGUEST_DIR='"$(abs_builddir)/tests/unit/guests"'
+tests_unit_test_vmm_guest_LDADD = $(VMM_LIBS)
+EXTRA_tests_unit_test_vmm_guest_DEPENDENCIES = $(GUEST_BINS)
+
+# The KVM tests on a host without a usable /dev/kvm: inside a nested VM.
+EXTRA_DIST += tests/unit/guests/run-in-l1.sh
+check-vmm-l1: tests/unit/test_vmm_guest
+	GUEST_DIR=$(abs_builddir)/tests/unit/guests $(SHELL) $(srcdir)/tests/unit/guests/run-in-l1.sh \
+		tests/unit/test_vmm_guest
+.PHONY: check-vmm-l1
+
