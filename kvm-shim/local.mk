@@ -12,6 +12,8 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/vmm/vcpu.c kvm-shim/vmm/vcpu.h \
 	kvm-shim/vmm/run.c \
 	kvm-shim/vmm/entry.c kvm-shim/vmm/entry.h \
+	kvm-shim/vmm/boot.c kvm-shim/vmm/boot.h kvm-shim/vmm/boot_priv.h \
+	kvm-shim/vmm/boot_elf.c kvm-shim/vmm/boot_bzimage.c \
 	kvm-shim/devices/serial.c kvm-shim/devices/serial.h \
 	kvm-shim/devices/debug_exit.c kvm-shim/devices/debug_exit.h
 VMM_LIBS = libhyvmm.a libhycommon.a -lpthread
@@ -52,4 +54,9 @@ check-vmm-l1: tests/unit/test_vmm_guest
 	GUEST_DIR=$(abs_builddir)/tests/unit/guests $(SHELL) $(srcdir)/tests/unit/guests/run-in-l1.sh \
 		tests/unit/test_vmm_guest
 .PHONY: check-vmm-l1
+
+check_PROGRAMS += tests/unit/test_vmm_boot
+TESTS += tests/unit/test_vmm_boot
+tests_unit_test_vmm_boot_SOURCES = tests/unit/test_vmm_boot.c tests/unit/tap.h
+tests_unit_test_vmm_boot_LDADD = $(VMM_LIBS)
 
