@@ -14,6 +14,7 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/vmm/entry.c kvm-shim/vmm/entry.h \
 	kvm-shim/vmm/boot.c kvm-shim/vmm/boot.h kvm-shim/vmm/boot_priv.h \
 	kvm-shim/vmm/boot_elf.c kvm-shim/vmm/boot_bzimage.c \
+	kvm-shim/vmm/cpio.c kvm-shim/vmm/cpio.h \
 	kvm-shim/devices/serial.c kvm-shim/devices/serial.h \
 	kvm-shim/devices/debug_exit.c kvm-shim/devices/debug_exit.h
 VMM_LIBS = libhyvmm.a libhycommon.a -lpthread
@@ -60,3 +61,7 @@ TESTS += tests/unit/test_vmm_boot
 tests_unit_test_vmm_boot_SOURCES = tests/unit/test_vmm_boot.c tests/unit/tap.h
 tests_unit_test_vmm_boot_LDADD = $(VMM_LIBS)
 
+check_PROGRAMS += tests/unit/test_vmm_cpio
+TESTS += tests/unit/test_vmm_cpio
+tests_unit_test_vmm_cpio_SOURCES = tests/unit/test_vmm_cpio.c tests/unit/tap.h
+tests_unit_test_vmm_cpio_LDADD = $(VMM_LIBS)
