@@ -51,9 +51,9 @@ EXTRA_tests_unit_test_vmm_guest_DEPENDENCIES = $(GUEST_BINS)
 
 # The KVM tests on a host without a usable /dev/kvm: inside a nested VM.
 EXTRA_DIST += tests/unit/guests/run-in-l1.sh
-check-vmm-l1: tests/unit/test_vmm_guest
+check-vmm-l1: tests/unit/test_vmm_guest tests/unit/test_vmm_linux
 	GUEST_DIR=$(abs_builddir)/tests/unit/guests $(SHELL) $(srcdir)/tests/unit/guests/run-in-l1.sh \
-		tests/unit/test_vmm_guest
+		tests/unit/test_vmm_guest tests/unit/test_vmm_linux
 .PHONY: check-vmm-l1
 
 check_PROGRAMS += tests/unit/test_vmm_boot
@@ -65,3 +65,8 @@ check_PROGRAMS += tests/unit/test_vmm_cpio
 TESTS += tests/unit/test_vmm_cpio
 tests_unit_test_vmm_cpio_SOURCES = tests/unit/test_vmm_cpio.c tests/unit/tap.h
 tests_unit_test_vmm_cpio_LDADD = $(VMM_LIBS)
+
+check_PROGRAMS += tests/unit/test_vmm_linux
+TESTS += tests/unit/test_vmm_linux
+tests_unit_test_vmm_linux_SOURCES = tests/unit/test_vmm_linux.c tests/unit/tap.h
+tests_unit_test_vmm_linux_LDADD = $(VMM_LIBS)

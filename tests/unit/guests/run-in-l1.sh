@@ -58,6 +58,14 @@ for t in "$@"; do
   for lib in $(ldd "$t" | awk '/=>/ {print $3} /ld-linux/ {print $1}'); do copy_at_same_path "$lib"; done
   tests="$tests $t"
 done
+# HYRUN_TEST_* variables naming files (a guest kernel, busybox) are
+# copied in at the same path and exported to the tests.
+exports=""
+for v in $(env | sed -n 's/^\(HYRUN_TEST_[A-Z_]*\)=.*/\1/p'); do
+  eval "f=\$$v"
+  [ -f "$f" ] && copy_at_same_path "$(realpath "$f")" && f=$(realpath "$f")
+  exports="$exports $v=$f"
+done
 if [ -n "${GUEST_DIR:-}" ]; then
   mkdir -p "$root$GUEST_DIR" && cp "$GUEST_DIR"/*.bin "$root$GUEST_DIR/"
 fi
@@ -69,6 +77,7 @@ cat > "$root/init" <<EOI
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox mount -t devtmpfs dev /dev
 for m in irqbypass kvm kvm-amd; do /bin/busybox insmod /mods/\$m.ko; done
+${exports:+export $exports}
 for t in $tests; do \$t; echo "hyrun-l1: \$t exit \$?"; done
 /bin/busybox reboot -f
 EOI
