@@ -16,7 +16,8 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/vmm/boot_elf.c kvm-shim/vmm/boot_bzimage.c \
 	kvm-shim/vmm/cpio.c kvm-shim/vmm/cpio.h \
 	kvm-shim/devices/serial.c kvm-shim/devices/serial.h \
-	kvm-shim/devices/debug_exit.c kvm-shim/devices/debug_exit.h
+	kvm-shim/devices/debug_exit.c kvm-shim/devices/debug_exit.h \
+	kvm-shim/devices/rtc.c kvm-shim/devices/rtc.h
 VMM_LIBS = libhyvmm.a libhycommon.a -lpthread
 
 check_PROGRAMS += tests/unit/test_vmm_mem tests/unit/test_vmm_bus

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The I/O bus (registration, overlap, routing, unclaimed accesses) and the
- * devices on it driven through the bus as a vCPU would: the 8250 UART and
- * the exit port.  No KVM needed. */
+ * devices on it driven through the bus as a vCPU would: the 8250 UART, the
+ * exit port and the CMOS RTC.  No KVM needed. */
 #include "kvm-shim/devices/debug_exit.h"
+#include "kvm-shim/devices/rtc.h"
 #include "kvm-shim/devices/serial.h"
 #include "kvm-shim/vmm/bus.h"
 #include "kvm-shim/vmm/layout.h"
 #include "tests/unit/tap.h"
 
 #include <fcntl.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -169,12 +171,55 @@ test_debug_exit (void)
   tap_ok (vm.stop && vm.stop_code == 42, "exit port: a write stops the VM, the first code wins");
 }
 
+static uint8_t
+cmos (struct vmm_bus *bus, uint8_t reg)
+{
+  io_write (bus, 0x70, reg);
+  return io_read (bus, 0x71);
+}
+
+static int
+from_bcd (uint8_t v)
+{
+  return (v >> 4) * 10 + (v & 0xf);
+}
+
+static void
+test_rtc (void)
+{
+  cleanup_vmm_bus struct vmm_bus *bus = vmm_bus_create ();
+  cleanup_error hy_error_t err = NULL;
+  struct vmm_rtc *rtc = vmm_rtc_create (bus, &err);
+  time_t now = time (NULL);
+  struct tm tm;
+  uint8_t sec;
+
+  gmtime_r (&now, &tm);
+  tap_ok (rtc != NULL, "rtc: registers at 0x70");
+  tap_ok ((cmos (bus, 0x0a) & 0x80) == 0 && (cmos (bus, 0x0d) & 0x80),
+          "rtc: never update-in-progress, time valid");
+  sec = cmos (bus, 0x80); /* bit 7 (NMI mask) is ignored: this is register 0 */
+  tap_ok ((sec & 0xf) <= 9 && from_bcd (sec) < 60
+              && from_bcd (cmos (bus, 0x09)) == tm.tm_year % 100
+              && from_bcd (cmos (bus, 0x32)) == (tm.tm_year + 1900) / 100
+              && from_bcd (cmos (bus, 0x08)) == tm.tm_mon + 1,
+          "rtc: the host's UTC date in BCD");
+  io_write (bus, 0x70, 0x40);
+  io_write (bus, 0x71, 0x5a);
+  io_write (bus, 0x70, 0x09);
+  io_write (bus, 0x71, 0x99);
+  tap_ok (cmos (bus, 0x40) == 0x5a && from_bcd (cmos (bus, 0x09)) == tm.tm_year % 100,
+          "rtc: CMOS bytes keep what is written, the clock ignores writes");
+  vmm_rtc_destroy (rtc);
+}
+
 int
 main (void)
 {
-  tap_plan (22);
+  tap_plan (26);
   test_bus ();
   test_serial ();
   test_debug_exit ();
+  test_rtc ();
   return tap_done ();
 }

@@ -5,6 +5,7 @@
  * With reboot=t the kernel's reboot is a triple fault: KVM_EXIT_SHUTDOWN.
  * Skips (77) without /dev/kvm, without HYRUN_TEST_KERNEL, or without a
  * static busybox; `make check-vmm-l1` runs it in a nested VM. */
+#include "kvm-shim/devices/rtc.h"
 #include "kvm-shim/devices/serial.h"
 #include "kvm-shim/vmm/boot.h"
 #include "kvm-shim/vmm/cpio.h"
@@ -58,24 +59,30 @@ boot (const char *kernel, struct vmm_cpio *initramfs, FILE *console, int *stop,
   struct vmm_boot_config boot = { .kernel = kernel, .cmdline = CMDLINE,
                                   .initrd_data = initramfs->buf, .initrd_size = initramfs->len };
   struct vmm_serial *serial;
+  struct vmm_rtc *rtc = NULL;
+  int ret = -1;
 
   if (vm == NULL)
     return -1;
   serial = vmm_serial_create (bus, vm, VMM_PORT_COM1, VMM_IRQ_COM1, fileno (console), err);
   if (serial == NULL)
     return -1;
+  rtc = vmm_rtc_create (bus, err);
+  if (rtc == NULL)
+    goto out;
   if (vmm_boot_linux (vm->mem, &boot, info, err) < 0 || (vcpu = vmm_vcpu_create (vm, 0, err)) == NULL
       || vmm_vcpu_set_entry (vcpu, &info->entry, err) < 0)
-    {
-      vmm_serial_destroy (serial);
-      return -1;
-    }
+    goto out;
   alarm (WATCHDOG_SECONDS);
   *stop = vmm_vcpu_run (vcpu, bus, err);
   alarm (0);
   *stats = vcpu->stats;
+  ret = *stop < 0 ? -1 : 0;
+out:
+  /* Devices go before the bus, in reverse order of creation. */
+  vmm_rtc_destroy (rtc);
   vmm_serial_destroy (serial);
-  return *stop < 0 ? -1 : 0;
+  return ret;
 }
 
 /* No PT_INTERP: the guest has no dynamic loader. */
