@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 /* Register one port at `port`.  Nothing to free: the VM holds the state. */
-int vmm_debug_exit_create (struct vmm_bus *bus, struct vmm_vm *vm, uint16_t port,
-                           hy_error_t *err);
+int vmm_debug_exit_create (struct vmm_bus *bus, struct vmm_vm *vm, uint16_t port, hy_error_t *err);
 
 #endif

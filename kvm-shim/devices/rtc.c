@@ -41,7 +41,7 @@ struct vmm_rtc
 static uint8_t
 bcd (int v)
 {
-  return (uint8_t) (((v / 10) << 4) | (v % 10));
+  return (uint8_t)(((v / 10) << 4) | (v % 10));
 }
 
 static uint8_t
@@ -53,14 +53,22 @@ clock_reg (uint8_t reg)
   gmtime_r (&now, &tm);
   switch (reg)
     {
-    case REG_SECONDS: return bcd (tm.tm_sec);
-    case REG_MINUTES: return bcd (tm.tm_min);
-    case REG_HOURS: return bcd (tm.tm_hour);
-    case REG_WEEKDAY: return bcd (tm.tm_wday + 1);
-    case REG_DAY: return bcd (tm.tm_mday);
-    case REG_MONTH: return bcd (tm.tm_mon + 1);
-    case REG_YEAR: return bcd (tm.tm_year % 100);
-    default: return bcd ((tm.tm_year + 1900) / 100); /* REG_CENTURY */
+    case REG_SECONDS:
+      return bcd (tm.tm_sec);
+    case REG_MINUTES:
+      return bcd (tm.tm_min);
+    case REG_HOURS:
+      return bcd (tm.tm_hour);
+    case REG_WEEKDAY:
+      return bcd (tm.tm_wday + 1);
+    case REG_DAY:
+      return bcd (tm.tm_mday);
+    case REG_MONTH:
+      return bcd (tm.tm_mon + 1);
+    case REG_YEAR:
+      return bcd (tm.tm_year % 100);
+    default:
+      return bcd ((tm.tm_year + 1900) / 100); /* REG_CENTURY */
     }
 }
 
@@ -69,14 +77,25 @@ cmos_read (struct vmm_rtc *rtc, uint8_t reg)
 {
   switch (reg)
     {
-    case REG_SECONDS: case REG_MINUTES: case REG_HOURS: case REG_WEEKDAY:
-    case REG_DAY: case REG_MONTH: case REG_YEAR: case REG_CENTURY:
+    case REG_SECONDS:
+    case REG_MINUTES:
+    case REG_HOURS:
+    case REG_WEEKDAY:
+    case REG_DAY:
+    case REG_MONTH:
+    case REG_YEAR:
+    case REG_CENTURY:
       return clock_reg (reg);
-    case REG_A: return REG_A_DEFAULT;
-    case REG_B: return REG_B_24H;
-    case REG_C: return 0; /* no interrupt flags */
-    case REG_D: return REG_D_VRT;
-    default: return rtc->cmos[reg];
+    case REG_A:
+      return REG_A_DEFAULT;
+    case REG_B:
+      return REG_B_24H;
+    case REG_C:
+      return 0; /* no interrupt flags */
+    case REG_D:
+      return REG_D_VRT;
+    default:
+      return rtc->cmos[reg];
     }
 }
 

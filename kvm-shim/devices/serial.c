@@ -69,7 +69,7 @@ write_all (int fd, const uint8_t *buf, size_t len, hy_error_t *err)
       if (n < 0)
         return hy_error_set (err, errno, "serial: write guest output");
       buf += n;
-      len -= (size_t) n;
+      len -= (size_t)n;
     }
   return 0;
 }
@@ -224,7 +224,7 @@ static int
 serial_io (void *opaque, struct vmm_bus_access *a, hy_error_t *err)
 {
   struct vmm_serial *s = opaque;
-  unsigned reg = (unsigned) a->offset;
+  unsigned reg = (unsigned)a->offset;
   int ret = 0;
 
   pthread_mutex_lock (&s->lock);
@@ -242,8 +242,8 @@ serial_io (void *opaque, struct vmm_bus_access *a, hy_error_t *err)
 }
 
 struct vmm_serial *
-vmm_serial_create (struct vmm_bus *bus, struct vmm_vm *vm, uint16_t port, unsigned irq,
-                   int out_fd, hy_error_t *err)
+vmm_serial_create (struct vmm_bus *bus, struct vmm_vm *vm, uint16_t port, unsigned irq, int out_fd,
+                   hy_error_t *err)
 {
   struct vmm_serial *s = xzalloc (sizeof (*s));
 

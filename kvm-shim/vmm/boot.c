@@ -35,8 +35,8 @@ struct hvm_memmap_entry
   uint64_t addr, size;
   uint32_t type, reserved;
 };
-_Static_assert (sizeof (struct hvm_start_info) == 56, "hvm_start_info layout");
-_Static_assert (sizeof (struct hvm_memmap_entry) == 24, "hvm_memmap_table_entry layout");
+_Static_assert(sizeof (struct hvm_start_info) == 56, "hvm_start_info layout");
+_Static_assert(sizeof (struct hvm_memmap_entry) == 24, "hvm_memmap_table_entry layout");
 #define PVH_MODLIST_ADDR (VMM_PVH_INFO_ADDR + 0x40)
 #define PVH_MEMMAP_ADDR (VMM_PVH_INFO_ADDR + 0x80)
 
@@ -48,19 +48,19 @@ kernel_file_read (const struct kernel_file *f, uint64_t off, void *buf, uint64_t
 
   if (off > f->size || len > f->size - off)
     return hy_error_set (err, 0, "`%s`: 0x%llx bytes at 0x%llx run past its end (0x%llx)", f->path,
-                         (unsigned long long) len, (unsigned long long) off,
-                         (unsigned long long) f->size);
+                         (unsigned long long)len, (unsigned long long)off,
+                         (unsigned long long)f->size);
   while (len > 0)
     {
-      ssize_t n = pread (f->fd, p, len, (off_t) off);
+      ssize_t n = pread (f->fd, p, len, (off_t)off);
 
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
         return hy_error_set (err, n < 0 ? errno : EIO, "read `%s`", f->path);
       p += n;
-      off += (uint64_t) n;
-      len -= (uint64_t) n;
+      off += (uint64_t)n;
+      len -= (uint64_t)n;
     }
   return 0;
 }
@@ -117,9 +117,9 @@ place_initrd (const struct vmm_mem *mem, const struct loaded_kernel *k, uint64_t
   if (k->initrd_max < top)
     top = k->initrd_max;
   if (top < floor || size > top - floor)
-    return hy_error_set (err, 0, "initrd: %llu bytes do not fit between the kernel (ends 0x%llx) and 0x%llx",
-                         (unsigned long long) size, (unsigned long long) k->end,
-                         (unsigned long long) top);
+    return hy_error_set (
+        err, 0, "initrd: %llu bytes do not fit between the kernel (ends 0x%llx) and 0x%llx",
+        (unsigned long long)size, (unsigned long long)k->end, (unsigned long long)top);
   *addr = (top - size) & ~(PAGE_4K - 1);
   return 0;
 }
@@ -138,7 +138,7 @@ load_initrd_file (struct vmm_mem *mem, const char *path, const struct loaded_ker
   if (fstat (fd, &st) < 0)
     return hy_error_set (err, errno, "stat `%s`", path);
   f.fd = fd;
-  f.size = (uint64_t) st.st_size;
+  f.size = (uint64_t)st.st_size;
   if (f.size == 0)
     return hy_error_set (err, 0, "initrd `%s` is empty", path);
   if (place_initrd (mem, k, f.size, &info->initrd_addr, err) < 0)
@@ -176,9 +176,9 @@ write_zero_page (struct vmm_mem *mem, const struct loaded_kernel *k,
   bp.hdr = k->hdr;
   bp.hdr.type_of_loader = BOOT_LOADER_UNDEFINED;
   bp.hdr.vid_mode = 0xffff; /* "normal": no video mode switch */
-  bp.hdr.cmd_line_ptr = (uint32_t) VMM_CMDLINE_ADDR;
-  bp.hdr.ramdisk_image = (uint32_t) info->initrd_addr;
-  bp.hdr.ramdisk_size = (uint32_t) info->initrd_size;
+  bp.hdr.cmd_line_ptr = (uint32_t)VMM_CMDLINE_ADDR;
+  bp.hdr.ramdisk_image = (uint32_t)info->initrd_addr;
+  bp.hdr.ramdisk_size = (uint32_t)info->initrd_size;
   build_ram_map (mem, &map);
   for (i = 0; i < map.n; i++)
     {
@@ -186,7 +186,7 @@ write_zero_page (struct vmm_mem *mem, const struct loaded_kernel *k,
       bp.e820_table[i].size = map.e[i].size;
       bp.e820_table[i].type = map.e[i].type;
     }
-  bp.e820_entries = (uint8_t) map.n;
+  bp.e820_entries = (uint8_t)map.n;
   return vmm_mem_write (mem, VMM_ZERO_PAGE_ADDR, &bp, sizeof (bp), err);
 }
 
@@ -234,7 +234,7 @@ load_kernel (struct vmm_mem *mem, const char *path, struct loaded_kernel *k, hy_
   if (fstat (fd, &st) < 0)
     return hy_error_set (err, errno, "stat `%s`", path);
   f.fd = fd;
-  f.size = (uint64_t) st.st_size;
+  f.size = (uint64_t)st.st_size;
   memset (k, 0, sizeof (*k));
   r = boot_load_elf (mem, &f, k, err);
   if (r == 0)
@@ -245,13 +245,13 @@ load_kernel (struct vmm_mem *mem, const char *path, struct loaded_kernel *k, hy_
     return -1;
   if (k->entry < k->start || k->entry >= k->end)
     return hy_error_set (err, 0, "`%s`: entry point 0x%llx is outside the loaded kernel", path,
-                         (unsigned long long) k->entry);
+                         (unsigned long long)k->entry);
   return 0;
 }
 
 int
-vmm_boot_linux (struct vmm_mem *mem, const struct vmm_boot_config *cfg,
-                struct vmm_boot_info *info, hy_error_t *err)
+vmm_boot_linux (struct vmm_mem *mem, const struct vmm_boot_config *cfg, struct vmm_boot_info *info,
+                hy_error_t *err)
 {
   struct loaded_kernel k;
 
@@ -264,16 +264,15 @@ vmm_boot_linux (struct vmm_mem *mem, const struct vmm_boot_config *cfg,
   info->kernel_end = k.end;
   if (k.format == VMM_KERNEL_ELF_PVH)
     {
-      info->entry = (struct vmm_cpu_entry){
-        .mode = VMM_CPU_FLAT32, .ip = k.entry, .rbx = VMM_PVH_INFO_ADDR
-      };
+      info->entry = (struct vmm_cpu_entry){ .mode = VMM_CPU_FLAT32,
+                                            .ip = k.entry,
+                                            .rbx = VMM_PVH_INFO_ADDR };
       if (write_pvh_info (mem, info, err) < 0)
         return hy_error_prefix (err, "boot: PVH start info");
       return 0;
     }
-  info->entry = (struct vmm_cpu_entry){
-    .mode = VMM_CPU_LONG64, .ip = k.entry, .rsi = VMM_ZERO_PAGE_ADDR
-  };
+  info->entry
+      = (struct vmm_cpu_entry){ .mode = VMM_CPU_LONG64, .ip = k.entry, .rsi = VMM_ZERO_PAGE_ADDR };
   if (write_zero_page (mem, &k, info, err) < 0)
     return hy_error_prefix (err, "boot: zero page");
   return 0;
@@ -284,9 +283,12 @@ vmm_kernel_format_name (enum vmm_kernel_format format)
 {
   switch (format)
     {
-    case VMM_KERNEL_ELF_PVH: return "vmlinux (PVH entry)";
-    case VMM_KERNEL_ELF64: return "vmlinux (64-bit entry)";
-    case VMM_KERNEL_BZIMAGE: return "bzImage (64-bit entry)";
+    case VMM_KERNEL_ELF_PVH:
+      return "vmlinux (PVH entry)";
+    case VMM_KERNEL_ELF64:
+      return "vmlinux (64-bit entry)";
+    case VMM_KERNEL_BZIMAGE:
+      return "bzImage (64-bit entry)";
     }
   return "?";
 }

@@ -26,7 +26,7 @@ read_header (const struct kernel_file *f, struct setup_header *hdr, hy_error_t *
   memset (hdr, 0, sizeof (*hdr));
   if (kernel_file_read (f, 0x201, &jump_len, 1, err) < 0)
     return -1;
-  len = 0x202 + (uint64_t) jump_len - SETUP_HEADER_OFFSET;
+  len = 0x202 + (uint64_t)jump_len - SETUP_HEADER_OFFSET;
   if (len > sizeof (*hdr))
     len = sizeof (*hdr);
   return kernel_file_read (f, SETUP_HEADER_OFFSET, hdr, len, err);
@@ -73,7 +73,7 @@ boot_load_bzimage (struct vmm_mem *mem, const struct kernel_file *f, struct load
   if (read_header (f, &k->hdr, err) < 0 || check_header (f, &k->hdr, err) < 0)
     return -1;
   setup_sects = k->hdr.setup_sects ? k->hdr.setup_sects : DEFAULT_SETUP_SECTS;
-  setup_size = (uint64_t) (setup_sects + 1) * 512;
+  setup_size = (uint64_t)(setup_sects + 1) * 512;
   if (setup_size >= f->size)
     return hy_error_set (err, 0, "`%s`: no kernel after %u setup sectors", f->path, setup_sects);
   payload_size = f->size - setup_size;
@@ -81,8 +81,8 @@ boot_load_bzimage (struct vmm_mem *mem, const struct kernel_file *f, struct load
    * it is loaded (boot.rst, "init_size"). */
   room = payload_size > k->hdr.init_size ? payload_size : k->hdr.init_size;
   if (vmm_mem_ptr (mem, VMM_HIMEM_START, room) == NULL)
-    return hy_error_set (err, 0, "`%s`: needs 0x%llx bytes at 1 MiB, more than guest RAM",
-                         f->path, (unsigned long long) room);
+    return hy_error_set (err, 0, "`%s`: needs 0x%llx bytes at 1 MiB, more than guest RAM", f->path,
+                         (unsigned long long)room);
   dst = vmm_mem_ptr (mem, VMM_HIMEM_START, payload_size);
   if (kernel_file_read (f, setup_size, dst, payload_size, err) < 0)
     return -1;
@@ -90,7 +90,7 @@ boot_load_bzimage (struct vmm_mem *mem, const struct kernel_file *f, struct load
   k->start = VMM_HIMEM_START;
   k->end = VMM_HIMEM_START + room;
   k->entry = VMM_HIMEM_START + ENTRY_64_OFFSET;
-  k->initrd_max = (uint64_t) k->hdr.initrd_addr_max + 1;
+  k->initrd_max = (uint64_t)k->hdr.initrd_addr_max + 1;
   /* boot.rst: cmdline_size does not count the terminating NUL. */
   k->cmdline_max = k->hdr.cmdline_size ? k->hdr.cmdline_size : BOOT_CMDLINE_MAX;
   return 1;

@@ -39,14 +39,14 @@ load_segment (struct vmm_mem *mem, const struct kernel_file *f, const Elf64_Phdr
 
   if (ph->p_filesz > ph->p_memsz)
     return hy_error_set (err, 0, "`%s`: segment at 0x%llx: file size above memory size", f->path,
-                         (unsigned long long) ph->p_paddr);
+                         (unsigned long long)ph->p_paddr);
   if (ph->p_paddr < VMM_HIMEM_START)
     return hy_error_set (err, 0, "`%s`: segment at 0x%llx is below 1 MiB", f->path,
-                         (unsigned long long) ph->p_paddr);
+                         (unsigned long long)ph->p_paddr);
   dst = vmm_mem_ptr (mem, ph->p_paddr, ph->p_memsz);
   if (dst == NULL)
     return hy_error_set (err, 0, "`%s`: segment 0x%llx+0x%llx does not fit in guest RAM", f->path,
-                         (unsigned long long) ph->p_paddr, (unsigned long long) ph->p_memsz);
+                         (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz);
   if (kernel_file_read (f, ph->p_offset, dst, ph->p_filesz, err) < 0)
     return -1;
   memset (dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
@@ -56,8 +56,7 @@ load_segment (struct vmm_mem *mem, const struct kernel_file *f, const Elf64_Phdr
 /* Walk the notes of one PT_NOTE segment for Xen's PHYS32_ENTRY.  Returns 1
  * with *entry set, 0 when absent, -1 on a read error. */
 static int
-find_pvh_entry (const struct kernel_file *f, const Elf64_Phdr *ph, uint64_t *entry,
-                hy_error_t *err)
+find_pvh_entry (const struct kernel_file *f, const Elf64_Phdr *ph, uint64_t *entry, hy_error_t *err)
 {
   cleanup_free uint8_t *notes = NULL;
   uint64_t off = 0, size = ph->p_filesz;
@@ -74,8 +73,8 @@ find_pvh_entry (const struct kernel_file *f, const Elf64_Phdr *ph, uint64_t *ent
 
       memcpy (&nh, notes + off, sizeof (nh));
       name_at = off + sizeof (nh);
-      desc_at = name_at + (((uint64_t) nh.n_namesz + 3) & ~3ULL);
-      next = desc_at + (((uint64_t) nh.n_descsz + 3) & ~3ULL);
+      desc_at = name_at + (((uint64_t)nh.n_namesz + 3) & ~3ULL);
+      next = desc_at + (((uint64_t)nh.n_descsz + 3) & ~3ULL);
       if (next > size)
         return 0;
       if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == 4
@@ -85,7 +84,7 @@ find_pvh_entry (const struct kernel_file *f, const Elf64_Phdr *ph, uint64_t *ent
 
           /* Linux emits it with _ASM_PTR: 8 bytes on x86-64; 4 elsewhere. */
           memcpy (&v, notes + desc_at, nh.n_descsz);
-          *entry = nh.n_descsz == 4 ? (uint32_t) v : v;
+          *entry = nh.n_descsz == 4 ? (uint32_t)v : v;
           return 1;
         }
       off = next;
@@ -106,8 +105,8 @@ synthesize_header (struct setup_header *hdr)
 }
 
 static int
-load_segments (struct vmm_mem *mem, const struct kernel_file *f, const Elf64_Phdr *ph,
-               unsigned n, struct loaded_kernel *k, hy_error_t *err)
+load_segments (struct vmm_mem *mem, const struct kernel_file *f, const Elf64_Phdr *ph, unsigned n,
+               struct loaded_kernel *k, hy_error_t *err)
 {
   unsigned i;
 
@@ -154,7 +153,7 @@ boot_load_elf (struct vmm_mem *mem, const struct kernel_file *f, struct loaded_k
   if (check_ehdr (&eh, f->path, err) < 0)
     return -1;
   ph = xcalloc (eh.e_phnum, sizeof (*ph));
-  if (kernel_file_read (f, eh.e_phoff, ph, (uint64_t) eh.e_phnum * sizeof (*ph), err) < 0)
+  if (kernel_file_read (f, eh.e_phoff, ph, (uint64_t)eh.e_phnum * sizeof (*ph), err) < 0)
     return -1;
   k->format = VMM_KERNEL_ELF64;
   k->entry = eh.e_entry;

@@ -61,12 +61,11 @@ vmm_bus_register (struct vmm_bus *bus, enum vmm_bus_space space, uint64_t base, 
 
   if (len == 0 || base + (len - 1) < base)
     return hy_error_set (err, 0, "%s: %s range 0x%llx+0x%llx is empty or wraps", name,
-                         space_names[space], (unsigned long long) base, (unsigned long long) len);
+                         space_names[space], (unsigned long long)base, (unsigned long long)len);
   at = lower_bound (ranges, n, base);
   if (at < n && ranges[at].base <= base + (len - 1))
-    return hy_error_set (err, 0, "%s: %s range 0x%llx+0x%llx overlaps %s", name,
-                         space_names[space], (unsigned long long) base, (unsigned long long) len,
-                         ranges[at].name);
+    return hy_error_set (err, 0, "%s: %s range 0x%llx+0x%llx overlaps %s", name, space_names[space],
+                         (unsigned long long)base, (unsigned long long)len, ranges[at].name);
   ranges = xrealloc (ranges, (n + 1) * sizeof (*ranges));
   memmove (&ranges[at + 1], &ranges[at], (n - at) * sizeof (*ranges));
   ranges[at] = (struct vmm_bus_range){
@@ -78,8 +77,8 @@ vmm_bus_register (struct vmm_bus *bus, enum vmm_bus_space space, uint64_t base, 
 }
 
 int
-vmm_bus_dispatch (const struct vmm_bus *bus, enum vmm_bus_space space, uint64_t addr,
-                  uint8_t *data, uint32_t len, bool is_write, hy_error_t *err)
+vmm_bus_dispatch (const struct vmm_bus *bus, enum vmm_bus_space space, uint64_t addr, uint8_t *data,
+                  uint32_t len, bool is_write, hy_error_t *err)
 {
   const struct vmm_bus_range *ranges = bus->ranges[space];
   size_t n = bus->n_ranges[space];
@@ -102,6 +101,6 @@ vmm_bus_dispatch (const struct vmm_bus *bus, enum vmm_bus_space space, uint64_t 
   };
   if (r->fn (r->opaque, &access, err) < 0)
     return hy_error_prefix (err, "%s at %s 0x%llx", r->name, space_names[space],
-                            (unsigned long long) addr);
+                            (unsigned long long)addr);
   return 1;
 }

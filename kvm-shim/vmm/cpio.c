@@ -103,8 +103,8 @@ write_entry (struct vmm_cpio *c, const struct entry *e)
   /* ino mode uid gid nlink mtime filesize devmajor devminor rdevmajor
    * rdevminor namesize check; uid/gid 0 (root) and mtime 0: reproducible. */
   snprintf (hdr, sizeof (hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino,
-            e->mode, 0, 0, e->nlink, 0, (uint32_t) e->len, 0, 0, e->rdevmajor, e->rdevminor,
-            (uint32_t) namesize, 0);
+            e->mode, 0, 0, e->nlink, 0, (uint32_t)e->len, 0, 0, e->rdevmajor, e->rdevminor,
+            (uint32_t)namesize, 0);
   append (c, hdr, NEWC_HEADER_LEN);
   append (c, e->name, namesize);
   pad4 (c);
@@ -120,7 +120,7 @@ add (struct vmm_cpio *c, const struct entry *e, hy_error_t *err)
     return hy_error_set (err, 0, "cpio: `%s` added after the trailer", e->name);
   if (check_name (e->name, err) < 0)
     return -1;
-  if ((uint64_t) e->len > CPIO_MAX_FILE)
+  if ((uint64_t)e->len > CPIO_MAX_FILE)
     return hy_error_set (err, 0, "cpio: `%s` is larger than 4 GiB", e->name);
   write_entry (c, e);
   return 0;
@@ -135,12 +135,11 @@ vmm_cpio_add_dir (struct vmm_cpio *c, const char *name, mode_t perm, hy_error_t 
 }
 
 int
-vmm_cpio_add_file (struct vmm_cpio *c, const char *name, mode_t perm, const void *data,
-                   size_t len, hy_error_t *err)
+vmm_cpio_add_file (struct vmm_cpio *c, const char *name, mode_t perm, const void *data, size_t len,
+                   hy_error_t *err)
 {
-  struct entry e = {
-    .name = name, .mode = S_IFREG | (perm & 07777), .nlink = 1, .data = data, .len = len
-  };
+  struct entry e
+      = { .name = name, .mode = S_IFREG | (perm & 07777), .nlink = 1, .data = data, .len = len };
 
   return add (c, &e, err);
 }
@@ -160,8 +159,11 @@ int
 vmm_cpio_add_node (struct vmm_cpio *c, const char *name, mode_t mode, unsigned major,
                    unsigned minor, hy_error_t *err)
 {
-  struct entry e = { .name = name, .mode = mode & (S_IFMT | 07777), .nlink = 1,
-                     .rdevmajor = major, .rdevminor = minor };
+  struct entry e = { .name = name,
+                     .mode = mode & (S_IFMT | 07777),
+                     .nlink = 1,
+                     .rdevmajor = major,
+                     .rdevminor = minor };
 
   if (!S_ISCHR (mode) && !S_ISBLK (mode))
     return hy_error_set (err, 0, "cpio: `%s`: a device node must be S_IFCHR or S_IFBLK", name);
@@ -181,18 +183,18 @@ vmm_cpio_add_host_file (struct vmm_cpio *c, const char *name, mode_t perm, const
     return hy_error_set (err, errno, "open `%s`", host_path);
   if (fstat (fd, &st) < 0)
     return hy_error_set (err, errno, "stat `%s`", host_path);
-  if (!S_ISREG (st.st_mode) || (uint64_t) st.st_size > CPIO_MAX_FILE)
+  if (!S_ISREG (st.st_mode) || (uint64_t)st.st_size > CPIO_MAX_FILE)
     return hy_error_set (err, 0, "`%s`: not a regular file below 4 GiB", host_path);
-  data = xmalloc ((size_t) st.st_size + 1);
-  while (done < (size_t) st.st_size)
+  data = xmalloc ((size_t)st.st_size + 1);
+  while (done < (size_t)st.st_size)
     {
-      ssize_t n = read (fd, data + done, (size_t) st.st_size - done);
+      ssize_t n = read (fd, data + done, (size_t)st.st_size - done);
 
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
         return hy_error_set (err, n < 0 ? errno : EIO, "read `%s`", host_path);
-      done += (size_t) n;
+      done += (size_t)n;
     }
   return vmm_cpio_add_file (c, name, perm, data, done, err);
 }

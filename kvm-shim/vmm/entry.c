@@ -24,9 +24,8 @@
 /* GDT entry from (flags, base, limit), as Linux's GDT_ENTRY(): flags holds
  * the access byte in bits 0-7 and G/DB/L/AVL in bits 12-15. */
 #define GDT_ENTRY(flags, base, limit)                                                              \
-  ((((base) & 0xff000000ULL) << 32) | (((flags) & 0xf0ffULL) << 40)                                \
-   | (((limit) & 0x000f0000ULL) << 32) | (((base) & 0x00ffffffULL) << 16)                          \
-   | ((limit) & 0x0000ffffULL))
+  ((((base)&0xff000000ULL) << 32) | (((flags)&0xf0ffULL) << 40) | (((limit)&0x000f0000ULL) << 32)  \
+   | (((base)&0x00ffffffULL) << 16) | ((limit)&0x0000ffffULL))
 
 static const uint64_t boot_gdt[] = {
   0,
@@ -44,8 +43,8 @@ static struct kvm_segment
 segment_of (uint64_t entry, uint16_t selector)
 {
   struct kvm_segment s = {
-    .base = (uint32_t) (((entry >> 16) & 0xffffff) | (((entry >> 56) & 0xff) << 24)),
-    .limit = (uint32_t) ((entry & 0xffff) | (((entry >> 48) & 0xf) << 16)),
+    .base = (uint32_t)(((entry >> 16) & 0xffffff) | (((entry >> 56) & 0xff) << 24)),
+    .limit = (uint32_t)((entry & 0xffff) | (((entry >> 48) & 0xf) << 16)),
     .selector = selector,
     .type = (entry >> 40) & 0xf,
     .s = (entry >> 44) & 1,
@@ -123,9 +122,9 @@ setup_real (struct kvm_sregs *sregs, const struct vmm_cpu_entry *e, uint64_t *ri
 
   if (e->ip >= VMM_HIMEM_START)
     return hy_error_set (err, 0, "real-mode entry 0x%llx is above 1 MiB",
-                         (unsigned long long) e->ip);
+                         (unsigned long long)e->ip);
   sregs->cs.base = base;
-  sregs->cs.selector = (uint16_t) (base >> 4);
+  sregs->cs.selector = (uint16_t)(base >> 4);
   sregs->ds.base = sregs->es.base = sregs->ss.base = sregs->fs.base = sregs->gs.base = 0;
   sregs->ds.selector = sregs->es.selector = sregs->ss.selector = 0;
   sregs->fs.selector = sregs->gs.selector = 0;

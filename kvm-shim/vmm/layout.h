@@ -24,7 +24,7 @@
  * holds device MMIO and the KVM TSS / identity-map pages. */
 #define VMM_MMIO_HOLE_START 0xc0000000ULL
 #define VMM_MMIO_HOLE_END 0x100000000ULL
-#define VMM_MMIO_DEVICES_START 0xd0000000ULL /* virtio-mmio and test devices */
+#define VMM_MMIO_DEVICES_START 0xd0000000ULL    /* virtio-mmio and test devices */
 #define VMM_KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL /* KVM_SET_IDENTITY_MAP_ADDR, one page */
 #define VMM_KVM_TSS_ADDR 0xfffbd000ULL          /* KVM_SET_TSS_ADDR, three pages */
 

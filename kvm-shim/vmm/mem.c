@@ -26,9 +26,9 @@ split_regions (struct vmm_mem *mem)
   mem->n_regions = 1;
   if (mem->size > low)
     {
-      mem->regions[1] = (struct vmm_mem_region){
-        .gpa = VMM_MMIO_HOLE_END, .size = mem->size - low, .host_offset = low
-      };
+      mem->regions[1] = (struct vmm_mem_region){ .gpa = VMM_MMIO_HOLE_END,
+                                                 .size = mem->size - low,
+                                                 .host_offset = low };
       mem->n_regions = 2;
     }
 }
@@ -41,16 +41,17 @@ vmm_mem_create (uint64_t size, bool mergeable, hy_error_t *err)
 
   if (size < MEM_MIN || size > MEM_MAX || size % PAGE_SIZE_4K != 0)
     {
-      hy_error_set (err, 0, "guest RAM size %llu: must be a multiple of 4 KiB between 1 MiB and 1 TiB",
-                    (unsigned long long) size);
+      hy_error_set (err, 0,
+                    "guest RAM size %llu: must be a multiple of 4 KiB between 1 MiB and 1 TiB",
+                    (unsigned long long)size);
       return NULL;
     }
   /* MAP_NORESERVE: a guest that touches little RAM costs little. */
-  host = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-               -1, 0);
+  host = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+               0);
   if (host == MAP_FAILED)
     {
-      hy_error_set (err, errno, "mmap guest RAM (%llu bytes)", (unsigned long long) size);
+      hy_error_set (err, errno, "mmap guest RAM (%llu bytes)", (unsigned long long)size);
       return NULL;
     }
   if (mergeable && madvise (host, size, MADV_MERGEABLE) < 0)
@@ -106,8 +107,8 @@ vmm_mem_write (struct vmm_mem *mem, uint64_t gpa, const void *src, uint64_t len,
     return 0;
   dst = vmm_mem_ptr (mem, gpa, len);
   if (dst == NULL)
-    return hy_error_set (err, 0, "guest range 0x%llx+0x%llx is not RAM", (unsigned long long) gpa,
-                         (unsigned long long) len);
+    return hy_error_set (err, 0, "guest range 0x%llx+0x%llx is not RAM", (unsigned long long)gpa,
+                         (unsigned long long)len);
   memcpy (dst, src, len);
   return 0;
 }
@@ -121,8 +122,8 @@ vmm_mem_read (const struct vmm_mem *mem, uint64_t gpa, void *dst, uint64_t len, 
     return 0;
   src = vmm_mem_ptr (mem, gpa, len);
   if (src == NULL)
-    return hy_error_set (err, 0, "guest range 0x%llx+0x%llx is not RAM", (unsigned long long) gpa,
-                         (unsigned long long) len);
+    return hy_error_set (err, 0, "guest range 0x%llx+0x%llx is not RAM", (unsigned long long)gpa,
+                         (unsigned long long)len);
   memcpy (dst, src, len);
   return 0;
 }

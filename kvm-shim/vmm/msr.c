@@ -66,7 +66,7 @@ vmm_msr_setup_boot (int vcpu_fd, hy_error_t *err)
   free (msrs);
   if (n < 0)
     return hy_error_set (err, errno, "KVM_SET_MSRS");
-  if ((size_t) n < N_BOOT_MSRS)
+  if ((size_t)n < N_BOOT_MSRS)
     return hy_error_set (err, 0, "KVM_SET_MSRS: MSR 0x%x refused", boot_msrs[n].index);
   return 0;
 }

@@ -15,16 +15,26 @@ exit_name (uint32_t reason)
 {
   switch (reason)
     {
-    case KVM_EXIT_UNKNOWN: return "UNKNOWN";
-    case KVM_EXIT_EXCEPTION: return "EXCEPTION";
-    case KVM_EXIT_IO: return "IO";
-    case KVM_EXIT_HLT: return "HLT";
-    case KVM_EXIT_MMIO: return "MMIO";
-    case KVM_EXIT_SHUTDOWN: return "SHUTDOWN";
-    case KVM_EXIT_FAIL_ENTRY: return "FAIL_ENTRY";
-    case KVM_EXIT_INTERNAL_ERROR: return "INTERNAL_ERROR";
-    case KVM_EXIT_SYSTEM_EVENT: return "SYSTEM_EVENT";
-    default: return "other";
+    case KVM_EXIT_UNKNOWN:
+      return "UNKNOWN";
+    case KVM_EXIT_EXCEPTION:
+      return "EXCEPTION";
+    case KVM_EXIT_IO:
+      return "IO";
+    case KVM_EXIT_HLT:
+      return "HLT";
+    case KVM_EXIT_MMIO:
+      return "MMIO";
+    case KVM_EXIT_SHUTDOWN:
+      return "SHUTDOWN";
+    case KVM_EXIT_FAIL_ENTRY:
+      return "FAIL_ENTRY";
+    case KVM_EXIT_INTERNAL_ERROR:
+      return "INTERNAL_ERROR";
+    case KVM_EXIT_SYSTEM_EVENT:
+      return "SYSTEM_EVENT";
+    default:
+      return "other";
     }
 }
 
@@ -33,10 +43,14 @@ vmm_stop_name (enum vmm_stop stop)
 {
   switch (stop)
     {
-    case VMM_STOP_REQUESTED: return "stop requested";
-    case VMM_STOP_HLT: return "halted";
-    case VMM_STOP_SHUTDOWN: return "shutdown";
-    case VMM_STOP_INTERRUPTED: return "interrupted";
+    case VMM_STOP_REQUESTED:
+      return "stop requested";
+    case VMM_STOP_HLT:
+      return "halted";
+    case VMM_STOP_SHUTDOWN:
+      return "shutdown";
+    case VMM_STOP_INTERRUPTED:
+      return "interrupted";
     }
   return "?";
 }
@@ -58,19 +72,19 @@ static int
 handle_io (struct vmm_vcpu *vcpu, const struct vmm_bus *bus, hy_error_t *err)
 {
   struct kvm_run *run = vcpu->run;
-  uint64_t run_size = (uint64_t) vcpu->vm->run_size;
-  uint64_t bytes = (uint64_t) run->io.size * run->io.count;
+  uint64_t run_size = (uint64_t)vcpu->vm->run_size;
+  uint64_t bytes = (uint64_t)run->io.size * run->io.count;
   uint8_t *data;
   uint32_t i;
 
   if (run->io.size == 0 || run->io.size > 4 || run->io.data_offset > run_size
       || bytes > run_size - run->io.data_offset)
     return hy_error_set (err, 0, "KVM_EXIT_IO: bad size %u x %u at offset %llu", run->io.size,
-                         run->io.count, (unsigned long long) run->io.data_offset);
-  data = (uint8_t *) run + run->io.data_offset;
+                         run->io.count, (unsigned long long)run->io.data_offset);
+  data = (uint8_t *)run + run->io.data_offset;
   for (i = 0; i < run->io.count; i++)
     {
-      int r = vmm_bus_dispatch (bus, VMM_BUS_PIO, run->io.port, data + (uint64_t) i * run->io.size,
+      int r = vmm_bus_dispatch (bus, VMM_BUS_PIO, run->io.port, data + (uint64_t)i * run->io.size,
                                 run->io.size, run->io.direction == KVM_EXIT_IO_OUT, err);
       if (r < 0)
         return -1;
@@ -107,8 +121,7 @@ stop_with (enum vmm_stop *stop, enum vmm_stop why)
 
 /* One exit: 0 to re-enter, 1 to return *stop, -1 on error. */
 static int
-handle_exit (struct vmm_vcpu *vcpu, const struct vmm_bus *bus, enum vmm_stop *stop,
-             hy_error_t *err)
+handle_exit (struct vmm_vcpu *vcpu, const struct vmm_bus *bus, enum vmm_stop *stop, hy_error_t *err)
 {
   struct kvm_run *run = vcpu->run;
 
@@ -131,7 +144,7 @@ handle_exit (struct vmm_vcpu *vcpu, const struct vmm_bus *bus, enum vmm_stop *st
       return 0;
     case KVM_EXIT_FAIL_ENTRY:
       return hy_error_set (err, 0, "KVM_EXIT_FAIL_ENTRY: hardware reason 0x%llx",
-                           (unsigned long long) run->fail_entry.hardware_entry_failure_reason);
+                           (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
     case KVM_EXIT_INTERNAL_ERROR:
       return hy_error_set (err, 0, "KVM_EXIT_INTERNAL_ERROR: suberror %u at rip 0x%llx",
                            run->internal.suberror, guest_rip (vcpu));

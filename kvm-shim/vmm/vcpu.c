@@ -48,12 +48,12 @@ patch_cpuid (struct kvm_cpuid2 *cpuid, int id)
       switch (e->function)
         {
         case 1:
-          e->ebx = (e->ebx & 0x00ffffffU) | ((uint32_t) id << 24); /* initial APIC id */
+          e->ebx = (e->ebx & 0x00ffffffU) | ((uint32_t)id << 24); /* initial APIC id */
           e->ecx |= CPUID_1_ECX_HYPERVISOR;
           break;
         case 0xb:
         case 0x1f:
-          e->edx = (uint32_t) id; /* x2APIC id */
+          e->edx = (uint32_t)id; /* x2APIC id */
           break;
         default:
           break;
@@ -126,7 +126,7 @@ create_fd_and_run (struct vmm_vcpu *vcpu, hy_error_t *err)
 {
   void *run;
 
-  vcpu->fd = ioctl (vcpu->vm->vm_fd, KVM_CREATE_VCPU, (unsigned long) vcpu->id);
+  vcpu->fd = ioctl (vcpu->vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)vcpu->id);
   if (vcpu->fd < 0)
     return hy_error_set (err, errno, "KVM_CREATE_VCPU");
   run = mmap (NULL, vcpu->vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);

@@ -22,7 +22,7 @@ struct vmm_exit_stats
 {
   uint64_t total;
   uint64_t by_reason[VMM_EXIT_REASONS]; /* indexed by KVM_EXIT_* */
-  uint64_t pio_unhandled;              /* accesses no device claimed */
+  uint64_t pio_unhandled;               /* accesses no device claimed */
   uint64_t mmio_unhandled;
 };
 
@@ -38,9 +38,9 @@ struct vmm_vcpu
 /* Why vmm_vcpu_run returned without an error. */
 enum vmm_stop
 {
-  VMM_STOP_REQUESTED, /* vmm_vm_request_stop (the exit port, a reset) */
-  VMM_STOP_HLT,       /* HLT with no in-kernel irqchip: nothing can wake it */
-  VMM_STOP_SHUTDOWN,  /* triple fault, or a guest-requested power-off/reset */
+  VMM_STOP_REQUESTED,   /* vmm_vm_request_stop (the exit port, a reset) */
+  VMM_STOP_HLT,         /* HLT with no in-kernel irqchip: nothing can wake it */
+  VMM_STOP_SHUTDOWN,    /* triple fault, or a guest-requested power-off/reset */
   VMM_STOP_INTERRUPTED, /* a signal with kvm_run.immediate_exit set */
 };
 

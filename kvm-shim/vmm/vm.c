@@ -30,7 +30,7 @@ open_kvm (struct vmm_vm *vm, const char *dev, hy_error_t *err)
     return hy_error_set (err, version < 0 ? errno : 0, "`%s`: KVM API version %d, want %d", dev,
                          version, KVM_API_VERSION);
   vm->run_size = ioctl (vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-  if (vm->run_size < (int) sizeof (struct kvm_run))
+  if (vm->run_size < (int)sizeof (struct kvm_run))
     return hy_error_set (err, errno, "`%s`: KVM_GET_VCPU_MMAP_SIZE", dev);
   return 0;
 }
@@ -64,7 +64,7 @@ place_tss (struct vmm_vm *vm, hy_error_t *err)
   uint64_t identity = VMM_KVM_IDENTITY_MAP_ADDR;
 
   if (has_cap (vm, KVM_CAP_SET_TSS_ADDR)
-      && ioctl (vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long) VMM_KVM_TSS_ADDR) < 0)
+      && ioctl (vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)VMM_KVM_TSS_ADDR) < 0)
     return hy_error_set (err, errno, "KVM_SET_TSS_ADDR");
   if (has_cap (vm, KVM_CAP_SET_IDENTITY_MAP_ADDR)
       && ioctl (vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
@@ -100,12 +100,12 @@ register_ram (struct vmm_vm *vm, hy_error_t *err)
         .slot = i,
         .guest_phys_addr = r->gpa,
         .memory_size = r->size,
-        .userspace_addr = (uintptr_t) (vm->mem->host + r->host_offset),
+        .userspace_addr = (uintptr_t)(vm->mem->host + r->host_offset),
       };
 
       if (ioctl (vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
         return hy_error_set (err, errno, "KVM_SET_USER_MEMORY_REGION slot %u (0x%llx+0x%llx)", i,
-                             (unsigned long long) r->gpa, (unsigned long long) r->size);
+                             (unsigned long long)r->gpa, (unsigned long long)r->size);
     }
   return 0;
 }

@@ -18,7 +18,7 @@
 #define RAM (64ULL << 20)
 #define KADDR 0x1000000ULL /* where vmlinux loads: 16 MiB */
 #define KTEXT "kernel text!"
-#define KBSS 0x3000        /* bytes of bss after the text */
+#define KBSS 0x3000 /* bytes of bss after the text */
 #define PVH_ENTRY (KADDR + 0x40)
 
 static char tmpdir[] = "/tmp/test_vmm_boot.XXXXXX";
@@ -32,7 +32,7 @@ write_file (const char *name, const void *data, size_t len)
   if (asprintf (&path, "%s/%s", tmpdir, name) < 0)
     abort ();
   fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 || write (fd, data, len) != (ssize_t) len)
+  if (fd < 0 || write (fd, data, len) != (ssize_t)len)
     abort ();
   close (fd);
   return path;
@@ -43,8 +43,8 @@ write_file (const char *name, const void *data, size_t len)
 static size_t
 make_elf (uint8_t *buf, size_t cap, int pvh, uint64_t load_paddr)
 {
-  Elf64_Ehdr *eh = (Elf64_Ehdr *) buf;
-  Elf64_Phdr *ph = (Elf64_Phdr *) (buf + sizeof (*eh));
+  Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+  Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof (*eh));
   size_t note_off = 0x100, text_off = 0x200;
   Elf64_Nhdr nh = { .n_namesz = 4, .n_descsz = 8, .n_type = 18 };
   uint64_t entry = PVH_ENTRY;
@@ -60,13 +60,17 @@ make_elf (uint8_t *buf, size_t cap, int pvh, uint64_t load_paddr)
   eh->e_phoff = sizeof (*eh);
   eh->e_phentsize = sizeof (*ph);
   eh->e_phnum = pvh ? 2 : 1;
-  ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = text_off, .p_paddr = load_paddr,
-                        .p_vaddr = 0xffffffff81000000ULL, .p_filesz = sizeof (KTEXT),
+  ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD,
+                        .p_offset = text_off,
+                        .p_paddr = load_paddr,
+                        .p_vaddr = 0xffffffff81000000ULL,
+                        .p_filesz = sizeof (KTEXT),
                         .p_memsz = sizeof (KTEXT) + KBSS };
   memcpy (buf + text_off, KTEXT, sizeof (KTEXT));
   if (pvh)
     {
-      ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = note_off,
+      ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE,
+                            .p_offset = note_off,
                             .p_filesz = sizeof (nh) + 4 + 8 };
       memcpy (buf + note_off, &nh, sizeof (nh));
       memcpy (buf + note_off + sizeof (nh), "Xen", 4);
@@ -83,8 +87,10 @@ test_elf_pvh (struct vmm_mem *mem)
   size_t len = make_elf (elf, sizeof (elf), 1, KADDR);
   cleanup_free char *path = write_file ("vmlinux-pvh", elf, len);
   const char initrd[] = "070701 pretend cpio";
-  struct vmm_boot_config cfg = { .kernel = path, .cmdline = "console=ttyS0 quiet",
-                                 .initrd_data = initrd, .initrd_size = sizeof (initrd) };
+  struct vmm_boot_config cfg = { .kernel = path,
+                                 .cmdline = "console=ttyS0 quiet",
+                                 .initrd_data = initrd,
+                                 .initrd_size = sizeof (initrd) };
   struct vmm_boot_info info;
   const uint32_t *si;
   const uint64_t *memmap, *mod;
@@ -108,18 +114,18 @@ test_elf_pvh (struct vmm_mem *mem)
           "ELF+PVH: the command line is in guest RAM");
   si = vmm_mem_ptr (mem, VMM_PVH_INFO_ADDR, 56);
   tap_ok (si[0] == 0x336ec578 && si[1] == 1 && si[3] == 1
-              && *(const uint64_t *) (si + 6) == VMM_CMDLINE_ADDR,
+              && *(const uint64_t *)(si + 6) == VMM_CMDLINE_ADDR,
           "ELF+PVH: hvm_start_info: magic, version 1, one module, command line");
-  mod = vmm_mem_ptr (mem, *(const uint64_t *) (si + 4), 16);
+  mod = vmm_mem_ptr (mem, *(const uint64_t *)(si + 4), 16);
   tap_ok (mod && mod[0] == info.initrd_addr && mod[1] == sizeof (initrd)
               && memcmp (vmm_mem_ptr (mem, mod[0], 4), "0707", 4) == 0,
           "ELF+PVH: module 0 is the initrd, and the initrd is there");
   tap_ok (info.initrd_addr % 4096 == 0 && info.initrd_addr + 4096 >= RAM - sizeof (initrd)
               && info.initrd_addr >= info.kernel_end,
           "ELF+PVH: the initrd is page-aligned at the top of RAM (0x%llx)",
-          (unsigned long long) info.initrd_addr);
+          (unsigned long long)info.initrd_addr);
   /* memmap_paddr at byte 40, memmap_entries at 48; entries of 3 x u64. */
-  memmap = vmm_mem_ptr (mem, *(const uint64_t *) (si + 10), 3 * 24);
+  memmap = vmm_mem_ptr (mem, *(const uint64_t *)(si + 10), 3 * 24);
   tap_ok (si[12] == 3 && memmap && memmap[0] == 0 && memmap[1] == VMM_EBDA_START
               && memmap[2 * 3] == VMM_HIMEM_START && memmap[2 * 3 + 1] == RAM - VMM_HIMEM_START,
           "ELF+PVH: memory map: low RAM, the BIOS area, RAM from 1 MiB to the end");
@@ -238,7 +244,7 @@ static void
 test_refused (struct vmm_mem *mem)
 {
   uint8_t buf[5 * 512 + 4096];
-  Elf64_Phdr *ph = (Elf64_Phdr *) (buf + sizeof (Elf64_Ehdr));
+  Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof (Elf64_Ehdr));
   size_t len;
 
   expect_refused (mem, "not a kernel", "junk", "hello world", 11, "neither");
@@ -254,15 +260,16 @@ test_refused (struct vmm_mem *mem)
   ph->p_filesz = ph->p_memsz + 1;
   expect_refused (mem, "p_filesz above p_memsz", "filesz", buf, len, "above memory size");
   len = make_elf (buf, sizeof (buf), 0, KADDR);
-  ((Elf64_Ehdr *) buf)->e_phnum = 1000;
+  ((Elf64_Ehdr *)buf)->e_phnum = 1000;
   expect_refused (mem, "an absurd program header count", "phnum", buf, len, "program header");
   len = make_elf (buf, sizeof (buf), 0, KADDR);
-  ((Elf64_Ehdr *) buf)->e_entry = 0x4000000;
+  ((Elf64_Ehdr *)buf)->e_entry = 0x4000000;
   expect_refused (mem, "an entry outside the kernel", "entry", buf, len, "entry point");
   len = make_bzimage (buf, sizeof (buf), 0x020b, 0x800000);
   expect_refused (mem, "a bzImage before protocol 2.12", "old", buf, len, "need 2.12");
-  len = make_bzimage (buf, sizeof (buf), 0x020f, (uint32_t) RAM);
-  expect_refused (mem, "a bzImage whose init_size exceeds RAM", "huge", buf, len, "more than guest RAM");
+  len = make_bzimage (buf, sizeof (buf), 0x020f, (uint32_t)RAM);
+  expect_refused (mem, "a bzImage whose init_size exceeds RAM", "huge", buf, len,
+                  "more than guest RAM");
 }
 
 int
@@ -284,6 +291,6 @@ main (void)
   test_refused (mem);
   ret = tap_done ();
   if (fork () == 0)
-    execlp ("rm", "rm", "-rf", tmpdir, (char *) NULL), _exit (127);
+    execlp ("rm", "rm", "-rf", tmpdir, (char *)NULL), _exit (127);
   return ret;
 }

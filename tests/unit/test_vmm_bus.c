@@ -53,11 +53,12 @@ test_bus (void)
   uint8_t data[8] = { 0 };
 
   tap_ok (vmm_bus_register (bus, VMM_BUS_MMIO, 0xd0000000, 0x200, "a", record, &a, &err) == 0
-              && vmm_bus_register (bus, VMM_BUS_MMIO, 0xd0000200, 0x200, "b", record, &b, &err) == 0,
+              && vmm_bus_register (bus, VMM_BUS_MMIO, 0xd0000200, 0x200, "b", record, &b, &err)
+                     == 0,
           "two adjacent MMIO ranges register");
   vmm_bus_register (bus, VMM_BUS_MMIO, 0xd00001ff, 2, "c", record, NULL, &err);
-  tap_ok (err && strstr (err->msg, "overlaps a"), "an overlapping range is refused, naming the other: %s",
-          err ? err->msg : "(no error)");
+  tap_ok (err && strstr (err->msg, "overlaps a"),
+          "an overlapping range is refused, naming the other: %s", err ? err->msg : "(no error)");
   hy_error_free (&err);
   tap_ok (vmm_bus_register (bus, VMM_BUS_PIO, 0xd0000000, 1, "p", record, NULL, &err) == 0,
           "port space is separate from MMIO space");
@@ -116,7 +117,7 @@ test_serial (void)
   tap_ok (s != NULL, "serial: registers at 0x3f8");
   tap_ok ((io_read (bus, com1 + 5) & 0x60) == 0x60, "serial: LSR says the transmitter is empty");
   for (p = "hello"; *p; p++)
-    io_write (bus, com1, (uint8_t) *p);
+    io_write (bus, com1, (uint8_t)*p);
   tap_ok (read (pipefd[0], out, sizeof (out)) < 0, "serial: output is held until a newline");
   io_write (bus, com1, '\n');
   n = read (pipefd[0], out, sizeof (out) - 1);
@@ -164,8 +165,7 @@ test_debug_exit (void)
   struct vmm_vm vm; /* only the stop fields are used: no KVM here */
 
   memset (&vm, 0, sizeof (vm));
-  tap_ok (vmm_debug_exit_create (bus, &vm, VMM_PORT_DEBUG_EXIT, &err) == 0,
-          "exit port: registers");
+  tap_ok (vmm_debug_exit_create (bus, &vm, VMM_PORT_DEBUG_EXIT, &err) == 0, "exit port: registers");
   io_write (bus, VMM_PORT_DEBUG_EXIT, 42);
   io_write (bus, VMM_PORT_DEBUG_EXIT, 7);
   tap_ok (vm.stop && vm.stop_code == 42, "exit port: a write stops the VM, the first code wins");
@@ -199,8 +199,7 @@ test_rtc (void)
   tap_ok ((cmos (bus, 0x0a) & 0x80) == 0 && (cmos (bus, 0x0d) & 0x80),
           "rtc: never update-in-progress, time valid");
   sec = cmos (bus, 0x80); /* bit 7 (NMI mask) is ignored: this is register 0 */
-  tap_ok ((sec & 0xf) <= 9 && from_bcd (sec) < 60
-              && from_bcd (cmos (bus, 0x09)) == tm.tm_year % 100
+  tap_ok ((sec & 0xf) <= 9 && from_bcd (sec) < 60 && from_bcd (cmos (bus, 0x09)) == tm.tm_year % 100
               && from_bcd (cmos (bus, 0x32)) == (tm.tm_year + 1900) / 100
               && from_bcd (cmos (bus, 0x08)) == tm.tm_mon + 1,
           "rtc: the host's UTC date in BCD");

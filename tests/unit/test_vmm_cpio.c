@@ -29,7 +29,7 @@ hex8 (const uint8_t *p)
 
   memcpy (tmp, p, 8);
   tmp[8] = '\0';
-  return (uint32_t) strtoul (tmp, NULL, 16);
+  return (uint32_t)strtoul (tmp, NULL, 16);
 }
 
 /* Parse entries until the trailer; -1 on any malformation.  Checks magic,
@@ -52,7 +52,7 @@ parse (const uint8_t *buf, size_t len, struct parsed *out, int max)
       if (len - off < namesize || buf[off + namesize - 1] != '\0')
         return -1;
       memcpy (e->name, buf + off, namesize);
-      off = (off + namesize + 3) & ~(size_t) 3;
+      off = (off + namesize + 3) & ~(size_t)3;
       if (off > len || len - off < size)
         return -1;
       e->mode = hex8 (h + 14);
@@ -61,7 +61,7 @@ parse (const uint8_t *buf, size_t len, struct parsed *out, int max)
       e->rmin = hex8 (h + 86);
       e->size = size;
       e->data = buf + off;
-      off = (off + size + 3) & ~(size_t) 3;
+      off = (off + size + 3) & ~(size_t)3;
       if (strcmp (e->name, "TRAILER!!!") == 0)
         return off == len ? n : -1;
       n++;
@@ -79,19 +79,22 @@ list_with (const char *const argv[], const uint8_t *buf, size_t len)
   ssize_t n, total = 0;
   pid_t pid;
 
-  if (fd < 0 || write (fd, buf, len) != (ssize_t) len || pipe (pipefd) < 0)
+  if (fd < 0 || write (fd, buf, len) != (ssize_t)len || pipe (pipefd) < 0)
     abort ();
   lseek (fd, 0, SEEK_SET);
   pid = fork ();
   if (pid == 0)
     {
+      int devnull = open ("/dev/null", O_WRONLY);
+
       dup2 (fd, 0);
       dup2 (pipefd[1], 1);
-      execvp (argv[0], (char *const *) argv);
+      dup2 (devnull, 2); /* "N blocks" */
+      execvp (argv[0], (char *const *)argv);
       _exit (127);
     }
   close (pipefd[1]);
-  while ((n = read (pipefd[0], out + total, sizeof (out) - 1 - (size_t) total)) > 0)
+  while ((n = read (pipefd[0], out + total, sizeof (out) - 1 - (size_t)total)) > 0)
     total += n;
   out[total] = '\0';
   close (pipefd[0]);
@@ -145,10 +148,12 @@ main (void)
   if (fd < 0 || write (fd, "guest-host\n", 11) != 11)
     abort ();
   close (fd);
-  r = vmm_cpio_add_file (c, "init", 0755, "#!/bin/sh\n", 10, &err) | vmm_cpio_add_dir (c, "dev", 0755, &err)
+  r = vmm_cpio_add_file (c, "init", 0755, "#!/bin/sh\n", 10, &err)
+      | vmm_cpio_add_dir (c, "dev", 0755, &err)
       | vmm_cpio_add_node (c, "dev/console", S_IFCHR | 0600, 5, 1, &err)
       | vmm_cpio_add_dir (c, "bin", 0755, &err) | vmm_cpio_add_symlink (c, "bin/sh", "/init", &err)
-      | vmm_cpio_add_file (c, "empty", 0644, NULL, 0, &err) | vmm_cpio_add_dir (c, "etc", 0755, &err)
+      | vmm_cpio_add_file (c, "empty", 0644, NULL, 0, &err)
+      | vmm_cpio_add_dir (c, "etc", 0755, &err)
       | vmm_cpio_add_host_file (c, "etc/hostname", 0644, host, &err) | vmm_cpio_finish (c, &err);
   unlink (host);
   tap_ok (r == 0, "an archive of 8 entries is written: %s", err ? err->msg : "ok");
@@ -170,7 +175,8 @@ main (void)
           "a host file is copied in (11 bytes: data padding exercised)");
   check_external (c->buf, c->len);
 
-  tap_ok (vmm_cpio_add_file (c, "late", 0644, "x", 1, &err) < 0, "nothing is added after the trailer");
+  tap_ok (vmm_cpio_add_file (c, "late", 0644, "x", 1, &err) < 0,
+          "nothing is added after the trailer");
   hy_error_free (&err);
   {
     cleanup_vmm_cpio struct vmm_cpio *d = vmm_cpio_new ();

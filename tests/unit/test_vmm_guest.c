@@ -82,7 +82,7 @@ load_guest (struct vmm_mem *mem, const struct guest *g, hy_error_t *err)
   n = read (fd, buf, sizeof (buf));
   if (n <= 0)
     return hy_error_set (err, errno, "read `%s`", path);
-  return vmm_mem_write (mem, g->load, buf, (uint64_t) n, err);
+  return vmm_mem_write (mem, g->load, buf, (uint64_t)n, err);
 }
 
 static void
@@ -117,7 +117,8 @@ run_guest (const struct guest *g, struct outcome *o, hy_error_t *err)
     goto out;
   if ((g->exit_port && vmm_debug_exit_create (bus, vm, VMM_PORT_DEBUG_EXIT, err) < 0)
       || vmm_bus_register (bus, VMM_BUS_MMIO, TEST_MMIO_BASE, 0x1000, "echo", echo_mmio,
-                           &mmio_value, err) < 0
+                           &mmio_value, err)
+             < 0
       || load_guest (vm->mem, g, err) < 0)
     goto out_serial;
   vcpu = vmm_vcpu_create (vm, 0, err);
@@ -142,11 +143,10 @@ report (const char *name, const struct outcome *o)
 {
   tap_diag ("%s: stop=%s code=%d exits=%llu io=%llu mmio=%llu hlt=%llu pio_unhandled=%llu", name,
             o->stop >= 0 ? vmm_stop_name (o->stop) : "error", o->code,
-            (unsigned long long) o->stats.total,
-            (unsigned long long) o->stats.by_reason[KVM_EXIT_IO],
-            (unsigned long long) o->stats.by_reason[KVM_EXIT_MMIO],
-            (unsigned long long) o->stats.by_reason[KVM_EXIT_HLT],
-            (unsigned long long) o->stats.pio_unhandled);
+            (unsigned long long)o->stats.total, (unsigned long long)o->stats.by_reason[KVM_EXIT_IO],
+            (unsigned long long)o->stats.by_reason[KVM_EXIT_MMIO],
+            (unsigned long long)o->stats.by_reason[KVM_EXIT_HLT],
+            (unsigned long long)o->stats.pio_unhandled);
 }
 
 static void
@@ -159,7 +159,8 @@ test_real_mode (void)
   tap_ok (run_guest (&g, &o, &err) == 0, "real mode: the guest runs: %s", err ? err->msg : "ok");
   report ("real mode", &o);
   tap_ok (strcmp (o.out, "hello\n") == 0, "real mode: \"hello\\n\" reaches the serial fd");
-  tap_ok (o.stop == VMM_STOP_REQUESTED && o.code == 42, "real mode: the exit port stops it with 42");
+  tap_ok (o.stop == VMM_STOP_REQUESTED && o.code == 42,
+          "real mode: the exit port stops it with 42");
   tap_ok (o.stats.by_reason[KVM_EXIT_IO] == 7 && o.stats.pio_unhandled == 0,
           "real mode: 7 port exits (6 UART bytes, 1 exit port), none unhandled");
 }
@@ -218,7 +219,7 @@ test_long_mode (void)
    * with kvm_amd nested under TCG). */
   io = o.stats.by_reason[KVM_EXIT_IO];
   tap_ok (io >= 9 && io <= 17, "long mode: %llu port exits, between 9 and 17",
-          (unsigned long long) io);
+          (unsigned long long)io);
 }
 
 static void

@@ -56,8 +56,10 @@ boot (const char *kernel, struct vmm_cpio *initramfs, FILE *console, int *stop,
   cleanup_vmm_vm struct vmm_vm *vm = vmm_vm_create (&cfg, err);
   cleanup_vmm_bus struct vmm_bus *bus = vmm_bus_create ();
   cleanup_vmm_vcpu struct vmm_vcpu *vcpu = NULL;
-  struct vmm_boot_config boot = { .kernel = kernel, .cmdline = CMDLINE,
-                                  .initrd_data = initramfs->buf, .initrd_size = initramfs->len };
+  struct vmm_boot_config boot = { .kernel = kernel,
+                                  .cmdline = CMDLINE,
+                                  .initrd_data = initramfs->buf,
+                                  .initrd_size = initramfs->len };
   struct vmm_serial *serial;
   struct vmm_rtc *rtc = NULL;
   int ret = -1;
@@ -70,7 +72,8 @@ boot (const char *kernel, struct vmm_cpio *initramfs, FILE *console, int *stop,
   rtc = vmm_rtc_create (bus, err);
   if (rtc == NULL)
     goto out;
-  if (vmm_boot_linux (vm->mem, &boot, info, err) < 0 || (vcpu = vmm_vcpu_create (vm, 0, err)) == NULL
+  if (vmm_boot_linux (vm->mem, &boot, info, err) < 0
+      || (vcpu = vmm_vcpu_create (vm, 0, err)) == NULL
       || vmm_vcpu_set_entry (vcpu, &info->entry, err) < 0)
     goto out;
   alarm (WATCHDOG_SECONDS);
@@ -98,7 +101,7 @@ is_static_elf (const char *path)
     return 0;
   for (i = 0; i < eh.e_phnum; i++)
     {
-      if (fseek (f, (long) (eh.e_phoff + (uint64_t) i * sizeof (ph)), SEEK_SET) < 0
+      if (fseek (f, (long)(eh.e_phoff + (uint64_t)i * sizeof (ph)), SEEK_SET) < 0
           || fread (&ph, sizeof (ph), 1, f) != 1)
         return 0;
       if (ph.p_type == PT_INTERP)
@@ -161,13 +164,14 @@ main (void)
   tap_ok (strstr (out, MARKER) != NULL, "the guest's /init ran and its output reached the UART");
   tap_ok (stop == VMM_STOP_SHUTDOWN, "reboot -f with reboot=t ends in a shutdown exit (%s)",
           stop >= 0 ? vmm_stop_name (stop) : "error");
-  tap_diag ("%.1f s (host wall clock, not meaningful nested), %llu exits: io %llu, mmio %llu, hlt %llu, "
-            "unhandled port %llu, mmio %llu",
-            (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9,
-            (unsigned long long) stats.total, (unsigned long long) stats.by_reason[KVM_EXIT_IO],
-            (unsigned long long) stats.by_reason[KVM_EXIT_MMIO],
-            (unsigned long long) stats.by_reason[KVM_EXIT_HLT],
-            (unsigned long long) stats.pio_unhandled, (unsigned long long) stats.mmio_unhandled);
+  tap_diag (
+      "%.1f s (host wall clock, not meaningful nested), %llu exits: io %llu, mmio %llu, hlt %llu, "
+      "unhandled port %llu, mmio %llu",
+      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+      (unsigned long long)stats.total, (unsigned long long)stats.by_reason[KVM_EXIT_IO],
+      (unsigned long long)stats.by_reason[KVM_EXIT_MMIO],
+      (unsigned long long)stats.by_reason[KVM_EXIT_HLT], (unsigned long long)stats.pio_unhandled,
+      (unsigned long long)stats.mmio_unhandled);
   if (strstr (out, MARKER) == NULL)
     tap_diag ("console:\n%s", out);
   return tap_done ();

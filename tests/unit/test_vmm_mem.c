@@ -41,7 +41,8 @@ test_translate_small (void)
   tap_ok (vmm_mem_ptr (mem, size, 1) == NULL, "the first byte past the end is refused");
   tap_ok (vmm_mem_ptr (mem, 16, 0) == NULL, "a zero length is refused");
   tap_ok (vmm_mem_ptr (mem, UINT64_MAX, 2) == NULL, "a range that wraps is refused");
-  tap_ok (vmm_mem_ptr (mem, 8, UINT64_MAX - 4) == NULL, "a huge length does not wrap past the check");
+  tap_ok (vmm_mem_ptr (mem, 8, UINT64_MAX - 4) == NULL,
+          "a huge length does not wrap past the check");
   tap_ok (vmm_mem_write (mem, 0x1000, buf, 4, &err) == 0
               && vmm_mem_read (mem, 0x1000, back, 4, &err) == 0 && memcmp (buf, back, 4) == 0,
           "write then read back");
@@ -72,7 +73,8 @@ test_translate_hole (void)
   tap_ok (vmm_mem_ptr (mem, VMM_MMIO_DEVICES_START, 4) == NULL, "the hole is not RAM");
   tap_ok (vmm_mem_ptr (mem, VMM_MMIO_HOLE_END, 8) == mem->host + VMM_MMIO_HOLE_START,
           "RAM above 4 GiB continues the mapping");
-  tap_ok (vmm_mem_ptr (mem, VMM_MMIO_HOLE_START - 4, 8) == NULL, "a range across the hole is refused");
+  tap_ok (vmm_mem_ptr (mem, VMM_MMIO_HOLE_START - 4, 8) == NULL,
+          "a range across the hole is refused");
 }
 
 int
