@@ -54,6 +54,14 @@ vmm_mem_create (uint64_t size, bool mergeable, hy_error_t *err)
       hy_error_set (err, errno, "mmap guest RAM (%llu bytes)", (unsigned long long)size);
       return NULL;
     }
+  /* A child the VMM forks (an exec proxy, a helper) must neither copy the
+   * page tables of guest RAM nor keep it alive: it execs at once. */
+  if (madvise (host, size, MADV_DONTFORK) < 0)
+    {
+      hy_error_set (err, errno, "madvise MADV_DONTFORK on guest RAM");
+      munmap (host, size);
+      return NULL;
+    }
   if (mergeable && madvise (host, size, MADV_MERGEABLE) < 0)
     {
       hy_error_set (err, errno, "madvise MADV_MERGEABLE on guest RAM");

@@ -167,6 +167,7 @@ vmm_vm_irq_line (struct vmm_vm *vm, unsigned irq, bool level, hy_error_t *err)
 {
   struct kvm_irq_level line = { .irq = irq, .level = level };
 
+  /* Without an irqchip nobody listens: the guest polls (tests, tiny guests). */
   if (!vm->irqchip)
     return 0;
   if (ioctl (vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
