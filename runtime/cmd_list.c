@@ -113,7 +113,7 @@ cmd_list (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     else
       return -1;
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
-    return hy_error_set (err, 0, "invalid format option");
+    return hy_error_set (err, 0, "--format: invalid format `%s` (table or json)", format);
   n = collect (g->root, &s);
   if (quiet)
     for (i = 0; i < n; i++)

@@ -139,6 +139,6 @@ cmd_ps (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
       return 0;
     }
   if (strcmp (format, "table") != 0)
-    return hy_error_set (err, 0, "invalid format option");
+    return hy_error_set (err, 0, "--format: invalid format `%s` (table or json)", format);
   return ps_table (pids, n, argc, argv, err);
 }

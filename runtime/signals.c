@@ -27,6 +27,7 @@ static const struct
 int
 signal_parse (const char *s, hy_error_t *err)
 {
+  const char *given = s;
   char *end;
   long v;
   size_t i;
@@ -36,7 +37,7 @@ signal_parse (const char *s, hy_error_t *err)
       v = strtol (s, &end, 10);
       if (*end == '\0' && v > 0 && v < NSIG)
         return (int) v;
-      return hy_error_set (err, 0, "invalid signal: %s", s);
+      return hy_error_set (err, 0, "invalid signal `%s`", given);
     }
   if (strncasecmp (s, "SIG", 3) == 0)
     s += 3;
@@ -55,5 +56,5 @@ signal_parse (const char *s, hy_error_t *err)
       if ((s[5] == '\0' || (s[5] == '-' && *end == '\0')) && SIGRTMAX - v >= SIGRTMIN)
         return SIGRTMAX - (int) v;
     }
-  return hy_error_set (err, 0, "invalid signal: %s", s);
+  return hy_error_set (err, 0, "invalid signal `%s`", given);
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bats
+# hyrun delete [--force]: nothing stays behind.
+load helpers
+
+@test "delete of a running container needs --force" {
+	args payload sleep 30
+	hy_detach "$ID"
+	run hy delete "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" running
+	local pid
+	pid=$(hy state "$ID" | jq -r .pid)
+	hy delete --force "$ID"
+	[ ! -d "/proc/$pid" ] || [ "$(awk '/^State/ {print $2}' /proc/$pid/status)" = Z ]
+	run hy state "$ID"
+	[ "$status" -ne 0 ]
+}
+
+@test "delete removes the cgroup, the state and every mount" {
+	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p'
+	args payload sleep 30
+	hy_detach "$ID"
+	[ -d "/sys/fs/cgroup/memory/hyrun-test/$ID" ] || [ -d "/sys/fs/cgroup/hyrun-test/$ID" ]
+	hy delete --force "$ID"
+	[ ! -d "/sys/fs/cgroup/memory/hyrun-test/$ID" ]
+	[ ! -d "/sys/fs/cgroup/pids/hyrun-test/$ID" ]
+	[ ! -d "/sys/fs/cgroup/hyrun-test/$ID" ]
+	residue_check
+}
+
+@test "delete --force of a created container kills the init" {
+	hy_create --pid-file "$BATS_TEST_TMPDIR/pid" "$ID"
+	local pid
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	hy delete --force "$ID"
+	sleep 0.1
+	# gone, or a zombie of a parent that does not reap
+	[ ! -d "/proc/$pid" ] || [ "$(awk '/^State/ {print $2}' /proc/$pid/status)" = Z ]
+}
+
+@test "delete --force of a missing container succeeds, without --force fails" {
+	run hy delete --force nosuch
+	assert_eq "$status" 0
+	run hy delete nosuch
+	[ "$status" -ne 0 ]
+}
+
+@test "a create whose runtime was killed leaves nothing after delete --force" {
+	# a createRuntime hook that never returns stops create midway
+	cfg '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "30"]}]'
+	hy create "$ID" </dev/null >/dev/null 2>&1 &
+	local pid=$!
+	local i
+	for i in $(seq 40); do [ -d "$ROOT/$ID" ] && break; sleep 0.05; done
+	sleep 0.3
+	kill -KILL "$pid"
+	wait "$pid" || true
+	pkill -KILL -f "^sleep 30$" || true
+	hy delete --force "$ID"
+	residue_check
+}
+
+@test "a failing create leaves no state, cgroup or mount" {
+	cfg '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/does/not/exist", "options": ["bind"]}]'
+	run hy create "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" /does/not/exist
+	residue_check
+}

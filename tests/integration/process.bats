@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# process.*: args, env, cwd, user, umask, rlimits, oomScoreAdj,
+# noNewPrivileges; hostname, domainname, sysctls.
+load helpers
+
+@test "env reaches the process, PATH is used to find args[0]" {
+	cfg '.process.env = ["PATH=/usr/bin:/bin", "FOO=bar baz", "HOME=/root"]'
+	args payload env FOO
+	run hy_run "$ID"
+	assert_eq "$output" "bar baz"
+}
+
+@test "HOME is set from the user's passwd entry when env has none" {
+	cfg '.process.env = ["PATH=/bin"]'
+	args payload env HOME
+	run hy_run "$ID"
+	assert_eq "$output" /root
+}
+
+@test "cwd is the process's working directory, created if missing" {
+	cfg '.process.cwd = "/var/tmp/made/here"'
+	args payload cwd
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_eq "$output" /var/tmp/made/here
+}
+
+@test "user uid, gid and additionalGids" {
+	cfg '.process.user = {"uid": 1000, "gid": 1001, "additionalGids": [5, 6]}'
+	args payload id
+	run hy_run "$ID"
+	assert_eq "$output" "uid=1000 gid=1001 groups=5,6"
+}
+
+@test "a user with no additionalGids and no /etc/group entry has no groups (as runc)" {
+	cfg '.process.user = {"uid": 1000, "gid": 1001}'
+	args payload id
+	run hy_run "$ID"
+	assert_eq "$output" "uid=1000 gid=1001 groups="
+}
+
+@test "umask" {
+	cfg '.process.user.umask = 63'
+	args payload umask
+	run hy_run "$ID"
+	assert_eq "$output" 0077
+}
+
+@test "rlimits" {
+	cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456}, {"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]'
+	args payload rlimit NOFILE
+	run hy_run "$ID"
+	assert_eq "$output" "123 456"
+	args payload rlimit CORE
+	run hy_run "$ID-b"
+	assert_eq "$output" "0 0"
+}
+
+@test "oomScoreAdj" {
+	cfg '.process.oomScoreAdj = 123'
+	args payload cat /proc/self/oom_score_adj
+	run hy_run "$ID"
+	assert_eq "$output" 123
+}
+
+@test "noNewPrivileges sets NoNewPrivs" {
+	cfg '.process.noNewPrivileges = true'
+	args payload status NoNewPrivs
+	run hy_run "$ID"
+	assert_eq "$output" 1
+	cfg '.process.noNewPrivileges = false'
+	run hy_run "$ID-b"
+	assert_eq "$output" 0
+}
+
+@test "capabilities: the effective set is what the spec lists" {
+	# CAP_CHOWN (0) and CAP_KILL (5) only: 0x21
+	cfg '.process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN", "CAP_KILL"], "permitted": ["CAP_CHOWN", "CAP_KILL"]}'
+	args payload status CapEff
+	run hy_run "$ID"
+	assert_eq "$output" 0000000000000021
+	args payload status CapBnd
+	run hy_run "$ID-b"
+	assert_eq "$output" 0000000000000021
+}
+
+@test "hostname and domainname" {
+	cfg '.hostname = "box" | .domainname = "example.org"'
+	args payload hostname
+	run hy_run "$ID"
+	assert_eq "$output" "box example.org"
+}
+
+@test "sysctls are written in the container's namespaces" {
+	cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.msgmax": "4096"}'
+	args sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax'
+	run hy_run "$ID"
+	assert_eq "$output" "1
+4096"
+}
+
+@test "a sysctl outside the container's namespaces is refused" {
+	cfg '.linux.sysctl = {"vm.swappiness": "10"}'
+	run hy create "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" vm.swappiness
+}
+
+@test "no host fd reaches the container process" {
+	args payload fds
+	run sh -c "exec 7</etc/hostname; cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null"
+	assert_eq "$status" 0
+	assert_eq "$output" ""
+}
+
+@test "output matches runc for the same bundle" {
+	command -v runc >/dev/null || skip "runc not installed (apt-get install runc)"
+	cfg '.process.user = {"uid": 7, "gid": 8, "additionalGids": [9]} | .hostname = "cmp"'
+	cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 99, "hard": 99}]'
+	args sh -c 'payload id; payload hostname; payload rlimit NOFILE; payload cwd; payload status CapEff; payload umask'
+	run hy_run "$ID"
+	local ours=$output
+	run sh -c "cd '$BUNDLE' && runc --root '$BATS_TEST_TMPDIR/runc' run '$ID-runc' </dev/null"
+	assert_eq "$ours" "$output"
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# hyrun spec, hyrun features
+load helpers
+
+@test "spec writes a config that hyrun runs" {
+	rm "$BUNDLE/config.json"
+	hy spec
+	jq -e '.process.args == ["sh"] and .root.path == "rootfs"' "$BUNDLE/config.json"
+	jq -e '[.linux.namespaces[].type] | sort == ["ipc","mount","network","pid","uts"]' "$BUNDLE/config.json"
+	cfg '.process.terminal = false'
+	args sh -c 'echo from-default-spec'
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_eq "$output" from-default-spec
+}
+
+@test "spec refuses to overwrite config.json" {
+	run hy spec
+	[ "$status" -ne 0 ]
+	assert_contains "$output" config.json
+}
+
+@test "spec --rootless maps the user and drops network and cgroups" {
+	rm "$BUNDLE/config.json"
+	hy spec --rootless
+	jq -e '[.linux.namespaces[].type] | index("user") != null' "$BUNDLE/config.json"
+	jq -e '.linux.uidMappings[0].size == 1 and .linux.resources == null' "$BUNDLE/config.json"
+}
+
+@test "spec --bundle writes into another directory" {
+	mkdir "$BATS_TEST_TMPDIR/other"
+	"$HYRUN" spec --bundle "$BATS_TEST_TMPDIR/other"
+	jq -e .ociVersion "$BATS_TEST_TMPDIR/other/config.json"
+}
+
+@test "features lists what this build and host support" {
+	run "$HYRUN" features
+	assert_eq "$status" 0
+	jq -e '.ociVersionMax == "1.2.0"' <<<"$output"
+	jq -e '.linux.namespaces | index("time") != null and index("user") != null' <<<"$output"
+	jq -e '.linux.capabilities | index("CAP_SYS_ADMIN") != null' <<<"$output"
+	jq -e '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") != null' <<<"$output"
+	jq -e '.linux.seccomp.archs | index("SCMP_ARCH_X86_64") != null' <<<"$output"
+	jq -e '.linux.cgroup.v1 == true and .linux.cgroup.v2 == true' <<<"$output"
+	jq -e '.mountOptions | index("rbind") != null' <<<"$output"
+	jq -e '.annotations["io.hyrun.isolation"] != null' <<<"$output"
+}
+
+@test "--version prints the version and the spec version" {
+	run "$HYRUN" --version
+	assert_eq "$status" 0
+	assert_contains "$output" "hyrun version"
+	assert_contains "$output" "spec: 1.2.0"
+}
+
+@test "every command has --help" {
+	local c
+	for c in create start run state kill delete list ps pause resume spec features exec update events; do
+		run "$HYRUN" $c --help
+		assert_eq "$status" 0
+		assert_contains "$output" "$c"
+	done
+}
+
+@test "--systemd-cgroup is refused with a clear error" {
+	run hy --systemd-cgroup run "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" systemd
+}
+
+@test "--log-format json writes JSON lines with level, msg and time" {
+	args payload exit 0
+	cfg '.process.args = ["/nonexistent"]'
+	run hy --log "$BATS_TEST_TMPDIR/log.json" --log-format json run "$ID"
+	[ "$status" -ne 0 ]
+	jq -e 'select(.level == "error") | .msg and .time' "$BATS_TEST_TMPDIR/log.json"
+}
