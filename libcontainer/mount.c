@@ -21,8 +21,26 @@
   (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME        \
    | MS_STRICTATIME)
 
+/* An fd opened before a mount names the dentry under it: remount and
+ * propagation changes need the new mount's root, so resolve again. */
 static int
-do_bind (const struct spec_mount *m, const char *target, hy_error_t *err)
+reopen_target (int root_fd, const struct spec_mount *m, char *target, size_t len, int *fd,
+               hy_error_t *err)
+{
+  if (root_fd < 0)
+    return 0; /* target is a plain path (the rootfs bind itself) */
+  if (*fd >= 0)
+    close (*fd);
+  *fd = lc_path_open_in_root (root_fd, m->destination, LC_PATH_NOCREATE, err);
+  if (*fd < 0)
+    return hy_error_prefix (err, "mounts: `%s`", m->destination);
+  lc_path_fd_name (*fd, target, len);
+  return 0;
+}
+
+static int
+do_bind (int root_fd, const struct spec_mount *m, char *target, size_t len, int *fd,
+         hy_error_t *err)
 {
   unsigned long flags = MS_BIND | (m->recursive ? MS_REC : 0);
 
@@ -30,6 +48,8 @@ do_bind (const struct spec_mount *m, const char *target, hy_error_t *err)
     return hy_error_set (err, errno, "bind mount `%s` on `%s`", m->source, m->destination);
   if (m->flags & REMOUNT_FLAGS)
     {
+      if (reopen_target (root_fd, m, target, len, fd, err) < 0)
+        return -1;
       if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | (m->flags & REMOUNT_FLAGS), NULL) < 0)
         return hy_error_set (err, errno, "remount `%s` with its options", m->destination);
     }
@@ -52,7 +72,7 @@ lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
   lc_path_fd_name (target_fd, target, sizeof (target));
   if (m->bind)
     {
-      if (do_bind (m, target, err) < 0)
+      if (do_bind (root_fd, m, target, sizeof (target), &target_fd, err) < 0)
         return -1;
     }
   else if (strcmp (m->type, "cgroup") == 0)
@@ -69,12 +89,17 @@ lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
           struct spec_mount b = *m;
           b.source = (char *) "/sys";
           b.recursive = true;
-          return do_bind (&b, target, err);
+          return do_bind (root_fd, &b, target, sizeof (target), &target_fd, err);
         }
       return hy_error_set (err, errno, "mount %s on `%s`", m->type, m->destination);
     }
-  if (m->propagation && mount (NULL, target, NULL, m->propagation, NULL) < 0)
-    return hy_error_set (err, errno, "set propagation of `%s`", m->destination);
+  if (m->propagation)
+    {
+      if (reopen_target (root_fd, m, target, sizeof (target), &target_fd, err) < 0)
+        return -1;
+      if (mount (NULL, target, NULL, m->propagation, NULL) < 0)
+        return hy_error_set (err, errno, "set propagation of `%s`", m->destination);
+    }
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -118,10 +119,35 @@ resolve (int root_fd, const char *path, hy_error_t *err)
   return hy_error_set (err, errno, "resolve `%s` in the rootfs", path);
 }
 
+static int open_in_root (int root_fd, const char *path, enum lc_path_create create, int depth,
+                         hy_error_t *err);
+
+/* `base` under `parent` is a dangling symlink: create its target instead,
+ * resolved inside the root like everything else (runc's SecureJoin +
+ * MkdirAll do the same), so "/x -> /host/dir" makes <rootfs>/host/dir. */
+static int
+create_through_symlink (int root_fd, int parent, const char *dir, const char *base,
+                        enum lc_path_create create, int depth, hy_error_t *err)
+{
+  char target[PATH_MAX];
+  cleanup_free char *next = NULL;
+  ssize_t n = readlinkat (parent, base, target, sizeof (target) - 1);
+
+  if (n < 0)
+    return hy_error_set (err, errno, "readlink `%s/%s` in the rootfs", dir, base);
+  target[n] = '\0';
+  if (depth >= 40)
+    return hy_error_set (err, ELOOP, "resolve `%s/%s` in the rootfs", dir, base);
+  next = target[0] == '/' ? xstrdup (target) : xasprintf ("%s/%s", dir, target);
+  return open_in_root (root_fd, next, create, depth + 1, err);
+}
+
 /* Create the last component of `path` under its (resolved) parent. */
 static int
-create_last (int root_fd, const char *path, enum lc_path_create create, hy_error_t *err)
+create_last (int root_fd, const char *path, enum lc_path_create create, int depth,
+             hy_error_t *err)
 {
+  struct stat st;
   cleanup_free char *dir = xstrdup (path);
   cleanup_close int parent = -1;
   char *slash, *base;
@@ -133,11 +159,14 @@ create_last (int root_fd, const char *path, enum lc_path_create create, hy_error
   base = slash ? slash + 1 : dir;
   if (slash)
     *slash = '\0';
-  parent = lc_path_open_in_root (root_fd, slash && dir[0] ? dir : "/", LC_PATH_MKDIR, err);
+  parent = open_in_root (root_fd, slash && dir[0] ? dir : "/", LC_PATH_MKDIR, depth, err);
   if (parent < 0)
     return -1;
   if (strcmp (base, "..") == 0 || strcmp (base, ".") == 0)
     return hy_error_set (err, EINVAL, "cannot create `%s`", path);
+  if (fstatat (parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+    return create_through_symlink (root_fd, parent, slash && dir[0] ? dir : "", base, create,
+                                   depth, err);
   if (create == LC_PATH_MKDIR)
     {
       if (mkdirat (parent, base, 0755) < 0 && errno != EEXIST)
@@ -162,6 +191,13 @@ create_last (int root_fd, const char *path, enum lc_path_create create, hy_error
 int
 lc_path_open_in_root (int root_fd, const char *path, enum lc_path_create create, hy_error_t *err)
 {
+  return open_in_root (root_fd, path, create, 0, err);
+}
+
+static int
+open_in_root (int root_fd, const char *path, enum lc_path_create create, int depth,
+              hy_error_t *err)
+{
   cleanup_error hy_error_t tmp = NULL;
   int fd = resolve (root_fd, path, &tmp);
 
@@ -171,7 +207,7 @@ lc_path_open_in_root (int root_fd, const char *path, enum lc_path_create create,
         hy_error_move (err, &tmp);
       return fd;
     }
-  return create_last (root_fd, path, create, err);
+  return create_last (root_fd, path, create, depth, err);
 }
 
 void

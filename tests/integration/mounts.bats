@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# mounts, root.readonly, rootfsPropagation, maskedPaths, readonlyPaths,
+# /dev, linux.devices, --no-pivot.
+load helpers
+
+# mount_line PATH: the container's mountinfo fields for PATH (from stdin).
+@test "tmpfs with options, size and mode" {
+	cfg '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "noexec", "size=1m", "mode=750"]}]'
+	args sh -c 'grep " /data " /proc/self/mountinfo; stat -c %a /data'
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_contains "${lines[0]}" "nosuid,nodev,noexec"
+	assert_contains "${lines[0]}" "size=1024k"
+	assert_eq "${lines[1]}" 750
+}
+
+@test "bind mounts: read-write, read-only, and rbind of a tree" {
+	mkdir -p "$BATS_TEST_TMPDIR/src/sub" "$BATS_TEST_TMPDIR/ro"
+	mount -t tmpfs none "$BATS_TEST_TMPDIR/src/sub"
+	echo hostfile >"$BATS_TEST_TMPDIR/src/sub/f"
+	cfg --arg s "$BATS_TEST_TMPDIR/src" --arg r "$BATS_TEST_TMPDIR/ro" \
+		'.mounts += [{"destination": "/rw", "type": "bind", "source": $s, "options": ["rbind"]}, {"destination": "/ro", "type": "bind", "source": $r, "options": ["bind", "ro"]}]'
+	args sh -c 'cat /rw/sub/f; echo written >/rw/new; touch /ro/x 2>/dev/null && echo ro-writable || echo ro-refused'
+	run hy_run "$ID"
+	umount "$BATS_TEST_TMPDIR/src/sub"
+	assert_eq "${lines[0]}" hostfile
+	assert_eq "${lines[1]}" ro-refused
+	assert_eq "$(cat "$BATS_TEST_TMPDIR/src/new")" written
+}
+
+@test "a bind mount of a file creates the target file" {
+	echo content >"$BATS_TEST_TMPDIR/file"
+	cfg --arg s "$BATS_TEST_TMPDIR/file" '.mounts += [{"destination": "/etc/injected", "type": "bind", "source": $s, "options": ["bind", "ro"]}]'
+	args cat /etc/injected
+	run hy_run "$ID"
+	assert_eq "$output" content
+}
+
+@test "proc, sysfs, devpts, mqueue and cgroup are mounted" {
+	cfg '.mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}]'
+	args sh -c 'for m in /proc /sys /dev/pts /dev/mqueue /dev/shm; do grep -q " $m " /proc/self/mountinfo && echo $m; done; ls /sys/fs/cgroup | grep -c memory'
+	run hy_run "$ID"
+	assert_eq "$output" "/proc
+/sys
+/dev/pts
+/dev/mqueue
+/dev/shm
+1"
+}
+
+@test "root.readonly makes / read-only, other mounts stay writable" {
+	cfg '.root.readonly = true'
+	args sh -c '{ touch /x; } 2>/dev/null && echo root-writable || echo root-ro; { touch /tmp/x; } 2>/dev/null && echo tmp-writable || echo tmp-ro'
+	cfg '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+	run hy_run "$ID"
+	assert_eq "$output" "root-ro
+tmp-writable"
+}
+
+@test "maskedPaths hide files and directories, readonlyPaths are read-only" {
+	mkdir -p "$BUNDLE/rootfs/secret"
+	echo s >"$BUNDLE/rootfs/secret/f"
+	cfg '.linux.maskedPaths = ["/secret", "/proc/kallsyms", "/does/not/exist"] | .linux.readonlyPaths = ["/proc/sys"]'
+	args sh -c 'ls /secret | wc -l; wc -c </proc/kallsyms; { echo 1 >/proc/sys/kernel/msgmax; } 2>/dev/null && echo sys-writable || echo sys-ro'
+	run hy_run "$ID"
+	assert_eq "$output" "0
+0
+sys-ro"
+}
+
+@test "the default devices, the /dev symlinks and linux.devices" {
+	cfg '.linux.devices = [{"path": "/dev/fuse-test", "type": "c", "major": 10, "minor": 229, "fileMode": 432, "uid": 0, "gid": 0}]'
+	args sh -c 'for d in null zero full random urandom tty; do [ -c /dev/$d ] && echo $d; done; for l in fd stdin ptmx; do readlink /dev/$l; done; stat -c "%t:%T %a" /dev/fuse-test'
+	run hy_run "$ID"
+	assert_eq "$output" "null
+zero
+full
+random
+urandom
+tty
+/proc/self/fd
+/proc/self/fd/0
+pts/ptmx
+a:e5 660"
+}
+
+@test "rootfsPropagation shared lets host mounts propagate in" {
+	mkdir -p "$BATS_TEST_TMPDIR/prop"
+	mount --bind "$BATS_TEST_TMPDIR/prop" "$BATS_TEST_TMPDIR/prop"
+	mount --make-shared "$BATS_TEST_TMPDIR/prop"
+	cfg --arg s "$BATS_TEST_TMPDIR/prop" '.linux.rootfsPropagation = "rslave" | .mounts += [{"destination": "/prop", "type": "bind", "source": $s, "options": ["rbind", "rslave"]}]'
+	args sh -c 'for i in $(seq 50); do [ -e /prop/late/marker ] && { echo propagated; exit 0; }; sleep 0.1; done; echo not-propagated'
+	hy_detach "$ID"
+	mkdir -p "$BATS_TEST_TMPDIR/late"
+	echo m >"$BATS_TEST_TMPDIR/late/marker"
+	mkdir -p "$BATS_TEST_TMPDIR/prop/late"
+	mount --bind "$BATS_TEST_TMPDIR/late" "$BATS_TEST_TMPDIR/prop/late"
+	wait_status "$ID" stopped
+	umount "$BATS_TEST_TMPDIR/prop/late"
+	umount "$BATS_TEST_TMPDIR/prop"
+	assert_eq "$(cat "$BATS_TEST_TMPDIR/detach.log")" propagated
+	hy delete "$ID"
+}
+
+@test "a private rootfs propagates nothing back to the host" {
+	cfg '.linux.rootfsPropagation = "private" | .root.readonly = false'
+	cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])'
+	args sh -c 'mkdir -p /m && mount -t tmpfs none /m && echo mounted'
+	run hy_run "$ID"
+	assert_eq "$output" mounted
+	! grep -q " $BUNDLE/rootfs/m " /proc/self/mountinfo
+}
+
+@test "--no-pivot runs the container with MS_MOVE + chroot" {
+	args sh -c 'echo nopivot; ls /'
+	run hy run --no-pivot "$ID" </dev/null
+	assert_eq "$status" 0
+	assert_eq "${lines[0]}" nopivot
+	assert_contains "$output" payload || assert_contains "$output" bin
+}
