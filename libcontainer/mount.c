@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <stdbool.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 /* Flags that a bind mount only takes on a remount. */
@@ -113,10 +115,17 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy
   cleanup_free char *line = NULL;
   cleanup_close int dir_fd = -1;
   size_t cap = 0;
-  bool v2_only = true;
+  struct statfs sfs;
 
   if (mi == NULL)
     return hy_error_set (err, errno, "open /proc/self/mountinfo");
+  if (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+    {
+      /* Pure v2 (mounts below /sys/fs/cgroup, if listed, are shadowed). */
+      if (mount ("cgroup2", target, "cgroup2", m->flags & ~MS_REC, NULL) < 0)
+        return hy_error_set (err, errno, "mount cgroup2 on `%s`", m->destination);
+      return 0;
+    }
   if (mount ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
     return hy_error_set (err, errno, "mount tmpfs on `%s`", m->destination);
   /* Re-resolve: the fd behind `target` is the directory under the new
@@ -138,8 +147,6 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy
       if (strncmp (mnt, "/sys/fs/cgroup/", 15) != 0
           || (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0))
         continue;
-      if (strcmp (fstype, "cgroup") == 0)
-        v2_only = false;
       name = mnt + 15;
       own = lc_mount_own_cgroup (fstype, opts);
       snprintf (src, sizeof (src), "%s%s", mnt, own ? own : "");
@@ -161,7 +168,6 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy
             symlinkat (name, dir_fd, tok);
         }
     }
-  (void) v2_only;
   if (m->flags & MS_RDONLY)
     {
       char top[64];

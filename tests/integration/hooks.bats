@@ -1,0 +1,46 @@
+#!/usr/bin/env bats
+# hooks: prestart, createRuntime, createContainer, startContainer,
+# poststart, poststop; each gets the state on stdin.
+load helpers
+
+@test "hooks run in order with the state on stdin" {
+	local log=$BATS_TEST_TMPDIR/hooks.log
+	local h
+	for h in prestart createRuntime poststart poststop; do
+		cfg --arg h "$h" --arg log "$log" \
+			'.hooks[$h] = [{"path": "/bin/sh", "args": ["sh", "-c", "read s; echo \($h) $(echo \"$s\" | jq -r .status) >>\($log)"]}]'
+	done
+	cfg '.hooks.startContainer = [{"path": "/bin/payload", "args": ["payload", "write", "/tmp/start-hook", "ran"]}]'
+	cfg '.root.readonly = false'
+	args sh -c 'cat /tmp/start-hook; echo; echo process >>/dev/null'
+	hy_create "$ID"
+	hy start "$ID"
+	wait_status "$ID" stopped
+	hy delete "$ID"
+	# runc reports "creating" to the hooks that run during create
+	assert_eq "$(cat "$log")" "prestart creating
+createRuntime creating
+poststart running
+poststop stopped"
+}
+
+@test "a failing createRuntime hook fails create and leaves nothing" {
+	cfg '.hooks.createRuntime = [{"path": "/bin/false"}]'
+	run hy create "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" createRuntime
+}
+
+@test "a hook that times out fails create" {
+	cfg '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "10"], "timeout": 1}]'
+	run hy create "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" createRuntime
+}
+
+@test "hook env and args are passed" {
+	local out=$BATS_TEST_TMPDIR/env.out
+	cfg --arg o "$out" '.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "echo $FOO $0 >\($o)", "arg0"], "env": ["FOO=bar"]}]'
+	run hy_run "$ID"
+	assert_eq "$(cat "$out")" "bar arg0"
+}
