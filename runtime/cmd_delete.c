@@ -37,16 +37,26 @@ run_poststop (const struct spec_state *st)
     hy_warn ("%s", err->msg);
 }
 
-/* SIGKILL the init and wait (bounded) until it is gone. */
+/* SIGKILL the init and every process of the cgroup, thaw a paused
+ * container (a frozen task dies only once thawed), then wait (bounded)
+ * until the init is gone. */
 static void
-kill_init (const struct spec_state *st)
+kill_container (const struct spec_state *st, struct lc_cgroup *cg)
 {
-  int pidfd;
+  cleanup_error hy_error_t ignored = NULL;
+  int pidfd = -1;
 
-  if (!container_alive (st))
-    return;
-  pidfd = syscall (SYS_pidfd_open, st->pid, 0);
-  kill (st->pid, SIGKILL);
+  if (container_alive (st))
+    {
+      pidfd = syscall (SYS_pidfd_open, st->pid, 0);
+      kill (st->pid, SIGKILL);
+    }
+  if (cg)
+    {
+      lc_cgroup_kill_all (cg, SIGKILL, &ignored);
+      hy_error_free (&ignored);
+      lc_cgroup_freeze (cg, false, &ignored);
+    }
   if (pidfd >= 0)
     {
       struct pollfd p = { pidfd, POLLIN, 0 };
@@ -54,7 +64,8 @@ kill_init (const struct spec_state *st)
       close (pidfd);
     }
   /* Our own child when `run` deletes what it started. */
-  waitpid (st->pid, NULL, WNOHANG);
+  if (st->pid > 0)
+    waitpid (st->pid, NULL, WNOHANG);
 }
 
 int
@@ -62,13 +73,16 @@ destroy_container (struct container *c, hy_error_t *err)
 {
   if (c->st)
     {
-      kill_init (c->st);
+      cleanup_cgroup struct lc_cgroup *cg = NULL;
       if (c->st->cgroup_path)
         {
-          cleanup_cgroup struct lc_cgroup *cg = lc_cgroup_load (c->st->cgroup_path, c->st->systemd_cgroup, err);
-          if (cg == NULL || lc_cgroup_destroy (cg, err) < 0)
+          cg = lc_cgroup_load (c->st->cgroup_path, c->st->systemd_cgroup, err);
+          if (cg == NULL)
             return -1;
         }
+      kill_container (c->st, cg);
+      if (cg && lc_cgroup_destroy (cg, err) < 0)
+        return -1;
     }
   if (container_remove (c, err) < 0)
     return -1;

@@ -1,0 +1,131 @@
+#!/bin/bash
+# The whole hyrun test suite, as CI runs it (as root, on Debian 12):
+#   1. build (-Werror) and the unit tests (TAP), each also under valgrind
+#   2. the bats integration suite against the real binary
+#   3. an ASan+UBSan build: unit tests and the integration suite again
+#   4. end to end under a real containerd and a real podman
+# Every step's TAP lines are counted; the last line is the summary,
+# "N passed, N failed" (skips are listed with their reasons and counted
+# as passed, as bats does).
+#   tests/run-all.sh [--quick]   --quick: steps 1 and 2 only
+set -u
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+JOBS=$(nproc)
+QUICK=0
+[ "${1:-}" = --quick ] && QUICK=1
+
+passed=0
+failed=0
+failures=()
+LOGDIR=${LOGDIR:-$TOP/_test-logs}
+rm -rf "$LOGDIR"
+mkdir -p "$LOGDIR"
+
+say() { printf '\n=== %s\n' "$*"; }
+
+# count_tap NAME LOGFILE: add a TAP log's results to the totals.
+count_tap() {
+	local name=$1 log=$2 ok nok
+	ok=$(grep -cE '^ok ' "$log" || true)
+	nok=$(grep -cE '^not ok ' "$log" || true)
+	passed=$((passed + ok))
+	failed=$((failed + nok))
+	grep -E '^not ok ' "$log" | sed "s|^|  FAIL [$name] |" || true
+	grep -E '^ok .*# skip' "$log" | sed "s|^|  skip [$name] |" || true
+	while read -r l; do failures+=("[$name] $l"); done < <(grep -E '^not ok ' "$log" || true)
+	echo "$name: $ok passed, $nok failed"
+}
+
+# step_fail NAME WHY: a step that could not run counts as one failure.
+step_fail() {
+	failed=$((failed + 1))
+	failures+=("[$1] $2")
+	echo "FAIL [$1] $2"
+}
+
+# build DIR CONFIGURE-ARGS...
+build() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	(cd "$dir" && "$TOP/configure" -q "$@" && make -j"$JOBS" -s && make -j"$JOBS" -s check TESTS=) \
+		>"$LOGDIR/build-$(basename "$dir").log" 2>&1
+}
+
+# unit DIR NAME [valgrind]: run each unit test program, TAP counted.
+unit() {
+	local dir=$1 name=$2 vg=${3:-} t log
+	for t in "$dir"/tests/unit/test_*; do
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		log=$LOGDIR/$name-$(basename "$t").tap
+		if [ -n "$vg" ]; then
+			valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+				--trace-children=no "$t" >"$log" 2>"$log.valgrind"
+			local rc=$?
+			count_tap "$name/$(basename "$t")" "$log"
+			if [ "$rc" = 99 ] || [ -s "$log.valgrind" ]; then
+				step_fail "$name/$(basename "$t")" "valgrind reported errors (see $log.valgrind)"
+			fi
+		else
+			"$t" >"$log" 2>&1
+			count_tap "$name/$(basename "$t")" "$log"
+		fi
+	done
+}
+
+# integration NAME BUILD-DIR
+integration() {
+	local log=$LOGDIR/$1.tap
+	BUILD_DIR=$2 BATS_TEST_TIMEOUT=120 timeout 1800 bats --tap "$TOP/tests/integration" >"$log" 2>&1
+	count_tap "$1" "$log"
+}
+
+say "build"
+autoreconf -fi >"$LOGDIR/autoreconf.log" 2>&1 || step_fail build "autoreconf (see $LOGDIR/autoreconf.log)"
+if build "$TOP/_build"; then
+	say "unit tests"
+	unit "$TOP/_build" unit
+	say "unit tests under valgrind"
+	unit "$TOP/_build" valgrind valgrind
+	say "format"
+	if make -C "$TOP/_build" -s check-format >"$LOGDIR/format.log" 2>&1; then
+		passed=$((passed + 1)); echo "format: clean"
+	else
+		step_fail format "clang-format differences (see $LOGDIR/format.log)"
+	fi
+	say "integration (bats)"
+	integration integration "$TOP/_build"
+else
+	step_fail build "build failed (see $LOGDIR/build-_build.log)"
+	tail -30 "$LOGDIR/build-_build.log"
+fi
+
+if [ "$QUICK" = 0 ]; then
+	say "ASan + UBSan build"
+	if build "$TOP/_build-asan" --enable-asan --enable-ubsan; then
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
+		unit "$TOP/_build-asan" asan-unit
+		say "integration under ASan + UBSan"
+		integration asan-integration "$TOP/_build-asan"
+		if grep -lE 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$LOGDIR"/asan-* >/dev/null 2>&1; then
+			step_fail asan "sanitizer reports in: $(grep -lE 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$LOGDIR"/asan-* | tr '\n' ' ')"
+		fi
+		unset ASAN_OPTIONS UBSAN_OPTIONS
+	else
+		step_fail asan "ASan+UBSan build failed (see $LOGDIR/build-_build-asan.log)"
+	fi
+
+	say "end to end: containerd and podman"
+	log=$LOGDIR/e2e.tap
+	HYRUN=$TOP/_build/hyrun BATS_TEST_TIMEOUT=300 timeout 1500 \
+		bats --tap "$TOP/tests/e2e" >"$log" 2>&1
+	count_tap e2e "$log"
+fi
+
+say "summary"
+for f in "${failures[@]}"; do echo "  $f"; done
+echo "logs: $LOGDIR"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
