@@ -79,7 +79,7 @@ now_rfc3339 (void)
 }
 
 /* runc writes the pid without a newline, atomically. */
-static int
+int
 write_pid_file (const char *path, pid_t pid, hy_error_t *err)
 {
   cleanup_free char *tmp = xasprintf ("%s.hyrun-tmp", path);

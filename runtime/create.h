@@ -31,6 +31,9 @@ int create_container (struct hy_globals *g, const struct create_opts *o, const c
                       const struct spec *spec, struct container *c, hy_error_t *err);
 /* Tear a container down: kill what is left, remove its cgroup and state
  * dir, run poststop hooks. */
+/* --pid-file: the pid, no newline, written atomically (runc). */
+int write_pid_file (const char *path, pid_t pid, hy_error_t *err);
+
 int destroy_container (struct container *c, hy_error_t *err);
 
 /* Which isolation the bundle asks for (annotation io.hyrun.isolation). */

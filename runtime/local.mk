@@ -6,6 +6,7 @@ hyrun_SOURCES = \
 	runtime/cli.c runtime/cli.h \
 	runtime/cmd_create.c runtime/create.h \
 	runtime/cmd_delete.c \
+	runtime/cmd_exec.c \
 	runtime/cmd_kill.c \
 	runtime/cmd_list.c \
 	runtime/cmd_pause.c \
@@ -14,6 +15,7 @@ hyrun_SOURCES = \
 	runtime/cmd_start.c \
 	runtime/cmd_state.c \
 	runtime/cmd_stubs.c \
+	runtime/foreground.c runtime/foreground.h \
 	runtime/isolation.c \
 	runtime/main.c \
 	runtime/signals.c runtime/signals.h \

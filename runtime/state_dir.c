@@ -43,6 +43,23 @@ lock_dir (struct container *c, hy_error_t *err)
   return 0;
 }
 
+/* mkdir -p: containerd passes a --root whose parent may not exist yet. */
+static int
+mkdir_parents (const char *path, mode_t mode)
+{
+  cleanup_free char *copy = xstrdup (path);
+
+  for (char *p = copy + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        if (mkdir (copy, 0755) < 0 && errno != EEXIST)
+          return -1;
+        *p = '/';
+      }
+  return mkdir (copy, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 int
 container_new (const char *root, const char *id, struct container *c, hy_error_t *err)
 {
@@ -50,7 +67,7 @@ container_new (const char *root, const char *id, struct container *c, hy_error_t
   c->lock_fd = -1;
   if (container_id_validate (id, err) < 0)
     return -1;
-  if (mkdir (root, 0711) < 0 && errno != EEXIST)
+  if (mkdir_parents (root, 0711) < 0)
     return hy_error_set (err, errno, "create the state root `%s`", root);
   c->id = xstrdup (id);
   c->dir = xasprintf ("%s/%s", root, id);

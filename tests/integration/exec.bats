@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# hyrun exec: a new process in a running container (runc's flags).
+load helpers
+
+setup() {
+	# shellcheck disable=SC2317
+	ROOT=$BATS_TEST_TMPDIR/root
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	cp -a "$BATS_FILE_TMPDIR/template" "$BUNDLE"
+	ID=t$$-$BATS_TEST_NUMBER
+	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p'
+	args payload sleep 60
+	hy_detach "$ID"
+}
+
+@test "exec runs in the container's namespaces and cgroup, exit code returned" {
+	run hy exec "$ID" sh -c 'echo $$; grep memory /proc/self/cgroup; readlink /proc/1/exe; exit 5'
+	assert_eq "$status" 5
+	[ "${lines[0]}" -gt 1 ]
+	assert_contains "${lines[1]}" "/hyrun-test/$ID"
+	assert_eq "${lines[2]}" /bin/payload
+}
+
+@test "exec --user, --env, --cwd, --additional-gids" {
+	run hy exec --user 1000:1001 -g 7 --env FOO=bar --cwd /tmp "$ID" sh -c 'payload id; echo $FOO; pwd'
+	assert_eq "$output" "uid=1000 gid=1001 groups=7
+bar
+/tmp"
+}
+
+@test "exec --process with --detach and --pid-file, as containerd calls it" {
+	echo '{"args": ["payload", "write", "/tmp/exec-marker", "x"], "cwd": "/", "user": {"uid": 0, "gid": 0}, "env": ["PATH=/bin"]}' >"$BATS_TEST_TMPDIR/process.json"
+	cfg '.root.readonly = false'
+	hy exec --process "$BATS_TEST_TMPDIR/process.json" --detach --pid-file "$BATS_TEST_TMPDIR/epid" "$ID" </dev/null >/dev/null 2>&1
+	[ -s "$BATS_TEST_TMPDIR/epid" ]
+	run hy exec "$ID" cat /proc/1/cmdline
+	assert_contains "$output" payload
+}
+
+@test "exec keeps the container's seccomp filter and capabilities" {
+	local pid
+	pid=$(hy state "$ID" | jq -r .pid)
+	run hy exec "$ID" payload status CapEff
+	assert_eq "$output" "$(awk '/^CapEff/ {print $2}' /proc/$pid/status)"
+	run hy exec --cap CAP_SYS_ADMIN "$ID" payload status CapEff
+	[ "$output" != "$(awk '/^CapEff/ {print $2}' /proc/$pid/status)" ]
+}
+
+@test "exec --no-new-privs" {
+	run hy exec --no-new-privs "$ID" payload status NoNewPrivs
+	assert_eq "$output" 1
+}
+
+@test "exec into a stopped, a paused or an unknown container fails" {
+	run hy exec nosuch true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "does not exist"
+	hy pause "$ID"
+	run hy exec "$ID" true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" paused
+	hy resume "$ID"
+	hy kill "$ID" KILL
+	wait_status "$ID" stopped
+	run hy exec "$ID" true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" stopped
+}
+
+@test "exec of a missing program names it" {
+	run hy exec "$ID" /no/such/prog
+	[ "$status" -ne 0 ]
+	assert_contains "$output" /no/such/prog
+}
+
+@test "exec'd processes hold no runtime fd" {
+	run hy exec "$ID" payload fds
+	assert_eq "$status" 0
+	assert_eq "$output" ""
+}
