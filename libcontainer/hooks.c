@@ -10,6 +10,7 @@
 #include "libcontainer/security.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -57,8 +58,12 @@ now_ms (void)
 /* Feed the state to the hook while waiting for it to exit, within the
  * deadline (-1: none).  Returns 1 on exit, 0 on timeout, -1 on error.  A
  * hook may exit without reading its stdin: writing then stops. */
+/* Feed the state to the hook's stdin and wait for it to exit: 1 when it
+ * exited (reaped into *status when *reaped), 0 on timeout.  Without a
+ * pidfd (kernels before 5.3, valgrind) the exit is polled every 10 ms. */
 static int
-feed_and_wait (int pidfd, int sock, const char *data, size_t len, long long deadline)
+feed_and_wait (pid_t pid, int pidfd, int sock, const char *data, size_t len, long long deadline,
+               int *status, bool *reaped)
 {
   size_t off = 0;
 
@@ -66,23 +71,32 @@ feed_and_wait (int pidfd, int sock, const char *data, size_t len, long long dead
     shutdown (sock, SHUT_WR);
   for (;;)
     {
-      struct pollfd p[2] = { { pidfd, POLLIN, 0 }, { sock, POLLOUT, 0 } };
+      struct pollfd p[2] = { { pidfd, POLLIN, 0 }, { off < len ? sock : -1, POLLOUT, 0 } };
       int timeout = -1, r;
 
       if (deadline >= 0)
         {
           long long left = deadline - now_ms ();
-          timeout = left > 0 ? (int)left : 0;
+          timeout = left > 0 ? (int) left : 0;
         }
-      r = poll (p, off < len ? 2 : 1, timeout);
+      if (pidfd < 0 && (timeout < 0 || timeout > 10))
+        timeout = 10;
+      r = poll (p, 2, timeout);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         return -1;
       if (p[0].revents)
         return 1;
-      if (r == 0)
+      if (pidfd < 0 && waitpid (pid, status, WNOHANG) == pid)
+        {
+          *reaped = true;
+          return 1;
+        }
+      if (deadline >= 0 && now_ms () >= deadline)
         return 0;
+      if (r == 0)
+        continue;
       if (off < len && p[1].revents)
         {
           ssize_t w = send (sock, data + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -118,6 +132,7 @@ run_one (const struct spec_hook *h, size_t idx, const char *kind, const char *st
 {
   cleanup_close int pidfd = -1;
   int sv[2], errp[2], status = 0, exec_errno = 0, r;
+  bool reaped = false;
   long long deadline = h->has_timeout && h->timeout > 0 ? now_ms () + h->timeout * 1000LL : -1;
   pid_t pid;
 
@@ -140,14 +155,15 @@ run_one (const struct spec_hook *h, size_t idx, const char *kind, const char *st
       return hy_error_set (err, errno, "%s hook #%zu: fork", kind, idx);
     }
   pidfd = syscall (SYS_pidfd_open, pid, 0);
-  r = pidfd < 0 ? -1 : feed_and_wait (pidfd, sv[0], state_json, strlen (state_json), deadline);
+  r = feed_and_wait (pid, pidfd, sv[0], state_json, strlen (state_json), deadline, &status,
+                     &reaped);
   close (sv[0]);
   if (r == 0)
     kill (pid, SIGKILL);
   else if (r < 0)
     hy_warn ("%s hook #%zu: cannot poll (%s): waiting without a timeout", kind, idx,
              strerror (errno));
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+  while (!reaped && waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
   if (read (errp[0], &exec_errno, sizeof (exec_errno)) != sizeof (exec_errno))
     exec_errno = 0;

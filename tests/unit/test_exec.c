@@ -76,7 +76,7 @@ start_container (bool pid_mnt)
             }
           snprintf (mnt, sizeof (mnt), "%s/mnt", dir);
           snprintf (marker, sizeof (marker), "%s/marker", mnt);
-          if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+          if (mount ("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
               || mount ("tmpfs", mnt, "tmpfs", 0, NULL) < 0
               || close (open (marker, O_WRONLY | O_CREAT, 0644)) < 0)
             _exit (1);
