@@ -14,7 +14,7 @@
 static inline void
 cleanup_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 
 /* close() must not clobber errno: the caller may be about to report it. */

@@ -48,7 +48,7 @@ append_json_string (FILE *out, const char *s)
   fputc ('"', out);
   for (; *s; s++)
     {
-      unsigned char c = (unsigned char) *s;
+      unsigned char c = (unsigned char)*s;
       if (c == '"' || c == '\\')
         fprintf (out, "\\%c", c);
       else if (c == '\n')

@@ -37,7 +37,7 @@ lc_cgroup_detect_mode (const char *root, enum lc_cgroup_mode *mode, hy_error_t *
     }
   unified = xasprintf ("%s/unified", cgroup_root);
   *mode = (statfs (unified, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) ? LC_CGROUP_HYBRID
-                                                                              : LC_CGROUP_V1;
+                                                                             : LC_CGROUP_V1;
   return 0;
 }
 
@@ -62,9 +62,10 @@ v1_controllers (const char *opts)
   for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
     {
       char *n;
-      if (strcmp (tok, "rw") == 0 || strcmp (tok, "ro") == 0 || strncmp (tok, "release_agent", 13) == 0
-          || strcmp (tok, "clone_children") == 0 || strcmp (tok, "noprefix") == 0
-          || strcmp (tok, "xattr") == 0 || strcmp (tok, "cpuset_v2_mode") == 0)
+      if (strcmp (tok, "rw") == 0 || strcmp (tok, "ro") == 0
+          || strncmp (tok, "release_agent", 13) == 0 || strcmp (tok, "clone_children") == 0
+          || strcmp (tok, "noprefix") == 0 || strcmp (tok, "xattr") == 0
+          || strcmp (tok, "cpuset_v2_mode") == 0)
         continue;
       n = out[0] ? xasprintf ("%s,%s", out, tok) : xstrdup (tok);
       free (out);
@@ -166,8 +167,9 @@ lc_cgroup_new (const char *cgroups_path, const char *id, bool systemd, hy_error_
 
   if (systemd)
     {
-      hy_error_set (err, 0, "--systemd-cgroup: the systemd cgroup driver is not supported yet; "
-                            "use the cgroupfs driver (no --systemd-cgroup)");
+      hy_error_set (err, 0,
+                    "--systemd-cgroup: the systemd cgroup driver is not supported yet; "
+                    "use the cgroupfs driver (no --systemd-cgroup)");
       return NULL;
     }
   if (cgroups_path == NULL || cgroups_path[0] == '\0')
@@ -183,7 +185,8 @@ lc_cgroup_new (const char *cgroups_path, const char *id, bool systemd, hy_error_
       own = own_cgroup (mode);
       path = xasprintf ("%s/%s", own, cgroups_path);
     }
-  if (strstr (path, "/../") || (strlen (path) >= 3 && strcmp (path + strlen (path) - 3, "/..") == 0))
+  if (strstr (path, "/../")
+      || (strlen (path) >= 3 && strcmp (path + strlen (path) - 3, "/..") == 0))
     {
       hy_error_set (err, 0, "linux.cgroupsPath: must not contain \"..\": \"%s\"", path);
       return NULL;
@@ -308,7 +311,7 @@ lc_cgroup_pids (struct lc_cgroup *cg, pid_t **pids, size_t *n, hy_error_t *err)
       while (fscanf (f, "%ld", &v) == 1)
         {
           *pids = xrealloc (*pids, (*n + 1) * sizeof (pid_t));
-          (*pids)[(*n)++] = (pid_t) v;
+          (*pids)[(*n)++] = (pid_t)v;
         }
       if (*n)
         return 0;
@@ -374,7 +377,7 @@ lc_cgroup_is_frozen (struct lc_cgroup *cg, bool *frozen, hy_error_t *err)
   const char *dir = cg_dir (cg, "freezer");
   char buf[256];
 
-  (void) err;
+  (void)err;
   *frozen = false;
   if (dir)
     *frozen = v1_freezer_state_is (dir, "FROZEN");

@@ -20,7 +20,8 @@ cg_dir (const struct lc_cgroup *cg, const char *ctrl)
       const char *p = cg->h[i].ctrls;
       while ((p = strstr (p, ctrl)))
         {
-          if ((p == cg->h[i].ctrls || p[-1] == ',' || p[-1] == ' ') && (p[n] == ',' || p[n] == ' ' || p[n] == '\0'))
+          if ((p == cg->h[i].ctrls || p[-1] == ',' || p[-1] == ' ')
+              && (p[n] == ',' || p[n] == ' ' || p[n] == '\0'))
             return cg->h[i].dir;
           p += n;
         }
@@ -50,7 +51,7 @@ cg_write (const char *dir, const char *file, const char *value, const char *fiel
     return hy_error_set (err, 0, "%s: not supported by this kernel (no %s)", field, path);
   if (fd < 0)
     return hy_error_set (err, errno, "%s: open `%s`", field, path);
-  if (write (fd, value, len) != (ssize_t) len)
+  if (write (fd, value, len) != (ssize_t)len)
     return hy_error_set (err, errno, "%s: write \"%s\" to `%s`", field, value, path);
   return 0;
 }

@@ -11,7 +11,7 @@ struct cg_hier
   char *mnt;   /* mount point, e.g. /sys/fs/cgroup/memory */
   char *ctrls; /* comma list: "memory", "cpu,cpuacct", "name=systemd", v2: its controllers */
   bool v2;
-  char *dir;   /* mnt + container path */
+  char *dir; /* mnt + container path */
 };
 
 struct lc_cgroup

@@ -17,7 +17,8 @@ need (const struct lc_cgroup *cg, const char *ctrl, const char *field, const cha
 {
   *dir = cg_dir (cg, ctrl);
   if (*dir == NULL)
-    return hy_error_set (err, 0, "%s: the %s cgroup controller is not available on this host", field, ctrl);
+    return hy_error_set (err, 0, "%s: the %s cgroup controller is not available on this host",
+                         field, ctrl);
   return 0;
 }
 
@@ -33,27 +34,36 @@ memory_v1 (struct lc_cgroup *cg, const struct spec_memory *m, hy_error_t *err)
       /* memsw must stay >= limit: raise it first when the new limit is
        * above the current memsw, otherwise the kernel says EINVAL. */
       if (m->has_swap)
-        (void) cg_write_i64 (d, "memory.memsw.limit_in_bytes", m->swap, F ("memory.swap"), NULL);
+        (void)cg_write_i64 (d, "memory.memsw.limit_in_bytes", m->swap, F ("memory.swap"), NULL);
       if (cg_write_i64 (d, "memory.limit_in_bytes", m->limit, F ("memory.limit"), err) < 0)
         return -1;
     }
-  if (m->has_swap && cg_write_i64 (d, "memory.memsw.limit_in_bytes", m->swap, F ("memory.swap"), err) < 0)
+  if (m->has_swap
+      && cg_write_i64 (d, "memory.memsw.limit_in_bytes", m->swap, F ("memory.swap"), err) < 0)
     return -1;
   if (m->has_reservation
-      && cg_write_i64 (d, "memory.soft_limit_in_bytes", m->reservation, F ("memory.reservation"), err) < 0)
+      && cg_write_i64 (d, "memory.soft_limit_in_bytes", m->reservation, F ("memory.reservation"),
+                       err)
+             < 0)
     return -1;
-  if (m->has_kernel && cg_write_i64 (d, "memory.kmem.limit_in_bytes", m->kernel, F ("memory.kernel"), err) < 0)
+  if (m->has_kernel
+      && cg_write_i64 (d, "memory.kmem.limit_in_bytes", m->kernel, F ("memory.kernel"), err) < 0)
     return -1;
   if (m->has_kernel_tcp
-      && cg_write_i64 (d, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, F ("memory.kernelTCP"), err) < 0)
+      && cg_write_i64 (d, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, F ("memory.kernelTCP"),
+                       err)
+             < 0)
     return -1;
-  if (m->has_swappiness && cg_write_u64 (d, "memory.swappiness", m->swappiness, F ("memory.swappiness"), err) < 0)
+  if (m->has_swappiness
+      && cg_write_u64 (d, "memory.swappiness", m->swappiness, F ("memory.swappiness"), err) < 0)
     return -1;
   if (m->has_disable_oom_killer && m->disable_oom_killer
       && cg_write (d, "memory.oom_control", "1", F ("memory.disableOOMKiller"), err) < 0)
     return -1;
   if (m->has_use_hierarchy
-      && cg_write (d, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", F ("memory.useHierarchy"), err) < 0)
+      && cg_write (d, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0",
+                   F ("memory.useHierarchy"), err)
+             < 0)
     return -1;
   return 0;
 }
@@ -76,10 +86,12 @@ cpu_v1 (struct lc_cgroup *cg, const struct spec_cpu *c, hy_error_t *err)
   if (c->has_burst && cg_write_u64 (d, "cpu.cfs_burst_us", c->burst, F ("cpu.burst"), err) < 0)
     return -1;
   if (c->has_realtime_period
-      && cg_write_u64 (d, "cpu.rt_period_us", c->realtime_period, F ("cpu.realtimePeriod"), err) < 0)
+      && cg_write_u64 (d, "cpu.rt_period_us", c->realtime_period, F ("cpu.realtimePeriod"), err)
+             < 0)
     return -1;
   if (c->has_realtime_runtime
-      && cg_write_i64 (d, "cpu.rt_runtime_us", c->realtime_runtime, F ("cpu.realtimeRuntime"), err) < 0)
+      && cg_write_i64 (d, "cpu.rt_runtime_us", c->realtime_runtime, F ("cpu.realtimeRuntime"), err)
+             < 0)
     return -1;
   if (c->has_idle && cg_write_i64 (d, "cpu.idle", c->idle, F ("cpu.idle"), err) < 0)
     return -1;
@@ -101,8 +113,8 @@ throttle (const char *d, const char *file, const struct spec_throttle_device *t,
   for (i = 0; i < n; i++)
     {
       char buf[96];
-      snprintf (buf, sizeof (buf), "%lld:%lld %llu", (long long) t[i].major, (long long) t[i].minor,
-                (unsigned long long) t[i].rate);
+      snprintf (buf, sizeof (buf), "%lld:%lld %llu", (long long)t[i].major, (long long)t[i].minor,
+                (unsigned long long)t[i].rate);
       if (cg_write (d, file, buf, field, err) < 0)
         return -1;
     }
@@ -126,18 +138,24 @@ blkio_v1 (struct lc_cgroup *cg, const struct spec_block_io *b, hy_error_t *err)
     {
       char buf[64];
       const struct spec_weight_device *w = &b->weight_device[i];
-      snprintf (buf, sizeof (buf), "%lld:%lld %u", (long long) w->major, (long long) w->minor, w->weight);
-      if (w->has_weight && cg_write (d, "blkio.weight_device", buf, F ("blockIO.weightDevice"), err) < 0)
+      snprintf (buf, sizeof (buf), "%lld:%lld %u", (long long)w->major, (long long)w->minor,
+                w->weight);
+      if (w->has_weight
+          && cg_write (d, "blkio.weight_device", buf, F ("blockIO.weightDevice"), err) < 0)
         return -1;
     }
-  return throttle (d, "blkio.throttle.read_bps_device", b->throttle_read_bps, b->n_throttle_read_bps,
-                   F ("blockIO.throttleReadBpsDevice"), err) < 0
+  return throttle (d, "blkio.throttle.read_bps_device", b->throttle_read_bps,
+                   b->n_throttle_read_bps, F ("blockIO.throttleReadBpsDevice"), err)
+                     < 0
                  || throttle (d, "blkio.throttle.write_bps_device", b->throttle_write_bps,
-                              b->n_throttle_write_bps, F ("blockIO.throttleWriteBpsDevice"), err) < 0
+                              b->n_throttle_write_bps, F ("blockIO.throttleWriteBpsDevice"), err)
+                        < 0
                  || throttle (d, "blkio.throttle.read_iops_device", b->throttle_read_iops,
-                              b->n_throttle_read_iops, F ("blockIO.throttleReadIOPSDevice"), err) < 0
+                              b->n_throttle_read_iops, F ("blockIO.throttleReadIOPSDevice"), err)
+                        < 0
                  || throttle (d, "blkio.throttle.write_iops_device", b->throttle_write_iops,
-                              b->n_throttle_write_iops, F ("blockIO.throttleWriteIOPSDevice"), err) < 0
+                              b->n_throttle_write_iops, F ("blockIO.throttleWriteIOPSDevice"), err)
+                        < 0
              ? -1
              : 0;
 }
@@ -157,13 +175,14 @@ devices_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *er
       const struct spec_device_cgroup *dev = &r->devices[i];
       char rule[96], maj[24] = "*", min[24] = "*";
       if (dev->has_major)
-        snprintf (maj, sizeof (maj), "%lld", (long long) dev->major);
+        snprintf (maj, sizeof (maj), "%lld", (long long)dev->major);
       if (dev->has_minor)
-        snprintf (min, sizeof (min), "%lld", (long long) dev->minor);
+        snprintf (min, sizeof (min), "%lld", (long long)dev->minor);
       if (dev->type == 'a' && !dev->has_major && !dev->has_minor)
         snprintf (rule, sizeof (rule), "a");
       else
-        snprintf (rule, sizeof (rule), "%c %s:%s %s", dev->type, maj, min, dev->access ? dev->access : "rwm");
+        snprintf (rule, sizeof (rule), "%c %s:%s %s", dev->type, maj, min,
+                  dev->access ? dev->access : "rwm");
       if (cg_write (d, dev->allow ? "devices.allow" : "devices.deny", rule, F ("devices"), err) < 0)
         return -1;
     }
@@ -172,8 +191,8 @@ devices_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *er
 
 /* The default devices a container always gets (runc's AllowedDevices). */
 static const char *const default_allow[] = {
-  "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:8 rwm", "c 1:7 rwm", "c 5:0 rwm", "c 1:5 rwm",
-  "c 1:9 rwm", "c 5:1 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
+  "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:8 rwm",   "c 1:7 rwm", "c 5:0 rwm",
+  "c 1:5 rwm", "c 1:9 rwm", "c 5:1 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
 };
 
 static int
@@ -184,24 +203,28 @@ other_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
 
   for (i = 0; i < r->n_hugepage_limits; i++)
     {
-      cleanup_free char *v1 = xasprintf ("hugetlb.%s.limit_in_bytes", r->hugepage_limits[i].page_size);
+      cleanup_free char *v1
+          = xasprintf ("hugetlb.%s.limit_in_bytes", r->hugepage_limits[i].page_size);
       cleanup_free char *v2 = xasprintf ("hugetlb.%s.max", r->hugepage_limits[i].page_size);
       if (need (cg, "hugetlb", F ("hugepageLimits"), &d, err) < 0)
         return -1;
       if (cg_write_u64 (d, cg_has_file (d, v1) ? v1 : v2, r->hugepage_limits[i].limit,
-                        F ("hugepageLimits"), err) < 0)
+                        F ("hugepageLimits"), err)
+          < 0)
         return -1;
     }
   if (r->network && r->network->has_class_id)
     {
       if (need (cg, "net_cls", F ("network.classID"), &d, err) < 0
-          || cg_write_u64 (d, "net_cls.classid", r->network->class_id, F ("network.classID"), err) < 0)
+          || cg_write_u64 (d, "net_cls.classid", r->network->class_id, F ("network.classID"), err)
+                 < 0)
         return -1;
     }
   for (i = 0; r->network && i < r->network->n_priorities; i++)
     {
       char buf[128];
-      snprintf (buf, sizeof (buf), "%s %u", r->network->priorities[i].name, r->network->priorities[i].priority);
+      snprintf (buf, sizeof (buf), "%s %u", r->network->priorities[i].name,
+                r->network->priorities[i].priority);
       if (need (cg, "net_prio", F ("network.priorities"), &d, err) < 0
           || cg_write (d, "net_prio.ifpriomap", buf, F ("network.priorities"), err) < 0)
         return -1;
@@ -211,11 +234,13 @@ other_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
       char buf[160];
       snprintf (buf, sizeof (buf), "%s hca_handle=%u hca_object=%u", r->rdma[i].device,
                 r->rdma[i].hca_handles, r->rdma[i].hca_objects);
-      if (need (cg, "rdma", F ("rdma"), &d, err) < 0 || cg_write (d, "rdma.max", buf, F ("rdma"), err) < 0)
+      if (need (cg, "rdma", F ("rdma"), &d, err) < 0
+          || cg_write (d, "rdma.max", buf, F ("rdma"), err) < 0)
         return -1;
     }
   if (r->n_unified)
-    return hy_error_set (err, 0, F ("unified") ": requires cgroup v2 (this host has cgroup v1 controllers)");
+    return hy_error_set (
+        err, 0, F ("unified") ": requires cgroup v2 (this host has cgroup v1 controllers)");
   return 0;
 }
 
@@ -233,8 +258,9 @@ cg_v1_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *e
       const char *d;
       if (need (cg, "pids", F ("pids"), &d, err) < 0)
         return -1;
-      if (r->pids->limit > 0 ? cg_write_i64 (d, "pids.max", r->pids->limit, F ("pids.limit"), err) < 0
-                             : cg_write (d, "pids.max", "max", F ("pids.limit"), err) < 0)
+      if (r->pids->limit > 0
+              ? cg_write_i64 (d, "pids.max", r->pids->limit, F ("pids.limit"), err) < 0
+              : cg_write (d, "pids.max", "max", F ("pids.limit"), err) < 0)
         return -1;
     }
   if (r->block_io && blkio_v1 (cg, r->block_io, err) < 0)

@@ -39,7 +39,8 @@ memory_v2 (const char *d, const struct spec_memory *m, hy_error_t *err)
 {
   if (m->has_limit && write_max (d, "memory.max", m->limit, F ("memory.limit"), err) < 0)
     return -1;
-  if (m->has_reservation && write_max (d, "memory.low", m->reservation, F ("memory.reservation"), err) < 0)
+  if (m->has_reservation
+      && write_max (d, "memory.low", m->reservation, F ("memory.reservation"), err) < 0)
     return -1;
   if (m->has_swap)
     {
@@ -63,14 +64,16 @@ static int
 cpu_v2 (const char *d, const struct spec_cpu *c, hy_error_t *err)
 {
   if (c->has_shares
-      && cg_write_u64 (d, "cpu.weight", lc_cgroup_shares_to_weight (c->shares), F ("cpu.shares"), err) < 0)
+      && cg_write_u64 (d, "cpu.weight", lc_cgroup_shares_to_weight (c->shares), F ("cpu.shares"),
+                       err)
+             < 0)
     return -1;
   if (c->has_quota || c->has_period)
     {
       char buf[64];
       unsigned long long period = c->has_period ? c->period : 100000;
       if (c->has_quota && c->quota > 0)
-        snprintf (buf, sizeof (buf), "%lld %llu", (long long) c->quota, period);
+        snprintf (buf, sizeof (buf), "%lld %llu", (long long)c->quota, period);
       else
         snprintf (buf, sizeof (buf), "max %llu", period);
       if (cg_write (d, "cpu.max", buf, F ("cpu.quota"), err) < 0)
@@ -94,13 +97,16 @@ io_v2 (const char *d, const struct spec_block_io *b, hy_error_t *err)
 {
   size_t i;
 
-  if (b->has_weight && cg_write_u64 (d, "io.weight", blkio_to_io_weight (b->weight), F ("blockIO.weight"), err) < 0)
+  if (b->has_weight
+      && cg_write_u64 (d, "io.weight", blkio_to_io_weight (b->weight), F ("blockIO.weight"), err)
+             < 0)
     return -1;
   for (i = 0; i < b->n_weight_device; i++)
     {
       char buf[64];
-      snprintf (buf, sizeof (buf), "%lld:%lld %llu", (long long) b->weight_device[i].major,
-                (long long) b->weight_device[i].minor, blkio_to_io_weight (b->weight_device[i].weight));
+      snprintf (buf, sizeof (buf), "%lld:%lld %llu", (long long)b->weight_device[i].major,
+                (long long)b->weight_device[i].minor,
+                blkio_to_io_weight (b->weight_device[i].weight));
       if (cg_write (d, "io.weight", buf, F ("blockIO.weightDevice"), err) < 0)
         return -1;
     }
@@ -108,15 +114,16 @@ io_v2 (const char *d, const struct spec_block_io *b, hy_error_t *err)
   for (i = 0; i < (n); i++)                                                                        \
     {                                                                                              \
       char buf[96];                                                                                \
-      snprintf (buf, sizeof (buf), "%lld:%lld " key "=%llu", (long long) (arr)[i].major,           \
-                (long long) (arr)[i].minor, (unsigned long long) (arr)[i].rate);                   \
+      snprintf (buf, sizeof (buf), "%lld:%lld " key "=%llu", (long long)(arr)[i].major,            \
+                (long long)(arr)[i].minor, (unsigned long long)(arr)[i].rate);                     \
       if (cg_write (d, "io.max", buf, F (field), err) < 0)                                         \
         return -1;                                                                                 \
     }
   IOMAX (b->throttle_read_bps, b->n_throttle_read_bps, "rbps", "blockIO.throttleReadBpsDevice");
   IOMAX (b->throttle_write_bps, b->n_throttle_write_bps, "wbps", "blockIO.throttleWriteBpsDevice");
   IOMAX (b->throttle_read_iops, b->n_throttle_read_iops, "riops", "blockIO.throttleReadIOPSDevice");
-  IOMAX (b->throttle_write_iops, b->n_throttle_write_iops, "wiops", "blockIO.throttleWriteIOPSDevice");
+  IOMAX (b->throttle_write_iops, b->n_throttle_write_iops, "wiops",
+         "blockIO.throttleWriteIOPSDevice");
 #undef IOMAX
   return 0;
 }
@@ -148,7 +155,9 @@ cg_v2_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *e
     return -1;
   if (r->cpu && cpu_v2 (d, r->cpu, err) < 0)
     return -1;
-  if (r->pids && write_max (d, "pids.max", r->pids->limit > 0 ? r->pids->limit : -1, F ("pids.limit"), err) < 0)
+  if (r->pids
+      && write_max (d, "pids.max", r->pids->limit > 0 ? r->pids->limit : -1, F ("pids.limit"), err)
+             < 0)
     return -1;
   if (r->block_io && io_v2 (d, r->block_io, err) < 0)
     return -1;

@@ -15,8 +15,8 @@
 struct lc_config
 {
   const char *id;
-  const char *bundle;    /* absolute path of the bundle directory */
-  const char *state_dir; /* <root>/<id>: exists, locked by the caller; exec.fifo goes here */
+  const char *bundle;         /* absolute path of the bundle directory */
+  const char *state_dir;      /* <root>/<id>: exists, locked by the caller; exec.fifo goes here */
   const char *console_socket; /* --console-socket, NULL if none */
   int preserve_fds;           /* --preserve-fds N (fds 3..3+N-1 pass through) */
   bool no_pivot;
@@ -27,7 +27,7 @@ struct lc_config
 
 struct lc_created
 {
-  pid_t pid; /* host pid of the container init */
+  pid_t pid;                     /* host pid of the container init */
   unsigned long long start_time; /* /proc/<pid>/stat starttime */
 };
 

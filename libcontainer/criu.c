@@ -110,7 +110,7 @@ lc_criu_check (const char *criu_path, hy_error_t *err)
 {
   cleanup_free char *out = NULL;
   cleanup_free char *reason = NULL;
-  char *argv[] = { (char *) (criu_path ? criu_path : "criu"), (char *) "check", NULL };
+  char *argv[] = { (char *)(criu_path ? criu_path : "criu"), (char *)"check", NULL };
   int r;
 
   r = run_criu (argv, NULL, &out, err);
@@ -120,8 +120,8 @@ lc_criu_check (const char *criu_path, hy_error_t *err)
   if (r == 0 && (out == NULL || strstr (out, "Error") == NULL))
     return 0;
   reason = last_line (out);
-  return hy_error_set (err, 0, "criu check failed, checkpoint/restore is not possible on this host: %s",
-                       reason);
+  return hy_error_set (
+      err, 0, "criu check failed, checkpoint/restore is not possible on this host: %s", reason);
 }
 
 /* Mounts whose source is outside the rootfs are external to the image. */
@@ -173,7 +173,7 @@ lc_criu_dump_argv (const struct spec *spec, pid_t pid, const char *rootfs,
   push (&b, xstrdup (criu_bin (o)));
   push (&b, xstrdup ("dump"));
   push (&b, xstrdup ("--tree"));
-  push (&b, xasprintf ("%d", (int) pid));
+  push (&b, xasprintf ("%d", (int)pid));
   if (o->leave_running)
     push (&b, xstrdup ("--leave-running"));
   push_common (&b, spec, rootfs, o, false);
@@ -200,8 +200,8 @@ criu_failed (const char *what, const struct lc_criu_opts *o, int status, hy_erro
 }
 
 int
-lc_criu_dump (const struct spec *spec, pid_t pid, const char *rootfs,
-              const struct lc_criu_opts *o, hy_error_t *err)
+lc_criu_dump (const struct spec *spec, pid_t pid, const char *rootfs, const struct lc_criu_opts *o,
+              hy_error_t *err)
 {
   cleanup_strv char **argv = NULL;
   cleanup_free char *log = NULL;
@@ -235,7 +235,7 @@ read_pidfile (const char *path)
 
   if (fd < 0 || read (fd, buf, sizeof (buf) - 1) <= 0)
     return -1;
-  return (pid_t) strtol (buf, NULL, 10);
+  return (pid_t)strtol (buf, NULL, 10);
 }
 
 int

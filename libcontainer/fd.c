@@ -42,22 +42,22 @@ lc_fd_cloexec_from (int first, hy_error_t *err)
 static int
 cmp_int (const void *a, const void *b)
 {
-  return *(const int *) a - *(const int *) b;
+  return *(const int *)a - *(const int *)b;
 }
 
 void
 lc_fd_close_except (int first, int *keep, size_t n_keep)
 {
-  unsigned int from = (unsigned int) first;
+  unsigned int from = (unsigned int)first;
 
   qsort (keep, n_keep, sizeof (*keep), cmp_int);
   for (size_t i = 0; i < n_keep; i++)
     {
       if (keep[i] < first)
         continue;
-      if ((unsigned int) keep[i] > from)
-        syscall (SYS_close_range, from, (unsigned int) keep[i] - 1, 0);
-      from = (unsigned int) keep[i] + 1;
+      if ((unsigned int)keep[i] > from)
+        syscall (SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
+      from = (unsigned int)keep[i] + 1;
     }
   syscall (SYS_close_range, from, ~0U, 0);
 }

@@ -29,7 +29,8 @@ lc_container_start (const char *state_dir, pid_t init_pid, hy_error_t *err)
   char byte;
 
   if (fd < 0)
-    return hy_error_set (err, errno == ENOENT ? 0 : errno, "cannot start an already running container");
+    return hy_error_set (err, errno == ENOENT ? 0 : errno,
+                         "cannot start an already running container");
   /* Non-blocking so a dead init cannot hang us: poll, checking that it is
    * still alive between rounds. */
   for (;;)

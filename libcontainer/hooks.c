@@ -77,7 +77,7 @@ feed_and_wait (pid_t pid, int pidfd, int sock, const char *data, size_t len, lon
       if (deadline >= 0)
         {
           long long left = deadline - now_ms ();
-          timeout = left > 0 ? (int) left : 0;
+          timeout = left > 0 ? (int)left : 0;
         }
       if (pidfd < 0 && (timeout < 0 || timeout > 10))
         timeout = 10;

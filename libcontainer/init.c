@@ -61,6 +61,48 @@ set_names (const struct spec *spec, hy_error_t *err)
   return 0;
 }
 
+static bool
+has_namespace (const struct spec_linux *l, enum spec_ns_type type)
+{
+  for (size_t i = 0; i < l->n_namespaces; i++)
+    if (l->namespaces[i].type == type)
+      return true;
+  return false;
+}
+
+/* runc's rule: a sysctl is set only when the container has its own copy
+ * of it (ipc, network or uts namespace); anything else would change the
+ * host's value. */
+static int
+check_sysctl (const struct spec_linux *l, const char *key, hy_error_t *err)
+{
+  static const char *const ipc_keys[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+          "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+
+  for (size_t i = 0; i < sizeof (ipc_keys) / sizeof (ipc_keys[0]); i++)
+    if (strcmp (key, ipc_keys[i]) == 0)
+      return has_namespace (l, SPEC_NS_IPC)
+                 ? 0
+                 : hy_error_set (err, 0, "linux.sysctl.%s: needs an ipc namespace", key);
+  if (strncmp (key, "fs.mqueue.", 10) == 0)
+    return has_namespace (l, SPEC_NS_IPC)
+               ? 0
+               : hy_error_set (err, 0, "linux.sysctl.%s: needs an ipc namespace", key);
+  if (strncmp (key, "net.", 4) == 0)
+    return has_namespace (l, SPEC_NS_NETWORK)
+               ? 0
+               : hy_error_set (err, 0, "linux.sysctl.%s: needs a network namespace", key);
+  if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+    return has_namespace (l, SPEC_NS_UTS)
+               ? 0
+               : hy_error_set (err, 0, "linux.sysctl.%s: needs a uts namespace", key);
+  return hy_error_set (
+      err, 0,
+      "linux.sysctl.%s: not in a separate kernel namespace, refusing to change the host's value",
+      key);
+}
+
 static int
 apply_sysctls (const struct spec *spec, hy_error_t *err)
 {
@@ -74,6 +116,8 @@ apply_sysctls (const struct spec *spec, hy_error_t *err)
 
       if (strstr (kv->key, "..") || strchr (kv->key, '/'))
         return hy_error_set (err, 0, "linux.sysctl: invalid key \"%s\"", kv->key);
+      if (check_sysctl (spec->linux_, kv->key, err) < 0)
+        return -1;
       for (p = path + 10; *p; p++)
         if (*p == '.')
           *p = '/';
@@ -93,7 +137,8 @@ apply_process_limits (const struct spec_process *p, hy_error_t *err)
     {
       struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
       if (setrlimit (p->rlimits[i].resource, &rl) < 0)
-        return hy_error_set (err, errno, "process.rlimits[%zu]: setrlimit %s", i, p->rlimits[i].type);
+        return hy_error_set (err, errno, "process.rlimits[%zu]: setrlimit %s", i,
+                             p->rlimits[i].type);
     }
   if (p->has_oom_score_adj)
     {
@@ -142,7 +187,8 @@ setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
     {
       cleanup_free char *state = lc_hook_state (spec, a->cfg, "created", host_pid);
       if (lc_hooks_run (spec->hooks->create_container, spec->hooks->n_create_container,
-                        "createContainer", state, err) < 0)
+                        "createContainer", state, err)
+          < 0)
         return -1;
     }
   if (lc_rootfs_prepare (spec, &ro, err) < 0)
@@ -166,7 +212,8 @@ finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host
     {
       cleanup_free char *state = lc_hook_state (a->spec, a->cfg, "running", host_pid);
       if (lc_hooks_run (a->spec->hooks->start_container, a->spec->hooks->n_start_container,
-                        "startContainer", state, &err) < 0)
+                        "startContainer", state, &err)
+          < 0)
         goto fail;
     }
   if (lc_caps_drop_bounding (p->capabilities, &err) < 0 || lc_caps_keep (&err) < 0

@@ -20,7 +20,7 @@
 
 /* Flags that a bind mount only takes on a remount. */
 #define REMOUNT_FLAGS                                                                              \
-  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME        \
+  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME         \
    | MS_STRICTATIME)
 
 /* An fd opened before a mount names the dentry under it: remount and
@@ -82,14 +82,15 @@ lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
       if (lc_mount_cgroup (root_fd, m, target, err) < 0)
         return -1;
     }
-  else if (mount (m->source ? m->source : m->type, target, m->type, m->flags & ~MS_REC, m->data) < 0)
+  else if (mount (m->source ? m->source : m->type, target, m->type, m->flags & ~MS_REC, m->data)
+           < 0)
     {
       /* sysfs cannot be mounted in a user namespace without its own
        * network namespace: bind the host's as runc does. */
       if (errno == EPERM && strcmp (m->type, "sysfs") == 0)
         {
           struct spec_mount b = *m;
-          b.source = (char *) "/sys";
+          b.source = (char *)"/sys";
           b.recursive = true;
           return do_bind (root_fd, &b, target, sizeof (target), &target_fd, err);
         }
@@ -156,7 +157,8 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy
       {
         cleanup_free char *full = xasprintf ("%s/%s", dst, name);
         if (mount (src, full, NULL, MS_BIND | MS_REC, NULL) < 0
-            || mount (NULL, full, NULL, MS_REMOUNT | MS_BIND | (m->flags & REMOUNT_FLAGS), NULL) < 0)
+            || mount (NULL, full, NULL, MS_REMOUNT | MS_BIND | (m->flags & REMOUNT_FLAGS), NULL)
+                   < 0)
           return hy_error_set (err, errno, "bind `%s` on `%s/%s`", src, m->destination, name);
       }
       /* cpu,cpuacct is also reachable as cpu and cpuacct. */

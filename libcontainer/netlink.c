@@ -17,7 +17,7 @@ lc_netlink_loopback_up (hy_error_t *err)
   struct mnl_socket *nl;
   struct nlmsghdr *nlh;
   struct ifinfomsg *ifm;
-  unsigned seq = (unsigned) time (NULL), portid;
+  unsigned seq = (unsigned)time (NULL), portid;
   int r, ret = 0;
 
   nl = mnl_socket_open (NETLINK_ROUTE);
@@ -35,7 +35,7 @@ lc_netlink_loopback_up (hy_error_t *err)
   nlh->nlmsg_seq = seq;
   ifm = mnl_nlmsg_put_extra_header (nlh, sizeof (*ifm));
   ifm->ifi_family = AF_UNSPEC;
-  ifm->ifi_index = (int) if_nametoindex ("lo");
+  ifm->ifi_index = (int)if_nametoindex ("lo");
   ifm->ifi_flags = IFF_UP;
   ifm->ifi_change = IFF_UP;
   if (ifm->ifi_index == 0)

@@ -56,7 +56,7 @@ lc_path_open_in_root_walk (int root_fd, const char *path, hy_error_t *err)
       if (*p == '\0')
         break;
       slash = strchr (p, '/');
-      n = slash ? (size_t) (slash - p) : strlen (p);
+      n = slash ? (size_t)(slash - p) : strlen (p);
       if (n >= sizeof (name))
         return hy_error_set (err, ENAMETOOLONG, "resolve `%s`", path);
       memcpy (name, p, n);
@@ -97,7 +97,7 @@ lc_path_open_in_root_walk (int root_fd, const char *path, hy_error_t *err)
           todo = p = rest;
           continue;
         }
-      if (depth + 1 >= (int) (sizeof (stack) / sizeof (stack[0])))
+      if (depth + 1 >= (int)(sizeof (stack) / sizeof (stack[0])))
         return hy_error_set (err, ELOOP, "resolve `%s`", path);
       stack[++depth] = cur;
       cur = next;
@@ -144,8 +144,7 @@ create_through_symlink (int root_fd, int parent, const char *dir, const char *ba
 
 /* Create the last component of `path` under its (resolved) parent. */
 static int
-create_last (int root_fd, const char *path, enum lc_path_create create, int depth,
-             hy_error_t *err)
+create_last (int root_fd, const char *path, enum lc_path_create create, int depth, hy_error_t *err)
 {
   struct stat st;
   cleanup_free char *dir = xstrdup (path);
@@ -165,8 +164,8 @@ create_last (int root_fd, const char *path, enum lc_path_create create, int dept
   if (strcmp (base, "..") == 0 || strcmp (base, ".") == 0)
     return hy_error_set (err, EINVAL, "cannot create `%s`", path);
   if (fstatat (parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
-    return create_through_symlink (root_fd, parent, slash && dir[0] ? dir : "", base, create,
-                                   depth, err);
+    return create_through_symlink (root_fd, parent, slash && dir[0] ? dir : "", base, create, depth,
+                                   err);
   if (create == LC_PATH_MKDIR)
     {
       if (mkdirat (parent, base, 0755) < 0 && errno != EEXIST)
@@ -195,8 +194,7 @@ lc_path_open_in_root (int root_fd, const char *path, enum lc_path_create create,
 }
 
 static int
-open_in_root (int root_fd, const char *path, enum lc_path_create create, int depth,
-              hy_error_t *err)
+open_in_root (int root_fd, const char *path, enum lc_path_create create, int depth, hy_error_t *err)
 {
   cleanup_error hy_error_t tmp = NULL;
   int fd = resolve (root_fd, path, &tmp);
@@ -229,7 +227,7 @@ lc_proc_write (const char *path, const char *value, hy_error_t *err)
     return hy_error_set (err, errno, "statfs `%s`", path);
   if (sfs.f_type != PROC_SUPER_MAGIC)
     return hy_error_set (err, 0, "`%s` is not on procfs: refusing to write to it", path);
-  if (write (fd, value, len) != (ssize_t) len)
+  if (write (fd, value, len) != (ssize_t)len)
     return hy_error_set (err, errno, "write `%s` to `%s`", value, path);
   return 0;
 }

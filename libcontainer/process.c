@@ -70,7 +70,7 @@ lc_proc_start_time (pid_t pid)
   int field;
   unsigned long long t = 0;
 
-  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int)pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || (n = read (fd, buf, sizeof (buf) - 1)) <= 0)
     return 0;
@@ -103,9 +103,10 @@ write_id_map (pid_t pid, const char *file, const struct spec_id_mapping *m, size
   fclose (f);
   if (n == 0)
     return 0;
-  snprintf (path, sizeof (path), "/proc/%d/%s", (int) pid, file);
+  snprintf (path, sizeof (path), "/proc/%d/%s", (int)pid, file);
   if (lc_proc_write (path, buf, err) < 0)
-    return hy_error_prefix (err, "linux.%s", strcmp (file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+    return hy_error_prefix (err, "linux.%s",
+                            strcmp (file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
   return 0;
 }
 
@@ -135,7 +136,7 @@ set_time_offsets (const struct spec_linux *l, hy_error_t *err)
     {
       char line[96];
       snprintf (line, sizeof (line), "%s %lld %u\n", l->time_offsets[i].clock,
-                (long long) l->time_offsets[i].secs, l->time_offsets[i].nanosecs);
+                (long long)l->time_offsets[i].secs, l->time_offsets[i].nanosecs);
       if (lc_proc_write ("/proc/self/timens_offsets", line, err) < 0)
         return hy_error_prefix (err, "linux.timeOffsets.%s", l->time_offsets[i].clock);
     }
@@ -145,7 +146,8 @@ set_time_offsets (const struct spec_linux *l, hy_error_t *err)
 static pid_t
 clone_init (struct lc_init_args *a, int extra)
 {
-  pid_t pid = syscall (SYS_clone, (a->new_ns_flags & ~CLONE_NEWTIME) | extra | SIGCHLD, NULL, NULL, NULL, 0);
+  pid_t pid = syscall (SYS_clone, (a->new_ns_flags & ~CLONE_NEWTIME) | extra | SIGCHLD, NULL, NULL,
+                       NULL, 0);
 
   if (pid == 0)
     lc_init_main (a);
@@ -281,8 +283,9 @@ parent_sync (const struct spec *spec, const struct lc_config *cfg, struct lc_cgr
   const struct spec_linux *l = spec->linux_;
   int32_t p = pid;
 
-  if (a->new_userns && (write_id_map (pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0
-                        || write_id_map (pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0))
+  if (a->new_userns
+      && (write_id_map (pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0
+          || write_id_map (pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0))
     return -1;
   if (cg && lc_cgroup_enter (cg, pid, err) < 0)
     return -1;
@@ -327,7 +330,8 @@ lc_container_create (const struct spec *spec, const struct lc_config *cfg, struc
   if (spec->process == NULL)
     return hy_error_set (err, 0, "config.json: process: required to create a container");
   if (spec_namespace_find (spec, SPEC_NS_MOUNT) == NULL)
-    return hy_error_set (err, 0, "config.json: linux.namespaces: a \"mount\" namespace is required");
+    return hy_error_set (err, 0,
+                         "config.json: linux.namespaces: a \"mount\" namespace is required");
   if (resolve_rootfs (spec, cfg, &rootfs, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -23,15 +23,15 @@ static const struct
   const char *path;
   unsigned major, minor;
 } default_devices[] = {
-  { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
-  { "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+  { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+  { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
 static const struct
 {
   const char *target, *link;
 } dev_symlinks[] = {
-  { "/proc/self/fd", "/dev/fd" },     { "/proc/self/fd/0", "/dev/stdin" },
+  { "/proc/self/fd", "/dev/fd" },       { "/proc/self/fd/0", "/dev/stdin" },
   { "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
   { "pts/ptmx", "/dev/ptmx" },
 };
@@ -50,8 +50,8 @@ has_mount_at (const struct spec *spec, const char *dest)
 /* A device node inside the rootfs: mknod, or (in a user namespace, where
  * mknod is refused) a bind mount of the host's node, as runc does. */
 static int
-create_device (int root_fd, const char *path, char type, unsigned major, unsigned minor, mode_t mode,
-               uid_t uid, gid_t gid, bool bind, hy_error_t *err)
+create_device (int root_fd, const char *path, char type, unsigned major, unsigned minor,
+               mode_t mode, uid_t uid, gid_t gid, bool bind, hy_error_t *err)
 {
   cleanup_close int parent = -1;
   cleanup_free char *dir = xstrdup (path);
@@ -228,8 +228,7 @@ lc_rootfs_finalize (const struct spec *spec, hy_error_t *err)
   for (i = 0; l && i < l->n_masked_paths; i++)
     if (mask_path (l->masked_paths[i], err) < 0)
       return -1;
-  if (spec->root->readonly
-      && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+  if (spec->root->readonly && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
     return hy_error_set (err, errno, "root.readonly: remount / read-only");
   return 0;
 }

@@ -35,7 +35,7 @@ lc_selfexe_ensure_sealed (int argc, char **argv, char **envp, hy_error_t *err)
   struct stat st;
   off_t off = 0;
 
-  (void) argc;
+  (void)argc;
   if (already_sealed ())
     return 0;
   src = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);

@@ -13,7 +13,7 @@ int
 lc_sync_send (int fd, enum lc_sync_type type, const void *payload, uint32_t len, hy_error_t *err)
 {
   struct lc_sync_msg hdr = { type, len };
-  struct iovec iov[2] = { { &hdr, sizeof (hdr) }, { (void *) payload, len } };
+  struct iovec iov[2] = { { &hdr, sizeof (hdr) }, { (void *)payload, len } };
   struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
   ssize_t r;
 
@@ -41,17 +41,17 @@ lc_sync_recv (int fd, enum lc_sync_type expect, void *payload, uint32_t *len, hy
     return hy_error_set (err, errno, "sync: receive");
   if (r == 0)
     return hy_error_set (err, 0, "container init exited during setup");
-  if ((size_t) r < sizeof (hdr))
+  if ((size_t)r < sizeof (hdr))
     return hy_error_set (err, 0, "sync: short message (%zd bytes)", r);
   memcpy (&hdr, buf, sizeof (hdr));
-  if (hdr.len != (size_t) r - sizeof (hdr) || hdr.len > LC_SYNC_MAX_PAYLOAD)
+  if (hdr.len != (size_t)r - sizeof (hdr) || hdr.len > LC_SYNC_MAX_PAYLOAD)
     return hy_error_set (err, 0, "sync: bad length %u in a %zd byte message", hdr.len, r);
   if (hdr.type == LC_SYNC_ERROR)
     {
       buf[r] = '\0';
       return hy_error_set (err, 0, "%s", buf + sizeof (hdr));
     }
-  if (hdr.type != (uint32_t) expect)
+  if (hdr.type != (uint32_t)expect)
     return hy_error_set (err, 0, "sync: expected message %u, got %u", expect, hdr.type);
   if (payload && len)
     {

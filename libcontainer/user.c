@@ -30,9 +30,9 @@ lc_user_switch (const struct spec_user *u, hy_error_t *err)
       && setgroups (u->n_additional_gids, u->n_additional_gids ? u->additional_gids : NULL) < 0)
     return hy_error_set (err, errno, "process.user.additionalGids: setgroups");
   if (setresgid (u->gid, u->gid, u->gid) < 0)
-    return hy_error_set (err, errno, "process.user.gid: setresgid(%u)", (unsigned) u->gid);
+    return hy_error_set (err, errno, "process.user.gid: setresgid(%u)", (unsigned)u->gid);
   if (setresuid (u->uid, u->uid, u->uid) < 0)
-    return hy_error_set (err, errno, "process.user.uid: setresuid(%u)", (unsigned) u->uid);
+    return hy_error_set (err, errno, "process.user.uid: setresuid(%u)", (unsigned)u->uid);
   if (u->has_umask)
     umask (u->umask);
   return 0;
@@ -63,7 +63,7 @@ home_of (uid_t uid)
       int i = 0;
       for (tok = strtok_r (line, ":\n", &save); tok && i < 7; tok = strtok_r (NULL, ":\n", &save))
         fields[i++] = tok;
-      if (i >= 6 && (uid_t) strtoul (fields[2], NULL, 10) == uid)
+      if (i >= 6 && (uid_t)strtoul (fields[2], NULL, 10) == uid)
         return xstrdup (fields[5]);
     }
   return xstrdup ("/");

@@ -16,7 +16,8 @@ cli_getopt (int argc, char **argv, const char *shortopts, const struct option *l
   if (c == '?' || c == ':')
     {
       if (optopt)
-        hy_error_set (err, 0, "%s: flag provided but not defined or missing its value: -%c", cmd, optopt);
+        hy_error_set (err, 0, "%s: flag provided but not defined or missing its value: -%c", cmd,
+                      optopt);
       else
         hy_error_set (err, 0, "%s: flag provided but not defined or missing its value: %s", cmd,
                       argv[optind - 1]);

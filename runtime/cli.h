@@ -11,8 +11,8 @@
 
 struct hy_globals
 {
-  const char *root;      /* --root, default /run/hyrun */
-  const char *log;       /* --log */
+  const char *root;       /* --root, default /run/hyrun */
+  const char *log;        /* --log */
   const char *log_format; /* text | json */
   bool debug;
   bool systemd_cgroup;
@@ -25,7 +25,7 @@ struct hy_globals
 struct hy_command
 {
   const char *name;
-  const char *usage;   /* "[options] <container-id>" */
+  const char *usage; /* "[options] <container-id>" */
   const char *summary;
   int (*run) (struct hy_globals *g, int argc, char **argv, hy_error_t *err);
 };

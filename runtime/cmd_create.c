@@ -27,11 +27,16 @@ create_parse_opts (int argc, char **argv, const char *cmd, bool is_run, struct c
                    hy_error_t *err)
 {
   static const struct option opts[] = {
-    { "bundle", required_argument, NULL, 'b' },     { "pid-file", required_argument, NULL, 'p' },
-    { "console-socket", required_argument, NULL, 'c' }, { "no-pivot", no_argument, NULL, 'P' },
-    { "no-new-keyring", no_argument, NULL, 'k' },   { "preserve-fds", required_argument, NULL, 'f' },
-    { "detach", no_argument, NULL, 'd' },           { "no-subreaper", no_argument, NULL, 'S' },
-    { "keep", no_argument, NULL, 'K' },             { NULL, 0, NULL, 0 },
+    { "bundle", required_argument, NULL, 'b' },
+    { "pid-file", required_argument, NULL, 'p' },
+    { "console-socket", required_argument, NULL, 'c' },
+    { "no-pivot", no_argument, NULL, 'P' },
+    { "no-new-keyring", no_argument, NULL, 'k' },
+    { "preserve-fds", required_argument, NULL, 'f' },
+    { "detach", no_argument, NULL, 'd' },
+    { "no-subreaper", no_argument, NULL, 'S' },
+    { "keep", no_argument, NULL, 'K' },
+    { NULL, 0, NULL, 0 },
   };
   int c;
 
@@ -40,18 +45,28 @@ create_parse_opts (int argc, char **argv, const char *cmd, bool is_run, struct c
   while ((c = cli_getopt (argc, argv, is_run ? "+b:d" : "+b:", opts, cmd, err)) != -1)
     switch (c)
       {
-      case 'b': o->bundle = optarg; break;
-      case 'p': o->pid_file = optarg; break;
-      case 'c': o->console_socket = optarg; break;
-      case 'P': o->no_pivot = true; break;
-      case 'k': o->no_new_keyring = true; break;
+      case 'b':
+        o->bundle = optarg;
+        break;
+      case 'p':
+        o->pid_file = optarg;
+        break;
+      case 'c':
+        o->console_socket = optarg;
+        break;
+      case 'P':
+        o->no_pivot = true;
+        break;
+      case 'k':
+        o->no_new_keyring = true;
+        break;
       case 'f':
         {
           char *end;
           long v = strtol (optarg, &end, 10);
           if (*end || v < 0 || v > 65536)
             return hy_error_set (err, 0, "--preserve-fds: invalid number \"%s\"", optarg);
-          o->preserve_fds = (int) v;
+          o->preserve_fds = (int)v;
           break;
         }
       case 'd':
@@ -59,8 +74,11 @@ create_parse_opts (int argc, char **argv, const char *cmd, bool is_run, struct c
           return hy_error_set (err, 0, "%s: flag provided but not defined: --detach", cmd);
         o->detach = true;
         break;
-      case 'S': case 'K': break;
-      default: return -1;
+      case 'S':
+      case 'K':
+        break;
+      default:
+        return -1;
       }
   return cli_one_id (argc, argv, cmd, &o->id, err);
 }
@@ -85,7 +103,7 @@ write_pid_file (const char *path, pid_t pid, hy_error_t *err)
   cleanup_free char *tmp = xasprintf ("%s.hyrun-tmp", path);
   cleanup_close int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-  if (fd < 0 || dprintf (fd, "%d", (int) pid) < 0)
+  if (fd < 0 || dprintf (fd, "%d", (int)pid) < 0)
     return hy_error_set (err, errno, "--pid-file: write `%s`", tmp);
   if (rename (tmp, path) < 0)
     {
@@ -151,9 +169,13 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
        const char *bundle, struct container *c, struct lc_cgroup **cgp, hy_error_t *err)
 {
   const struct spec_linux *l = spec->linux_;
-  struct lc_config cfg = { .id = o->id, .bundle = bundle, .state_dir = c->dir,
-                           .console_socket = o->console_socket, .preserve_fds = o->preserve_fds,
-                           .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
+  struct lc_config cfg = { .id = o->id,
+                           .bundle = bundle,
+                           .state_dir = c->dir,
+                           .console_socket = o->console_socket,
+                           .preserve_fds = o->preserve_fds,
+                           .no_pivot = o->no_pivot,
+                           .no_new_keyring = o->no_new_keyring,
                            .start_now = o->start_now };
   struct lc_created cr = { 0 };
   enum isolation iso;
@@ -161,7 +183,8 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
   if (isolation_of (spec, &iso, err) < 0)
     return -1;
   if (iso == ISOLATION_VM)
-    return hy_error_set (err, 0, "io.hyrun.isolation=vm: VM isolation is not available in this build");
+    return hy_error_set (err, 0,
+                         "io.hyrun.isolation=vm: VM isolation is not available in this build");
   *cgp = lc_cgroup_new (l ? l->cgroups_path : NULL, o->id, g->systemd_cgroup, err);
   if (*cgp == NULL || lc_cgroup_create (*cgp, err) < 0)
     return -1;

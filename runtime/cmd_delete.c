@@ -30,7 +30,7 @@ run_poststop (const struct spec_state *st)
 
   if (spec == NULL || spec->hooks == NULL || spec->hooks->n_poststop == 0)
     return;
-  s.status = (char *) "stopped";
+  s.status = (char *)"stopped";
   json = spec_state_to_json (&s, SPEC_STATE_HOOK);
   /* runtime-spec: poststop failures are logged, the delete goes on. */
   if (lc_hooks_run (spec->hooks->poststop, spec->hooks->n_poststop, "poststop", json, &err) < 0)

@@ -52,45 +52,79 @@ exec_opts_release (struct exec_opts *o)
 static int
 parse_opts (int argc, char **argv, struct exec_opts *o, hy_error_t *err)
 {
-  static const struct option opts[] = {
-    { "console-socket", required_argument, NULL, 's' }, { "cwd", required_argument, NULL, 'w' },
-    { "env", required_argument, NULL, 'e' },            { "tty", no_argument, NULL, 't' },
-    { "user", required_argument, NULL, 'u' },           { "additional-gids", required_argument, NULL, 'g' },
-    { "process", required_argument, NULL, 'p' },        { "detach", no_argument, NULL, 'd' },
-    { "pid-file", required_argument, NULL, 'P' },       { "process-label", required_argument, NULL, 'L' },
-    { "apparmor", required_argument, NULL, 'A' },       { "no-new-privs", no_argument, NULL, 'n' },
-    { "cap", required_argument, NULL, 'c' },            { "preserve-fds", required_argument, NULL, 'f' },
-    { "ignore-paused", no_argument, NULL, 'i' },        { "cgroup", required_argument, NULL, 'C' },
-    { NULL, 0, NULL, 0 }
-  };
+  static const struct option opts[] = { { "console-socket", required_argument, NULL, 's' },
+                                        { "cwd", required_argument, NULL, 'w' },
+                                        { "env", required_argument, NULL, 'e' },
+                                        { "tty", no_argument, NULL, 't' },
+                                        { "user", required_argument, NULL, 'u' },
+                                        { "additional-gids", required_argument, NULL, 'g' },
+                                        { "process", required_argument, NULL, 'p' },
+                                        { "detach", no_argument, NULL, 'd' },
+                                        { "pid-file", required_argument, NULL, 'P' },
+                                        { "process-label", required_argument, NULL, 'L' },
+                                        { "apparmor", required_argument, NULL, 'A' },
+                                        { "no-new-privs", no_argument, NULL, 'n' },
+                                        { "cap", required_argument, NULL, 'c' },
+                                        { "preserve-fds", required_argument, NULL, 'f' },
+                                        { "ignore-paused", no_argument, NULL, 'i' },
+                                        { "cgroup", required_argument, NULL, 'C' },
+                                        { NULL, 0, NULL, 0 } };
   int opt;
   char *end;
 
   while ((opt = cli_getopt (argc, argv, "+s:w:e:tu:g:p:dP:nc:f:", opts, "exec", err)) != -1)
     switch (opt)
       {
-      case 's': o->console_socket = optarg; break;
-      case 'w': o->cwd = optarg; break;
-      case 'e': push (&o->env, &o->n_env, optarg); break;
-      case 't': o->tty = true; break;
-      case 'u': o->user = optarg; break;
-      case 'g': push (&o->gids, &o->n_gids, optarg); break;
-      case 'p': o->process_file = optarg; break;
-      case 'd': o->detach = true; break;
-      case 'P': o->pid_file = optarg; break;
-      case 'n': o->no_new_privs = true; break;
-      case 'c': push (&o->caps, &o->n_caps, optarg); break;
-      case 'i': o->ignore_paused = true; break;
+      case 's':
+        o->console_socket = optarg;
+        break;
+      case 'w':
+        o->cwd = optarg;
+        break;
+      case 'e':
+        push (&o->env, &o->n_env, optarg);
+        break;
+      case 't':
+        o->tty = true;
+        break;
+      case 'u':
+        o->user = optarg;
+        break;
+      case 'g':
+        push (&o->gids, &o->n_gids, optarg);
+        break;
+      case 'p':
+        o->process_file = optarg;
+        break;
+      case 'd':
+        o->detach = true;
+        break;
+      case 'P':
+        o->pid_file = optarg;
+        break;
+      case 'n':
+        o->no_new_privs = true;
+        break;
+      case 'c':
+        push (&o->caps, &o->n_caps, optarg);
+        break;
+      case 'i':
+        o->ignore_paused = true;
+        break;
       case 'L':
-      case 'A': hy_debug ("exec: LSM labels are not applied (no LSM support in this build)"); break;
-      case 'C': return hy_error_set (err, 0, "exec --cgroup: sub-cgroups are not supported yet");
+      case 'A':
+        hy_debug ("exec: LSM labels are not applied (no LSM support in this build)");
+        break;
+      case 'C':
+        return hy_error_set (err, 0, "exec --cgroup: sub-cgroups are not supported yet");
       case 'f':
         errno = 0;
-        o->preserve_fds = (int) strtol (optarg, &end, 10);
+        o->preserve_fds = (int)strtol (optarg, &end, 10);
         if (errno || *end || o->preserve_fds < 0)
           return hy_error_set (err, 0, "--preserve-fds: invalid number `%s`", optarg);
         break;
-      default: return -1;
+      default:
+        return -1;
       }
   return 0;
 }
@@ -106,14 +140,14 @@ parse_user (const char *s, struct spec_user *u, hy_error_t *err)
   v = strtoul (s, &end, 10);
   if (errno || end == s || (*end && *end != ':'))
     return hy_error_set (err, 0, "--user: expected uid[:gid], got `%s`", s);
-  u->uid = (uid_t) v;
+  u->uid = (uid_t)v;
   if (*end == ':')
     {
       const char *g = end + 1;
       v = strtoul (g, &end, 10);
       if (errno || end == g || *end)
         return hy_error_set (err, 0, "--user: expected uid[:gid], got `%s`", s);
-      u->gid = (gid_t) v;
+      u->gid = (gid_t)v;
     }
   return 0;
 }
@@ -161,7 +195,7 @@ process_from_flags (struct spec_process *p, const struct exec_opts *o, char **ar
           unsigned long g = strtoul (o->gids[i], &end, 10);
           if (*end || end == o->gids[i])
             return hy_error_set (err, 0, "--additional-gids: invalid gid `%s`", o->gids[i]);
-          p->user.additional_gids[i] = (gid_t) g;
+          p->user.additional_gids[i] = (gid_t)g;
         }
       p->user.n_additional_gids = o->n_gids;
     }
@@ -233,10 +267,11 @@ exec_in (struct hy_globals *g, struct exec_opts *o, int argc, char **argv, hy_er
       if (spec->process == NULL)
         return hy_error_set (err, 0, "exec: the container's config has no process to start from");
       p = spec->process;
-      if (process_from_flags (p, o, argv + optind + 1, (size_t) (argc - optind - 1), err) < 0)
+      if (process_from_flags (p, o, argv + optind + 1, (size_t)(argc - optind - 1), err) < 0)
         return -1;
     }
-  if (c.st->cgroup_path && (cg = lc_cgroup_load (c.st->cgroup_path, c.st->systemd_cgroup, err)) == NULL)
+  if (c.st->cgroup_path
+      && (cg = lc_cgroup_load (c.st->cgroup_path, c.st->systemd_cgroup, err)) == NULL)
     goto out;
   cfg.init_pid = c.st->pid;
   cfg.cg = cg;

@@ -33,7 +33,8 @@ cmd_kill (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     return -1;
   if (all && c.st && c.st->cgroup_path)
     {
-      cleanup_cgroup struct lc_cgroup *cg = lc_cgroup_load (c.st->cgroup_path, c.st->systemd_cgroup, err);
+      cleanup_cgroup struct lc_cgroup *cg
+          = lc_cgroup_load (c.st->cgroup_path, c.st->systemd_cgroup, err);
       if (cg == NULL || lc_cgroup_kill_all (cg, sig, err) < 0)
         return -1;
       return 0;
@@ -41,6 +42,6 @@ cmd_kill (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   if (!container_alive (c.st))
     return hy_error_set (err, 0, "container not running");
   if (kill (c.st->pid, sig) < 0)
-    return hy_error_set (err, errno, "kill container init (pid %d)", (int) c.st->pid);
+    return hy_error_set (err, errno, "kill container init (pid %d)", (int)c.st->pid);
   return 0;
 }

@@ -15,7 +15,7 @@
 static int
 compare_ids (const void *a, const void *b)
 {
-  return strcmp ((*(struct spec_state *const *) a)->id, (*(struct spec_state *const *) b)->id);
+  return strcmp ((*(struct spec_state *const *)a)->id, (*(struct spec_state *const *)b)->id);
 }
 
 static size_t
@@ -46,13 +46,16 @@ collect (const char *root, struct spec_state ***out)
 
 /* runc prints through Go's tabwriter (minwidth 12, padding 3): a column
  * is as wide as its widest cell plus 3, at least 12; the last is not padded. */
-enum { LIST_COLS = 6 };
+enum
+{
+  LIST_COLS = 6
+};
 
 static void
 print_row (char *const cells[LIST_COLS], const size_t width[LIST_COLS])
 {
   for (int c = 0; c < LIST_COLS - 1; c++)
-    printf ("%-*s", (int) width[c], cells[c]);
+    printf ("%-*s", (int)width[c], cells[c]);
   printf ("%s\n", cells[LIST_COLS - 1]);
 }
 
@@ -66,13 +69,13 @@ print_table (struct spec_state **s, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       struct passwd *pw = getpwuid (s[i]->owner_uid);
-      int pid = strcmp (s[i]->status, "stopped") == 0 ? 0 : (int) s[i]->pid;
+      int pid = strcmp (s[i]->status, "stopped") == 0 ? 0 : (int)s[i]->pid;
       rows[i][0] = xstrdup (s[i]->id);
       rows[i][1] = xasprintf ("%d", pid);
       rows[i][2] = xstrdup (s[i]->status);
       rows[i][3] = xstrdup (s[i]->bundle);
       rows[i][4] = xstrdup (s[i]->created);
-      rows[i][5] = pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) s[i]->owner_uid);
+      rows[i][5] = pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned)s[i]->owner_uid);
     }
   for (int c = 0; c < LIST_COLS; c++)
     {

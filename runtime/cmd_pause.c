@@ -57,7 +57,7 @@ cmd_resume (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
 static int
 ps_table (pid_t *pids, size_t n, int argc, char **argv, hy_error_t *err)
 {
-  char *args[64] = { (char *) "ps" };
+  char *args[64] = { (char *)"ps" };
   int i, k = 1, fds[2];
   FILE *f;
   char line[4096];
@@ -67,7 +67,7 @@ ps_table (pid_t *pids, size_t n, int argc, char **argv, hy_error_t *err)
   for (i = optind + 1; i < argc && k < 62; i++)
     args[k++] = argv[i];
   if (k == 1)
-    args[k++] = (char *) "-ef";
+    args[k++] = (char *)"-ef";
   if (pipe (fds) < 0 || (child = fork ()) < 0)
     return hy_error_set (err, 0, "run ps");
   if (child == 0)
@@ -89,13 +89,15 @@ ps_table (pid_t *pids, size_t n, int argc, char **argv, hy_error_t *err)
       strcpy (copy, line);
       if (pid_col < 0)
         {
-          for (tok = strtok_r (copy, " \t\n", &save); tok; tok = strtok_r (NULL, " \t\n", &save), col++)
+          for (tok = strtok_r (copy, " \t\n", &save); tok;
+               tok = strtok_r (NULL, " \t\n", &save), col++)
             if (strcmp (tok, "PID") == 0)
               pid_col = col;
           fputs (line, stdout);
           continue;
         }
-      for (tok = strtok_r (copy, " \t\n", &save); tok && col < pid_col; tok = strtok_r (NULL, " \t\n", &save))
+      for (tok = strtok_r (copy, " \t\n", &save); tok && col < pid_col;
+           tok = strtok_r (NULL, " \t\n", &save))
         col++;
       if (tok)
         pid = strtol (tok, NULL, 10);
@@ -111,7 +113,8 @@ ps_table (pid_t *pids, size_t n, int argc, char **argv, hy_error_t *err)
 int
 cmd_ps (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
 {
-  static const struct option opts[] = { { "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
+  static const struct option opts[]
+      = { { "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
   cleanup_container struct container c = { .lock_fd = -1 };
   cleanup_cgroup struct lc_cgroup *cg = NULL;
   cleanup_free pid_t *pids = NULL;
@@ -134,7 +137,7 @@ cmd_ps (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     {
       printf ("[");
       for (i = 0; i < n; i++)
-        printf ("%s%d", i ? "," : "", (int) pids[i]);
+        printf ("%s%d", i ? "," : "", (int)pids[i]);
       printf ("]\n");
       return 0;
     }

@@ -25,7 +25,7 @@ cmd_spec (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   size_t len;
   int c;
 
-  (void) g;
+  (void)g;
   while ((c = cli_getopt (argc, argv, "+b:", opts, "spec", err)) != -1)
     if (c == 'r')
       rootless = true;
@@ -41,7 +41,7 @@ cmd_spec (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     return hy_error_set (err, errno, "create `%s`", path);
   json = spec_default_json (rootless);
   len = strlen (json);
-  if (write (fd, json, len) != (ssize_t) len)
+  if (write (fd, json, len) != (ssize_t)len)
     return hy_error_set (err, errno, "write `%s`", path);
   return 0;
 }
@@ -51,10 +51,10 @@ cmd_features (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
 {
   cleanup_free char *json = spec_features_json ();
 
-  (void) g;
-  (void) argc;
-  (void) argv;
-  (void) err;
+  (void)g;
+  (void)argc;
+  (void)argv;
+  (void)err;
   printf ("%s\n", json);
   return 0;
 }

@@ -25,7 +25,7 @@ run_poststart (const struct spec_state *st)
   spec = spec_load (config, &err);
   if (spec == NULL || spec->hooks == NULL || spec->hooks->n_poststart == 0)
     return;
-  s.status = (char *) "running";
+  s.status = (char *)"running";
   json = spec_state_to_json (&s, SPEC_STATE_HOOK);
   /* runtime-spec: a failing poststart hook only warns. */
   if (lc_hooks_run (spec->hooks->poststart, spec->hooks->n_poststart, "poststart", json, &err) < 0)

@@ -5,9 +5,9 @@
 #define NOT_YET(fn, name)                                                                          \
   int fn (struct hy_globals *g, int argc, char **argv, hy_error_t *err)                            \
   {                                                                                                \
-    (void) g;                                                                                      \
-    (void) argc;                                                                                   \
-    (void) argv;                                                                                   \
+    (void)g;                                                                                       \
+    (void)argc;                                                                                    \
+    (void)argv;                                                                                    \
     return hy_error_set (err, 0, "hyrun " name ": not implemented yet");                           \
   }
 

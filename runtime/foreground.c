@@ -65,7 +65,8 @@ fg_wait_forwarding (pid_t pid, int sfd, struct run_tty *tty)
 
   for (;;)
     {
-      struct pollfd p[3] = { { sfd, POLLIN, 0 }, { in_open ? STDIN_FILENO : -1, POLLIN, 0 },
+      struct pollfd p[3] = { { sfd, POLLIN, 0 },
+                             { in_open ? STDIN_FILENO : -1, POLLIN, 0 },
                              { out_open ? tty->master : -1, POLLIN, 0 } };
       struct signalfd_siginfo si;
       pid_t r = waitpid (pid, &status, WNOHANG);
@@ -90,7 +91,6 @@ fg_wait_forwarding (pid_t pid, int sfd, struct run_tty *tty)
       if (si.ssi_signo == SIGWINCH && tty)
         run_tty_resize (tty);
       else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH)
-        kill (pid, (int) si.ssi_signo);
+        kill (pid, (int)si.ssi_signo);
     }
 }
-

@@ -19,5 +19,8 @@ isolation_of (const struct spec *spec, enum isolation *out, hy_error_t *err)
       *out = ISOLATION_VM;
       return 0;
     }
-  return hy_error_set (err, 0, "config.json: annotations.io.hyrun.isolation: must be \"container\" or \"vm\", got \"%s\"", v);
+  return hy_error_set (
+      err, 0,
+      "config.json: annotations.io.hyrun.isolation: must be \"container\" or \"vm\", got \"%s\"",
+      v);
 }

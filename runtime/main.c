@@ -31,7 +31,8 @@ static const struct hy_command commands[] = {
   { "spec", "[--rootless] [--bundle DIR]", "write a default config.json", cmd_spec },
   { "start", "<id>", "start a created container", cmd_start },
   { "state", "<id>", "print a container's state as JSON", cmd_state },
-  { "update", "[--resources FILE|-] [flags] <id>", "change a container's cgroup limits", cmd_update },
+  { "update", "[--resources FILE|-] [flags] <id>", "change a container's cgroup limits",
+    cmd_update },
 };
 
 static void
@@ -70,30 +71,49 @@ static int
 parse_globals (int argc, char **argv, struct hy_globals *g, hy_error_t *err)
 {
   static const struct option opts[] = {
-    { "root", required_argument, NULL, 'r' },   { "log", required_argument, NULL, 'l' },
+    { "root", required_argument, NULL, 'r' },       { "log", required_argument, NULL, 'l' },
     { "log-format", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'd' },
-    { "systemd-cgroup", no_argument, NULL, 's' }, { "criu", required_argument, NULL, 'c' },
-    { "rootless", required_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'v' },      { NULL, 0, NULL, 0 },
+    { "systemd-cgroup", no_argument, NULL, 's' },   { "criu", required_argument, NULL, 'c' },
+    { "rootless", required_argument, NULL, 'R' },   { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'v' },          { NULL, 0, NULL, 0 },
   };
   int c;
 
   while ((c = cli_getopt (argc, argv, "+hv", opts, "hyrun", err)) != -1)
     switch (c)
       {
-      case 'r': g->root = optarg; break;
-      case 'l': g->log = optarg; break;
-      case 'f': g->log_format = optarg; break;
-      case 'd': g->debug = true; break;
-      case 's': g->systemd_cgroup = true; break;
-      case 'c': g->criu = optarg; break;
-      case 'R': break;
-      case 'h': print_help (); exit (0);
-      case 'v': print_version (); exit (0);
-      default: return -1;
+      case 'r':
+        g->root = optarg;
+        break;
+      case 'l':
+        g->log = optarg;
+        break;
+      case 'f':
+        g->log_format = optarg;
+        break;
+      case 'd':
+        g->debug = true;
+        break;
+      case 's':
+        g->systemd_cgroup = true;
+        break;
+      case 'c':
+        g->criu = optarg;
+        break;
+      case 'R':
+        break;
+      case 'h':
+        print_help ();
+        exit (0);
+      case 'v':
+        print_version ();
+        exit (0);
+      default:
+        return -1;
       }
   if (strcmp (g->log_format, "text") != 0 && strcmp (g->log_format, "json") != 0)
-    return hy_error_set (err, 0, "--log-format: must be \"text\" or \"json\", got \"%s\"", g->log_format);
+    return hy_error_set (err, 0, "--log-format: must be \"text\" or \"json\", got \"%s\"",
+                         g->log_format);
   return optind;
 }
 
@@ -116,14 +136,16 @@ dispatch (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
 int
 main (int argc, char **argv, char **envp)
 {
-  struct hy_globals g = { .root = "/run/hyrun", .log_format = "text", .envp = envp,
-                          .argc0 = argc, .argv0 = argv };
+  struct hy_globals g
+      = { .root = "/run/hyrun", .log_format = "text", .envp = envp, .argc0 = argc, .argv0 = argv };
   cleanup_error hy_error_t err = NULL;
   int first, r;
 
   first = parse_globals (argc, argv, &g, &err);
-  if (first >= 0 && hy_log_init (g.log, strcmp (g.log_format, "json") == 0 ? HY_LOG_JSON : HY_LOG_TEXT,
-                                 g.debug) < 0)
+  if (first >= 0
+      && hy_log_init (g.log, strcmp (g.log_format, "json") == 0 ? HY_LOG_JSON : HY_LOG_TEXT,
+                      g.debug)
+             < 0)
     {
       fprintf (stderr, "hyrun: open the log file `%s`: %m\n", g.log);
       return 1;

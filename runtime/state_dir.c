@@ -24,7 +24,8 @@ container_id_validate (const char *id, hy_error_t *err)
   if (n == 0)
     return hy_error_set (err, 0, "container id cannot be empty");
   if (n > 1024 || strcmp (id, ".") == 0 || strcmp (id, "..") == 0
-      || id[strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-.")] != '\0')
+      || id[strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-.")]
+             != '\0')
     return hy_error_set (err, 0, "invalid container id format: %s", id);
   return 0;
 }
@@ -135,7 +136,7 @@ container_save (struct container *c, hy_error_t *err)
 
   if (fd < 0)
     return hy_error_set (err, errno, "create `%s`", tmp);
-  if (write (fd, json, len) != (ssize_t) len)
+  if (write (fd, json, len) != (ssize_t)len)
     return hy_error_set (err, errno, "write `%s`", tmp);
   if (rename (tmp, path) < 0)
     return hy_error_set (err, errno, "rename `%s`", tmp);

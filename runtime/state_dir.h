@@ -12,7 +12,7 @@
 
 struct container
 {
-  char *dir;      /* <root>/<id> */
+  char *dir; /* <root>/<id> */
   char *id;
   int lock_fd;
   struct spec_state *st; /* NULL until loaded (or after a crashed create) */

@@ -22,7 +22,7 @@ run_tty_listen (struct run_tty *t, hy_error_t *err)
   snprintf (t->path, sizeof (t->path), "%s/console.sock", t->dir);
   snprintf (addr.sun_path, sizeof (addr.sun_path), "%s", t->path);
   t->listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (t->listen_fd < 0 || bind (t->listen_fd, (struct sockaddr *) &addr, sizeof (addr)) < 0
+  if (t->listen_fd < 0 || bind (t->listen_fd, (struct sockaddr *)&addr, sizeof (addr)) < 0
       || listen (t->listen_fd, 1) < 0)
     return hy_error_set (err, errno, "listen on `%s`", t->path);
   return 0;
@@ -33,8 +33,8 @@ recv_fd (int sock, hy_error_t *err)
 {
   char name[256], cbuf[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { name, sizeof (name) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                        .msg_controllen = sizeof (cbuf) };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
   struct cmsghdr *c;
   int fd;
 

@@ -14,23 +14,24 @@
 size_t spec_seccomp_action_names (const char *const **names);
 size_t spec_seccomp_operator_names (const char *const **names);
 
-static const char *const hooks[] = { "prestart",  "createRuntime", "createContainer",
-                                     "startContainer", "poststart", "poststop" };
+static const char *const hooks[]
+    = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
 
 static const char *const mount_options[] = {
-  "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "iversion",
-  "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion",
-  "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid", "private", "rbind",
-  "relatime", "remount", "ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared",
-  "silent", "slave", "strictatime", "suid", "sync", "unbindable",
+  "async",       "atime",    "bind",        "defaults",   "dev",     "diratime",   "dirsync",
+  "exec",        "iversion", "lazytime",    "loud",       "mand",    "noatime",    "nodev",
+  "nodiratime",  "noexec",   "noiversion",  "nolazytime", "nomand",  "norelatime", "nostrictatime",
+  "nosuid",      "private",  "rbind",       "relatime",   "remount", "ro",         "rprivate",
+  "rshared",     "rslave",   "runbindable", "rw",         "shared",  "silent",     "slave",
+  "strictatime", "suid",     "sync",        "unbindable",
 };
 
-static const char *const archs[] = { "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",  "SCMP_ARCH_X32",
-                                     "SCMP_ARCH_ARM",     "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",
-                                     "SCMP_ARCH_MIPS64",  "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
-                                     "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-                                     "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",
-                                     "SCMP_ARCH_S390X",   "SCMP_ARCH_RISCV64" };
+static const char *const archs[]
+    = { "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+        "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+        "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+        "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+        "SCMP_ARCH_RISCV64" };
 
 static const struct
 {

@@ -63,7 +63,7 @@ jsonw_string (struct jsonw *w, const char *s)
   if (s == NULL)
     yajl_gen_null (w->g);
   else
-    yajl_gen_string (w->g, (const unsigned char *) s, strlen (s));
+    yajl_gen_string (w->g, (const unsigned char *)s, strlen (s));
 }
 
 void
@@ -107,7 +107,7 @@ jsonw_finish (struct jsonw *w, size_t *len)
   char *out;
 
   yajl_gen_get_buf (w->g, &buf, &n);
-  out = xstrndup ((const char *) buf, n);
+  out = xstrndup ((const char *)buf, n);
   /* yajl's beautifier ends with a newline; callers add their own. */
   while (n > 0 && out[n - 1] == '\n')
     out[--n] = '\0';

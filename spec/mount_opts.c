@@ -19,21 +19,36 @@ static const struct
   bool clear;
   unsigned long flag;
 } flag_opts[] = {
-  { "async", true, MS_SYNCHRONOUS },     { "atime", true, MS_NOATIME },
-  { "bind", false, MS_BIND },            { "defaults", false, 0 },
-  { "dev", true, MS_NODEV },             { "diratime", true, MS_NODIRATIME },
-  { "dirsync", false, MS_DIRSYNC },      { "exec", true, MS_NOEXEC },
-  { "iversion", false, MS_I_VERSION },   { "lazytime", false, MS_LAZYTIME },
-  { "loud", true, MS_SILENT },           { "mand", false, MS_MANDLOCK },
-  { "noatime", false, MS_NOATIME },      { "nodev", false, MS_NODEV },
-  { "nodiratime", false, MS_NODIRATIME }, { "noexec", false, MS_NOEXEC },
-  { "noiversion", true, MS_I_VERSION },  { "nolazytime", true, MS_LAZYTIME },
-  { "nomand", true, MS_MANDLOCK },       { "norelatime", true, MS_RELATIME },
-  { "nostrictatime", true, MS_STRICTATIME }, { "nosuid", false, MS_NOSUID },
-  { "rbind", false, MS_BIND | MS_REC },  { "relatime", false, MS_RELATIME },
-  { "remount", false, MS_REMOUNT },      { "ro", false, MS_RDONLY },
-  { "rw", true, MS_RDONLY },             { "silent", false, MS_SILENT },
-  { "strictatime", false, MS_STRICTATIME }, { "suid", true, MS_NOSUID },
+  { "async", true, MS_SYNCHRONOUS },
+  { "atime", true, MS_NOATIME },
+  { "bind", false, MS_BIND },
+  { "defaults", false, 0 },
+  { "dev", true, MS_NODEV },
+  { "diratime", true, MS_NODIRATIME },
+  { "dirsync", false, MS_DIRSYNC },
+  { "exec", true, MS_NOEXEC },
+  { "iversion", false, MS_I_VERSION },
+  { "lazytime", false, MS_LAZYTIME },
+  { "loud", true, MS_SILENT },
+  { "mand", false, MS_MANDLOCK },
+  { "noatime", false, MS_NOATIME },
+  { "nodev", false, MS_NODEV },
+  { "nodiratime", false, MS_NODIRATIME },
+  { "noexec", false, MS_NOEXEC },
+  { "noiversion", true, MS_I_VERSION },
+  { "nolazytime", true, MS_LAZYTIME },
+  { "nomand", true, MS_MANDLOCK },
+  { "norelatime", true, MS_RELATIME },
+  { "nostrictatime", true, MS_STRICTATIME },
+  { "nosuid", false, MS_NOSUID },
+  { "rbind", false, MS_BIND | MS_REC },
+  { "relatime", false, MS_RELATIME },
+  { "remount", false, MS_REMOUNT },
+  { "ro", false, MS_RDONLY },
+  { "rw", true, MS_RDONLY },
+  { "silent", false, MS_SILENT },
+  { "strictatime", false, MS_STRICTATIME },
+  { "suid", true, MS_NOSUID },
   { "sync", false, MS_SYNCHRONOUS },
 };
 
@@ -50,11 +65,11 @@ static const struct
 
 /* Options runc accepts and handles itself or ignores; they never reach
  * mount(2) data. */
-static const char *const runtime_opts[] = { "tmpcopyup", "idmap", "ridmap", "rro",  "rrw",
-                                            "rnosuid",   "rsuid", "rnodev", "rdev", "rnoexec",
-                                            "rexec",     "rnoatime", "ratime", "rrelatime",
-                                            "rnorelatime", "rstrictatime", "rnosymfollow",
-                                            "rsymfollow", "nosymfollow", "symfollow" };
+static const char *const runtime_opts[]
+    = { "tmpcopyup",    "idmap",        "ridmap",     "rro",         "rrw",
+        "rnosuid",      "rsuid",        "rnodev",     "rdev",        "rnoexec",
+        "rexec",        "rnoatime",     "ratime",     "rrelatime",   "rnorelatime",
+        "rstrictatime", "rnosymfollow", "rsymfollow", "nosymfollow", "symfollow" };
 
 int
 propagation_from_name (const char *name, unsigned long *flags)
@@ -95,8 +110,8 @@ mount_opts_resolve (struct pctx *c, const char *path, struct spec_mount *m)
 {
   size_t i, j;
 
-  (void) c;
-  (void) path;
+  (void)c;
+  (void)path;
   for (i = 0; i < m->n_options; i++)
     {
       const char *o = m->options[i];

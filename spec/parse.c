@@ -39,7 +39,7 @@ read_file (const char *path, size_t *len, hy_error_t *err)
       return NULL;
     }
   buf = xmalloc (st.st_size + 1);
-  while (off < (size_t) st.st_size)
+  while (off < (size_t)st.st_size)
     {
       ssize_t r = read (fd, buf + off, st.st_size - off);
       if (r < 0 && errno == EINTR)
@@ -67,7 +67,7 @@ json_syntax_error (struct pctx *c, const char *json, size_t len)
   size_t at, line = 1, col = 1;
   unsigned char *msg;
 
-  st = yajl_parse (h, (const unsigned char *) json, len);
+  st = yajl_parse (h, (const unsigned char *)json, len);
   at = st == yajl_status_ok ? len : yajl_get_bytes_consumed (h);
   if (st == yajl_status_ok)
     yajl_complete_parse (h); /* premature EOF: the error is at the end */
@@ -76,9 +76,9 @@ json_syntax_error (struct pctx *c, const char *json, size_t len)
       col = json[i] == '\n' ? 1 : col + 1;
       line += json[i] == '\n';
     }
-  msg = yajl_get_error (h, 0, (const unsigned char *) json, len);
+  msg = yajl_get_error (h, 0, (const unsigned char *)json, len);
   hy_error_set (c->err, 0, "%s: invalid JSON at line %zu, column %zu: %s", c->file, line, col,
-                msg ? (const char *) msg : "syntax error");
+                msg ? (const char *)msg : "syntax error");
   if (msg)
     yajl_free_error (h, msg);
   yajl_free (h);
@@ -139,7 +139,8 @@ parse_vm (struct pctx *c, yajl_val top, struct spec *s)
     return perr (c, "vm.kernel", "required");
   if (get_string (c, k, "vm.kernel", "path", &s->vm->kernel_path) < 0
       || get_strv (c, k, "vm.kernel", "parameters", &s->vm->kernel_parameters,
-                   &s->vm->n_kernel_parameters) < 0
+                   &s->vm->n_kernel_parameters)
+             < 0
       || get_string (c, k, "vm.kernel", "initrd", &s->vm->kernel_initrd) < 0)
     return -1;
   if (s->vm->kernel_path == NULL)
@@ -170,8 +171,7 @@ parse_top (struct pctx *c, yajl_val top, struct spec *s)
   if (get_array (c, top, "", "mounts", &v) < 0
       || (v && parse_mounts (c, v, "mounts", &s->mounts, &s->n_mounts) < 0))
     return -1;
-  if (get_object (c, top, "", "hooks", &v) < 0
-      || (v && parse_hooks (c, v, "hooks", &s->hooks) < 0))
+  if (get_object (c, top, "", "hooks", &v) < 0 || (v && parse_hooks (c, v, "hooks", &s->hooks) < 0))
     return -1;
   if (get_kv (c, top, "", "annotations", &s->annotations, &s->n_annotations) < 0)
     return -1;
@@ -289,7 +289,6 @@ parse_hook_list (struct pctx *c, yajl_val obj, const char *parent, const char *k
       struct spec_hook *hk = &(*out)[i];
       int t = 0;
 
-
       if (!YAJL_IS_OBJECT (h))
         return perr (c, pi, "expected an object");
       if (get_string (c, h, pi, "path", &hk->path) < 0
@@ -324,9 +323,10 @@ parse_hooks (struct pctx *c, yajl_val v, const char *path, struct spec_hooks **o
   if (parse_hook_list (c, v, path, "prestart", &h->prestart, &h->n_prestart) < 0
       || parse_hook_list (c, v, path, "createRuntime", &h->create_runtime, &h->n_create_runtime) < 0
       || parse_hook_list (c, v, path, "createContainer", &h->create_container,
-                          &h->n_create_container) < 0
-      || parse_hook_list (c, v, path, "startContainer", &h->start_container,
-                          &h->n_start_container) < 0
+                          &h->n_create_container)
+             < 0
+      || parse_hook_list (c, v, path, "startContainer", &h->start_container, &h->n_start_container)
+             < 0
       || parse_hook_list (c, v, path, "poststart", &h->poststart, &h->n_poststart) < 0
       || parse_hook_list (c, v, path, "poststop", &h->poststop, &h->n_poststop) < 0)
     return -1;

@@ -21,9 +21,9 @@ static const struct
   const char *name;
   int flag;
 } ns_types[SPEC_NS__COUNT] = {
-  [SPEC_NS_PID] = { "pid", CLONE_NEWPID },         [SPEC_NS_NETWORK] = { "network", CLONE_NEWNET },
-  [SPEC_NS_MOUNT] = { "mount", CLONE_NEWNS },      [SPEC_NS_IPC] = { "ipc", CLONE_NEWIPC },
-  [SPEC_NS_UTS] = { "uts", CLONE_NEWUTS },         [SPEC_NS_USER] = { "user", CLONE_NEWUSER },
+  [SPEC_NS_PID] = { "pid", CLONE_NEWPID },          [SPEC_NS_NETWORK] = { "network", CLONE_NEWNET },
+  [SPEC_NS_MOUNT] = { "mount", CLONE_NEWNS },       [SPEC_NS_IPC] = { "ipc", CLONE_NEWIPC },
+  [SPEC_NS_UTS] = { "uts", CLONE_NEWUTS },          [SPEC_NS_USER] = { "user", CLONE_NEWUSER },
   [SPEC_NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP }, [SPEC_NS_TIME] = { "time", CLONE_NEWTIME },
 };
 
@@ -184,7 +184,8 @@ parse_device (struct pctx *c, yajl_val o, const char *pi, struct spec_device *d)
   if (!YAJL_IS_OBJECT (o))
     return perr (c, pi, "expected an object");
   if (get_string (c, o, pi, "type", &type) < 0 || get_string (c, o, pi, "path", &d->path) < 0
-      || get_int64 (c, o, pi, "major", &d->major) < 0 || get_int64 (c, o, pi, "minor", &d->minor) < 0)
+      || get_int64 (c, o, pi, "major", &d->major) < 0
+      || get_int64 (c, o, pi, "minor", &d->minor) < 0)
     return -1;
   if (type == NULL || strlen (type) != 1 || strchr ("cbup", type[0]) == NULL)
     return perr (c, pt, "must be one of \"c\", \"b\", \"u\", \"p\"");

@@ -19,14 +19,22 @@ static const struct
   const char *name;
   int resource;
 } rlimits[] = {
-  { "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_CORE", RLIMIT_CORE },
-  { "RLIMIT_CPU", RLIMIT_CPU },       { "RLIMIT_DATA", RLIMIT_DATA },
-  { "RLIMIT_FSIZE", RLIMIT_FSIZE },   { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-  { "RLIMIT_NICE", RLIMIT_NICE },     { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-  { "RLIMIT_NPROC", RLIMIT_NPROC },   { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+  { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
 static int
@@ -66,7 +74,7 @@ parse_user (struct pctx *c, yajl_val p, const char *path, struct spec_user *u)
       cleanup_free char *pi = path_idx (pa, i);
       if (!YAJL_IS_INTEGER (g) || YAJL_GET_INTEGER (g) < 0 || YAJL_GET_INTEGER (g) > UINT32_MAX)
         return perr (c, pi, "expected a non-negative integer");
-      u->additional_gids[u->n_additional_gids++] = (gid_t) YAJL_GET_INTEGER (g);
+      u->additional_gids[u->n_additional_gids++] = (gid_t)YAJL_GET_INTEGER (g);
     }
   return 0;
 }
@@ -144,7 +152,8 @@ parse_rlimits (struct pctx *c, yajl_val p, const char *path, struct spec_process
       rl->resource = -1;
       if (!YAJL_IS_OBJECT (o))
         return perr (c, pi, "expected an object");
-      if (get_string (c, o, pi, "type", &rl->type) < 0 || get_uint64 (c, o, pi, "hard", &rl->hard) < 0
+      if (get_string (c, o, pi, "type", &rl->type) < 0
+          || get_uint64 (c, o, pi, "hard", &rl->hard) < 0
           || get_uint64 (c, o, pi, "soft", &rl->soft) < 0)
         return -1;
       if (rl->type == NULL)
@@ -216,10 +225,11 @@ parse_scheduler (struct pctx *c, yajl_val p, const char *path, struct spec_proce
   {
     const char *name;
     int id;
-  } policies[] = { { "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO },
-                   { "SCHED_RR", SCHED_RR },       { "SCHED_BATCH", SCHED_BATCH },
-                   { "SCHED_ISO", 4 },             { "SCHED_IDLE", SCHED_IDLE },
-                   { "SCHED_DEADLINE", 6 } };
+  } policies[] = {
+    { "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO }, { "SCHED_RR", SCHED_RR },
+    { "SCHED_BATCH", SCHED_BATCH }, { "SCHED_ISO", 4 },           { "SCHED_IDLE", SCHED_IDLE },
+    { "SCHED_DEADLINE", 6 }
+  };
   cleanup_free char *ps = path_key (path, "scheduler");
   cleanup_free char *pp = path_key (ps, "policy");
   struct spec_scheduler *sc;

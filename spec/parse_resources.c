@@ -142,7 +142,8 @@ parse_weight_devices (struct pctx *c, yajl_val o, const char *p, struct spec_blo
 
       if (!YAJL_IS_OBJECT (d))
         return perr (c, pi, "expected an object");
-      if (get_int64 (c, d, pi, "major", &wd->major) < 0 || get_int64 (c, d, pi, "minor", &wd->minor) < 0)
+      if (get_int64 (c, d, pi, "major", &wd->major) < 0
+          || get_int64 (c, d, pi, "minor", &wd->minor) < 0)
         return -1;
       if ((r = get_uint32 (c, d, pi, "weight", &w)) < 0)
         return -1;
@@ -177,7 +178,8 @@ parse_throttle (struct pctx *c, yajl_val o, const char *p, const char *key,
 
       if (!YAJL_IS_OBJECT (d))
         return perr (c, pi, "expected an object");
-      if (get_int64 (c, d, pi, "major", &t->major) < 0 || get_int64 (c, d, pi, "minor", &t->minor) < 0
+      if (get_int64 (c, d, pi, "major", &t->major) < 0
+          || get_int64 (c, d, pi, "minor", &t->minor) < 0
           || get_uint64 (c, d, pi, "rate", &t->rate) < 0)
         return -1;
     }
@@ -208,13 +210,17 @@ parse_block_io (struct pctx *c, yajl_val v, const char *path, struct spec_resour
   b->leaf_weight = rr > 0 ? w : 0;
   if (parse_weight_devices (c, o, p, b) < 0
       || parse_throttle (c, o, p, "throttleReadBpsDevice", &b->throttle_read_bps,
-                         &b->n_throttle_read_bps) < 0
+                         &b->n_throttle_read_bps)
+             < 0
       || parse_throttle (c, o, p, "throttleWriteBpsDevice", &b->throttle_write_bps,
-                         &b->n_throttle_write_bps) < 0
+                         &b->n_throttle_write_bps)
+             < 0
       || parse_throttle (c, o, p, "throttleReadIOPSDevice", &b->throttle_read_iops,
-                         &b->n_throttle_read_iops) < 0
+                         &b->n_throttle_read_iops)
+             < 0
       || parse_throttle (c, o, p, "throttleWriteIOPSDevice", &b->throttle_write_iops,
-                         &b->n_throttle_write_iops) < 0)
+                         &b->n_throttle_write_iops)
+             < 0)
     return -1;
   return 0;
 }

@@ -31,14 +31,19 @@ static const struct
   const char *name;
   int op;
 } operators[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-  { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-  { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
 static const char *const known_flags[] = {
-  "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+  "SECCOMP_FILTER_FLAG_TSYNC",
+  "SECCOMP_FILTER_FLAG_LOG",
+  "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
   "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
 
@@ -104,7 +109,8 @@ parse_args (struct pctx *c, yajl_val o, const char *pi, struct spec_seccomp_sysc
       arg->op_id = -1;
       if (!YAJL_IS_OBJECT (a))
         return perr (c, pj, "expected an object");
-      if (get_uint32 (c, a, pj, "index", &idx) < 0 || get_uint64 (c, a, pj, "value", &arg->value) < 0
+      if (get_uint32 (c, a, pj, "index", &idx) < 0
+          || get_uint64 (c, a, pj, "value", &arg->value) < 0
           || get_uint64 (c, a, pj, "valueTwo", &arg->value_two) < 0
           || get_string (c, a, pj, "op", &arg->op) < 0)
         return -1;

@@ -158,9 +158,9 @@ get_uint32 (struct pctx *c, yajl_val obj, const char *parent, const char *key, u
   if (v > UINT32_MAX)
     {
       p = path_key (parent, key);
-      return perr (c, p, "integer out of range: %llu", (unsigned long long) v);
+      return perr (c, p, "integer out of range: %llu", (unsigned long long)v);
     }
-  *out = (uint32_t) v;
+  *out = (uint32_t)v;
   return 1;
 }
 
@@ -176,9 +176,9 @@ get_int (struct pctx *c, yajl_val obj, const char *parent, const char *key, int 
   if (v < INT32_MIN || v > INT32_MAX)
     {
       p = path_key (parent, key);
-      return perr (c, p, "integer out of range: %lld", (long long) v);
+      return perr (c, p, "integer out of range: %lld", (long long)v);
     }
-  *out = (int) v;
+  *out = (int)v;
   return 1;
 }
 
@@ -219,8 +219,7 @@ get_array (struct pctx *c, yajl_val obj, const char *parent, const char *key, ya
 }
 
 int
-get_strv (struct pctx *c, yajl_val obj, const char *parent, const char *key, char ***out,
-          size_t *n)
+get_strv (struct pctx *c, yajl_val obj, const char *parent, const char *key, char ***out, size_t *n)
 {
   yajl_val arr;
   cleanup_free char *p = NULL;

@@ -18,7 +18,8 @@ struct pctx
 };
 
 /* Report "FILE: PATH: message" and return -1. */
-int perr (struct pctx *c, const char *path, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+int perr (struct pctx *c, const char *path, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 /* Child path "parent.key" / "parent[i]" (malloc'ed). */
 char *path_key (const char *parent, const char *key);
@@ -43,8 +44,8 @@ int get_object (struct pctx *c, yajl_val obj, const char *parent, const char *ke
 int get_array (struct pctx *c, yajl_val obj, const char *parent, const char *key, yajl_val *out);
 /* Object of string values ("annotations", "sysctl"). */
 struct spec_kv;
-int get_kv (struct pctx *c, yajl_val obj, const char *parent, const char *key,
-            struct spec_kv **out, size_t *n);
+int get_kv (struct pctx *c, yajl_val obj, const char *parent, const char *key, struct spec_kv **out,
+            size_t *n);
 
 /* Parts of the parser, one file each. */
 struct spec_process;
@@ -59,8 +60,8 @@ int parse_mounts (struct pctx *c, yajl_val arr, const char *path, struct spec_mo
                   size_t *n);
 int parse_hooks (struct pctx *c, yajl_val v, const char *path, struct spec_hooks **out);
 int parse_resources (struct pctx *c, yajl_val v, const char *path, struct spec_resources **out);
-int parse_id_mappings (struct pctx *c, yajl_val arr, const char *path,
-                       struct spec_id_mapping **out, size_t *n);
+int parse_id_mappings (struct pctx *c, yajl_val arr, const char *path, struct spec_id_mapping **out,
+                       size_t *n);
 /* Mount options → flags (spec/mount_opts.c). */
 int mount_opts_resolve (struct pctx *c, const char *path, struct spec_mount *m);
 int propagation_from_name (const char *name, unsigned long *flags);

@@ -22,7 +22,7 @@ struct spec_kv
 
 struct spec_rlimit
 {
-  char *type; /* "RLIMIT_NOFILE" */
+  char *type;   /* "RLIMIT_NOFILE" */
   int resource; /* resolved RLIMIT_* number */
   uint64_t hard;
   uint64_t soft;
@@ -91,7 +91,7 @@ struct spec_process
   char **args; /* NULL-terminated as well, n_args entries */
   size_t n_args;
   char *command_line; /* Windows only, ignored */
-  char **env; /* NULL-terminated as well */
+  char **env;         /* NULL-terminated as well */
   size_t n_env;
   char *cwd;
   struct spec_capabilities *capabilities; /* NULL when absent */
@@ -315,7 +315,7 @@ struct spec_seccomp_arg
   unsigned index;
   uint64_t value;
   uint64_t value_two;
-  char *op; /* SCMP_CMP_* */
+  char *op;  /* SCMP_CMP_* */
   int op_id; /* resolved enum scmp_compare */
 };
 
@@ -408,7 +408,7 @@ struct spec_vm
 struct spec
 {
   char *oci_version;
-  struct spec_root *root; /* required on Linux */
+  struct spec_root *root;       /* required on Linux */
   struct spec_process *process; /* optional for create, required for start */
   char *hostname;
   char *domainname;
@@ -442,8 +442,8 @@ void spec_resources_free (struct spec_resources *r);
 const char *spec_annotation (const struct spec *s, const char *key);
 const struct spec_namespace *spec_namespace_find (const struct spec *s, enum spec_ns_type type);
 const char *spec_ns_type_name (enum spec_ns_type type); /* "pid", "network", ... */
-int spec_ns_type_from_name (const char *name); /* -1 if unknown */
-int spec_ns_clone_flag (enum spec_ns_type type); /* CLONE_NEWPID, ... */
+int spec_ns_type_from_name (const char *name);          /* -1 if unknown */
+int spec_ns_clone_flag (enum spec_ns_type type);        /* CLONE_NEWPID, ... */
 
 /* Serialise back to JSON (round trip; used by tests and the VM agent
  * channel).  Returns a malloc'ed NUL-terminated string. */

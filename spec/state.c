@@ -127,7 +127,7 @@ spec_state_list_json (struct spec_state **states, size_t n)
     {
       struct passwd *pw = getpwuid (states[i]->owner_uid);
       cleanup_free char *owner
-          = pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned) states[i]->owner_uid);
+          = pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned)states[i]->owner_uid);
       write_public (w, states[i], owner);
     }
   jsonw_end_array (w);
@@ -171,9 +171,9 @@ spec_state_parse (const char *name, const char *json, size_t len, hy_error_t *er
       return NULL;
     }
   yajl_tree_free (t);
-  st->pid = (pid_t) pid;
+  st->pid = (pid_t)pid;
   st->pid_start_time = start;
-  st->owner_uid = (uid_t) v;
+  st->owner_uid = (uid_t)v;
   if (st->id == NULL)
     {
       spec_state_free (st);

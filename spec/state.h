@@ -17,20 +17,21 @@ struct spec_state
 {
   char *oci_version;
   char *id;
-  char *status; /* "creating" | "created" | "running" | "paused" | "stopped" (derived, not stored) */
-  pid_t pid;    /* host pid of the container init (or the VMM in VM mode) */
+  char
+      *status; /* "creating" | "created" | "running" | "paused" | "stopped" (derived, not stored) */
+  pid_t pid;   /* host pid of the container init (or the VMM in VM mode) */
   unsigned long long pid_start_time; /* /proc/<pid>/stat field 22: guards against pid reuse */
-  char *bundle;  /* absolute */
-  char *rootfs;  /* absolute */
-  char *created; /* RFC 3339 with nanoseconds, UTC */
+  char *bundle;                      /* absolute */
+  char *rootfs;                      /* absolute */
+  char *created;                     /* RFC 3339 with nanoseconds, UTC */
   uid_t owner_uid;
   struct spec_kv *annotations;
   size_t n_annotations;
   /* private */
-  char *cgroup_path;   /* as resolved by the cgroup manager */
+  char *cgroup_path; /* as resolved by the cgroup manager */
   bool systemd_cgroup;
-  char *isolation;     /* "container" | "vm" */
-  bool terminal;       /* process.terminal at create */
+  char *isolation; /* "container" | "vm" */
+  bool terminal;   /* process.terminal at create */
 };
 
 /* format: SPEC_STATE_FILE (all fields, compact), SPEC_STATE_PUBLIC (runc's

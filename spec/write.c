@@ -260,7 +260,7 @@ spec_to_json (const struct spec *s, hy_error_t *err)
 {
   struct jsonw *w = jsonw_new (true);
 
-  (void) err;
+  (void)err;
   jsonw_begin_object (w);
   jsonw_key (w, "ociVersion");
   jsonw_string (w, s->oci_version);

@@ -59,10 +59,17 @@ unit() {
 	for t in "$dir"/tests/unit/test_*; do
 		[ -x "$t" ] && [ -f "$t" ] || continue
 		log=$LOGDIR/$name-$(basename "$t").tap
+		if [ -n "$vg" ] && [ "$(basename "$t")" = test_seccomp ]; then
+			# valgrind cannot follow a process through its own seccomp
+			# filters (its syscalls get filtered too): it hangs there
+			echo "ok 1 - valgrind/test_seccomp # SKIP valgrind cannot run under seccomp filters" >"$log"
+			count_tap "$name/$(basename "$t")" "$log"
+			continue
+		fi
 		if [ -n "$vg" ]; then
 			# forked children exit through _exit or exec: only the test
 			# process itself is checked (leaks and memory errors)
-			valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			timeout 600 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 				--child-silent-after-fork=yes --trace-children=no "$t" >"$log" 2>"$log.valgrind"
 			local rc=$?
 			count_tap "$name/$(basename "$t")" "$log"
@@ -70,7 +77,7 @@ unit() {
 				step_fail "$name/$(basename "$t")" "valgrind reported errors (see $log.valgrind)"
 			fi
 		else
-			"$t" >"$log" 2>&1
+			timeout 600 "$t" >"$log" 2>&1
 			count_tap "$name/$(basename "$t")" "$log"
 		fi
 	done

@@ -12,10 +12,9 @@
  *   payload hostname           nodename and domainname
  *   payload exit N             exit with code N
  *   payload kill SIG           raise SIG at itself
- *   payload sleep SECONDS [--ready]  print "ready" if asked, sleep, exit 0; SIGTERM prints "SIGTERM" and
- *                              exits 143 (as pid 1 it has no default actions)
- *   payload write PATH TEXT    write TEXT to PATH (exit 1 with errno on failure)
- *   payload cat PATH           print PATH's contents
+ *   payload sleep SECONDS [--ready]  print "ready" if asked, sleep, exit 0; SIGTERM prints
+ * "SIGTERM" and exits 143 (as pid 1 it has no default actions) payload write PATH TEXT    write
+ * TEXT to PATH (exit 1 with errno on failure) payload cat PATH           print PATH's contents
  */
 #include <dirent.h>
 #include <errno.h>
@@ -46,9 +45,9 @@ cmd_id (void)
 
   if (n < 0)
     return fail ("getgroups");
-  printf ("uid=%u gid=%u groups=", (unsigned) getuid (), (unsigned) getgid ());
+  printf ("uid=%u gid=%u groups=", (unsigned)getuid (), (unsigned)getgid ());
   for (int i = 0; i < n; i++)
-    printf ("%s%u", i ? "," : "", (unsigned) groups[i]);
+    printf ("%s%u", i ? "," : "", (unsigned)groups[i]);
   printf ("\n");
   return 0;
 }
@@ -58,11 +57,21 @@ static const struct
   const char *name;
   int resource;
 } rlimits[] = {
-  { "AS", RLIMIT_AS },         { "CORE", RLIMIT_CORE },       { "CPU", RLIMIT_CPU },
-  { "DATA", RLIMIT_DATA },     { "FSIZE", RLIMIT_FSIZE },     { "LOCKS", RLIMIT_LOCKS },
-  { "MEMLOCK", RLIMIT_MEMLOCK }, { "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },
-  { "NOFILE", RLIMIT_NOFILE }, { "NPROC", RLIMIT_NPROC },     { "RSS", RLIMIT_RSS },
-  { "RTPRIO", RLIMIT_RTPRIO }, { "RTTIME", RLIMIT_RTTIME },   { "SIGPENDING", RLIMIT_SIGPENDING },
+  { "AS", RLIMIT_AS },
+  { "CORE", RLIMIT_CORE },
+  { "CPU", RLIMIT_CPU },
+  { "DATA", RLIMIT_DATA },
+  { "FSIZE", RLIMIT_FSIZE },
+  { "LOCKS", RLIMIT_LOCKS },
+  { "MEMLOCK", RLIMIT_MEMLOCK },
+  { "MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "NICE", RLIMIT_NICE },
+  { "NOFILE", RLIMIT_NOFILE },
+  { "NPROC", RLIMIT_NPROC },
+  { "RSS", RLIMIT_RSS },
+  { "RTPRIO", RLIMIT_RTPRIO },
+  { "RTTIME", RLIMIT_RTTIME },
+  { "SIGPENDING", RLIMIT_SIGPENDING },
   { "STACK", RLIMIT_STACK },
 };
 
@@ -72,7 +81,7 @@ print_limit (rlim_t v)
   if (v == RLIM_INFINITY)
     printf ("unlimited");
   else
-    printf ("%llu", (unsigned long long) v);
+    printf ("%llu", (unsigned long long)v);
 }
 
 static int
@@ -153,7 +162,7 @@ cmd_cat (const char *path)
   if (fd < 0)
     return fail (path);
   while ((n = read (fd, buf, sizeof (buf))) > 0)
-    fwrite (buf, 1, (size_t) n, stdout);
+    fwrite (buf, 1, (size_t)n, stdout);
   close (fd);
   return n < 0 ? fail (path) : 0;
 }
@@ -174,7 +183,7 @@ cmd_write (const char *path, const char *text)
 static void
 on_term (int sig)
 {
-  (void) sig;
+  (void)sig;
   if (write (STDOUT_FILENO, "SIGTERM\n", 8) < 0)
     _exit (1);
   _exit (143);
@@ -208,7 +217,7 @@ main (int argc, char **argv)
   if (strcmp (cmd, "umask") == 0)
     {
       mode_t m = umask (0);
-      printf ("%04o\n", (unsigned) m);
+      printf ("%04o\n", (unsigned)m);
       return 0;
     }
   if (strcmp (cmd, "fds") == 0)
@@ -235,7 +244,7 @@ main (int argc, char **argv)
       signal (SIGTERM, on_term);
       if (argc > 3 && strcmp (argv[3], "--ready") == 0)
         printf ("ready\n");
-      sleep ((unsigned) atoi (arg));
+      sleep ((unsigned)atoi (arg));
       return 0;
     }
   if (strcmp (cmd, "write") == 0 && argc > 3)

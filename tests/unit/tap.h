@@ -15,8 +15,7 @@ tap_plan (int n)
   printf ("1..%d\n", n);
 }
 
-static inline int
-tap_ok (int cond, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static inline int tap_ok (int cond, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 static inline int
 tap_ok (int cond, const char *fmt, ...)
 {
@@ -40,8 +39,7 @@ tap_skip (const char *why, const char *name)
   fflush (stdout);
 }
 
-static inline void
-tap_diag (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+static inline void tap_diag (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 static inline void
 tap_diag (const char *fmt, ...)
 {

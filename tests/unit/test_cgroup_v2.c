@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *files[] = { "memory.max",  "memory.low",  "memory.swap.max", "pids.max",
-                               "cpu.weight",  "cpu.max",     "cpuset.cpus",     "cpuset.mems",
-                               "io.weight",   "memory.high", NULL };
+static const char *files[]
+    = { "memory.max",  "memory.low",  "memory.swap.max", "pids.max",    "cpu.weight", "cpu.max",
+        "cpuset.cpus", "cpuset.mems", "io.weight",       "memory.high", NULL };
 
 static char *
 slurp (const char *dir, const char *file)
@@ -50,9 +50,10 @@ prepare (const char *dir)
 static int
 apply (const char *dir, const char *json, hy_error_t *err)
 {
-  struct cg_hier h = { .mnt = (char *) dir, .ctrls = (char *) "cpu io memory pids cpuset", .v2 = true,
-                       .dir = (char *) dir };
-  struct lc_cgroup cg = { .mode = LC_CGROUP_V2, .path = (char *) "/t", .h = &h, .n = 1 };
+  struct cg_hier h = {
+    .mnt = (char *)dir, .ctrls = (char *)"cpu io memory pids cpuset", .v2 = true, .dir = (char *)dir
+  };
+  struct lc_cgroup cg = { .mode = LC_CGROUP_V2, .path = (char *)"/t", .h = &h, .n = 1 };
   struct spec_resources *r = spec_resources_parse ("resources", json, strlen (json), err);
   int ret;
 
@@ -85,7 +86,8 @@ main (void)
   r = apply (dir,
              "{\"memory\": {\"limit\": 67108864, \"reservation\": 33554432, \"swap\": 134217728},"
              " \"pids\": {\"limit\": 42},"
-             " \"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 100000, \"cpus\": \"0-1\", \"mems\": \"0\"},"
+             " \"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 100000, \"cpus\": "
+             "\"0-1\", \"mems\": \"0\"},"
              " \"blockIO\": {\"weight\": 500}}",
              &err);
   tap_ok (r == 0, "memory, pids, cpu, blockIO apply%s%s", err ? ": " : "", err ? err->msg : "");

@@ -25,13 +25,16 @@ static void
 test_dump_argv (void)
 {
   struct spec_mount mounts[2] = {
-    { .destination = (char *) "/data", .source = (char *) "/srv/data", .type = (char *) "bind",
+    { .destination = (char *)"/data",
+      .source = (char *)"/srv/data",
+      .type = (char *)"bind",
       .bind = true },
-    { .destination = (char *) "/proc", .source = (char *) "proc", .type = (char *) "proc" },
+    { .destination = (char *)"/proc", .source = (char *)"proc", .type = (char *)"proc" },
   };
   struct spec spec = { .mounts = mounts, .n_mounts = 2 };
-  struct lc_criu_opts o = { .image_path = "/tmp/img", .leave_running = true,
-                            .tcp_established = true, .file_locks = true };
+  struct lc_criu_opts o = {
+    .image_path = "/tmp/img", .leave_running = true, .tcp_established = true, .file_locks = true
+  };
   cleanup_strv char **argv = lc_criu_dump_argv (&spec, 1234, "/b/rootfs", &o);
 
   tap_ok (strcmp (argv[0], "criu") == 0 && strcmp (argv[1], "dump") == 0, "dump argv: criu dump");
@@ -58,8 +61,8 @@ test_check_on_this_host (void)
                 "criu check failure gives criu's reason");
       return;
     }
-  tap_ok (err && strstr (err->msg, "criu check failed") != NULL, "criu check failure gives one clear error: %s",
-          err ? err->msg : "(none)");
+  tap_ok (err && strstr (err->msg, "criu check failed") != NULL,
+          "criu check failure gives one clear error: %s", err ? err->msg : "(none)");
 }
 
 static void

@@ -35,40 +35,53 @@ test_errors (void)
 {
   expect_error ("{", "config.json: invalid JSON", "truncated JSON");
   expect_error ("[]", "must be a JSON object", "top level not an object");
-  expect_error ("{\"root\":{\"path\":\"r\"}}", "config.json: ociVersion: required", "missing ociVersion");
+  expect_error ("{\"root\":{\"path\":\"r\"}}", "config.json: ociVersion: required",
+                "missing ociVersion");
   expect_error ("{\"ociVersion\":\"1\"}", "root: required", "missing root");
-  expect_error (BASE_HEAD "\"process\":{\"args\":[],\"cwd\":\"/\"}}", "process.args: must be a non-empty array",
-                "empty args");
-  expect_error (BASE_HEAD "\"process\":{\"args\":[\"a\",1],\"cwd\":\"/\"}}", "process.args[1]: expected a string",
-                "args element of the wrong type");
-  expect_error (BASE_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"rel\"}}", "process.cwd: must be an absolute path",
-                "relative cwd");
+  expect_error (BASE_HEAD "\"process\":{\"args\":[],\"cwd\":\"/\"}}",
+                "process.args: must be a non-empty array", "empty args");
+  expect_error (BASE_HEAD "\"process\":{\"args\":[\"a\",1],\"cwd\":\"/\"}}",
+                "process.args[1]: expected a string", "args element of the wrong type");
+  expect_error (BASE_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"rel\"}}",
+                "process.cwd: must be an absolute path", "relative cwd");
   expect_error (BASE_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"user\":{\"uid\":\"0\"}}}",
                 "process.user.uid: expected a number", "uid as a string");
-  expect_error (BASE_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_FOO\",\"hard\":1,\"soft\":1}]}}",
+  expect_error (BASE_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/"
+                          "\",\"rlimits\":[{\"type\":\"RLIMIT_FOO\",\"hard\":1,\"soft\":1}]}}",
                 "process.rlimits[0].type: unknown rlimit \"RLIMIT_FOO\"", "unknown rlimit");
-  expect_error (BASE_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"capabilities\":{\"bounding\":[\"CAP_NOPE\"]}}}",
-                "process.capabilities.bounding[0]: unknown capability \"CAP_NOPE\"", "unknown capability");
-  expect_error (BASE_HEAD PROC ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"foo\"}]}}",
-                "linux.namespaces[1].type: unknown namespace type \"foo\"", "unknown namespace type");
-  expect_error (BASE_HEAD PROC ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]}}",
+  expect_error (BASE_HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"/"
+                          "\",\"capabilities\":{\"bounding\":[\"CAP_NOPE\"]}}}",
+                "process.capabilities.bounding[0]: unknown capability \"CAP_NOPE\"",
+                "unknown capability");
+  expect_error (
+      BASE_HEAD PROC ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"foo\"}]}}",
+      "linux.namespaces[1].type: unknown namespace type \"foo\"", "unknown namespace type");
+  expect_error (BASE_HEAD PROC
+                ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]}}",
                 "linux.namespaces[1].type: duplicate namespace type", "duplicate namespace");
   expect_error (BASE_HEAD PROC ",\"mounts\":[{\"destination\":\"tmp\",\"type\":\"tmpfs\"}]}",
                 "mounts[0].destination: must be an absolute path", "relative mount destination");
   expect_error (BASE_HEAD PROC ",\"mounts\":[{\"destination\":\"/x\",\"options\":[\"bind\"]}]}",
                 "mounts[0].source: required for a bind mount", "bind mount without source");
   expect_error (BASE_HEAD PROC ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_NOPE\"}}}",
-                "linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_NOPE\"", "bad seccomp action");
-  expect_error (BASE_HEAD PROC ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_BOGUS\"}]}]}}}",
-                "linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator", "bad seccomp operator");
-  expect_error (BASE_HEAD PROC ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_Z80\"]}}}",
+                "linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_NOPE\"",
+                "bad seccomp action");
+  expect_error (
+      BASE_HEAD PROC ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{"
+                     "\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
+                     "\"value\":1,\"op\":\"SCMP_CMP_BOGUS\"}]}]}}}",
+      "linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator", "bad seccomp operator");
+  expect_error (BASE_HEAD PROC ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                               "\"architectures\":[\"SCMP_ARCH_Z80\"]}}}",
                 "linux.seccomp.architectures[0]: unknown seccomp architecture", "bad seccomp arch");
   expect_error (BASE_HEAD PROC ",\"hostname\":\"h\"}", "hostname: requires a private UTS namespace",
                 "hostname without uts namespace");
-  expect_error (BASE_HEAD PROC ",\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}}",
+  expect_error (BASE_HEAD PROC
+                ",\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}}",
                 "linux.uidMappings: requires a user namespace", "mappings without user namespace");
   expect_error (BASE_HEAD PROC ",\"linux\":{\"resources\":{\"memory\":{\"limit\":\"big\"}}}}",
-                "linux.resources.memory.limit: expected a number", "memory limit of the wrong type");
+                "linux.resources.memory.limit: expected a number",
+                "memory limit of the wrong type");
   expect_error (BASE_HEAD PROC ",\"linux\":{\"resources\":{\"pids\":{\"limit\":1.5}}}}",
                 "linux.resources.pids.limit: expected an integer", "fractional pids limit");
   expect_error (BASE_HEAD PROC ",\"hooks\":{\"prestart\":[{\"path\":\"rel\"}]}}",
@@ -101,30 +114,37 @@ test_valid (void)
   cleanup_spec struct spec *s2 = NULL;
   cleanup_free char *out = NULL;
 
-  if (!tap_ok (s != NULL, "a full config parses (unknown fields ignored): %s", err ? err->msg : "ok"))
+  if (!tap_ok (s != NULL, "a full config parses (unknown fields ignored): %s",
+               err ? err->msg : "ok"))
     return;
   tap_ok (s->process->user.uid == 1000 && s->process->user.n_additional_gids == 2
               && s->process->user.umask == 022,
           "process.user fields");
-  tap_ok (s->process->rlimits[0].resource == 7 /* RLIMIT_NOFILE */ && s->process->rlimits[0].soft == 1024,
+  tap_ok (s->process->rlimits[0].resource == 7 /* RLIMIT_NOFILE */
+              && s->process->rlimits[0].soft == 1024,
           "rlimits resolved");
   tap_ok (s->process->capabilities->n_bounding == 1 && s->process->capabilities->effective != NULL
-              && s->process->capabilities->n_effective == 0 && s->process->capabilities->ambient == NULL,
+              && s->process->capabilities->n_effective == 0
+              && s->process->capabilities->ambient == NULL,
           "capability sets: absent vs empty kept apart");
-  tap_ok ((s->mounts[0].flags & (MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID)) == (MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID)
+  tap_ok ((s->mounts[0].flags & (MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID))
+                  == (MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID)
               && s->mounts[0].propagation == (MS_SLAVE | MS_REC) && s->mounts[0].data
               && strcmp (s->mounts[0].data, "mode=755") == 0,
           "mount options resolved to flags, propagation and data");
-  tap_ok (spec_annotation (s, "io.hyrun.isolation") && strcmp (spec_annotation (s, "io.hyrun.isolation"), "vm") == 0,
+  tap_ok (spec_annotation (s, "io.hyrun.isolation")
+              && strcmp (spec_annotation (s, "io.hyrun.isolation"), "vm") == 0,
           "annotations");
-  tap_ok (spec_namespace_find (s, SPEC_NS_NETWORK) && strcmp (spec_namespace_find (s, SPEC_NS_NETWORK)->path, "/proc/1/ns/net") == 0,
+  tap_ok (spec_namespace_find (s, SPEC_NS_NETWORK)
+              && strcmp (spec_namespace_find (s, SPEC_NS_NETWORK)->path, "/proc/1/ns/net") == 0,
           "namespace with a path");
   out = spec_to_json (s, &err);
   s2 = out ? parse (out, &err) : NULL;
   tap_ok (s2 && s2->process->n_args == 3 && strcmp (s2->process->args[2], "true") == 0
-              && s2->linux_->resources->memory->limit == 67108864 && s2->linux_->resources->pids->limit == 32
-              && strcmp (s2->hostname, "box") == 0 && s2->root->readonly
-              && s2->mounts[0].flags == s->mounts[0].flags && s2->linux_->n_namespaces == 3,
+              && s2->linux_->resources->memory->limit == 67108864
+              && s2->linux_->resources->pids->limit == 32 && strcmp (s2->hostname, "box") == 0
+              && s2->root->readonly && s2->mounts[0].flags == s->mounts[0].flags
+              && s2->linux_->n_namespaces == 3,
           "round trip: to_json then parse gives the same values");
 }
 
@@ -138,8 +158,8 @@ test_default_and_features (void)
   cleanup_spec struct spec *s = parse (def, &err);
   cleanup_spec struct spec *r = parse (rl, &err);
 
-  tap_ok (s && s->process->terminal && strcmp (s->process->args[0], "sh") == 0
-              && s->root->readonly && s->linux_->n_namespaces == 5,
+  tap_ok (s && s->process->terminal && strcmp (s->process->args[0], "sh") == 0 && s->root->readonly
+              && s->linux_->n_namespaces == 5,
           "default config parses and matches runc spec");
   tap_ok (r && r->linux_->n_uid_mappings == 1 && r->linux_->uid_mappings[0].host_id == getuid ()
               && spec_namespace_find (r, SPEC_NS_USER) && !spec_namespace_find (r, SPEC_NS_NETWORK),
@@ -152,21 +172,28 @@ test_default_and_features (void)
 static void
 test_state (void)
 {
-  struct spec_kv ann = { (char *) "a", (char *) "b" };
-  struct spec_state st = { .id = (char *) "c1", .pid = 42, .pid_start_time = 99,
-                           .bundle = (char *) "/b", .rootfs = (char *) "/b/rootfs",
-                           .created = (char *) "2026-01-01T00:00:00.000000000Z",
-                           .annotations = &ann, .n_annotations = 1,
-                           .cgroup_path = (char *) "/hyrun/c1", .status = (char *) "running" };
+  struct spec_kv ann = { (char *)"a", (char *)"b" };
+  struct spec_state st = { .id = (char *)"c1",
+                           .pid = 42,
+                           .pid_start_time = 99,
+                           .bundle = (char *)"/b",
+                           .rootfs = (char *)"/b/rootfs",
+                           .created = (char *)"2026-01-01T00:00:00.000000000Z",
+                           .annotations = &ann,
+                           .n_annotations = 1,
+                           .cgroup_path = (char *)"/hyrun/c1",
+                           .status = (char *)"running" };
   cleanup_free char *file = spec_state_to_json (&st, SPEC_STATE_FILE);
   cleanup_free char *pub = spec_state_to_json (&st, SPEC_STATE_PUBLIC);
   cleanup_error hy_error_t err = NULL;
-  cleanup_state struct spec_state *back = spec_state_parse ("state.json", file, strlen (file), &err);
+  cleanup_state struct spec_state *back
+      = spec_state_parse ("state.json", file, strlen (file), &err);
 
-  tap_ok (back && back->pid == 42 && back->pid_start_time == 99 && strcmp (back->cgroup_path, "/hyrun/c1") == 0
-              && back->n_annotations == 1,
+  tap_ok (back && back->pid == 42 && back->pid_start_time == 99
+              && strcmp (back->cgroup_path, "/hyrun/c1") == 0 && back->n_annotations == 1,
           "state file round trip keeps the private fields");
-  tap_ok (strstr (pub, "\"status\": \"running\"") && strstr (pub, "\"owner\": \"\"") && !strstr (pub, "cgroupPath"),
+  tap_ok (strstr (pub, "\"status\": \"running\"") && strstr (pub, "\"owner\": \"\"")
+              && !strstr (pub, "cgroupPath"),
           "public state is runc's shape without private fields");
 }
 
