@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,10 @@ fake_init (void)
   fflush (stdout);
   if (fgets (line, sizeof (line), stdin))
     line[strcspn (line, "\r\n")] = '\0';
+  /* The receiver closes the master once it has read the last line: the
+   * kernel then hangs up this session leader, which under valgrind may
+   * still be exiting.  Only the exit status of our own steps counts. */
+  signal (SIGHUP, SIG_IGN);
   printf ("got:%s\n", line);
   fflush (stdout);
   _exit (0);
@@ -147,7 +152,8 @@ main (void)
       if (*nl == '\0')
         break;
     }
-  tap_ok (WIFEXITED (st_init) && WEXITSTATUS (st_init) == 0, "terminal: setup and attach succeed");
+  tap_ok (WIFEXITED (st_init) && WEXITSTATUS (st_init) == 0,
+          "terminal: setup and attach succeed (wait status 0x%x)", (unsigned)st_init);
   tap_ok (strstr (text, "hello from slave") != NULL, "terminal: slave output reaches the master");
   tap_ok (strstr (text, "got:ping") != NULL, "terminal: master input reaches the slave");
   tap_ok (strstr (text, "winsize 40x100 ctty=1") != NULL,
