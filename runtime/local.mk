@@ -15,6 +15,7 @@ hyrun_SOURCES = \
 	runtime/cmd_start.c \
 	runtime/cmd_state.c \
 	runtime/cmd_stubs.c \
+	runtime/cmd_update.c \
 	runtime/foreground.c runtime/foreground.h \
 	runtime/isolation.c \
 	runtime/main.c \
