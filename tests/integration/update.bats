@@ -40,7 +40,7 @@ setup() {
 	run hy update --memory lots "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "--memory"
-	run sh -c "echo '{\"memory\": {\"limit\": \"x\"}}' | cd '$BUNDLE' && echo '{\"memory\": {\"limit\": \"x\"}}' | '$HYRUN' --root '$ROOT' update --resources - '$ID'"
+	run sh -c "echo '{\"memory\": {\"limit\": \"x\"}}' | '$HYRUN' --root '$ROOT' update --resources - '$ID'"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "memory.limit"
 	run hy update --nosuchflag 1 "$ID"
