@@ -69,6 +69,9 @@ struct lc_cgroup_stats
   uint64_t pids_current, pids_limit;
   uint64_t oom_kill_count;
 };
+/* The container's directory in the hierarchy of `controller` (v1), or
+ * its v2 directory; NULL when there is none. */
+const char *lc_cgroup_dir (const struct lc_cgroup *cg, const char *controller);
 int lc_cgroup_stats (struct lc_cgroup *cg, struct lc_cgroup_stats *st, hy_error_t *err);
 void lc_cgroup_stats_release (struct lc_cgroup_stats *st);
 

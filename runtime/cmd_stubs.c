@@ -11,6 +11,5 @@
     return hy_error_set (err, 0, "hyrun " name ": not implemented yet");                           \
   }
 
-NOT_YET (cmd_events, "events")
 NOT_YET (cmd_checkpoint, "checkpoint")
 NOT_YET (cmd_restore, "restore")

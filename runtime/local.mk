@@ -6,6 +6,7 @@ hyrun_SOURCES = \
 	runtime/cli.c runtime/cli.h \
 	runtime/cmd_create.c runtime/create.h \
 	runtime/cmd_delete.c \
+	runtime/cmd_events.c \
 	runtime/cmd_exec.c \
 	runtime/cmd_kill.c \
 	runtime/cmd_list.c \

@@ -1,0 +1,46 @@
+#!/usr/bin/env bats
+# hyrun events [--stats] [--interval]: runc's JSON.
+load helpers
+
+setup() {
+	ROOT=$BATS_TEST_TMPDIR/root
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	cp -a "$BATS_FILE_TMPDIR/template" "$BUNDLE"
+	ID=t$$-$BATS_TEST_NUMBER
+	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p | .linux.resources = {"memory": {"limit": 33554432}, "pids": {"limit": 100}}'
+	args payload sleep 60
+	hy_detach "$ID"
+}
+
+@test "events --stats prints one stats event with memory, cpu and pids" {
+	run hy events --stats "$ID"
+	assert_eq "$status" 0
+	assert_eq "${#lines[@]}" 1
+	jq -e '.type == "stats" and .id == "'"$ID"'"' <<<"$output"
+	jq -e '.data.memory.usage.limit == 33554432 and .data.memory.usage.usage > 0' <<<"$output"
+	jq -e '.data.pids.current == 1 and .data.pids.limit == 100' <<<"$output"
+	jq -e '.data.cpu.usage.total > 0' <<<"$output"
+}
+
+@test "events streams stats every interval and reports an OOM kill" {
+	hy events --interval 200ms "$ID" >"$BATS_TEST_TMPDIR/events" 2>&1 &
+	local ev=$!
+	sleep 0.5
+	# a process that outgrows the 32 MiB limit
+	run hy exec "$ID" sh -c 'x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; while :; do x=$x$x; done'
+	sleep 0.5
+	hy kill "$ID" KILL
+	wait "$ev" || true
+	[ "$(grep -c '"type":"stats"' "$BATS_TEST_TMPDIR/events")" -ge 2 ]
+	grep -q '"type":"oom"' "$BATS_TEST_TMPDIR/events"
+	hy delete "$ID"
+}
+
+@test "events on a stopped or unknown container fails" {
+	run hy events --stats nosuch
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "does not exist"
+	run hy events --interval soon "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "--interval"
+}
