@@ -60,7 +60,7 @@ read_all (int fd, size_t *len, hy_error_t *err)
         }
       if (r == 0)
         break;
-      n += (size_t) r;
+      n += (size_t)r;
     }
   buf[n] = '\0';
   *len = n;
@@ -104,21 +104,32 @@ parse_bytes (const char *flag, const char *s, int64_t *out, hy_error_t *err)
   v = strtod (s, &end);
   if (errno || end == s)
     return hy_error_set (err, 0, "--%s: invalid size `%s`", flag, s);
-  switch (tolower ((unsigned char) *end))
+  switch (tolower ((unsigned char)*end))
     {
-    case '\0': break;
-    case 'b': break;
-    case 'k': mult = 1LL << 10; break;
-    case 'm': mult = 1LL << 20; break;
-    case 'g': mult = 1LL << 30; break;
-    case 't': mult = 1LL << 40; break;
-    default: return hy_error_set (err, 0, "--%s: invalid size `%s`", flag, s);
+    case '\0':
+      break;
+    case 'b':
+      break;
+    case 'k':
+      mult = 1LL << 10;
+      break;
+    case 'm':
+      mult = 1LL << 20;
+      break;
+    case 'g':
+      mult = 1LL << 30;
+      break;
+    case 't':
+      mult = 1LL << 40;
+      break;
+    default:
+      return hy_error_set (err, 0, "--%s: invalid size `%s`", flag, s);
     }
-  if (*end && end[1] && !(tolower ((unsigned char) end[1]) == 'b' && end[2] == '\0')
-      && !(tolower ((unsigned char) end[1]) == 'i' && tolower ((unsigned char) end[2]) == 'b'
+  if (*end && end[1] && !(tolower ((unsigned char)end[1]) == 'b' && end[2] == '\0')
+      && !(tolower ((unsigned char)end[1]) == 'i' && tolower ((unsigned char)end[2]) == 'b'
            && end[3] == '\0'))
     return hy_error_set (err, 0, "--%s: invalid size `%s`", flag, s);
-  *out = v < 0 ? -1 : (int64_t) (v * (double) mult);
+  *out = v < 0 ? -1 : (int64_t)(v * (double)mult);
   return 0;
 }
 
@@ -169,23 +180,44 @@ apply_flag (struct spec_resources *r, int opt, const char *name, const char *arg
     case OPT_CPUSET_CPUS:
     case OPT_CPUSET_MEMS:
     case OPT_L3_CACHE:
-    case OPT_MEM_BW: break;
+    case OPT_MEM_BW:
+      break;
     default:
       if (parse_int (name, arg, &v, err) < 0)
         return -1;
     }
   switch (opt)
     {
-    case OPT_MEMORY: memory_of (r)->has_limit = true, r->memory->limit = v; break;
-    case OPT_MEMORY_RESERVATION: memory_of (r)->has_reservation = true, r->memory->reservation = v; break;
-    case OPT_MEMORY_SWAP: memory_of (r)->has_swap = true, r->memory->swap = v; break;
-    case OPT_KERNEL_MEMORY: memory_of (r)->has_kernel = true, r->memory->kernel = v; break;
-    case OPT_KERNEL_MEMORY_TCP: memory_of (r)->has_kernel_tcp = true, r->memory->kernel_tcp = v; break;
-    case OPT_CPU_SHARES: cpu_of (r)->has_shares = true, r->cpu->shares = (uint64_t) v; break;
-    case OPT_CPU_QUOTA: cpu_of (r)->has_quota = true, r->cpu->quota = v; break;
-    case OPT_CPU_PERIOD: cpu_of (r)->has_period = true, r->cpu->period = (uint64_t) v; break;
-    case OPT_CPU_RT_PERIOD: cpu_of (r)->has_realtime_period = true, r->cpu->realtime_period = (uint64_t) v; break;
-    case OPT_CPU_RT_RUNTIME: cpu_of (r)->has_realtime_runtime = true, r->cpu->realtime_runtime = v; break;
+    case OPT_MEMORY:
+      memory_of (r)->has_limit = true, r->memory->limit = v;
+      break;
+    case OPT_MEMORY_RESERVATION:
+      memory_of (r)->has_reservation = true, r->memory->reservation = v;
+      break;
+    case OPT_MEMORY_SWAP:
+      memory_of (r)->has_swap = true, r->memory->swap = v;
+      break;
+    case OPT_KERNEL_MEMORY:
+      memory_of (r)->has_kernel = true, r->memory->kernel = v;
+      break;
+    case OPT_KERNEL_MEMORY_TCP:
+      memory_of (r)->has_kernel_tcp = true, r->memory->kernel_tcp = v;
+      break;
+    case OPT_CPU_SHARES:
+      cpu_of (r)->has_shares = true, r->cpu->shares = (uint64_t)v;
+      break;
+    case OPT_CPU_QUOTA:
+      cpu_of (r)->has_quota = true, r->cpu->quota = v;
+      break;
+    case OPT_CPU_PERIOD:
+      cpu_of (r)->has_period = true, r->cpu->period = (uint64_t)v;
+      break;
+    case OPT_CPU_RT_PERIOD:
+      cpu_of (r)->has_realtime_period = true, r->cpu->realtime_period = (uint64_t)v;
+      break;
+    case OPT_CPU_RT_RUNTIME:
+      cpu_of (r)->has_realtime_runtime = true, r->cpu->realtime_runtime = v;
+      break;
     case OPT_CPUSET_CPUS:
       free (cpu_of (r)->cpus);
       r->cpu->cpus = xstrdup (arg);
@@ -201,13 +233,14 @@ apply_flag (struct spec_resources *r, int opt, const char *name, const char *arg
       break;
     case OPT_BLKIO_WEIGHT:
       if (v < 10 || v > 1000)
-        return hy_error_set (err, 0, "--blkio-weight: must be 10..1000, got %lld", (long long) v);
+        return hy_error_set (err, 0, "--blkio-weight: must be 10..1000, got %lld", (long long)v);
       if (r->block_io == NULL)
         r->block_io = xcalloc (1, sizeof (*r->block_io));
       r->block_io->has_weight = true;
-      r->block_io->weight = (uint16_t) v;
+      r->block_io->weight = (uint16_t)v;
       break;
-    default: return hy_error_set (err, 0, "--%s: Intel RDT is not supported", name);
+    default:
+      return hy_error_set (err, 0, "--%s: Intel RDT is not supported", name);
     }
   return 0;
 }
@@ -215,26 +248,25 @@ apply_flag (struct spec_resources *r, int opt, const char *name, const char *arg
 int
 cmd_update (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
 {
-  static const struct option opts[] = {
-    { "resources", required_argument, NULL, OPT_RESOURCES },
-    { "memory", required_argument, NULL, OPT_MEMORY },
-    { "memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION },
-    { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
-    { "kernel-memory", required_argument, NULL, OPT_KERNEL_MEMORY },
-    { "kernel-memory-tcp", required_argument, NULL, OPT_KERNEL_MEMORY_TCP },
-    { "cpu-shares", required_argument, NULL, OPT_CPU_SHARES },
-    { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
-    { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
-    { "cpu-rt-period", required_argument, NULL, OPT_CPU_RT_PERIOD },
-    { "cpu-rt-runtime", required_argument, NULL, OPT_CPU_RT_RUNTIME },
-    { "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS },
-    { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
-    { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
-    { "blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT },
-    { "l3-cache-schema", required_argument, NULL, OPT_L3_CACHE },
-    { "mem-bw-schema", required_argument, NULL, OPT_MEM_BW },
-    { NULL, 0, NULL, 0 }
-  };
+  static const struct option opts[]
+      = { { "resources", required_argument, NULL, OPT_RESOURCES },
+          { "memory", required_argument, NULL, OPT_MEMORY },
+          { "memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION },
+          { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
+          { "kernel-memory", required_argument, NULL, OPT_KERNEL_MEMORY },
+          { "kernel-memory-tcp", required_argument, NULL, OPT_KERNEL_MEMORY_TCP },
+          { "cpu-shares", required_argument, NULL, OPT_CPU_SHARES },
+          { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
+          { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
+          { "cpu-rt-period", required_argument, NULL, OPT_CPU_RT_PERIOD },
+          { "cpu-rt-runtime", required_argument, NULL, OPT_CPU_RT_RUNTIME },
+          { "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS },
+          { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
+          { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
+          { "blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT },
+          { "l3-cache-schema", required_argument, NULL, OPT_L3_CACHE },
+          { "mem-bw-schema", required_argument, NULL, OPT_MEM_BW },
+          { NULL, 0, NULL, 0 } };
   cleanup_container struct container c = { .lock_fd = -1 };
   cleanup_cgroup struct lc_cgroup *cg = NULL;
   struct spec_resources *r = NULL;
@@ -255,7 +287,8 @@ cmd_update (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
       else if (opt >= OPT_MEMORY && n_flags < sizeof (flags) / sizeof (flags[0]))
         flags[n_flags++] = (typeof (flags[0])){ opt, opts[idx].name, optarg };
       else
-        return hy_error_set (err, 0, "update: flag provided but not defined or missing its value: %s",
+        return hy_error_set (err, 0,
+                             "update: flag provided but not defined or missing its value: %s",
                              argv[optind - 1]);
     }
   if (cli_one_id (argc, argv, "update", &id, err) < 0 || container_open (g->root, id, &c, err) < 0)
