@@ -113,7 +113,7 @@ write_pid_file (const char *path, pid_t pid, hy_error_t *err)
   return 0;
 }
 
-static struct spec_state *
+struct spec_state *
 new_state (const struct spec *spec, const struct create_opts *o, const char *bundle,
            const struct lc_created *cr, const char *cg_path, bool vm)
 {

@@ -29,11 +29,16 @@ int create_load (const struct create_opts *o, char **bundle, struct spec **spec,
  * failure nothing is left behind. */
 int create_container (struct hy_globals *g, const struct create_opts *o, const char *bundle,
                       const struct spec *spec, struct container *c, hy_error_t *err);
-/* Tear a container down: kill what is left, remove its cgroup and state
- * dir, run poststop hooks. */
+/* The state of a container just made from spec (create, restore). */
+struct lc_created;
+struct spec_state *new_state (const struct spec *spec, const struct create_opts *o,
+                              const char *bundle, const struct lc_created *cr, const char *cg_path,
+                              bool vm);
 /* --pid-file: the pid, no newline, written atomically (runc). */
 int write_pid_file (const char *path, pid_t pid, hy_error_t *err);
 
+/* Tear a container down: kill what is left, remove its cgroup and state
+ * dir, run poststop hooks. */
 int destroy_container (struct container *c, hy_error_t *err);
 
 /* Which isolation the bundle asks for (annotation io.hyrun.isolation). */

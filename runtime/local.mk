@@ -4,6 +4,7 @@ HYRUN_EXTERNAL_LIBS = $(SECCOMP_LIBS) $(CAP_LIBS) $(YAJL_LIBS) $(MNL_LIBS)
 bin_PROGRAMS += hyrun
 hyrun_SOURCES = \
 	runtime/cli.c runtime/cli.h \
+	runtime/cmd_checkpoint.c \
 	runtime/cmd_create.c runtime/create.h \
 	runtime/cmd_delete.c \
 	runtime/cmd_events.c \
@@ -15,7 +16,6 @@ hyrun_SOURCES = \
 	runtime/cmd_spec.c \
 	runtime/cmd_start.c \
 	runtime/cmd_state.c \
-	runtime/cmd_stubs.c \
 	runtime/cmd_update.c \
 	runtime/foreground.c runtime/foreground.h \
 	runtime/isolation.c \
