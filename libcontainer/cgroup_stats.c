@@ -57,7 +57,8 @@ percpu_v1 (const char *dir, struct lc_cgroup_stats *st)
 static void
 stats_v1 (struct lc_cgroup *cg, struct lc_cgroup_stats *st)
 {
-  const char *mem = cg_dir (cg, "memory"), *acct = cg_dir (cg, "cpuacct"), *cpu = cg_dir (cg, "cpu");
+  const char *mem = cg_dir (cg, "memory"), *acct = cg_dir (cg, "cpuacct"),
+             *cpu = cg_dir (cg, "cpu");
   const char *pids = cg_dir (cg, "pids");
   /* USER_HZ ticks to nanoseconds */
   const uint64_t tick_ns = 10000000;

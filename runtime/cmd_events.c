@@ -133,11 +133,11 @@ parse_interval (const char *s, long *ms, hy_error_t *err)
   if (end == s || v <= 0)
     return hy_error_set (err, 0, "--interval: invalid duration `%s`", s);
   if (strcmp (end, "ms") == 0)
-    *ms = (long) v;
+    *ms = (long)v;
   else if (strcmp (end, "s") == 0 || *end == '\0')
-    *ms = (long) (v * 1000);
+    *ms = (long)(v * 1000);
   else if (strcmp (end, "m") == 0)
-    *ms = (long) (v * 60000);
+    *ms = (long)(v * 60000);
   else
     return hy_error_set (err, 0, "--interval: invalid duration `%s`", s);
   return 0;
@@ -227,7 +227,7 @@ cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
         break;
       if (print_event ("stats", id, cg, err) < 0)
         break;
-      if (poll (&p, 1, (int) interval) > 0 && efd >= 0)
+      if (poll (&p, 1, (int)interval) > 0 && efd >= 0)
         {
           uint64_t n;
           if (read (efd, &n, sizeof (n)) == sizeof (n))
