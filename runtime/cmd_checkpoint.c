@@ -36,28 +36,27 @@ enum
   OPT_IGNORED,
 };
 
-static const struct option criu_opts[] = {
-  { "image-path", required_argument, NULL, OPT_IMAGE },
-  { "work-path", required_argument, NULL, OPT_WORK },
-  { "leave-running", no_argument, NULL, OPT_LEAVE },
-  { "tcp-established", no_argument, NULL, OPT_TCP },
-  { "file-locks", no_argument, NULL, OPT_LOCKS },
-  { "shell-job", no_argument, NULL, OPT_SHELL },
-  { "bundle", required_argument, NULL, OPT_BUNDLE },
-  { "pid-file", required_argument, NULL, OPT_PIDFILE },
-  { "detach", no_argument, NULL, OPT_DETACH },
-  /* accepted for runc compatibility, no effect here */
-  { "ext-unix-sk", no_argument, NULL, OPT_IGNORED },
-  { "manage-cgroups-mode", required_argument, NULL, OPT_IGNORED },
-  { "pre-dump", no_argument, NULL, OPT_IGNORED },
-  { "parent-path", required_argument, NULL, OPT_IGNORED },
-  { "empty-ns", required_argument, NULL, OPT_IGNORED },
-  { "auto-dedup", no_argument, NULL, OPT_IGNORED },
-  { "lazy-pages", no_argument, NULL, OPT_IGNORED },
-  { "no-subreaper", no_argument, NULL, OPT_IGNORED },
-  { "no-pivot", no_argument, NULL, OPT_IGNORED },
-  { NULL, 0, NULL, 0 }
-};
+static const struct option criu_opts[]
+    = { { "image-path", required_argument, NULL, OPT_IMAGE },
+        { "work-path", required_argument, NULL, OPT_WORK },
+        { "leave-running", no_argument, NULL, OPT_LEAVE },
+        { "tcp-established", no_argument, NULL, OPT_TCP },
+        { "file-locks", no_argument, NULL, OPT_LOCKS },
+        { "shell-job", no_argument, NULL, OPT_SHELL },
+        { "bundle", required_argument, NULL, OPT_BUNDLE },
+        { "pid-file", required_argument, NULL, OPT_PIDFILE },
+        { "detach", no_argument, NULL, OPT_DETACH },
+        /* accepted for runc compatibility, no effect here */
+        { "ext-unix-sk", no_argument, NULL, OPT_IGNORED },
+        { "manage-cgroups-mode", required_argument, NULL, OPT_IGNORED },
+        { "pre-dump", no_argument, NULL, OPT_IGNORED },
+        { "parent-path", required_argument, NULL, OPT_IGNORED },
+        { "empty-ns", required_argument, NULL, OPT_IGNORED },
+        { "auto-dedup", no_argument, NULL, OPT_IGNORED },
+        { "lazy-pages", no_argument, NULL, OPT_IGNORED },
+        { "no-subreaper", no_argument, NULL, OPT_IGNORED },
+        { "no-pivot", no_argument, NULL, OPT_IGNORED },
+        { NULL, 0, NULL, 0 } };
 
 struct criu_cmd
 {
@@ -76,18 +75,38 @@ parse (int argc, char **argv, const char *cmd, struct criu_cmd *c, hy_error_t *e
   while ((opt = cli_getopt (argc, argv, "+d", criu_opts, cmd, err)) != -1)
     switch (opt)
       {
-      case OPT_IMAGE: c->o.image_path = optarg; break;
-      case OPT_WORK: c->o.work_path = optarg; break;
-      case OPT_LEAVE: c->o.leave_running = true; break;
-      case OPT_TCP: c->o.tcp_established = true; break;
-      case OPT_LOCKS: c->o.file_locks = true; break;
-      case OPT_SHELL: c->o.shell_job = true; break;
-      case OPT_BUNDLE: c->bundle = optarg; break;
-      case OPT_PIDFILE: c->pid_file = optarg; break;
+      case OPT_IMAGE:
+        c->o.image_path = optarg;
+        break;
+      case OPT_WORK:
+        c->o.work_path = optarg;
+        break;
+      case OPT_LEAVE:
+        c->o.leave_running = true;
+        break;
+      case OPT_TCP:
+        c->o.tcp_established = true;
+        break;
+      case OPT_LOCKS:
+        c->o.file_locks = true;
+        break;
+      case OPT_SHELL:
+        c->o.shell_job = true;
+        break;
+      case OPT_BUNDLE:
+        c->bundle = optarg;
+        break;
+      case OPT_PIDFILE:
+        c->pid_file = optarg;
+        break;
       case 'd':
-      case OPT_DETACH: c->detach = true; break;
-      case OPT_IGNORED: break;
-      default: return -1;
+      case OPT_DETACH:
+        c->detach = true;
+        break;
+      case OPT_IGNORED:
+        break;
+      default:
+        return -1;
       }
   if (realpath (c->o.image_path, c->image_abs) == NULL)
     {
@@ -108,7 +127,8 @@ cmd_checkpoint (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   struct criu_cmd cc = { 0 };
   const char *id;
 
-  if (parse (argc, argv, "checkpoint", &cc, err) < 0 || cli_one_id (argc, argv, "checkpoint", &id, err) < 0)
+  if (parse (argc, argv, "checkpoint", &cc, err) < 0
+      || cli_one_id (argc, argv, "checkpoint", &id, err) < 0)
     return -1;
   cc.o.criu_path = g->criu;
   if (container_open (g->root, id, &c, err) < 0)
@@ -143,7 +163,8 @@ cmd_restore (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   struct lc_created cr = { 0 };
   const char *id;
 
-  if (parse (argc, argv, "restore", &cc, err) < 0 || cli_one_id (argc, argv, "restore", &id, err) < 0)
+  if (parse (argc, argv, "restore", &cc, err) < 0
+      || cli_one_id (argc, argv, "restore", &id, err) < 0)
     return -1;
   cc.o.criu_path = g->criu;
   co.id = id;
@@ -158,8 +179,9 @@ cmd_restore (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     goto fail;
   cc.o.shell_job = cc.o.shell_job || (spec->process && spec->process->terminal);
   {
-    cleanup_free char *rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path)
-                                                           : xasprintf ("%s/%s", bundle, spec->root->path);
+    cleanup_free char *rootfs = spec->root->path[0] == '/'
+                                    ? xstrdup (spec->root->path)
+                                    : xasprintf ("%s/%s", bundle, spec->root->path);
     if (lc_criu_restore (spec, rootfs, &cc.o, &cr.pid, err) < 0)
       goto fail;
   }
@@ -167,7 +189,8 @@ cmd_restore (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   if (lc_cgroup_enter (cg, cr.pid, err) < 0)
     goto fail;
   c.st = new_state (spec, &co, bundle, &cr, lc_cgroup_path (cg), false);
-  if (container_save (&c, err) < 0 || (cc.pid_file && write_pid_file (cc.pid_file, cr.pid, err) < 0))
+  if (container_save (&c, err) < 0
+      || (cc.pid_file && write_pid_file (cc.pid_file, cr.pid, err) < 0))
     goto fail;
   if (cc.detach)
     return 0;
