@@ -13,8 +13,10 @@
 #
 # Some L1 boots run no L2 instruction at all: KVM_RUN never returns, 0 exits,
 # for every guest of that boot, while the same binaries pass in the next boot
-# (3 of 9 boots with KASLR, 2 of 12 with nokaslr, measured 2026-11-25).  Such
-# a boot is retried (twice at most) and said so; any other failure is not.  Needs
+# (measured 2026-11-25: 3 of 9 boots with KASLR; with nokaslr 3 of 18 with
+# -cpu max, 3 of 8 with -cpu qemu64,+svm,+npt, 3 of 8 with kvm_amd npt=0 -
+# none of these cures it).  Such a boot is retried (HYRUN_L1_TRIES, 3 by
+# default) and said so; any other failure is not.  Needs
 # qemu-system-x86_64 and busybox (static).  Guest binaries are looked up in
 # GUEST_DIR when set.  Exit status: the first failing test's, else 0.
 set -eu
