@@ -188,11 +188,17 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
   *cgp = lc_cgroup_new (l ? l->cgroups_path : NULL, o->id, g->systemd_cgroup, err);
   if (*cgp == NULL || lc_cgroup_create (*cgp, err) < 0)
     return -1;
+  /* Recorded before anything runs in it: a create killed from here on
+   * leaves a state (pid 0, "stopped") that `delete --force` cleans up. */
+  c->st = new_state (spec, o, bundle, &cr, lc_cgroup_path (*cgp), false);
+  if (container_save (c, err) < 0)
+    return -1;
   if (l && lc_cgroup_apply (*cgp, l->resources, err) < 0)
     return -1;
   if (lc_container_create (spec, &cfg, *cgp, &cr, err) < 0)
     return -1;
-  c->st = new_state (spec, o, bundle, &cr, lc_cgroup_path (*cgp), false);
+  c->st->pid = cr.pid;
+  c->st->pid_start_time = cr.start_time;
   if (container_save (c, err) < 0)
     return -1;
   if (o->pid_file && write_pid_file (o->pid_file, cr.pid, err) < 0)

@@ -237,7 +237,13 @@ parse_seccomp (struct pctx *c, yajl_val v, const char *path, struct spec_seccomp
           cleanup_free char *pi = path_idx (ps, i);
           if (parse_syscall (c, arr->u.array.values[i], pi, &s->syscalls[s->n_syscalls++]) < 0)
             return -1;
+          /* The notify fd has to go somewhere (runc refuses the same). */
+          if (s->syscalls[s->n_syscalls - 1].action_id == SCMP_ACT_NOTIFY
+              && s->listener_path == NULL)
+            return perr (c, pi, "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
         }
     }
+  if (s->default_action_id == SCMP_ACT_NOTIFY)
+    return perr (c, pd, "SCMP_ACT_NOTIFY cannot be the default action");
   return 0;
 }

@@ -68,7 +68,7 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 
 @test "an invalid resource value names the field and leaves no cgroup" {
 	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p | .linux.resources = {"cpu": {"cpus": "not-a-cpu-list"}}'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "linux.resources.cpu.cpus"
 	[ ! -d "$(v1 cpuset)" ]

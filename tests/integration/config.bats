@@ -7,7 +7,7 @@ load helpers
 bad_config() {
 	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/good.json"
 	cfg "$1"
-	run hy create "$ID"
+	run hy_create "$ID"
 	cp "$BATS_TEST_TMPDIR/good.json" "$BUNDLE/config.json"
 	[ "$status" -ne 0 ] || { echo "create accepted: $1" >&2; return 1; }
 	assert_contains "$output" "$2"
@@ -17,19 +17,19 @@ bad_config() {
 
 @test "invalid JSON names the line and column" {
 	printf '{"ociVersion": "1.2.0",\n "process": {' >"$BUNDLE/config.json"
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "config.json: invalid JSON at line 2"
 }
 
 @test "a missing config.json or rootfs names the path" {
 	mv "$BUNDLE/config.json" "$BUNDLE/config.old"
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" config.json
 	mv "$BUNDLE/config.old" "$BUNDLE/config.json"
 	cfg '.root.path = "nosuchroot"'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" nosuchroot
 	[ ! -e "$ROOT/$ID" ]
@@ -65,7 +65,7 @@ bad_config() {
 
 @test "a namespace path that does not exist is named" {
 	cfg '.linux.namespaces |= map(if .type == "network" then .path = "/nonexistent/netns" else . end)'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" /nonexistent/netns
 }
@@ -79,7 +79,7 @@ bad_config() {
 
 @test "a config without process can be created but not started" {
 	cfg 'del(.process)'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" process
 }

@@ -47,22 +47,23 @@ load helpers
 
 @test "a create whose runtime was killed leaves nothing after delete --force" {
 	# a createRuntime hook that never returns stops create midway
-	cfg '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "30"]}]'
-	hy create "$ID" </dev/null >/dev/null 2>&1 &
+	cfg '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "37"]}]'
+	# $! must be hyrun itself, not a subshell around it
+	(cd "$BUNDLE" && exec "$HYRUN" --root "$ROOT" create "$ID" </dev/null >/dev/null 2>&1) &
 	local pid=$!
 	local i
 	for i in $(seq 40); do [ -d "$ROOT/$ID" ] && break; sleep 0.05; done
 	sleep 0.3
 	kill -KILL "$pid"
 	wait "$pid" || true
-	pkill -KILL -f "^sleep 30$" || true
+	pkill -KILL -f "^sleep 37$" || true
 	hy delete --force "$ID"
 	residue_check
 }
 
 @test "a failing create leaves no state, cgroup or mount" {
 	cfg '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/does/not/exist", "options": ["bind"]}]'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" /does/not/exist
 	residue_check

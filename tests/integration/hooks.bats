@@ -26,14 +26,14 @@ poststop stopped"
 
 @test "a failing createRuntime hook fails create and leaves nothing" {
 	cfg '.hooks.createRuntime = [{"path": "/bin/false"}]'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" createRuntime
 }
 
 @test "a hook that times out fails create" {
 	cfg '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "10"], "timeout": 1}]'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" createRuntime
 }

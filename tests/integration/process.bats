@@ -101,7 +101,7 @@ load helpers
 
 @test "a sysctl outside the container's namespaces is refused" {
 	cfg '.linux.sysctl = {"vm.swappiness": "10"}'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" vm.swappiness
 }

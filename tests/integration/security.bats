@@ -58,12 +58,12 @@ load helpers
 	echo 8192 >"$fake/sys/kernel/msgmax"
 	echo 0 >"$fake/self/oom_score_adj"
 	cfg --arg f "$fake" '.mounts += [{"destination": "/proc", "type": "bind", "source": $f, "options": ["rbind"]}] | .linux.sysctl = {"kernel.msgmax": "4096"}'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "not on procfs"
 	assert_eq "$(cat "$fake/sys/kernel/msgmax")" 8192
 	cfg 'del(.linux.sysctl) | .process.oomScoreAdj = 500'
-	run hy create "$ID"
+	run hy_create "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "not on procfs"
 	assert_eq "$(cat "$fake/self/oom_score_adj")" 0
