@@ -148,8 +148,31 @@ new_state (const struct spec *spec, const struct create_opts *o, const char *bun
   return st;
 }
 
+/* systemd socket activation, as runc: when hyrun itself was given
+ * LISTEN_FDS for its pid, those fds (from 3) pass to the container
+ * process ahead of --preserve-fds, which sees LISTEN_FDS=n, LISTEN_PID=1. */
+static void
+socket_activation (struct create_opts *o, struct spec *spec)
+{
+  const char *fds = getenv ("LISTEN_FDS"), *pid = getenv ("LISTEN_PID");
+  struct spec_process *p = spec->process;
+  char *end;
+  long n;
+
+  if (fds == NULL || pid == NULL || p == NULL || atol (pid) != (long)getpid ())
+    return;
+  n = strtol (fds, &end, 10);
+  if (*end || n <= 0 || n > 1024)
+    return;
+  o->preserve_fds += (int)n;
+  p->env = xrealloc (p->env, (p->n_env + 3) * sizeof (char *));
+  p->env[p->n_env++] = xasprintf ("LISTEN_FDS=%ld", n);
+  p->env[p->n_env++] = xstrdup ("LISTEN_PID=1");
+  p->env[p->n_env] = NULL;
+}
+
 int
-create_load (const struct create_opts *o, char **bundle, struct spec **spec, hy_error_t *err)
+create_load (struct create_opts *o, char **bundle, struct spec **spec, hy_error_t *err)
 {
   char real[PATH_MAX];
   cleanup_free char *config = NULL;
@@ -159,7 +182,10 @@ create_load (const struct create_opts *o, char **bundle, struct spec **spec, hy_
   *bundle = xstrdup (real);
   config = xasprintf ("%s/config.json", real);
   *spec = spec_load (config, err);
-  return *spec ? 0 : -1;
+  if (*spec == NULL)
+    return -1;
+  socket_activation (o, *spec);
+  return 0;
 }
 
 /* The steps that touch the host, in order; undone by the caller's

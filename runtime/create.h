@@ -24,7 +24,7 @@ int create_parse_opts (int argc, char **argv, const char *cmd, bool is_run, stru
                        hy_error_t *err);
 struct spec;
 /* Resolve the bundle and parse its config.json (the only parse). */
-int create_load (const struct create_opts *o, char **bundle, struct spec **spec, hy_error_t *err);
+int create_load (struct create_opts *o, char **bundle, struct spec **spec, hy_error_t *err);
 /* Create the container; on success c is the locked, saved container.  On
  * failure nothing is left behind. */
 int create_container (struct hy_globals *g, const struct create_opts *o, const char *bundle,

@@ -97,3 +97,14 @@ SIGTERM"
 	assert_contains "$output" "$ID"
 	hy delete --force "$ID"
 }
+
+@test "socket activation: LISTEN_FDS fds and env reach the process (runc's behaviour)" {
+	args sh -c 'echo "$LISTEN_FDS $LISTEN_PID"; payload fds'
+	run sh -c "cd '$BUNDLE' && exec 3</etc/hostname && LISTEN_FDS=1 LISTEN_PID=\$\$ exec '$HYRUN' --root '$ROOT' run '$ID' </dev/null"
+	assert_eq "$status" 0
+	assert_eq "${lines[0]}" "1 1"
+	assert_contains "$output" "3 /etc/hostname"
+	# a LISTEN_PID that is not hyrun's is ignored
+	run sh -c "cd '$BUNDLE' && exec 3</etc/hostname && LISTEN_FDS=1 LISTEN_PID=1 exec '$HYRUN' --root '$ROOT' run '$ID-b' </dev/null"
+	assert_eq "${lines[0]}" " "
+}
