@@ -165,6 +165,13 @@ setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
     return hy_error_set (err, errno, "linux.namespaces: new cgroup namespace");
   if (set_names (spec, err) < 0)
     return -1;
+  /* The listener is a host path: reach it before pivot_root. */
+  if (spec->linux_ && spec->linux_->seccomp && spec->linux_->seccomp->listener_path)
+    {
+      a->listener_fd = lc_seccomp_listener_connect (spec->linux_->seccomp->listener_path, err);
+      if (a->listener_fd < 0)
+        return hy_error_prefix (err, "linux.seccomp.listenerPath");
+    }
   if ((a->new_ns_flags & CLONE_NEWNET) && lc_netlink_loopback_up (err) < 0)
     return -1;
   if (spec->hooks && (spec->hooks->n_prestart || spec->hooks->n_create_runtime))
@@ -198,6 +205,29 @@ setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
   return apply_process_limits (spec->process, err);
 }
 
+/* Load the filter; with a listener, send it the notify fd and the
+ * container process state (built before the load: a notified syscall
+ * made by us after it would wait on ourselves). */
+static int
+load_seccomp (struct lc_init_args *a, const struct spec_seccomp *sc, const char *state,
+              hy_error_t *err)
+{
+  int notify_fd = -1, r;
+
+  if (a->listener_fd < 0)
+    return lc_seccomp_load (sc, NULL, err);
+  if (lc_seccomp_load (sc, &notify_fd, err) < 0)
+    return -1;
+  r = notify_fd < 0 ? 0
+                    : lc_seccomp_send_listener_fd (a->listener_fd, sc->listener_metadata, notify_fd,
+                                                   state, err);
+  if (notify_fd >= 0)
+    close (notify_fd);
+  close (a->listener_fd);
+  a->listener_fd = -1;
+  return r;
+}
+
 /* After `start`: identity, capabilities, seccomp, exec.  Errors here can
  * only go to the process's stderr. */
 __attribute__ ((noreturn)) static void
@@ -206,6 +236,8 @@ finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host
   const struct spec_process *p = a->spec->process;
   const struct spec_seccomp *sc = a->spec->linux_ ? a->spec->linux_->seccomp : NULL;
   cleanup_error hy_error_t err = NULL;
+  cleanup_free char *seccomp_state
+      = a->listener_fd >= 0 ? lc_hook_state (a->spec, a->cfg, "running", host_pid) : NULL;
   bool cwd_done = chdir (p->cwd) == 0;
 
   if (a->spec->hooks && a->spec->hooks->n_start_container)
@@ -226,7 +258,7 @@ finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host
     }
   /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN, which the
    * next step may drop: load it first then (runc's order). */
-  if (!p->no_new_privileges && lc_seccomp_load (sc, NULL, &err) < 0)
+  if (!p->no_new_privileges && load_seccomp (a, sc, seccomp_state, &err) < 0)
     goto fail;
   if (lc_caps_apply (p->capabilities, &err) < 0)
     goto fail;
@@ -237,7 +269,7 @@ finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host
     }
   if (lc_fd_cloexec_from (3 + a->cfg->preserve_fds, &err) < 0)
     goto fail;
-  if (p->no_new_privileges && lc_seccomp_load (sc, NULL, &err) < 0)
+  if (p->no_new_privileges && load_seccomp (a, sc, seccomp_state, &err) < 0)
     goto fail;
   execve (exe, p->args, env);
   hy_error_set (&err, errno, "exec `%s`", exe);

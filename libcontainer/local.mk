@@ -39,7 +39,8 @@ libhycontainer_a_SOURCES += \
 # security
 libhycontainer_a_SOURCES += libcontainer/sendfd.h libcontainer/exec.c libcontainer/exec.h
 check_PROGRAMS += tests/unit/test_caps tests/unit/test_seccomp tests/unit/test_hooks \
-	tests/unit/test_terminal tests/unit/test_exec tests/integration/helpers/console-receiver
+	tests/unit/test_terminal tests/unit/test_exec tests/integration/helpers/console-receiver \
+	tests/integration/helpers/seccomp-listener
 TESTS += tests/unit/test_caps tests/unit/test_seccomp tests/unit/test_hooks \
 	tests/unit/test_terminal tests/unit/test_exec
 tests_unit_test_caps_SOURCES = tests/unit/test_caps.c tests/unit/tap.h
@@ -53,3 +54,6 @@ tests_unit_test_terminal_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
 tests_unit_test_exec_SOURCES = tests/unit/test_exec.c tests/unit/tap.h
 tests_unit_test_exec_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
 tests_integration_helpers_console_receiver_SOURCES = tests/integration/helpers/console-receiver.c
+tests_integration_helpers_seccomp_listener_SOURCES = tests/integration/helpers/seccomp-listener.c
+tests_integration_helpers_seccomp_listener_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
+tests_integration_helpers_seccomp_listener_LDADD = $(SECCOMP_LIBS)

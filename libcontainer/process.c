@@ -321,7 +321,8 @@ int
 lc_container_create (const struct spec *spec, const struct lc_config *cfg, struct lc_cgroup *cg,
                      struct lc_created *out, hy_error_t *err)
 {
-  struct lc_init_args a = { .spec = spec, .cfg = cfg, .fifo_fd = -1, .console_fd = -1 };
+  struct lc_init_args a
+      = { .spec = spec, .cfg = cfg, .fifo_fd = -1, .console_fd = -1, .listener_fd = -1 };
   cleanup_free char *rootfs = NULL;
   cleanup_close int fifo_fd = -1, console_fd = -1, parent_fd = -1, child_fd = -1;
   int sv[2];

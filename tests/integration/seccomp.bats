@@ -95,3 +95,19 @@ seccomp() { cfg --argjson s "$1" '.linux.seccomp = $s'; }
 	[ "$status" -ne 0 ]
 	assert_contains "$output" listenerPath
 }
+
+@test "SCMP_ACT_NOTIFY: the listener gets the fd and the state, and answers the call" {
+	local sock=$BATS_TEST_TMPDIR/listener.sock
+	"$BUILD_DIR/tests/integration/helpers/seccomp-listener" "$sock" --timeout 20 >"$BATS_TEST_TMPDIR/listener.out" 2>&1 &
+	local lpid=$!
+	for i in $(seq 40); do [ -S "$sock" ] && break; sleep 0.05; done
+	seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$sock\", \"listenerMetadata\": \"meta-42\", \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+	args sh -c 'mkdir /tmp/notified; echo rc=$?'
+	run hy_run "$ID"
+	kill "$lpid" 2>/dev/null || true
+	assert_contains "$output" "Invalid cross-device link"
+	local state
+	state=$(head -1 "$BATS_TEST_TMPDIR/listener.out")
+	jq -e '.fds == ["seccompFd"] and .metadata == "meta-42" and .state.id == "'"$ID"'"' <<<"$state"
+	grep -q "answered syscall" "$BATS_TEST_TMPDIR/listener.out"
+}
