@@ -8,7 +8,7 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkg-config
 	libseccomp-dev libcap-dev libyajl-dev libmnl-dev
 	busybox-static jq file"
-TEST="bats valgrind clang-format iproute2 procps psmisc util-linux time bc
+TEST="bats valgrind clang-format iproute2 procps psmisc util-linux time bc uidmap passwd
 	runc crun criu containerd podman"
 
 case "${1:-}" in

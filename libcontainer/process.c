@@ -13,6 +13,7 @@
 #include "spec/jsonw.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -89,24 +90,78 @@ lc_proc_start_time (pid_t pid)
   return t;
 }
 
+/* newuidmap/newgidmap (shadow's setuid helpers) write mappings an
+ * unprivileged user may not: several ranges, or ids other than its own. */
+static int
+run_idmap_helper (const char *tool, pid_t pid, const struct spec_id_mapping *m, size_t n,
+                  const char *field, hy_error_t *err)
+{
+  cleanup_strv char **argv = xcalloc (3 + 3 * n, sizeof (char *));
+  size_t k = 0;
+  int status;
+  pid_t child;
+
+  argv[k++] = xstrdup (tool);
+  argv[k++] = xasprintf ("%d", (int)pid);
+  for (size_t i = 0; i < n; i++)
+    {
+      argv[k++] = xasprintf ("%u", m[i].container_id);
+      argv[k++] = xasprintf ("%u", m[i].host_id);
+      argv[k++] = xasprintf ("%u", m[i].size);
+    }
+  child = fork ();
+  if (child < 0)
+    return hy_error_set (err, errno, "linux.%s: fork %s", field, tool);
+  if (child == 0)
+    {
+      execvp (tool, argv);
+      _exit (127);
+    }
+  while (waitpid (child, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return hy_error_set (err, 0, "linux.%s: %s failed (%s)", field, tool,
+                         WIFEXITED (status) && WEXITSTATUS (status) == 127
+                             ? "not installed: apt-get install uidmap"
+                             : "see its message above");
+  return 0;
+}
+
 static int
 write_id_map (pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
               hy_error_t *err)
 {
+  bool uid = strcmp (file, "uid_map") == 0;
+  const char *field = uid ? "uidMappings" : "gidMappings";
+  unsigned own = uid ? (unsigned)geteuid () : (unsigned)getegid ();
   char path[64];
   cleanup_free char *buf = NULL;
   size_t len = 0, i;
-  FILE *f = open_memstream (&buf, &len);
+  FILE *f;
 
+  if (n == 0)
+    return 0;
+  /* Unprivileged (rootless): the kernel takes one line mapping our own
+   * id, and for gids only once setgroups is denied; anything else goes
+   * through newuidmap/newgidmap, as runc does. */
+  if (geteuid () != 0)
+    {
+      if (n > 1 || m[0].host_id != own || m[0].size != 1)
+        return run_idmap_helper (uid ? "newuidmap" : "newgidmap", pid, m, n, field, err);
+      if (!uid)
+        {
+          snprintf (path, sizeof (path), "/proc/%d/setgroups", (int)pid);
+          if (lc_proc_write (path, "deny", err) < 0)
+            return hy_error_prefix (err, "linux.%s", field);
+        }
+    }
+  f = open_memstream (&buf, &len);
   for (i = 0; i < n; i++)
     fprintf (f, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
   fclose (f);
-  if (n == 0)
-    return 0;
   snprintf (path, sizeof (path), "/proc/%d/%s", (int)pid, file);
   if (lc_proc_write (path, buf, err) < 0)
-    return hy_error_prefix (err, "linux.%s",
-                            strcmp (file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+    return hy_error_prefix (err, "linux.%s", field);
   return 0;
 }
 

@@ -142,7 +142,7 @@ new_state (const struct spec *spec, const struct create_opts *o, const char *bun
       st->annotations[i].value = xstrdup (spec->annotations[i].value);
     }
   st->n_annotations = spec->n_annotations;
-  st->cgroup_path = xstrdup (cg_path);
+  st->cgroup_path = cg_path ? xstrdup (cg_path) : NULL;
   st->isolation = xstrdup (vm ? "vm" : "container");
   st->terminal = spec->process && spec->process->terminal;
   return st;
@@ -212,14 +212,30 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
     return hy_error_set (err, 0,
                          "io.hyrun.isolation=vm: VM isolation is not available in this build");
   *cgp = lc_cgroup_new (l ? l->cgroups_path : NULL, o->id, g->systemd_cgroup, err);
-  if (*cgp == NULL || lc_cgroup_create (*cgp, err) < 0)
+  if (*cgp == NULL)
     return -1;
+  {
+    cleanup_error hy_error_t cg_err = NULL;
+    if (lc_cgroup_create (*cgp, &cg_err) < 0)
+      {
+        /* Rootless without delegated cgroups: like runc, go on without
+         * one unless resources were asked for. */
+        if (geteuid () == 0 || (l && l->resources))
+          {
+            hy_error_move (err, &cg_err);
+            return -1;
+          }
+        hy_debug ("rootless: no cgroup (%s)", cg_err->msg);
+        lc_cgroup_free (*cgp);
+        *cgp = NULL;
+      }
+  }
   /* Recorded before anything runs in it: a create killed from here on
    * leaves a state (pid 0, "stopped") that `delete --force` cleans up. */
-  c->st = new_state (spec, o, bundle, &cr, lc_cgroup_path (*cgp), false);
+  c->st = new_state (spec, o, bundle, &cr, *cgp ? lc_cgroup_path (*cgp) : NULL, false);
   if (container_save (c, err) < 0)
     return -1;
-  if (l && lc_cgroup_apply (*cgp, l->resources, err) < 0)
+  if (l && *cgp && lc_cgroup_apply (*cgp, l->resources, err) < 0)
     return -1;
   if (lc_container_create (spec, &cfg, *cgp, &cr, err) < 0)
     return -1;

@@ -119,3 +119,13 @@ assert_eq() {
 	printf 'expected: %s\nactual:   %s\n' "$2" "$1" >&2
 	return 1
 }
+
+# open_path_to PATH: let any user traverse to PATH (a mapped root or a
+# rootless user must reach the bundle).
+open_path_to() {
+	local d=$1
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+}

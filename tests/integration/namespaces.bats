@@ -5,14 +5,6 @@ load helpers
 
 ns_of() { readlink "/proc/$1/ns/$2"; }
 
-# The mapped root (an unprivileged host uid) must be able to reach the rootfs.
-open_path_to() {
-	local d=$1
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-}
 
 @test "each new namespace differs from the host's" {
 	cfg '.linux.namespaces += [{"type": "cgroup"}]'
