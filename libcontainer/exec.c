@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "libcontainer/exec.h"
 #include "libcontainer/fd.h"
+#include "libcontainer/lsm.h"
 #include "libcontainer/path.h"
 #include "libcontainer/security.h"
 #include "libcontainer/user.h"
@@ -129,8 +130,8 @@ exec_stage (const struct spec_process *p, const struct lc_exec_config *cfg, int 
   exe = lc_user_find_exec (p->args[0], env, &err);
   if (exe == NULL)
     die (errfd, &err);
-  if (lc_caps_drop_bounding (p->capabilities, &err) < 0 || lc_caps_keep (&err) < 0
-      || lc_user_switch (&p->user, &err) < 0)
+  if (lc_lsm_apply (p, &err) < 0 || lc_caps_drop_bounding (p->capabilities, &err) < 0
+      || lc_caps_keep (&err) < 0 || lc_user_switch (&p->user, &err) < 0)
     die (errfd, &err);
   if (p->cwd && chdir (p->cwd) < 0)
     {

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "libcontainer/fd.h"
+#include "libcontainer/lsm.h"
 #include "libcontainer/init.h"
 #include "libcontainer/netlink.h"
 #include "libcontainer/path.h"
@@ -248,6 +249,8 @@ finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host
           < 0)
         goto fail;
     }
+  if (lc_lsm_apply (p, &err) < 0)
+    goto fail;
   if (lc_caps_drop_bounding (p->capabilities, &err) < 0 || lc_caps_keep (&err) < 0
       || lc_user_switch (&p->user, &err) < 0)
     goto fail;

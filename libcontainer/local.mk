@@ -9,6 +9,7 @@ libhycontainer_a_SOURCES = \
 	libcontainer/fifo.c \
 	libcontainer/hooks.c \
 	libcontainer/init.c libcontainer/init.h \
+	libcontainer/lsm.c libcontainer/lsm.h \
 	libcontainer/mount.c libcontainer/mount.h \
 	libcontainer/netlink.c libcontainer/netlink.h \
 	libcontainer/path.c libcontainer/path.h \

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "libcontainer/container.h"
+#include "libcontainer/lsm.h"
 #include "libcontainer/security.h"
 #include "libcontainer/selfexe.h"
 
@@ -206,7 +207,7 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
   struct lc_created cr = { 0 };
   enum isolation iso;
 
-  if (isolation_of (spec, &iso, err) < 0)
+  if (isolation_of (spec, &iso, err) < 0 || lc_lsm_check (spec->process, err) < 0)
     return -1;
   if (iso == ISOLATION_VM)
     return hy_error_set (err, 0,

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "libcontainer/exec.h"
+#include "libcontainer/lsm.h"
 #include "libcontainer/selfexe.h"
 #include "runtime/cli.h"
 #include "runtime/create.h"
@@ -26,7 +27,7 @@
 
 struct exec_opts
 {
-  const char *console_socket, *cwd, *user, *process_file, *pid_file;
+  const char *console_socket, *cwd, *user, *process_file, *pid_file, *apparmor, *selinux_label;
   char **env, **caps, **gids;
   size_t n_env, n_caps, n_gids;
   bool tty, detach, no_new_privs, ignore_paused;
@@ -201,6 +202,16 @@ process_from_flags (struct spec_process *p, const struct exec_opts *o, char **ar
     }
   if (o->no_new_privs)
     p->no_new_privileges = true;
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (o->selinux_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->selinux_label);
+    }
   if (o->n_caps)
     {
       struct spec_capabilities *c = p->capabilities;

@@ -123,3 +123,16 @@ load helpers
 	run sh -c "cd '$BUNDLE' && runc --root '$BATS_TEST_TMPDIR/runc' run '$ID-runc' </dev/null"
 	assert_eq "$ours" "$output"
 }
+
+@test "LSM labels: a host without AppArmor or SELinux gives a clear error" {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && skip "AppArmor is enabled on this host: the label would be applied"
+	cfg '.process.apparmorProfile = "hyrun-test"'
+	run hy_create "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "process.apparmorProfile: AppArmor is not enabled"
+	[ -d /sys/fs/selinux ] && skip "SELinux is present on this host"
+	cfg 'del(.process.apparmorProfile) | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
+	run hy_create "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "process.selinuxLabel: SELinux is not enabled"
+}
