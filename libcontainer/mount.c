@@ -29,8 +29,6 @@ static int
 reopen_target (int root_fd, const struct spec_mount *m, char *target, size_t len, int *fd,
                hy_error_t *err)
 {
-  if (root_fd < 0)
-    return 0; /* target is a plain path (the rootfs bind itself) */
   if (*fd >= 0)
     close (*fd);
   *fd = lc_path_open_in_root (root_fd, m->destination, LC_PATH_NOCREATE, err);

@@ -311,6 +311,52 @@ parse_misc (struct pctx *c, yajl_val lx, const char *path, struct spec_linux *l)
   return 0;
 }
 
+static bool
+has_ns (const struct spec_linux *l, enum spec_ns_type type, bool new_only)
+{
+  for (size_t i = 0; i < l->n_namespaces; i++)
+    if (l->namespaces[i].type == type && !(new_only && l->namespaces[i].path))
+      return true;
+  return false;
+}
+
+/* runc's rule: a sysctl is set only where the container has its own copy
+ * of it (ipc, network or uts namespace); anything else would change the
+ * host's value. */
+static int
+check_sysctls (struct pctx *c, const char *path, const struct spec_linux *l)
+{
+  static const char *const ipc_keys[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+          "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+
+  for (size_t i = 0; i < l->n_sysctl; i++)
+    {
+      const char *key = l->sysctl[i].key;
+      cleanup_free char *pk = xasprintf ("%s.sysctl.%s", path, key);
+      enum spec_ns_type need = SPEC_NS__COUNT;
+
+      if (strstr (key, "..") || strchr (key, '/'))
+        return perr (c, pk, "invalid key");
+      for (size_t k = 0; k < sizeof (ipc_keys) / sizeof (ipc_keys[0]); k++)
+        if (strcmp (key, ipc_keys[k]) == 0)
+          need = SPEC_NS_IPC;
+      if (strncmp (key, "fs.mqueue.", 10) == 0)
+        need = SPEC_NS_IPC;
+      else if (strncmp (key, "net.", 4) == 0)
+        need = SPEC_NS_NETWORK;
+      else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+        need = SPEC_NS_UTS;
+      if (need == SPEC_NS__COUNT)
+        return perr (c, pk,
+                     "not in a separate kernel namespace, refusing to change the host's value");
+      if (!has_ns (l, need, false))
+        return perr (c, pk, "needs a%s %s namespace", need == SPEC_NS_IPC ? "n" : "",
+                     ns_types[need].name);
+    }
+  return 0;
+}
+
 int
 parse_linux (struct pctx *c, yajl_val v, const char *path, struct spec_linux **out)
 {
@@ -321,29 +367,15 @@ parse_linux (struct pctx *c, yajl_val v, const char *path, struct spec_linux **o
       || parse_misc (c, v, path, l) < 0)
     return -1;
   /* runc: mappings without a user namespace are meaningless. */
-  if ((l->n_uid_mappings || l->n_gid_mappings))
+  if ((l->n_uid_mappings || l->n_gid_mappings) && !has_ns (l, SPEC_NS_USER, false))
     {
-      size_t i;
-      bool userns = false;
-      for (i = 0; i < l->n_namespaces; i++)
-        userns |= l->namespaces[i].type == SPEC_NS_USER;
-      if (!userns)
-        {
-          cleanup_free char *pu = path_key (path, "uidMappings");
-          return perr (c, pu, "requires a user namespace (linux.namespaces has no \"user\")");
-        }
+      cleanup_free char *pu = path_key (path, "uidMappings");
+      return perr (c, pu, "requires a user namespace (linux.namespaces has no \"user\")");
     }
-  if (l->n_time_offsets)
+  if (l->n_time_offsets && !has_ns (l, SPEC_NS_TIME, true))
     {
-      size_t i;
-      bool timens = false;
-      for (i = 0; i < l->n_namespaces; i++)
-        timens |= l->namespaces[i].type == SPEC_NS_TIME && l->namespaces[i].path == NULL;
-      if (!timens)
-        {
-          cleanup_free char *pt = path_key (path, "timeOffsets");
-          return perr (c, pt, "requires a new time namespace (linux.namespaces has no \"time\")");
-        }
+      cleanup_free char *pt = path_key (path, "timeOffsets");
+      return perr (c, pt, "requires a new time namespace (linux.namespaces has no \"time\")");
     }
-  return 0;
+  return check_sysctls (c, path, l);
 }
