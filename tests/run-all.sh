@@ -5,8 +5,8 @@
 #   3. an ASan+UBSan build: unit tests and the integration suite again
 #   4. end to end under a real containerd and a real podman
 # Every step's TAP lines are counted; the last line is the summary,
-# "N passed, N failed" (skips are listed with their reasons and counted
-# as passed, as bats does).
+# "N passed, N failed, N skipped".  A skip is not a pass: each is listed
+# with its reason.
 #   tests/run-all.sh [--quick]   --quick: steps 1 and 2 only
 set -u
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ QUICK=0
 
 passed=0
 failed=0
+skipped=0
 failures=()
 LOGDIR=${LOGDIR:-$TOP/_test-logs}
 rm -rf "$LOGDIR"
@@ -26,15 +27,18 @@ say() { printf '\n=== %s\n' "$*"; }
 
 # count_tap NAME LOGFILE: add a TAP log's results to the totals.
 count_tap() {
-	local name=$1 log=$2 ok nok
+	local name=$1 log=$2 ok nok skip
 	ok=$(grep -cE '^ok ' "$log" || true)
+	skip=$(grep -ciE '^ok .*# skip' "$log" || true)
 	nok=$(grep -cE '^not ok ' "$log" || true)
+	ok=$((ok - skip))
 	passed=$((passed + ok))
+	skipped=$((skipped + skip))
 	failed=$((failed + nok))
 	grep -E '^not ok ' "$log" | sed "s|^|  FAIL [$name] |" || true
-	grep -E '^ok .*# skip' "$log" | sed "s|^|  skip [$name] |" || true
+	grep -iE '^ok .*# skip' "$log" | sed "s|^|  skip [$name] |" || true
 	while read -r l; do failures+=("[$name] $l"); done < <(grep -E '^not ok ' "$log" || true)
-	echo "$name: $ok passed, $nok failed"
+	echo "$name: $ok passed, $nok failed, $skip skipped"
 }
 
 # step_fail NAME WHY: a step that could not run counts as one failure.
@@ -147,5 +151,5 @@ fi
 say "summary"
 for f in "${failures[@]}"; do echo "  $f"; done
 echo "logs: $LOGDIR"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -3,13 +3,7 @@
 load helpers
 
 setup() {
-	ROOT=$BATS_TEST_TMPDIR/root
-	BUNDLE=$BATS_TEST_TMPDIR/bundle
-	cp -a "$BATS_FILE_TMPDIR/template" "$BUNDLE"
-	ID=t$$-$BATS_TEST_NUMBER
-	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p | .linux.resources = {"memory": {"limit": 33554432}, "pids": {"limit": 100}}'
-	args payload sleep 60
-	hy_detach "$ID"
+	setup_running '{"memory": {"limit": 33554432}, "pids": {"limit": 100}}'
 }
 
 @test "events --stats prints one stats event with memory, cpu and pids" {

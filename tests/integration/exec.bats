@@ -3,14 +3,7 @@
 load helpers
 
 setup() {
-	# shellcheck disable=SC2317
-	ROOT=$BATS_TEST_TMPDIR/root
-	BUNDLE=$BATS_TEST_TMPDIR/bundle
-	cp -a "$BATS_FILE_TMPDIR/template" "$BUNDLE"
-	ID=t$$-$BATS_TEST_NUMBER
-	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p'
-	args payload sleep 60
-	hy_detach "$ID"
+	setup_running
 }
 
 @test "exec runs in the container's namespaces and cgroup, exit code returned" {

@@ -11,21 +11,38 @@ HYRUN=${HYRUN:-$BUILD_DIR/hyrun}
 PAYLOAD=${PAYLOAD:-$BUILD_DIR/tests/payload/payload}
 
 # One pristine bundle per test file, copied for each test.
-setup_file() {
+make_template() {
 	[ -x "$HYRUN" ] || { echo "no hyrun at $HYRUN: build first" >&2; return 1; }
 	[ -x "$PAYLOAD" ] || { echo "no payload at $PAYLOAD: make check builds it" >&2; return 1; }
 	HYRUN= "$TOP_DIR/contrib/make-busybox-bundle.sh" "$BATS_FILE_TMPDIR/template" >/dev/null
 	cp "$PAYLOAD" "$BATS_FILE_TMPDIR/template/rootfs/bin/payload"
 }
 
-setup() {
+setup_file() {
+	make_template
+}
+
+setup_bundle() {
 	ROOT=$BATS_TEST_TMPDIR/root
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
 	cp -a "$BATS_FILE_TMPDIR/template" "$BUNDLE"
 	# Unique ids: cgroups are global, tests in other files may run.
 	ID=t$$-$BATS_TEST_NUMBER
 	cfg '.process.args = ["payload", "exit", "0"]'
-	mounts_before=$(wc -l </proc/self/mountinfo)
+}
+
+setup() {
+	setup_bundle
+}
+
+# setup_running [RESOURCES-JSON]: setup, then a detached `payload sleep 60`
+# in the cgroup /hyrun-test/$ID with those linux.resources.
+setup_running() {
+	setup_bundle
+	cfg --arg p "/hyrun-test/$ID" --argjson r "${1:-null}" \
+		'.linux.cgroupsPath = $p | if $r then .linux.resources = $r else . end'
+	args payload sleep 60
+	hy_detach "$ID"
 }
 
 teardown() {

@@ -8,12 +8,10 @@ load helpers
 USER_NAME=hyrun-rootless
 
 setup_file() {
-	[ -x "$HYRUN" ] || { echo "no hyrun at $HYRUN" >&2; return 1; }
 	id "$USER_NAME" >/dev/null 2>&1 || useradd --no-create-home --shell /bin/sh "$USER_NAME"
 	grep -q "^$USER_NAME:" /etc/subuid || echo "$USER_NAME:300000:65536" >>/etc/subuid
 	grep -q "^$USER_NAME:" /etc/subgid || echo "$USER_NAME:300000:65536" >>/etc/subgid
-	HYRUN= "$TOP_DIR/contrib/make-busybox-bundle.sh" "$BATS_FILE_TMPDIR/template" >/dev/null
-	cp "$PAYLOAD" "$BATS_FILE_TMPDIR/template/rootfs/bin/payload"
+	make_template
 }
 
 setup() {

@@ -5,13 +5,7 @@ load helpers
 mem() { cat "/sys/fs/cgroup/memory/hyrun-test/$ID/$1"; }
 
 setup() {
-	ROOT=$BATS_TEST_TMPDIR/root
-	BUNDLE=$BATS_TEST_TMPDIR/bundle
-	cp -a "$BATS_FILE_TMPDIR/template" "$BUNDLE"
-	ID=t$$-$BATS_TEST_NUMBER
-	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p | .linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 100}}'
-	args payload sleep 60
-	hy_detach "$ID"
+	setup_running '{"memory": {"limit": 67108864}, "pids": {"limit": 100}}'
 }
 
 @test "update flags change the running container's limits" {
