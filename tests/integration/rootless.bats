@@ -12,6 +12,12 @@ setup_file() {
 	grep -q "^$USER_NAME:" /etc/subuid || echo "$USER_NAME:300000:65536" >>/etc/subuid
 	grep -q "^$USER_NAME:" /etc/subgid || echo "$USER_NAME:300000:65536" >>/etc/subgid
 	make_template
+	# The user may not reach the build tree (a mktemp -d clone is 0700):
+	# it runs its own copy of the binary under test.
+	cp "$HYRUN" "$BATS_FILE_TMPDIR/hyrun"
+	chmod 755 "$BATS_FILE_TMPDIR/hyrun"
+	open_path_to "$BATS_FILE_TMPDIR/hyrun"
+	export USER_HYRUN=$BATS_FILE_TMPDIR/hyrun
 }
 
 setup() {
@@ -21,13 +27,13 @@ setup() {
 	rm "$BUNDLE/config.json"
 	chown -R "$USER_NAME" "$BUNDLE"
 	open_path_to "$BUNDLE"
-	as_user "$HYRUN" spec --rootless
+	as_user "$USER_HYRUN" spec --rootless
 	cfg '.process.terminal = false'
 	ID=rl$$-$BATS_TEST_NUMBER
 }
 
 teardown() {
-	as_user "$HYRUN" --root "$ROOT" delete --force "$ID" >/dev/null 2>&1 || true
+	as_user "$USER_HYRUN" --root "$ROOT" delete --force "$ID" >/dev/null 2>&1 || true
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
 }
 
@@ -45,7 +51,7 @@ as_user() {
 
 @test "rootless: run as an unprivileged user, root inside, the user outside" {
 	args sh -c 'payload id; cat /proc/self/uid_map; payload hostname'
-	run as_user "$HYRUN" --root "$ROOT" run "$ID"
+	run as_user "$USER_HYRUN" --root "$ROOT" run "$ID"
 	assert_eq "$status" 0
 	# setgroups is denied: the group list stays as the kernel left it
 	assert_contains "${lines[0]}" "uid=0 gid=0"
@@ -54,13 +60,13 @@ as_user() {
 
 @test "rootless: detached, state and kill work and the process runs as the user" {
 	args payload sleep 60
-	as_user "$HYRUN" --root "$ROOT" run -d "$ID" >/dev/null 2>&1
+	as_user "$USER_HYRUN" --root "$ROOT" run -d "$ID" >/dev/null 2>&1
 	local pid
-	pid=$(as_user "$HYRUN" --root "$ROOT" state "$ID" | jq -r .pid)
+	pid=$(as_user "$USER_HYRUN" --root "$ROOT" state "$ID" | jq -r .pid)
 	assert_eq "$(awk '/^Uid/ {print $2}' /proc/$pid/status)" "$(id -u "$USER_NAME")"
-	as_user "$HYRUN" --root "$ROOT" kill "$ID" KILL
+	as_user "$USER_HYRUN" --root "$ROOT" kill "$ID" KILL
 	for i in $(seq 40); do [ -d "/proc/$pid" ] || break; sleep 0.05; done
-	as_user "$HYRUN" --root "$ROOT" delete "$ID"
+	as_user "$USER_HYRUN" --root "$ROOT" delete "$ID"
 }
 
 @test "rootless: several mappings go through newuidmap and newgidmap" {
@@ -72,14 +78,14 @@ as_user() {
 	sg=$(awk -F: -v n="$USER_NAME" '$1 == n {print $2; exit}' /etc/subgid)
 	cfg --argjson u "$u" --argjson su "$su" --argjson sg "$sg" '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $su, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $sg, "size": 65536}]'
 	args sh -c 'cat /proc/self/uid_map /proc/self/gid_map | wc -l'
-	run as_user "$HYRUN" --root "$ROOT" run "$ID"
+	run as_user "$USER_HYRUN" --root "$ROOT" run "$ID"
 	assert_eq "$status" 0
 	assert_eq "$output" 4
 }
 
 @test "rootless: resources without a delegated cgroup are an error" {
 	cfg '.linux.resources = {"pids": {"limit": 10}}'
-	run as_user "$HYRUN" --root "$ROOT" run "$ID"
+	run as_user "$USER_HYRUN" --root "$ROOT" run "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" cgroup
 }
