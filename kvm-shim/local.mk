@@ -71,3 +71,28 @@ check_PROGRAMS += tests/unit/test_vmm_linux
 TESTS += tests/unit/test_vmm_linux
 tests_unit_test_vmm_linux_SOURCES = tests/unit/test_vmm_linux.c tests/unit/tap.h
 tests_unit_test_vmm_linux_LDADD = $(VMM_LIBS)
+
+# The host<->guest control protocol (both sides link it).
+libhyvmm_a_SOURCES += kvm-shim/proto/vmproto.c kvm-shim/proto/vmproto.h
+check_PROGRAMS += tests/unit/test_vmproto
+TESTS += tests/unit/test_vmproto
+tests_unit_test_vmproto_SOURCES = tests/unit/test_vmproto.c tests/unit/tap.h
+tests_unit_test_vmproto_LDADD = $(VMM_LIBS)
+
+# The guest agent: PID 1 in the guest, a static binary packed by the VMM
+# into the guest's initramfs.  Built from the same common/, spec/ and
+# libcontainer/ sources as hyrun, but without sanitizers (a static binary
+# cannot carry ASan's runtime) and without libmnl (no static archive in
+# Debian; netlink.c then brings lo up with an ioctl).
+pkglibexec_PROGRAMS = hyrun-agent
+hyrun_agent_SOURCES = \
+	kvm-shim/agent/agent.h \
+	kvm-shim/agent/main.c \
+	kvm-shim/agent/mounts.c \
+	kvm-shim/agent/ports.c \
+	kvm-shim/proto/vmproto.c kvm-shim/proto/vmproto.h \
+	$(libhycommon_a_SOURCES) $(libhyspec_a_SOURCES) $(libhycontainer_a_SOURCES)
+hyrun_agent_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -Os \
+	-DHYRUN_NO_LIBMNL $(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS)
+hyrun_agent_LDFLAGS = -static -s
+hyrun_agent_LDADD = -lseccomp -lcap -lyajl_s

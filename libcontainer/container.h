@@ -43,6 +43,10 @@ int lc_container_create (const struct spec *spec, const struct lc_config *cfg, s
  * process.  Fails with a clear message if the fifo is gone (already started). */
 int lc_container_start (const char *state_dir, pid_t init_pid, hy_error_t *err);
 
+/* Make <state_dir>/exec.fifo; returns an O_PATH fd of it.  The process
+ * that `start` releases opens it for writing through /proc/self/fd. */
+int lc_container_fifo_create (const char *state_dir, hy_error_t *err);
+
 /* Whether the init is still blocked on the fifo (state "created"). */
 bool lc_container_fifo_exists (const char *state_dir);
 

@@ -11,7 +11,24 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+int
+lc_container_fifo_create (const char *state_dir, hy_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/exec.fifo", state_dir);
+  int fd;
+
+  if (mkfifo (path, 0622) < 0)
+    return hy_error_set (err, errno, "mkfifo `%s`", path);
+  /* mkfifo applies the umask; the init may not be root any more. */
+  chmod (path, 0622);
+  fd = open (path, O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    return hy_error_set (err, errno, "open `%s`", path);
+  return fd;
+}
 
 bool
 lc_container_fifo_exists (const char *state_dir)

@@ -1,9 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rtnetlink requests with libmnl: a new network namespace starts with lo
- * down; runc and crun bring it up. */
+ * down; runc and crun bring it up.  The static guest agent builds without
+ * libmnl (Debian ships no libmnl.a): there an ioctl does the same. */
 #include "libcontainer/netlink.h"
 
 #include <errno.h>
+#ifdef HYRUN_NO_LIBMNL
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <net/if.h>
+
+int
+lc_netlink_loopback_up (hy_error_t *err)
+{
+  struct ifreq ifr;
+  int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+  if (fd < 0)
+    return hy_error_set (err, errno, "socket");
+  memset (&ifr, 0, sizeof (ifr));
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    r = hy_error_set (err, errno, "lo: SIOCGIFFLAGS");
+  ifr.ifr_flags |= IFF_UP;
+  if (r == 0 && ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    r = hy_error_set (err, errno, "bring lo up");
+  close (fd);
+  return r;
+}
+#else
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -52,3 +79,4 @@ out:
   mnl_socket_close (nl);
   return ret;
 }
+#endif

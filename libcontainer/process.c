@@ -356,22 +356,6 @@ parent_sync (const struct spec *spec, const struct lc_config *cfg, struct lc_cgr
   return lc_sync_recv (fd, LC_SYNC_READY, NULL, NULL, err);
 }
 
-static int
-open_fifo (const struct lc_config *cfg, hy_error_t *err)
-{
-  cleanup_free char *path = xasprintf ("%s/exec.fifo", cfg->state_dir);
-  int fd;
-
-  if (mkfifo (path, 0622) < 0)
-    return hy_error_set (err, errno, "mkfifo `%s`", path);
-  /* mkfifo applies the umask; the init may not be root any more. */
-  chmod (path, 0622);
-  fd = open (path, O_PATH | O_CLOEXEC);
-  if (fd < 0)
-    return hy_error_set (err, errno, "open `%s`", path);
-  return fd;
-}
-
 int
 lc_container_create (const struct spec *spec, const struct lc_config *cfg, struct lc_cgroup *cg,
                      struct lc_created *out, hy_error_t *err)
@@ -394,7 +378,7 @@ lc_container_create (const struct spec *spec, const struct lc_config *cfg, struc
     return hy_error_set (err, errno, "socketpair");
   parent_fd = sv[0];
   child_fd = sv[1];
-  if (!cfg->start_now && (fifo_fd = open_fifo (cfg, err)) < 0)
+  if (!cfg->start_now && (fifo_fd = lc_container_fifo_create (cfg->state_dir, err)) < 0)
     return -1;
   if (spec->process->terminal)
     {

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Framing of the host<->guest control protocol (vmproto.h): encoding, and a
+ * reader that reassembles messages from a byte stream and checks each
+ * header against the per-type length rules before anything reads it. */
+#include "kvm-shim/proto/vmproto.h"
+#include "common/xalloc.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Per type: the payload length it must have (exact), or a range. */
+static const struct
+{
+  const char *name;
+  uint32_t min, max;
+} rules[VMPROTO_TYPE_END] = {
+  [VMPROTO_READY] = { "READY", 0, 256 },   [VMPROTO_CREATED] = { "CREATED", 0, 0 },
+  [VMPROTO_STARTED] = { "STARTED", 4, 4 }, [VMPROTO_EXIT] = { "EXIT", 4, 4 },
+  [VMPROTO_ERROR] = { "ERROR", 1, 4096 },  [VMPROTO_CONFIG] = { "CONFIG", 2, VMPROTO_MAX_PAYLOAD },
+  [VMPROTO_START] = { "START", 0, 0 },     [VMPROTO_SIGNAL] = { "SIGNAL", 4, 4 },
+};
+
+const char *
+vmproto_type_name (enum vmproto_type type)
+{
+  if ((unsigned)type >= VMPROTO_TYPE_END || rules[type].name == NULL)
+    return "?";
+  return rules[type].name;
+}
+
+void
+vmproto_reader_init (struct vmproto_reader *r)
+{
+  memset (r, 0, sizeof (*r));
+}
+
+void
+vmproto_reader_fini (struct vmproto_reader *r)
+{
+  free (r->buf);
+  memset (r, 0, sizeof (*r));
+}
+
+static void
+drop_consumed (struct vmproto_reader *r)
+{
+  if (r->consumed == 0)
+    return;
+  memmove (r->buf, r->buf + r->consumed, r->len - r->consumed);
+  r->len -= r->consumed;
+  r->consumed = 0;
+}
+
+void
+vmproto_reader_feed (struct vmproto_reader *r, const void *data, size_t len)
+{
+  drop_consumed (r);
+  if (r->len + len > r->cap)
+    {
+      r->cap = (r->len + len) * 2;
+      r->buf = xrealloc (r->buf, r->cap);
+    }
+  memcpy (r->buf + r->len, data, len);
+  r->len += len;
+}
+
+int
+vmproto_reader_next (struct vmproto_reader *r, struct vmproto_msg *msg, hy_error_t *err)
+{
+  struct vmproto_hdr h;
+
+  drop_consumed (r);
+  if (r->len < sizeof (h))
+    return 0;
+  memcpy (&h, r->buf, sizeof (h));
+  h.type = le32toh (h.type);
+  h.len = le32toh (h.len);
+  if (h.type == 0 || h.type >= VMPROTO_TYPE_END)
+    return hy_error_set (err, 0, "%s: unknown message type %u", VMPROTO_PORT_CTL, h.type);
+  if (h.len < rules[h.type].min || h.len > rules[h.type].max)
+    return hy_error_set (err, 0, "%s: %s message with a payload of %u bytes (allowed %u..%u)",
+                         VMPROTO_PORT_CTL, rules[h.type].name, h.len, rules[h.type].min,
+                         rules[h.type].max);
+  if (r->len - sizeof (h) < h.len)
+    return 0;
+  msg->type = (enum vmproto_type)h.type;
+  msg->len = h.len;
+  msg->payload = r->buf + sizeof (h);
+  r->consumed = sizeof (h) + h.len;
+  return 1;
+}
+
+uint8_t *
+vmproto_encode (enum vmproto_type type, const void *payload, uint32_t len, size_t *out_len)
+{
+  struct vmproto_hdr h = { htole32 ((uint32_t)type), htole32 (len) };
+  uint8_t *buf = xmalloc (sizeof (h) + len);
+
+  memcpy (buf, &h, sizeof (h));
+  if (len)
+    memcpy (buf + sizeof (h), payload, len);
+  *out_len = sizeof (h) + len;
+  return buf;
+}
+
+int
+vmproto_send (int fd, enum vmproto_type type, const void *payload, uint32_t len, hy_error_t *err)
+{
+  size_t n, off = 0;
+  uint8_t *buf = vmproto_encode (type, payload, len, &n);
+
+  while (off < n)
+    {
+      ssize_t w = write (fd, buf + off, n - off);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        {
+          free (buf);
+          return hy_error_set (err, errno, "%s: send %s", VMPROTO_PORT_CTL,
+                               vmproto_type_name (type));
+        }
+      off += (size_t)w;
+    }
+  free (buf);
+  return 0;
+}
+
+int
+vmproto_send_u32 (int fd, enum vmproto_type type, uint32_t value, hy_error_t *err)
+{
+  uint32_t le = htole32 (value);
+  return vmproto_send (fd, type, &le, sizeof (le), err);
+}
+
+uint32_t
+vmproto_u32 (const struct vmproto_msg *msg)
+{
+  uint32_t v;
+  memcpy (&v, msg->payload, sizeof (v));
+  return le32toh (v);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The host<->guest control protocol of VM mode, spoken between the VMM and
+ * the guest agent over the virtio-console port "hyrun.ctl".  The container's
+ * stdin/stdout/stderr travel on their own ports as raw bytes; this channel
+ * carries only the closed set of messages below.
+ *
+ * Every message is a fixed 8-byte header, little-endian, then `len` bytes
+ * of payload: { uint32 type; uint32 len; }.  The receiver checks the type
+ * and the length (per type, and never above VMPROTO_MAX_PAYLOAD) before it
+ * looks at the payload. */
+#ifndef VMPROTO_H
+#define VMPROTO_H
+
+#include "common/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMPROTO_PORT_CTL "hyrun.ctl"
+#define VMPROTO_PORT_STDIN "hyrun.stdin"
+#define VMPROTO_PORT_STDOUT "hyrun.stdout"
+#define VMPROTO_PORT_STDERR "hyrun.stderr"
+/* The 9p mount tag of the shared rootfs folder. */
+#define VMPROTO_ROOTFS_TAG "rootfs"
+
+#define VMPROTO_MAX_PAYLOAD (1u << 20)
+
+enum vmproto_type
+{
+  /* guest -> host */
+  VMPROTO_READY = 1, /* agent up; payload: the guest's kernel release */
+  VMPROTO_CREATED,   /* container created, waiting for START; no payload */
+  VMPROTO_STARTED,   /* workload running; payload: uint32 guest pid */
+  VMPROTO_EXIT,      /* workload ended; payload: uint32 wait status */
+  VMPROTO_ERROR,     /* the agent failed; payload: one line of text */
+  /* host -> guest */
+  VMPROTO_CONFIG, /* payload: container id, NUL, config.json bytes */
+  VMPROTO_START,  /* no payload */
+  VMPROTO_SIGNAL, /* payload: uint32 signal number */
+  VMPROTO_TYPE_END,
+};
+
+struct vmproto_hdr
+{
+  uint32_t type;
+  uint32_t len;
+};
+
+struct vmproto_msg
+{
+  enum vmproto_type type;
+  uint32_t len;
+  const uint8_t *payload; /* points into the reader's buffer */
+};
+
+/* A stream reader: bytes arrive in pieces, messages come out whole. */
+struct vmproto_reader
+{
+  uint8_t *buf;
+  size_t len, cap;
+  size_t consumed; /* bytes of the last returned message, dropped on the next call */
+};
+
+void vmproto_reader_init (struct vmproto_reader *r);
+void vmproto_reader_fini (struct vmproto_reader *r);
+/* Append received bytes. */
+void vmproto_reader_feed (struct vmproto_reader *r, const void *data, size_t len);
+/* 1 with *msg set when a whole message is buffered (valid until the next
+ * call), 0 when more bytes are needed, -1 on a protocol violation (unknown
+ * type, bad length for the type): the stream cannot be trusted after it. */
+int vmproto_reader_next (struct vmproto_reader *r, struct vmproto_msg *msg, hy_error_t *err);
+
+/* Encode a message into a new buffer of *out_len bytes. */
+uint8_t *vmproto_encode (enum vmproto_type type, const void *payload, uint32_t len,
+                         size_t *out_len);
+/* Write a whole message to a blocking fd. */
+int vmproto_send (int fd, enum vmproto_type type, const void *payload, uint32_t len,
+                  hy_error_t *err);
+int vmproto_send_u32 (int fd, enum vmproto_type type, uint32_t value, hy_error_t *err);
+/* The uint32 payload of STARTED, EXIT, SIGNAL (checked by the reader). */
+uint32_t vmproto_u32 (const struct vmproto_msg *msg);
+
+const char *vmproto_type_name (enum vmproto_type type);
+
+#endif
