@@ -96,3 +96,10 @@ hyrun_agent_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasin
 	-DHYRUN_NO_LIBMNL $(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS)
 hyrun_agent_LDFLAGS = -static -s
 hyrun_agent_LDADD = -lseccomp -lcap -lyajl_s
+
+# The MP table (CPUs, IOAPIC, IRQ routing for a guest without ACPI).
+libhyvmm_a_SOURCES += kvm-shim/vmm/mptable.c kvm-shim/vmm/mptable.h
+check_PROGRAMS += tests/unit/test_vmm_mptable
+TESTS += tests/unit/test_vmm_mptable
+tests_unit_test_vmm_mptable_SOURCES = tests/unit/test_vmm_mptable.c tests/unit/tap.h
+tests_unit_test_vmm_mptable_LDADD = $(VMM_LIBS)

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The MP table as Linux's MP parser reads it: the floating pointer where
+ * smp_scan_config() looks, both checksums zero, one processor entry per
+ * vCPU with only vCPU 0 as the BSP, the IOAPIC after the CPUs' APIC ids,
+ * ISA IRQs 0-23 routed to the same pins. */
+#include "common/cleanup.h"
+#include "kvm-shim/vmm/layout.h"
+#include "kvm-shim/vmm/mptable.h"
+#include "tests/unit/tap.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static uint8_t
+sum (const uint8_t *p, size_t n)
+{
+  uint8_t s = 0;
+  while (n--)
+    s = (uint8_t)(s + *p++);
+  return s;
+}
+
+static void
+check (unsigned ncpus)
+{
+  hy_error_t err = NULL;
+  cleanup_vmm_mem struct vmm_mem *mem = vmm_mem_create (16 << 20, false, &err);
+  const uint8_t *mpf = mem ? vmm_mem_ptr (mem, VMM_EBDA_START, 16) : NULL;
+  const uint8_t *mpc;
+  uint32_t addr;
+  uint16_t len, count;
+  unsigned i, cpus = 0, bsps = 0, irqs = 0, ioapic = 0, ioapic_id = 0;
+  int routed_ok = 1;
+  size_t off;
+
+  if (mpf == NULL || vmm_mptable_write (mem, ncpus, &err) < 0)
+    {
+      tap_ok (0, "%u vCPUs: write (%s)", ncpus, err ? err->msg : "no memory");
+      return;
+    }
+  memcpy (&addr, mpf + 4, 4);
+  mpc = vmm_mem_ptr (mem, addr, 44);
+  tap_ok (memcmp (mpf, "_MP_", 4) == 0 && sum (mpf, 16) == 0 && mpc && memcmp (mpc, "PCMP", 4) == 0,
+          "%u vCPUs: floating pointer at 639 KiB, checksum 0, points at PCMP", ncpus);
+  memcpy (&len, mpc + 4, 2);
+  memcpy (&count, mpc + 34, 2);
+  mpc = vmm_mem_ptr (mem, addr, len);
+  tap_ok (mpc && sum (mpc, len) == 0 && addr + len <= VMM_EBDA_START + 1024,
+          "%u vCPUs: table checksum 0, %u bytes inside the EBDA KiB", ncpus, len);
+  for (off = 44, i = 0; mpc && i < count && off < len; i++)
+    {
+      switch (mpc[off])
+        {
+        case 0:
+          cpus += mpc[off + 1] == cpus;
+          bsps += (mpc[off + 3] & 2) != 0;
+          off += 20;
+          continue;
+        case 2:
+          ioapic++;
+          ioapic_id = mpc[off + 1];
+          break;
+        case 3:
+          routed_ok &= mpc[off + 5] == irqs && mpc[off + 7] == irqs && mpc[off + 6] == ioapic_id;
+          irqs++;
+          break;
+        }
+      off += 8;
+    }
+  tap_ok (cpus == ncpus && bsps == 1 && ioapic == 1 && ioapic_id == ncpus && irqs == 24 && routed_ok
+              && off == len,
+          "%u vCPUs: %u CPUs (%u BSP), IOAPIC id %u, %u IRQs routed n->n", ncpus, cpus, bsps,
+          ioapic_id, irqs);
+}
+
+int
+main (void)
+{
+  hy_error_t err = NULL;
+  cleanup_vmm_mem struct vmm_mem *mem = vmm_mem_create (16 << 20, false, &err);
+
+  int r;
+
+  tap_plan (10);
+  check (1);
+  check (4);
+  check (VMM_MPTABLE_MAX_CPUS);
+  r = vmm_mptable_write (mem, VMM_MPTABLE_MAX_CPUS + 1, &err);
+
+  tap_ok (r < 0 && err, "more than %d vCPUs is refused (%s)", VMM_MPTABLE_MAX_CPUS,
+          err ? err->msg : "");
+  hy_error_free (&err);
+  return tap_done ();
+}
