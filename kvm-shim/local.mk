@@ -1,7 +1,8 @@
 # kvm-shim/: the VM mode (VMM, devices, guest agent, guest kernel).
 
-# libhyvmm.a: the VMM core (KVM VM, vCPUs, I/O bus, Linux boot) and its
-# legacy devices.  Needs no library beyond libhycommon.a.
+# libhyvmm.a: the VMM core (KVM VM, vCPUs, I/O bus, Linux boot, host I/O
+# loop), its legacy devices and the virtio layer (queues, MMIO transport).
+# Needs no library beyond libhycommon.a.
 noinst_LIBRARIES += libhyvmm.a
 libhyvmm_a_SOURCES = \
 	kvm-shim/vmm/layout.h \
@@ -17,7 +18,10 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/vmm/cpio.c kvm-shim/vmm/cpio.h \
 	kvm-shim/devices/serial.c kvm-shim/devices/serial.h \
 	kvm-shim/devices/debug_exit.c kvm-shim/devices/debug_exit.h \
-	kvm-shim/devices/rtc.c kvm-shim/devices/rtc.h
+	kvm-shim/devices/rtc.c kvm-shim/devices/rtc.h \
+	kvm-shim/vmm/loop.c kvm-shim/vmm/loop.h \
+	kvm-shim/virtio/queue.c kvm-shim/virtio/queue.h \
+	kvm-shim/virtio/mmio.c kvm-shim/virtio/mmio.h
 VMM_LIBS = libhyvmm.a libhycommon.a -lpthread
 
 check_PROGRAMS += tests/unit/test_vmm_mem tests/unit/test_vmm_bus
