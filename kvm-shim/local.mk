@@ -1,7 +1,8 @@
 # kvm-shim/: the VM mode (VMM, devices, guest agent, guest kernel).
 
-# libhyvmm.a: the VMM core (KVM VM, vCPUs, I/O bus, Linux boot) and its
-# legacy devices.  Needs no library beyond libhycommon.a.
+# libhyvmm.a: the VMM core (KVM VM, vCPUs, I/O bus, Linux boot, host I/O
+# loop), its legacy devices and the virtio layer (queues, MMIO transport).
+# Needs no library beyond libhycommon.a.
 noinst_LIBRARIES += libhyvmm.a
 libhyvmm_a_SOURCES = \
 	kvm-shim/vmm/layout.h \
@@ -17,7 +18,11 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/vmm/cpio.c kvm-shim/vmm/cpio.h \
 	kvm-shim/devices/serial.c kvm-shim/devices/serial.h \
 	kvm-shim/devices/debug_exit.c kvm-shim/devices/debug_exit.h \
-	kvm-shim/devices/rtc.c kvm-shim/devices/rtc.h
+	kvm-shim/devices/rtc.c kvm-shim/devices/rtc.h \
+	kvm-shim/vmm/loop.c kvm-shim/vmm/loop.h \
+	kvm-shim/virtio/queue.c kvm-shim/virtio/queue.h \
+	kvm-shim/virtio/mmio.c kvm-shim/virtio/mmio.h \
+	kvm-shim/devices/virtio_console.c kvm-shim/devices/virtio_console.h
 VMM_LIBS = libhyvmm.a libhycommon.a -lpthread
 
 check_PROGRAMS += tests/unit/test_vmm_mem tests/unit/test_vmm_bus
@@ -26,6 +31,18 @@ tests_unit_test_vmm_mem_SOURCES = tests/unit/test_vmm_mem.c tests/unit/tap.h
 tests_unit_test_vmm_mem_LDADD = $(VMM_LIBS)
 tests_unit_test_vmm_bus_SOURCES = tests/unit/test_vmm_bus.c tests/unit/tap.h
 tests_unit_test_vmm_bus_LDADD = $(VMM_LIBS)
+
+# The virtio layer against fake guest RAM, driven like a driver would.
+check_PROGRAMS += tests/unit/test_virtio_queue tests/unit/test_virtio_mmio \
+	tests/unit/test_virtio_console
+TESTS += tests/unit/test_virtio_queue tests/unit/test_virtio_mmio tests/unit/test_virtio_console
+tests_unit_test_virtio_queue_SOURCES = tests/unit/test_virtio_queue.c tests/unit/tap.h
+tests_unit_test_virtio_queue_LDADD = $(VMM_LIBS)
+tests_unit_test_virtio_mmio_SOURCES = tests/unit/test_virtio_mmio.c tests/unit/tap.h
+tests_unit_test_virtio_mmio_LDADD = $(VMM_LIBS)
+tests_unit_test_virtio_console_SOURCES = tests/unit/test_virtio_console.c \
+	tests/unit/virtio_driver.h tests/unit/tap.h
+tests_unit_test_virtio_console_LDADD = $(VMM_LIBS)
 
 # Tiny bare-metal guests for test_vmm_guest, assembled and linked into flat
 # binaries at the address each is loaded at.  Built with the plain compiler
