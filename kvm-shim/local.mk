@@ -120,3 +120,13 @@ check_PROGRAMS += tests/unit/test_vmm_mptable
 TESTS += tests/unit/test_vmm_mptable
 tests_unit_test_vmm_mptable_SOURCES = tests/unit/test_vmm_mptable.c tests/unit/tap.h
 tests_unit_test_vmm_mptable_LDADD = $(VMM_LIBS)
+
+# The machine (a whole guest from one config), the VMM's side of the
+# control protocol, and hyrun-vmm, the VMM on its own (benchmarks).
+libhyvmm_a_SOURCES += \
+	kvm-shim/vmm/machine.c kvm-shim/vmm/machine.h \
+	kvm-shim/vmm/session.c kvm-shim/vmm/session.h
+pkglibexec_PROGRAMS += hyrun-vmm
+hyrun_vmm_SOURCES = kvm-shim/vmm/main.c
+hyrun_vmm_LDADD = $(VMM_LIBS)
+libhyvmm_a_SOURCES += kvm-shim/devices/virtio_9p_stub.c kvm-shim/devices/virtio_9p.h

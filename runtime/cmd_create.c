@@ -3,6 +3,7 @@
  * The config is parsed and checked before anything on the host changes;
  * any failure after that undoes everything (state dir, cgroup, init). */
 #include "runtime/create.h"
+#include "runtime/vm.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -189,11 +190,47 @@ create_load (struct create_opts *o, char **bundle, struct spec **spec, hy_error_
   return 0;
 }
 
+/* The folder of the running hyrun (argv[0] as the shell resolved it):
+ * VM mode finds its guest agent there in a build tree. */
+static const char *
+self_dir (const char *argv0)
+{
+  static char dir[PATH_MAX];
+  char found[PATH_MAX];
+  const char *path = getenv ("PATH");
+  char *slash;
+
+  if (strchr (argv0, '/'))
+    {
+      if (realpath (argv0, dir) == NULL)
+        return NULL;
+    }
+  else
+    {
+      dir[0] = '\0';
+      while (path && *path)
+        {
+          size_t n = strcspn (path, ":");
+          snprintf (found, sizeof (found), "%.*s/%s", (int)n, path, argv0);
+          if (access (found, X_OK) == 0 && realpath (found, dir))
+            break;
+          dir[0] = '\0';
+          path += n + (path[n] == ':');
+        }
+      if (dir[0] == '\0')
+        return NULL;
+    }
+  slash = strrchr (dir, '/');
+  *slash = '\0';
+  return dir;
+}
+
 /* The steps that touch the host, in order; undone by the caller's
  * cleanup when one fails. */
 static int
 build (struct hy_globals *g, const struct create_opts *o, const struct spec *spec,
-       const char *bundle, struct container *c, struct lc_cgroup **cgp, hy_error_t *err)
+       const char *bundle, const struct vm_plan *vm, struct container *c, struct lc_cgroup **cgp,
+       hy_error_t *err)
 {
   const struct spec_linux *l = spec->linux_;
   struct lc_config cfg = { .id = o->id,
@@ -205,13 +242,9 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
                            .no_new_keyring = o->no_new_keyring,
                            .start_now = o->start_now };
   struct lc_created cr = { 0 };
-  enum isolation iso;
 
-  if (isolation_of (spec, &iso, err) < 0 || lc_lsm_check (spec->process, err) < 0)
+  if (vm == NULL && lc_lsm_check (spec->process, err) < 0)
     return -1;
-  if (iso == ISOLATION_VM)
-    return hy_error_set (err, 0,
-                         "io.hyrun.isolation=vm: VM isolation is not available in this build");
   *cgp = lc_cgroup_new (l ? l->cgroups_path : NULL, o->id, g->systemd_cgroup, err);
   if (*cgp == NULL)
     return -1;
@@ -233,12 +266,13 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
   }
   /* Recorded before anything runs in it: a create killed from here on
    * leaves a state (pid 0, "stopped") that `delete --force` cleans up. */
-  c->st = new_state (spec, o, bundle, &cr, *cgp ? lc_cgroup_path (*cgp) : NULL, false);
+  c->st = new_state (spec, o, bundle, &cr, *cgp ? lc_cgroup_path (*cgp) : NULL, vm != NULL);
   if (container_save (c, err) < 0)
     return -1;
   if (l && *cgp && lc_cgroup_apply (*cgp, l->resources, err) < 0)
     return -1;
-  if (lc_container_create (spec, &cfg, *cgp, &cr, err) < 0)
+  if (vm ? vm_container_create (spec, &cfg, vm, *cgp, &cr, err)
+         : lc_container_create (spec, &cfg, *cgp, &cr, err))
     return -1;
   c->st->pid = cr.pid;
   c->st->pid_start_time = cr.start_time;
@@ -249,32 +283,49 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
   return 0;
 }
 
+/* A failed build: kill what runs, remove the cgroup and the state dir. */
+static void
+undo_create (struct container *c, struct lc_cgroup *cg)
+{
+  if (c->st && c->st->pid > 0)
+    {
+      int status;
+      kill (c->st->pid, SIGKILL);
+      waitpid (c->st->pid, &status, 0);
+    }
+  if (cg)
+    lc_cgroup_destroy (cg, NULL);
+  container_remove (c, NULL);
+}
+
 int
 create_container (struct hy_globals *g, const struct create_opts *o, const char *bundle,
                   const struct spec *spec, struct container *c, hy_error_t *err)
 {
   struct lc_cgroup *cg = NULL;
+  struct vm_plan vm;
+  enum isolation iso;
   int r;
 
-  if (container_id_validate (o->id, err) < 0)
+  if (container_id_validate (o->id, err) < 0 || isolation_of (spec, &iso, err) < 0)
+    return -1;
+  /* VM mode: the whole plan (kernel, agent, sizes) is checked before the
+   * host is touched, and while the caller's cwd still resolves argv[0]. */
+  if (iso == ISOLATION_VM
+      && vm_plan_build (spec, g->argv0 ? self_dir (g->argv0[0]) : NULL, &vm, err) < 0)
     return -1;
   if (chdir (bundle) < 0)
-    return hy_error_set (err, errno, "chdir `%s`", bundle);
-  if (container_new (g->root, o->id, c, err) < 0)
-    return -1;
-  r = build (g, o, spec, bundle, c, &cg, err);
-  if (r < 0)
+    r = hy_error_set (err, errno, "chdir `%s`", bundle);
+  else
+    r = container_new (g->root, o->id, c, err);
+  if (r == 0)
     {
-      if (c->st && c->st->pid > 0)
-        {
-          int status;
-          kill (c->st->pid, SIGKILL);
-          waitpid (c->st->pid, &status, 0);
-        }
-      if (cg)
-        lc_cgroup_destroy (cg, NULL);
-      container_remove (c, NULL);
+      r = build (g, o, spec, bundle, iso == ISOLATION_VM ? &vm : NULL, c, &cg, err);
+      if (r < 0)
+        undo_create (c, cg);
     }
+  if (iso == ISOLATION_VM)
+    vm_plan_fini (&vm);
   lc_cgroup_free (cg);
   return r;
 }

@@ -22,5 +22,6 @@ hyrun_SOURCES = \
 	runtime/main.c \
 	runtime/signals.c runtime/signals.h \
 	runtime/state_dir.c runtime/state_dir.h \
-	runtime/terminal.c runtime/terminal.h
-hyrun_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
+	runtime/terminal.c runtime/terminal.h \
+	runtime/vm.c runtime/vm.h runtime/vm_plan.c
+hyrun_LDADD = libhyvmm.a $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS) -lpthread

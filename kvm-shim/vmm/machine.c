@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Assembling a hyrun guest (machine.h): VM and RAM, legacy devices, the
+ * virtio devices from one table, the initramfs with the agent, the kernel,
+ * the MP table, the vCPUs; then one thread per vCPU and the host I/O
+ * loop.  A vCPU blocked in KVM_RUN (an idle guest halts inside KVM) is
+ * stopped with a kick signal whose handler sets immediate_exit, so a kick
+ * that lands just before KVM_RUN is not lost. */
+#include "kvm-shim/vmm/machine.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "kvm-shim/devices/rtc.h"
+#include "kvm-shim/devices/serial.h"
+#include "kvm-shim/devices/virtio_9p.h"
+#include "kvm-shim/devices/virtio_console.h"
+#include "kvm-shim/proto/vmproto.h"
+#include "kvm-shim/vmm/boot.h"
+#include "kvm-shim/vmm/cpio.h"
+#include "kvm-shim/vmm/layout.h"
+#include "kvm-shim/vmm/loop.h"
+#include "kvm-shim/vmm/mptable.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SIG_KICK (SIGRTMAX)
+
+struct vmm_machine
+{
+  struct vmm_machine_config cfg;
+  struct vmm_machine_times times;
+  struct vmm_vm *vm;
+  struct vmm_bus *bus;
+  struct vmm_loop *loop;
+  struct vmm_serial *serial;
+  struct vmm_rtc *rtc;
+  struct virtio_console *con;
+  struct virtio_9p *p9;
+  unsigned n_vcpus;
+  struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
+  pthread_t threads[VMM_MAX_VCPUS];
+  unsigned n_threads;
+  bool loop_started;
+  int stopped_fd;    /* eventfd: a vCPU stopped */
+  int stdin_pipe[2]; /* stdin that epoll cannot watch, copied by a thread */
+  pthread_mutex_t lock;
+  int first_stop;      /* enum vmm_stop of the first vCPU out, -1 none yet */
+  hy_error_t vcpu_err; /* the first vCPU failure */
+  char *cmdline;
+};
+
+static uint64_t
+now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* --- the initramfs ------------------------------------------------------ */
+
+static int
+build_initramfs (const char *agent, struct vmm_cpio *c, hy_error_t *err)
+{
+  if (vmm_cpio_add_dir (c, "dev", 0755, err) < 0
+      || vmm_cpio_add_node (c, "dev/console", S_IFCHR | 0600, 5, 1, err) < 0
+      || vmm_cpio_add_host_file (c, "init", 0755, agent, err) < 0)
+    return -1;
+  return vmm_cpio_finish (c, err);
+}
+
+/* --- devices ------------------------------------------------------------ */
+
+/* epoll refuses regular files and /dev/null: such a stdin is copied into
+ * a pipe by a thread (blocking reads are fine there). */
+static bool
+pollable (int fd)
+{
+  int ep = epoll_create1 (EPOLL_CLOEXEC);
+  struct epoll_event ev = { .events = EPOLLIN };
+  bool ok = ep >= 0 && epoll_ctl (ep, EPOLL_CTL_ADD, fd, &ev) == 0;
+
+  if (ep >= 0)
+    close (ep);
+  return ok;
+}
+
+static void *
+stdin_copier (void *arg)
+{
+  int *p = arg; /* p[0]: the source fd, p[1]: the pipe's write end */
+  char buf[65536];
+  ssize_t n;
+
+  while ((n = read (p[0], buf, sizeof (buf))) > 0 || (n < 0 && errno == EINTR))
+    {
+      ssize_t off = 0;
+      while (n > 0 && off < n)
+        {
+          ssize_t w = write (p[1], buf + off, (size_t)(n - off));
+          if (w < 0 && errno == EINTR)
+            continue;
+          if (w <= 0)
+            goto out;
+          off += w;
+        }
+    }
+out:
+  close (p[1]);
+  free (p);
+  return NULL;
+}
+
+static int
+stdin_source (struct vmm_machine *m, hy_error_t *err)
+{
+  pthread_t t;
+  int *arg;
+
+  if (m->cfg.stdin_fd < 0 || pollable (m->cfg.stdin_fd))
+    return m->cfg.stdin_fd;
+  if (pipe2 (m->stdin_pipe, O_CLOEXEC) < 0)
+    return hy_error_set (err, errno, "pipe");
+  arg = xmalloc (2 * sizeof (int));
+  arg[0] = m->cfg.stdin_fd;
+  arg[1] = m->stdin_pipe[1];
+  m->stdin_pipe[1] = -1; /* the copier closes it at EOF */
+  if (pthread_create (&t, NULL, stdin_copier, arg) != 0)
+    {
+      close (arg[1]);
+      free (arg);
+      return hy_error_set (err, EAGAIN, "start the stdin thread");
+    }
+  pthread_detach (t);
+  return m->stdin_pipe[0];
+}
+
+/* Port 0 is the console (unused: the kernel logs to the 8250 when asked),
+ * then the control channel and the container's stdio. */
+static int
+attach_console (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t *err)
+{
+  const struct vmm_machine_config *c = &m->cfg;
+  int in;
+
+  m->con = virtio_console_create (p, m->loop, err);
+  if (m->con == NULL || virtio_console_add_port (m->con, NULL, err) < 0)
+    return -1;
+  if (c->ctl_fd >= 0
+      && virtio_console_port_bind_fds (m->con,
+                                       virtio_console_add_port (m->con, VMPROTO_PORT_CTL, err),
+                                       c->ctl_fd, c->ctl_fd, err)
+             < 0)
+    return -1;
+  if ((in = stdin_source (m, err)) == -1 && c->stdin_fd >= 0)
+    return -1;
+  if (virtio_console_port_bind_fds (
+          m->con, virtio_console_add_port (m->con, VMPROTO_PORT_STDIN, err), in, -1, err)
+          < 0
+      || virtio_console_port_bind_fds (m->con,
+                                       virtio_console_add_port (m->con, VMPROTO_PORT_STDOUT, err),
+                                       -1, c->stdout_fd, err)
+             < 0
+      || virtio_console_port_bind_fds (m->con,
+                                       virtio_console_add_port (m->con, VMPROTO_PORT_STDERR, err),
+                                       -1, c->stderr_fd, err)
+             < 0)
+    return -1;
+  return 0;
+}
+
+static int
+attach_9p (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t *err)
+{
+  if (m->cfg.share == NULL)
+    return 0;
+  m->p9 = virtio_9p_create (p, m->cfg.share, VMPROTO_ROOTFS_TAG, err);
+  return m->p9 || getenv ("HYRUN_STUB_9P") ? 0 : -1;
+}
+
+static struct virtio_dev *
+console_dev (struct vmm_machine *m)
+{
+  return m->con ? virtio_console_dev (m->con) : NULL;
+}
+
+static struct virtio_dev *
+p9_dev (struct vmm_machine *m)
+{
+  return m->p9 ? virtio_9p_dev (m->p9) : NULL;
+}
+
+/* The virtio devices, one slot each, attached in this order and torn down
+ * in reverse. */
+static const struct
+{
+  const char *name;
+  int (*attach) (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t *err);
+  struct virtio_dev *(*dev) (struct vmm_machine *m);
+} virtio_devices[] = {
+  { "virtio-console", attach_console, console_dev },
+  { "virtio-9p", attach_9p, p9_dev },
+};
+#define N_VIRTIO (sizeof (virtio_devices) / sizeof (virtio_devices[0]))
+
+static int
+attach_devices (struct vmm_machine *m, hy_error_t *err)
+{
+  unsigned i;
+
+  if (m->cfg.console)
+    {
+      m->serial
+          = vmm_serial_create (m->bus, m->vm, VMM_PORT_COM1, VMM_IRQ_COM1, m->cfg.console_fd, err);
+      if (m->serial == NULL)
+        return -1;
+    }
+  m->rtc = vmm_rtc_create (m->bus, err);
+  if (m->rtc == NULL)
+    return -1;
+  for (i = 0; i < N_VIRTIO; i++)
+    {
+      struct virtio_mmio_params p
+          = { m->bus, m->vm, m->vm->mem, virtio_mmio_slot_base (i), virtio_mmio_slot_irq (i) };
+      if (virtio_devices[i].attach (m, &p, err) < 0)
+        return hy_error_prefix (err, "%s", virtio_devices[i].name);
+    }
+  return 0;
+}
+
+/* reboot=t: a guest reboot is a triple fault, which ends the run loop;
+ * no console unless asked (every byte on the 8250 is a VM exit). */
+static char *
+make_cmdline (struct vmm_machine *m)
+{
+  char *s = xasprintf ("reboot=t panic=-1 quiet %s",
+                       m->cfg.console ? "console=ttyS0" : "8250.nr_uarts=0");
+  unsigned i;
+
+  for (i = 0; i < N_VIRTIO; i++)
+    {
+      struct virtio_dev *d = virtio_devices[i].dev (m);
+      if (d)
+        {
+          cleanup_free char *frag = virtio_mmio_cmdline (d);
+          char *n = xasprintf ("%s %s", s, frag);
+          free (s);
+          s = n;
+        }
+    }
+  if (m->cfg.cmdline && *m->cfg.cmdline)
+    {
+      char *n = xasprintf ("%s %s", s, m->cfg.cmdline);
+      free (s);
+      s = n;
+    }
+  return s;
+}
+
+static int
+load_guest (struct vmm_machine *m, hy_error_t *err)
+{
+  cleanup_vmm_cpio struct vmm_cpio *c = NULL;
+  struct vmm_boot_config b = { .kernel = m->cfg.kernel, .initrd = m->cfg.initrd };
+  struct vmm_boot_info info;
+  unsigned i;
+
+  if (m->cfg.agent)
+    {
+      c = vmm_cpio_new ();
+      if (build_initramfs (m->cfg.agent, c, err) < 0)
+        return hy_error_prefix (err, "initramfs");
+      b.initrd_data = c->buf;
+      b.initrd_size = c->len;
+    }
+  m->cmdline = make_cmdline (m);
+  b.cmdline = m->cmdline;
+  hy_debug ("vm: kernel command line: %s", m->cmdline);
+  if (vmm_boot_linux (m->vm->mem, &b, &info, err) < 0)
+    return hy_error_prefix (err, "guest kernel `%s`", m->cfg.kernel);
+  if (vmm_mptable_write (m->vm->mem, m->n_vcpus, err) < 0)
+    return -1;
+  for (i = 0; i < m->n_vcpus; i++)
+    {
+      m->vcpus[i] = vmm_vcpu_create (m->vm, (int)i, err);
+      if (m->vcpus[i] == NULL)
+        return -1;
+    }
+  /* The APs wait in the in-kernel LAPIC for the BSP's INIT/SIPI. */
+  return vmm_vcpu_set_entry (m->vcpus[0], &info.entry, err);
+}
+
+struct vmm_machine *
+vmm_machine_create (const struct vmm_machine_config *cfg, hy_error_t *err)
+{
+  struct vmm_machine *m = xzalloc (sizeof (*m));
+  struct vmm_vm_config vc
+      = { .ram_size = cfg->mem_mib << 20, .mergeable = cfg->mergeable, .irqchip = true };
+
+  m->cfg = *cfg;
+  m->times.start = now_ns ();
+  m->first_stop = -1;
+  m->stdin_pipe[0] = m->stdin_pipe[1] = -1;
+  m->n_vcpus = cfg->vcpus ? cfg->vcpus : 1;
+  pthread_mutex_init (&m->lock, NULL);
+  m->stopped_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (m->stopped_fd < 0)
+    {
+      hy_error_set (err, errno, "eventfd");
+      goto fail;
+    }
+  if (cfg->mem_mib < VMM_MIN_MEM_MIB)
+    {
+      hy_error_set (err, 0, "guest RAM: %llu MiB is less than the %d MiB a guest needs",
+                    (unsigned long long)cfg->mem_mib, VMM_MIN_MEM_MIB);
+      goto fail;
+    }
+  if (m->n_vcpus > VMM_MAX_VCPUS)
+    {
+      hy_error_set (err, 0, "%u vCPUs: at most %d", m->n_vcpus, VMM_MAX_VCPUS);
+      goto fail;
+    }
+  m->vm = vmm_vm_create (&vc, err);
+  if (m->vm == NULL)
+    goto fail;
+  m->times.vm_created = now_ns ();
+  m->bus = vmm_bus_create ();
+  m->loop = vmm_loop_create (err);
+  if (m->loop == NULL || attach_devices (m, err) < 0 || load_guest (m, err) < 0)
+    goto fail;
+  m->times.kernel_loaded = now_ns ();
+  return m;
+fail:
+  vmm_machine_destroy (m);
+  return NULL;
+}
+
+/* --- running ------------------------------------------------------------ */
+
+static _Thread_local struct kvm_run *kick_run;
+
+static void
+on_kick (int sig)
+{
+  if (kick_run)
+    kick_run->immediate_exit = 1;
+}
+
+struct vcpu_thread
+{
+  struct vmm_machine *m;
+  struct vmm_vcpu *vcpu;
+};
+
+static void
+vcpu_stopped (struct vmm_machine *m, int stop, hy_error_t *err)
+{
+  uint64_t one = 1;
+  unsigned i;
+
+  pthread_mutex_lock (&m->lock);
+  if (m->first_stop < 0)
+    {
+      m->first_stop = stop;
+      if (err && *err)
+        hy_error_move (&m->vcpu_err, err);
+    }
+  pthread_mutex_unlock (&m->lock);
+  vmm_vm_request_stop (m->vm, 0);
+  for (i = 0; i < m->n_threads; i++)
+    pthread_kill (m->threads[i], SIG_KICK);
+  if (write (m->stopped_fd, &one, sizeof (one)) < 0)
+    return;
+}
+
+static void *
+vcpu_thread (void *arg)
+{
+  struct vcpu_thread *t = arg;
+  cleanup_error hy_error_t err = NULL;
+  sigset_t kick;
+  int r;
+
+  kick_run = t->vcpu->run;
+  sigemptyset (&kick);
+  sigaddset (&kick, SIG_KICK);
+  pthread_sigmask (SIG_UNBLOCK, &kick, NULL);
+  for (;;)
+    {
+      r = vmm_vcpu_run (t->vcpu, t->m->bus, &err);
+      if (r == VMM_STOP_INTERRUPTED && !atomic_load (&t->m->vm->stop))
+        {
+          t->vcpu->run->immediate_exit = 0;
+          continue;
+        }
+      break;
+    }
+  vcpu_stopped (t->m, r < 0 ? -1 : r, &err);
+  free (t);
+  return NULL;
+}
+
+int
+vmm_machine_start (struct vmm_machine *m, hy_error_t *err)
+{
+  struct sigaction sa = { .sa_handler = on_kick };
+  sigset_t kick;
+  unsigned i;
+  int r;
+
+  /* The kick is blocked everywhere but in the vCPU threads. */
+  sigemptyset (&kick);
+  sigaddset (&kick, SIG_KICK);
+  pthread_sigmask (SIG_BLOCK, &kick, NULL);
+  if (sigaction (SIG_KICK, &sa, NULL) < 0)
+    return hy_error_set (err, errno, "sigaction");
+  if (vmm_loop_start (m->loop, err) < 0)
+    return -1;
+  m->loop_started = true;
+  for (i = 0; i < m->n_vcpus; i++)
+    {
+      struct vcpu_thread *t = xmalloc (sizeof (*t));
+      t->m = m;
+      t->vcpu = m->vcpus[i];
+      pthread_mutex_lock (&m->lock);
+      r = pthread_create (&m->threads[i], NULL, vcpu_thread, t);
+      if (r == 0)
+        m->n_threads++;
+      pthread_mutex_unlock (&m->lock);
+      if (r != 0)
+        {
+          free (t);
+          return hy_error_set (err, r, "start vCPU %u", i);
+        }
+    }
+  return 0;
+}
+
+int
+vmm_machine_stopped_fd (const struct vmm_machine *m)
+{
+  return m->stopped_fd;
+}
+
+int
+vmm_machine_stop (struct vmm_machine *m, hy_error_t *err)
+{
+  unsigned i;
+  int r;
+
+  vmm_vm_request_stop (m->vm, 0);
+  for (i = 0; i < m->n_threads; i++)
+    pthread_kill (m->threads[i], SIG_KICK);
+  for (i = 0; i < m->n_threads; i++)
+    pthread_join (m->threads[i], NULL);
+  m->n_threads = 0;
+  if (m->loop_started)
+    {
+      m->loop_started = false;
+      vmm_loop_stop (m->loop, NULL);
+    }
+  if (m->serial)
+    vmm_serial_flush (m->serial, NULL);
+  pthread_mutex_lock (&m->lock);
+  r = m->first_stop;
+  if (r < 0 && m->vcpu_err)
+    {
+      hy_error_move (err, &m->vcpu_err);
+      r = -1;
+    }
+  pthread_mutex_unlock (&m->lock);
+  return r < 0 && !(err && *err) ? VMM_STOP_REQUESTED : r;
+}
+
+void
+vmm_machine_destroy (struct vmm_machine *m)
+{
+  unsigned i;
+
+  if (m == NULL)
+    return;
+  if (m->vm)
+    vmm_machine_stop (m, NULL);
+  for (i = m->n_vcpus; i-- > 0;)
+    vmm_vcpu_destroy (m->vcpus[i]);
+  if (m->p9)
+    virtio_9p_destroy (m->p9);
+  if (m->con)
+    virtio_console_destroy (m->con);
+  vmm_rtc_destroy (m->rtc);
+  vmm_serial_destroy (m->serial);
+  vmm_loop_destroy (m->loop);
+  vmm_bus_destroy (m->bus);
+  vmm_vm_destroy (m->vm);
+  if (m->stdin_pipe[0] >= 0)
+    close (m->stdin_pipe[0]);
+  if (m->stopped_fd >= 0)
+    close (m->stopped_fd);
+  hy_error_free (&m->vcpu_err);
+  pthread_mutex_destroy (&m->lock);
+  free (m->cmdline);
+  free (m);
+}
+
+const struct vmm_machine_times *
+vmm_machine_times (const struct vmm_machine *m)
+{
+  return &m->times;
+}
+
+void
+vmm_machine_exit_stats (const struct vmm_machine *m, struct vmm_exit_stats *out)
+{
+  unsigned i, j;
+
+  memset (out, 0, sizeof (*out));
+  for (i = 0; i < m->n_vcpus; i++)
+    if (m->vcpus[i])
+      {
+        out->total += m->vcpus[i]->stats.total;
+        out->pio_unhandled += m->vcpus[i]->stats.pio_unhandled;
+        out->mmio_unhandled += m->vcpus[i]->stats.mmio_unhandled;
+        for (j = 0; j < VMM_EXIT_REASONS; j++)
+          out->by_reason[j] += m->vcpus[i]->stats.by_reason[j];
+      }
+}

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The VMM's side of the control protocol ("hyrun:vmm").  Stages: BOOTING
+ * (until the agent's READY, then CONFIG goes down), CREATING (until
+ * CREATED: the runtime's create returns), CREATED (until `hyrun start`
+ * opens the exec fifo: START goes down), RUNNING (signals forwarded, until
+ * EXIT).  The guest is untrusted: a message out of order is an error, and
+ * the session never waits on the guest without also watching the machine
+ * and the host signals. */
+#include "kvm-shim/vmm/session.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "kvm-shim/proto/vmproto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+enum stage
+{
+  BOOTING,
+  CREATING,
+  CREATED,
+  RUNNING,
+  DONE,
+};
+
+struct session
+{
+  struct vmm_machine *m;
+  const struct vmm_session_config *cfg;
+  int ctl;
+  enum stage stage;
+  struct vmproto_reader rd;
+  int wait_status;
+};
+
+/* Signals a `hyrun kill` may send that the workload should get.  The
+ * synchronous ones (SIGSEGV, ...) stay unblocked; SIGKILL and SIGSTOP
+ * cannot be caught and end or stop the VMM itself, as they would an init. */
+static const int forwarded[]
+    = { SIGHUP,  SIGINT,  SIGQUIT,  SIGUSR1, SIGUSR2, SIGTERM,   SIGALRM, SIGCONT, SIGTSTP,
+        SIGTTIN, SIGTTOU, SIGWINCH, SIGURG,  SIGXCPU, SIGVTALRM, SIGPROF, SIGIO,   SIGPWR };
+
+static void
+forwarded_set (sigset_t *set)
+{
+  size_t i;
+
+  sigemptyset (set);
+  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+    sigaddset (set, forwarded[i]);
+}
+
+void
+vmm_session_block_signals (void)
+{
+  sigset_t set;
+
+  forwarded_set (&set);
+  pthread_sigmask (SIG_BLOCK, &set, NULL);
+  /* a closed stdout must not kill the VMM mid-flush */
+  signal (SIGPIPE, SIG_IGN);
+}
+
+static uint64_t
+ms_since_start (const struct session *s)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec
+          - vmm_machine_times (s->m)->start)
+         / 1000000;
+}
+
+/* The exec fifo's write end blocks until `hyrun start` opens the read end:
+ * a thread waits there and wakes the session through an eventfd. */
+struct fifo_wait
+{
+  int fifo_fd, event_fd;
+};
+
+static void *
+fifo_thread (void *arg)
+{
+  struct fifo_wait *w = arg;
+  char path[64];
+  uint64_t one = 1;
+  int fd;
+
+  snprintf (path, sizeof (path), "/proc/self/fd/%d", w->fifo_fd);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      if (write (fd, "0", 1) < 0)
+        one = 2;
+      close (fd);
+    }
+  if (write (w->event_fd, &one, sizeof (one)) < 0)
+    return NULL;
+  return NULL;
+}
+
+static int
+start_fifo_thread (struct fifo_wait *w, hy_error_t *err)
+{
+  pthread_t t;
+  int r;
+
+  r = pthread_create (&t, NULL, fifo_thread, w);
+  if (r != 0)
+    return hy_error_set (err, r, "start the exec fifo thread");
+  pthread_detach (t);
+  return 0;
+}
+
+static int
+on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
+{
+  static const enum stage expected[VMPROTO_TYPE_END] = {
+    [VMPROTO_READY] = BOOTING,
+    [VMPROTO_CREATED] = CREATING,
+    [VMPROTO_STARTED] = RUNNING,
+    [VMPROTO_EXIT] = RUNNING,
+  };
+
+  if (msg->type == VMPROTO_ERROR)
+    return hy_error_set (err, 0, "guest: %.*s", (int)msg->len, (const char *)msg->payload);
+  if (msg->type >= VMPROTO_TYPE_END || expected[msg->type] != s->stage
+      || (msg->type != VMPROTO_READY && msg->type != VMPROTO_CREATED && msg->type != VMPROTO_STARTED
+          && msg->type != VMPROTO_EXIT))
+    return hy_error_set (err, 0, "%s: unexpected %s from the guest", VMPROTO_PORT_CTL,
+                         vmproto_type_name (msg->type));
+  switch (msg->type)
+    {
+    case VMPROTO_READY:
+      hy_debug ("vm: agent ready after %llu ms (guest kernel %.*s)",
+                (unsigned long long)ms_since_start (s), (int)msg->len, (const char *)msg->payload);
+      s->stage = CREATING;
+      {
+        size_t id_len = strlen (s->cfg->id) + 1;
+        cleanup_free char *buf = xmalloc (id_len + s->cfg->config_len);
+        memcpy (buf, s->cfg->id, id_len);
+        memcpy (buf + id_len, s->cfg->config_json, s->cfg->config_len);
+        return vmproto_send (s->ctl, VMPROTO_CONFIG, buf, (uint32_t)(id_len + s->cfg->config_len),
+                             err);
+      }
+    case VMPROTO_CREATED:
+      hy_debug ("vm: container created in the guest after %llu ms",
+                (unsigned long long)ms_since_start (s));
+      s->stage = CREATED;
+      if (s->cfg->on_created && s->cfg->on_created (s->cfg->opaque, err) < 0)
+        return -1;
+      if (s->cfg->fifo_fd < 0)
+        {
+          s->stage = RUNNING;
+          return vmproto_send (s->ctl, VMPROTO_START, NULL, 0, err);
+        }
+      return 0;
+    case VMPROTO_STARTED:
+      hy_debug ("vm: workload started after %llu ms (guest pid %u)",
+                (unsigned long long)ms_since_start (s), vmproto_u32 (msg));
+      return 0;
+    case VMPROTO_EXIT:
+      s->wait_status = (int)vmproto_u32 (msg);
+      s->stage = DONE;
+      return 0;
+    default:
+      return 0;
+    }
+}
+
+static int
+read_ctl (struct session *s, hy_error_t *err)
+{
+  uint8_t buf[65536];
+  struct vmproto_msg msg;
+  ssize_t n = read (s->ctl, buf, sizeof (buf));
+  int r;
+
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return 0;
+  if (n <= 0)
+    return hy_error_set (err, n < 0 ? errno : 0, "%s: the guest closed the channel",
+                         VMPROTO_PORT_CTL);
+  vmproto_reader_feed (&s->rd, buf, (size_t)n);
+  while (s->stage != DONE && (r = vmproto_reader_next (&s->rd, &msg, err)) > 0)
+    if (on_msg (s, &msg, err) < 0)
+      return -1;
+  return s->stage == DONE ? 0 : r;
+}
+
+/* A host signal: forwarded once the container exists in the guest; while
+ * the guest still boots there is nothing to forward to, and the VMM ends
+ * the way the container's init would. */
+static int
+on_signal (struct session *s, int sfd, hy_error_t *err)
+{
+  struct signalfd_siginfo si;
+
+  if (read (sfd, &si, sizeof (si)) != sizeof (si))
+    return 0;
+  if (s->stage == CREATED || s->stage == RUNNING)
+    return vmproto_send_u32 (s->ctl, VMPROTO_SIGNAL, si.ssi_signo, err);
+  if (si.ssi_signo == SIGCONT || si.ssi_signo == SIGWINCH || si.ssi_signo == SIGURG)
+    return 0;
+  s->wait_status = (int)si.ssi_signo; /* as WIFSIGNALED */
+  s->stage = DONE;
+  return 0;
+}
+
+int
+vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_config *cfg,
+                 int *wait_status, hy_error_t *err)
+{
+  struct session s = { .m = m, .cfg = cfg, .ctl = ctl_fd, .stage = BOOTING };
+  cleanup_close int sfd = -1, efd = -1;
+  struct fifo_wait fw;
+  sigset_t set;
+  int r = 0;
+
+  forwarded_set (&set);
+  sfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  efd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (sfd < 0 || efd < 0)
+    return hy_error_set (err, errno, "signalfd/eventfd");
+  fw.fifo_fd = cfg->fifo_fd;
+  fw.event_fd = efd;
+  if (cfg->fifo_fd >= 0 && start_fifo_thread (&fw, err) < 0)
+    return -1;
+  vmproto_reader_init (&s.rd);
+  while (r == 0 && s.stage != DONE)
+    {
+      struct pollfd p[4] = { { ctl_fd, POLLIN, 0 },
+                             { sfd, POLLIN, 0 },
+                             { efd, s.stage == CREATED ? POLLIN : 0, 0 },
+                             { vmm_machine_stopped_fd (m), POLLIN, 0 } };
+      if (poll (p, 4, -1) < 0)
+        {
+          if (errno != EINTR)
+            r = hy_error_set (err, errno, "poll");
+          continue;
+        }
+      if (p[0].revents)
+        r = read_ctl (&s, err);
+      if (r == 0 && (p[1].revents & POLLIN))
+        r = on_signal (&s, sfd, err);
+      if (r == 0 && (p[2].revents & POLLIN) && s.stage == CREATED)
+        {
+          s.stage = RUNNING;
+          r = vmproto_send (ctl_fd, VMPROTO_START, NULL, 0, err);
+        }
+      if (r == 0 && s.stage != DONE && (p[3].revents & POLLIN))
+        r = hy_error_set (err, 0, "the guest stopped before the container's process ended");
+    }
+  vmproto_reader_fini (&s.rd);
+  if (r == 0)
+    *wait_status = s.wait_status;
+  return r;
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* create's VM path.  The parent forks the VMM ("hyrun:vmm"), which joins
+ * the container's cgroup and namespaces, builds the machine (guest kernel,
+ * agent initramfs, the rootfs folder over virtio-9p, the control and stdio
+ * ports), boots it and drives the agent until the container exists in the
+ * guest; then it tells the parent READY (the same sync protocol as a
+ * container init) and lives on as the container's init: `start` opens the
+ * exec fifo, `kill` signals it, its exit status is the workload's. */
+#include "runtime/vm.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "kvm-shim/vmm/machine.h"
+#include "kvm-shim/vmm/session.h"
+#include "libcontainer/fd.h"
+#include "libcontainer/sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct vmm_child
+{
+  const struct spec *spec;
+  const struct lc_config *cfg;
+  const struct vm_plan *plan;
+  struct lc_cgroup *cg;
+  const char *rootfs;
+  char *config_json;
+  int sync_fd, fifo_fd;
+};
+
+/* The VMM takes the container's network, IPC, UTS, cgroup and mount
+ * namespaces (new or joined by path): a guest escaping into the VMM finds
+ * the container's view, not the host's.  The pid, user and time namespaces
+ * are the guest's business: the agent applies them inside. */
+static int
+enter_namespaces (const struct spec *spec, hy_error_t *err)
+{
+  static const enum spec_ns_type types[]
+      = { SPEC_NS_NETWORK, SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_MOUNT, SPEC_NS_CGROUP };
+  size_t i;
+
+  for (i = 0; i < sizeof (types) / sizeof (types[0]); i++)
+    {
+      const struct spec_namespace *ns = spec_namespace_find (spec, types[i]);
+      int flag = spec_ns_clone_flag (types[i]);
+      if (ns == NULL)
+        continue;
+      if (ns->path)
+        {
+          cleanup_close int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+          if (fd < 0 || setns (fd, flag) < 0)
+            return hy_error_set (err, errno, "linux.namespaces: join %s namespace `%s`",
+                                 spec_ns_type_name (ns->type), ns->path);
+        }
+      else if (unshare (flag) < 0)
+        return hy_error_set (err, errno, "linux.namespaces: new %s namespace",
+                             spec_ns_type_name (ns->type));
+    }
+  return 0;
+}
+
+static int
+on_created (void *opaque, hy_error_t *err)
+{
+  struct vmm_child *c = opaque;
+
+  if (lc_sync_send (c->sync_fd, LC_SYNC_READY, NULL, 0, err) < 0)
+    return -1;
+  close (c->sync_fd);
+  c->sync_fd = -1;
+  /* From here on the VMM is the container's init: it outlives create. */
+  prctl (PR_SET_PDEATHSIG, 0);
+  return 0;
+}
+
+/* End the way the workload ended: its exit code, or its signal. */
+__attribute__ ((noreturn)) static void
+exit_like (int status)
+{
+  if (WIFSIGNALED (status))
+    {
+      int sig = WTERMSIG (status);
+      sigset_t all;
+      prctl (PR_SET_DUMPABLE, 0);
+      signal (sig, SIG_DFL);
+      sigfillset (&all);
+      sigdelset (&all, sig);
+      sigprocmask (SIG_SETMASK, &all, NULL);
+      raise (sig);
+      _exit (128 + sig);
+    }
+  _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 255);
+}
+
+static void
+debug_times (struct vmm_machine *m)
+{
+  const struct vmm_machine_times *t = vmm_machine_times (m);
+  struct vmm_exit_stats st;
+
+  if (!hy_log_debug_enabled ())
+    return;
+  vmm_machine_exit_stats (m, &st);
+  hy_debug ("vm: VM created %.1f ms, kernel loaded %.1f ms, first guest exit %.1f ms after "
+            "start; %llu exits",
+            (double)(t->vm_created - t->start) / 1e6, (double)(t->kernel_loaded - t->start) / 1e6,
+            t->first_exit ? (double)(t->first_exit - t->start) / 1e6 : -1.0,
+            (unsigned long long)st.total);
+}
+
+__attribute__ ((noreturn)) static void
+vmm_child_main (struct vmm_child *c)
+{
+  cleanup_error hy_error_t err = NULL;
+  struct vmm_machine *m = NULL;
+  struct vmm_session_config sc = { 0 };
+  int sv[2], status = 0, log_fd = hy_log_fd ();
+
+  prctl (PR_SET_NAME, "hyrun:vmm");
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  {
+    int keep[] = { c->sync_fd, c->fifo_fd, log_fd };
+    lc_fd_close_except (3 + c->cfg->preserve_fds, keep, sizeof (keep) / sizeof (keep[0]));
+  }
+  if (c->cg && lc_cgroup_enter (c->cg, getpid (), &err) < 0)
+    lc_sync_die (c->sync_fd, &err);
+  if (enter_namespaces (c->spec, &err) < 0)
+    lc_sync_die (c->sync_fd, &err);
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      hy_error_set (&err, errno, "socketpair");
+      lc_sync_die (c->sync_fd, &err);
+    }
+  {
+    struct vmm_machine_config mc = { .kernel = c->plan->kernel,
+                                     .agent = c->plan->agent,
+                                     .share = c->rootfs,
+                                     .mem_mib = c->plan->mem_mib,
+                                     .vcpus = c->plan->vcpus,
+                                     .mergeable = c->plan->ksm,
+                                     .console = c->plan->console,
+                                     .console_fd = STDERR_FILENO,
+                                     .ctl_fd = sv[1],
+                                     .stdin_fd = STDIN_FILENO,
+                                     .stdout_fd = STDOUT_FILENO,
+                                     .stderr_fd = STDERR_FILENO };
+    vmm_session_block_signals ();
+    m = vmm_machine_create (&mc, &err);
+    if (m == NULL || vmm_machine_start (m, &err) < 0)
+      lc_sync_die (c->sync_fd, &err);
+  }
+  sc.id = c->cfg->id;
+  sc.config_json = c->config_json;
+  sc.config_len = strlen (c->config_json);
+  sc.fifo_fd = c->fifo_fd;
+  sc.on_created = on_created;
+  sc.opaque = c;
+  if (vmm_session_run (m, sv[0], &sc, &status, &err) < 0)
+    {
+      if (c->sync_fd >= 0)
+        lc_sync_die (c->sync_fd, &err);
+      dprintf (STDERR_FILENO, "hyrun: vm: %s\n", err->msg);
+      _exit (127);
+    }
+  vmm_machine_stop (m, NULL);
+  debug_times (m);
+  exit_like (status);
+}
+
+int
+vm_container_create (const struct spec *spec, const struct lc_config *cfg,
+                     const struct vm_plan *plan, struct lc_cgroup *cg, struct lc_created *out,
+                     hy_error_t *err)
+{
+  cleanup_free char *rootfs = NULL, *json = NULL;
+  cleanup_close int fifo_fd = -1, parent_fd = -1, child_fd = -1;
+  char real[PATH_MAX];
+  int sv[2];
+  pid_t pid;
+
+  rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path)
+                                      : xasprintf ("%s/%s", cfg->bundle, spec->root->path);
+  if (realpath (rootfs, real) == NULL)
+    return hy_error_set (err, errno, "root.path: `%s`", rootfs);
+  /* What the agent gets is the config as validated here, not the file
+   * again: the file could have changed since. */
+  json = spec_to_json (spec, err);
+  if (json == NULL)
+    return -1;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return hy_error_set (err, errno, "socketpair");
+  parent_fd = sv[0];
+  child_fd = sv[1];
+  if (!cfg->start_now && (fifo_fd = lc_container_fifo_create (cfg->state_dir, err)) < 0)
+    return -1;
+  pid = fork ();
+  if (pid < 0)
+    return hy_error_set (err, errno, "fork the VMM");
+  if (pid == 0)
+    {
+      struct vmm_child c = { spec, cfg, plan, cg, real, json, child_fd, fifo_fd };
+      close (parent_fd);
+      vmm_child_main (&c);
+    }
+  close (take_fd (child_fd));
+  if (lc_sync_recv (parent_fd, LC_SYNC_READY, NULL, NULL, err) < 0)
+    {
+      int status;
+      kill (pid, SIGKILL);
+      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+        ;
+      return hy_error_prefix (err, "io.hyrun.isolation=vm");
+    }
+  out->pid = pid;
+  out->start_time = lc_proc_start_time (pid);
+  return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* VM isolation (io.hyrun.isolation=vm): the plan read from the bundle,
+ * and create's VM path, where the VMM process stands in for the
+ * container's init. */
+#ifndef HY_RUNTIME_VM_H
+#define HY_RUNTIME_VM_H
+
+#include "common/error.h"
+#include "libcontainer/container.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm_plan
+{
+  char *kernel; /* guest kernel: io.hyrun.vm.kernel, else the installed one */
+  char *agent;  /* guest agent: beside hyrun, else the installed one */
+  uint64_t mem_mib;
+  unsigned vcpus;
+  bool ksm;
+  bool console; /* io.hyrun.vm.debug-console=true: guest kernel log on stderr */
+};
+
+/* Read and check everything VM mode needs from the bundle, before the
+ * host is touched.  self_dir is where the running hyrun binary lives. */
+int vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *plan,
+                   hy_error_t *err);
+void vm_plan_fini (struct vm_plan *plan);
+
+/* Like lc_container_create, with the VMM as the init: it boots the guest,
+ * the agent creates the container inside, and create returns once the
+ * agent reports it waiting for start (or, with start_now, started). */
+int vm_container_create (const struct spec *spec, const struct lc_config *cfg,
+                         const struct vm_plan *plan, struct lc_cgroup *cg, struct lc_created *out,
+                         hy_error_t *err);
+
+#endif

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The VM plan: guest kernel, agent, RAM and vCPUs, from the annotations
+ * (io.hyrun.vm.*) or from linux.resources, each checked with a message
+ * naming the field, before anything on the host changes. */
+#include "runtime/vm.h"
+#include "common/xalloc.h"
+#include "kvm-shim/vmm/machine.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_MEM_MIB 128
+#define MAX_MEM_MIB (256 * 1024)
+
+static int
+parse_uint (const char *key, const char *v, uint64_t min, uint64_t max, const char *unit,
+            uint64_t *out, hy_error_t *err)
+{
+  char *end;
+  unsigned long long n;
+
+  errno = 0;
+  n = strtoull (v, &end, 10);
+  if (errno || end == v || *end || v[0] == '-')
+    return hy_error_set (err, 0, "config.json: annotations.%s: \"%s\" is not a number", key, v);
+  if (n < min || n > max)
+    return hy_error_set (err, 0,
+                         "config.json: annotations.%s: %llu is out of range (%llu..%llu %s)", key,
+                         n, (unsigned long long)min, (unsigned long long)max, unit);
+  *out = n;
+  return 0;
+}
+
+static int
+plan_memory (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
+{
+  const char *v = spec_annotation (spec, "io.hyrun.vm.memory");
+  const struct spec_resources *r = spec->linux_ ? spec->linux_->resources : NULL;
+  uint64_t n;
+
+  p->mem_mib = DEFAULT_MEM_MIB;
+  if (v)
+    {
+      if (parse_uint ("io.hyrun.vm.memory", v, VMM_MIN_MEM_MIB, MAX_MEM_MIB, "MiB of guest RAM", &n,
+                      err)
+          < 0)
+        return -1;
+      p->mem_mib = n;
+    }
+  else if (r && r->memory && r->memory->has_limit && r->memory->limit > 0)
+    {
+      n = (uint64_t)r->memory->limit >> 20;
+      if (n < VMM_MIN_MEM_MIB)
+        return hy_error_set (err, 0,
+                             "config.json: linux.resources.memory.limit: %lld bytes is less than "
+                             "the %d MiB a VM needs (io.hyrun.isolation=vm)",
+                             (long long)r->memory->limit, VMM_MIN_MEM_MIB);
+      p->mem_mib = n > MAX_MEM_MIB ? MAX_MEM_MIB : n;
+    }
+  return 0;
+}
+
+static unsigned
+count_cpus (const char *list)
+{
+  unsigned n = 0;
+  const char *s = list;
+
+  while (*s)
+    {
+      char *end;
+      unsigned long a = strtoul (s, &end, 10), b = a;
+      if (end == s)
+        return 0;
+      if (*end == '-')
+        {
+          s = end + 1;
+          b = strtoul (s, &end, 10);
+          if (end == s || b < a)
+            return 0;
+        }
+      n += (unsigned)(b - a + 1);
+      s = *end == ',' ? end + 1 : end;
+      if (*end && *end != ',')
+        return 0;
+    }
+  return n;
+}
+
+static int
+plan_vcpus (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
+{
+  const char *v = spec_annotation (spec, "io.hyrun.vm.vcpus");
+  const struct spec_resources *r = spec->linux_ ? spec->linux_->resources : NULL;
+  const struct spec_cpu *c = r ? r->cpu : NULL;
+  uint64_t n;
+
+  p->vcpus = 1;
+  if (v)
+    {
+      if (parse_uint ("io.hyrun.vm.vcpus", v, 1, VMM_MAX_VCPUS, "vCPUs", &n, err) < 0)
+        return -1;
+      p->vcpus = (unsigned)n;
+    }
+  else if (c && c->has_quota && c->quota > 0)
+    {
+      /* quota/period rounded up: 1.5 CPUs of time need 2 vCPUs */
+      uint64_t period = c->has_period && c->period ? c->period : 100000;
+      n = ((uint64_t)c->quota + period - 1) / period;
+      p->vcpus = (unsigned)(n > VMM_MAX_VCPUS ? VMM_MAX_VCPUS : n);
+    }
+  else if (c && c->cpus && count_cpus (c->cpus) > 0)
+    {
+      n = count_cpus (c->cpus);
+      p->vcpus = (unsigned)(n > VMM_MAX_VCPUS ? VMM_MAX_VCPUS : n);
+    }
+  return 0;
+}
+
+static int
+plan_files (const struct spec *spec, const char *self_dir, struct vm_plan *p, hy_error_t *err)
+{
+  const char *k = spec_annotation (spec, "io.hyrun.vm.kernel");
+
+  if (k)
+    {
+      if (k[0] != '/')
+        return hy_error_set (err, 0,
+                             "config.json: annotations.io.hyrun.vm.kernel: \"%s\" is "
+                             "not an absolute path",
+                             k);
+      if (access (k, R_OK) < 0)
+        return hy_error_set (err, errno, "config.json: annotations.io.hyrun.vm.kernel: `%s`", k);
+      p->kernel = xstrdup (k);
+    }
+  else
+    {
+      p->kernel = xstrdup (LIBEXECDIR "/hyrun/vmlinux");
+      if (access (p->kernel, R_OK) < 0)
+        return hy_error_set (err, errno,
+                             "io.hyrun.isolation=vm: no guest kernel at `%s` (build it with "
+                             "`make guest-kernel && make install`, or name one with the "
+                             "annotation io.hyrun.vm.kernel)",
+                             p->kernel);
+    }
+  p->agent = self_dir ? xasprintf ("%s/hyrun-agent", self_dir) : NULL;
+  if (p->agent == NULL || access (p->agent, R_OK) < 0)
+    {
+      free (p->agent);
+      p->agent = xstrdup (LIBEXECDIR "/hyrun/hyrun-agent");
+      if (access (p->agent, R_OK) < 0)
+        return hy_error_set (err, errno, "io.hyrun.isolation=vm: no guest agent at `%s`", p->agent);
+    }
+  return 0;
+}
+
+int
+vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p, hy_error_t *err)
+{
+  const char *ksm = spec_annotation (spec, "io.hyrun.vm.ksm");
+  const char *console = spec_annotation (spec, "io.hyrun.vm.debug-console");
+
+  memset (p, 0, sizeof (*p));
+  if (spec->process && spec->process->terminal)
+    return hy_error_set (err, 0,
+                         "config.json: process.terminal: not supported with "
+                         "io.hyrun.isolation=vm yet");
+  p->ksm = ksm && strcmp (ksm, "true") == 0;
+  p->console = console && strcmp (console, "true") == 0;
+  if (plan_memory (spec, p, err) < 0 || plan_vcpus (spec, p, err) < 0
+      || plan_files (spec, self_dir, p, err) < 0)
+    {
+      vm_plan_fini (p);
+      return -1;
+    }
+  return 0;
+}
+
+void
+vm_plan_fini (struct vm_plan *p)
+{
+  free (p->kernel);
+  free (p->agent);
+  p->kernel = p->agent = NULL;
+}
