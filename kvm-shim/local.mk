@@ -32,10 +32,14 @@ tests_unit_test_vmm_mem_LDADD = $(VMM_LIBS)
 tests_unit_test_vmm_bus_SOURCES = tests/unit/test_vmm_bus.c tests/unit/tap.h
 tests_unit_test_vmm_bus_LDADD = $(VMM_LIBS)
 
-# The virtio layer against fake guest RAM, driven like a driver would.
-check_PROGRAMS += tests/unit/test_virtio_queue tests/unit/test_virtio_mmio \
+# The host I/O loop, and the virtio layer against fake guest RAM, driven
+# like a driver would.
+check_PROGRAMS += tests/unit/test_vmm_loop tests/unit/test_virtio_queue \
+	tests/unit/test_virtio_mmio tests/unit/test_virtio_console
+TESTS += tests/unit/test_vmm_loop tests/unit/test_virtio_queue tests/unit/test_virtio_mmio \
 	tests/unit/test_virtio_console
-TESTS += tests/unit/test_virtio_queue tests/unit/test_virtio_mmio tests/unit/test_virtio_console
+tests_unit_test_vmm_loop_SOURCES = tests/unit/test_vmm_loop.c tests/unit/tap.h
+tests_unit_test_vmm_loop_LDADD = $(VMM_LIBS)
 tests_unit_test_virtio_queue_SOURCES = tests/unit/test_virtio_queue.c tests/unit/tap.h
 tests_unit_test_virtio_queue_LDADD = $(VMM_LIBS)
 tests_unit_test_virtio_mmio_SOURCES = tests/unit/test_virtio_mmio.c tests/unit/tap.h
@@ -49,15 +53,17 @@ tests_unit_test_virtio_console_LDADD = $(VMM_LIBS)
 # driver: no sanitizer or warning flags apply to guest code.
 GUEST_LINK = $(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--oformat=binary
 GUEST_BINS = tests/unit/guests/hello_real.bin tests/unit/guests/hello_flat32.bin \
-	tests/unit/guests/hello_long.bin
+	tests/unit/guests/hello_long.bin tests/unit/guests/virtio_console_long.bin
 EXTRA_DIST += tests/unit/guests/hello_real.S tests/unit/guests/hello_flat32.S \
-	tests/unit/guests/hello_long.S
+	tests/unit/guests/hello_long.S tests/unit/guests/virtio_console_long.S
 CLEANFILES += $(GUEST_BINS)
 tests/unit/guests/hello_real.bin: tests/unit/guests/hello_real.S
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x1000 -o $@ $<
 tests/unit/guests/hello_flat32.bin: tests/unit/guests/hello_flat32.S
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
 tests/unit/guests/hello_long.bin: tests/unit/guests/hello_long.S
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
+tests/unit/guests/virtio_console_long.bin: tests/unit/guests/virtio_console_long.S
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
 
 check_PROGRAMS += tests/unit/test_vmm_guest
@@ -67,11 +73,18 @@ tests_unit_test_vmm_guest_CPPFLAGS = $(AM_CPPFLAGS) -DGUEST_DIR='"$(abs_builddir
 tests_unit_test_vmm_guest_LDADD = $(VMM_LIBS)
 EXTRA_tests_unit_test_vmm_guest_DEPENDENCIES = $(GUEST_BINS)
 
+check_PROGRAMS += tests/unit/test_virtio_guest
+TESTS += tests/unit/test_virtio_guest
+tests_unit_test_virtio_guest_SOURCES = tests/unit/test_virtio_guest.c tests/unit/tap.h
+tests_unit_test_virtio_guest_CPPFLAGS = $(AM_CPPFLAGS) -DGUEST_DIR='"$(abs_builddir)/tests/unit/guests"'
+tests_unit_test_virtio_guest_LDADD = $(VMM_LIBS)
+EXTRA_tests_unit_test_virtio_guest_DEPENDENCIES = $(GUEST_BINS)
+
 # The KVM tests on a host without a usable /dev/kvm: inside a nested VM.
 EXTRA_DIST += tests/unit/guests/run-in-l1.sh
-check-vmm-l1: tests/unit/test_vmm_guest tests/unit/test_vmm_linux
+check-vmm-l1: tests/unit/test_vmm_guest tests/unit/test_virtio_guest tests/unit/test_vmm_linux
 	GUEST_DIR=$(abs_builddir)/tests/unit/guests $(SHELL) $(srcdir)/tests/unit/guests/run-in-l1.sh \
-		tests/unit/test_vmm_guest tests/unit/test_vmm_linux
+		tests/unit/test_vmm_guest tests/unit/test_virtio_guest tests/unit/test_vmm_linux
 .PHONY: check-vmm-l1
 
 check_PROGRAMS += tests/unit/test_vmm_boot

@@ -61,7 +61,8 @@ int virtio_console_add_port (struct virtio_console *con, const char *name, hy_er
  * non-blocking, is waited for through the loop after a short write (the
  * guest's transmit queue then stalls - backpressure - and no byte is
  * lost).  A port with a host fd is connected (PORT_OPEN 1) until EOF on
- * in_fd. */
+ * in_fd.  A write error (EPIPE...) drops the guest's output from then on;
+ * the VMM must ignore SIGPIPE for that to be an error and not a kill. */
 int virtio_console_port_bind_fds (struct virtio_console *con, int port, int in_fd, int out_fd,
                                   hy_error_t *err);
 /* Bind a port to callbacks; the host side is connected at once. */

@@ -22,6 +22,8 @@ struct source
   int fd;
   vmm_loop_fn fn;
   void *opaque;
+  uint32_t events;
+  bool in_set; /* in the epoll set: only while events != 0 */
   atomic_bool removed;
   struct source *next;
 };
@@ -99,12 +101,29 @@ find_source (struct vmm_loop *loop, int fd)
   return NULL;
 }
 
+/* Put the source's events into the epoll set.  A paused source (events
+ * 0) leaves the set: epoll reports EPOLLHUP and EPOLLERR whatever the
+ * mask, and a paused pipe whose writer is gone would spin the loop. */
+static int
+apply_events (struct vmm_loop *loop, struct source *s, uint32_t events)
+{
+  struct epoll_event ev = { .events = events, .data.ptr = s };
+  int op = events == 0 ? EPOLL_CTL_DEL : s->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+
+  if (events == 0 && !s->in_set)
+    return 0;
+  if (epoll_ctl (loop->epfd, op, s->fd, &ev) < 0)
+    return -1;
+  s->in_set = events != 0;
+  s->events = events;
+  return 0;
+}
+
 int
 vmm_loop_add (struct vmm_loop *loop, int fd, uint32_t events, vmm_loop_fn fn, void *opaque,
               hy_error_t *err)
 {
   struct source *s;
-  struct epoll_event ev = { .events = events };
   int ret = 0;
 
   pthread_mutex_lock (&loop->lock);
@@ -117,10 +136,13 @@ vmm_loop_add (struct vmm_loop *loop, int fd, uint32_t events, vmm_loop_fn fn, vo
   s->fd = fd;
   s->fn = fn;
   s->opaque = opaque;
-  ev.data.ptr = s;
-  if (epoll_ctl (loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+  /* Added once even when paused, so an fd epoll cannot watch (a regular
+   * file) is refused here rather than when it is first enabled. */
+  if (apply_events (loop, s, EPOLLIN) < 0 || apply_events (loop, s, events) < 0)
     {
       ret = hy_error_set (err, errno, "event loop: watch fd %d", fd);
+      if (s->in_set)
+        epoll_ctl (loop->epfd, EPOLL_CTL_DEL, fd, NULL);
       free (s);
     }
   else
@@ -135,16 +157,14 @@ vmm_loop_add (struct vmm_loop *loop, int fd, uint32_t events, vmm_loop_fn fn, vo
 int
 vmm_loop_modify (struct vmm_loop *loop, int fd, uint32_t events, hy_error_t *err)
 {
-  struct epoll_event ev = { .events = events };
   struct source *s;
   int ret = 0;
 
   pthread_mutex_lock (&loop->lock);
   s = find_source (loop, fd);
-  ev.data.ptr = s;
   if (s == NULL)
     ret = hy_error_set (err, ENOENT, "event loop: fd %d is not watched", fd);
-  else if (epoll_ctl (loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+  else if (apply_events (loop, s, events) < 0)
     ret = hy_error_set (err, errno, "event loop: change events of fd %d", fd);
   pthread_mutex_unlock (&loop->lock);
   return ret;
@@ -165,7 +185,7 @@ vmm_loop_remove (struct vmm_loop *loop, int fd, hy_error_t *err)
       /* The source stays listed (and allocated) until destroy: an event
        * already fetched for it is then skipped, not a use after free. */
       atomic_store (&s->removed, true);
-      if (epoll_ctl (loop->epfd, EPOLL_CTL_DEL, fd, NULL) < 0)
+      if (apply_events (loop, s, 0) < 0)
         ret = hy_error_set (err, errno, "event loop: unwatch fd %d", fd);
     }
   pthread_mutex_unlock (&loop->lock);
