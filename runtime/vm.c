@@ -26,7 +26,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 
 struct vmm_child
 {
@@ -103,6 +105,14 @@ exit_like (int status)
   _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 255);
 }
 
+static uint64_t
+now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void
 debug_times (struct vmm_machine *m)
 {
@@ -112,11 +122,10 @@ debug_times (struct vmm_machine *m)
   if (!hy_log_debug_enabled ())
     return;
   vmm_machine_exit_stats (m, &st);
-  hy_debug ("vm: VM created %.1f ms, kernel loaded %.1f ms, first guest exit %.1f ms after "
-            "start; %llu exits",
-            (double)(t->vm_created - t->start) / 1e6, (double)(t->kernel_loaded - t->start) / 1e6,
-            t->first_exit ? (double)(t->first_exit - t->start) / 1e6 : -1.0,
-            (unsigned long long)st.total);
+  hy_debug ("vm: guest stopped after %.1f ms; %llu VM exits (%llu port I/O, %llu MMIO)",
+            (double)(now_ns () - t->start) / 1e6, (unsigned long long)st.total,
+            (unsigned long long)st.by_reason[KVM_EXIT_IO],
+            (unsigned long long)st.by_reason[KVM_EXIT_MMIO]);
 }
 
 __attribute__ ((noreturn)) static void

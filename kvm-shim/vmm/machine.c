@@ -515,8 +515,10 @@ vmm_machine_destroy (struct vmm_machine *m)
 }
 
 const struct vmm_machine_times *
-vmm_machine_times (const struct vmm_machine *m)
+vmm_machine_times (struct vmm_machine *m)
 {
+  if (m->times.first_exit == 0 && m->vcpus[0])
+    m->times.first_exit = m->vcpus[0]->first_exit_ns;
   return &m->times;
 }
 

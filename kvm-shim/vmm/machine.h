@@ -54,7 +54,7 @@ int vmm_machine_stopped_fd (const struct vmm_machine *m);
 int vmm_machine_stop (struct vmm_machine *m, hy_error_t *err);
 void vmm_machine_destroy (struct vmm_machine *m);
 
-const struct vmm_machine_times *vmm_machine_times (const struct vmm_machine *m);
+const struct vmm_machine_times *vmm_machine_times (struct vmm_machine *m);
 /* Sum of the vCPUs' exit counters. */
 void vmm_machine_exit_stats (const struct vmm_machine *m, struct vmm_exit_stats *out);
 

@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 static const char *
 exit_name (uint32_t reason)
@@ -179,6 +180,12 @@ vmm_vcpu_run (struct vmm_vcpu *vcpu, const struct vmm_bus *bus, hy_error_t *err)
           if (errno == EINTR || errno == EAGAIN)
             return atomic_load (&vcpu->vm->stop) ? VMM_STOP_REQUESTED : VMM_STOP_INTERRUPTED;
           return hy_error_set (err, errno, "vCPU %d: KVM_RUN", vcpu->id);
+        }
+      if (vcpu->stats.total == 0)
+        {
+          struct timespec ts;
+          clock_gettime (CLOCK_MONOTONIC, &ts);
+          vcpu->first_exit_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
         }
       count_exit (&vcpu->stats, vcpu->run->exit_reason);
       r = handle_exit (vcpu, bus, &stop, err);

@@ -24,6 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* From VMM start to CREATED: a nested, software-emulated boot takes
+ * about 2 s here; hardware well under one. */
+#define BOOT_TIMEOUT_MS 120000
+
 enum stage
 {
   BOOTING,
@@ -240,11 +244,24 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
   vmproto_reader_init (&s.rd);
   while (r == 0 && s.stage != DONE)
     {
+      int timeout = -1;
       struct pollfd p[4] = { { ctl_fd, POLLIN, 0 },
                              { sfd, POLLIN, 0 },
                              { efd, s.stage == CREATED ? POLLIN : 0, 0 },
                              { vmm_machine_stopped_fd (m), POLLIN, 0 } };
-      if (poll (p, 4, -1) < 0)
+      /* a guest that never comes up must not hang create forever */
+      if (s.stage < CREATED)
+        {
+          uint64_t ms = ms_since_start (&s);
+          if (ms >= BOOT_TIMEOUT_MS)
+            {
+              r = hy_error_set (err, 0, "the guest did not create the container within %d s",
+                                BOOT_TIMEOUT_MS / 1000);
+              break;
+            }
+          timeout = (int)(BOOT_TIMEOUT_MS - ms);
+        }
+      if (poll (p, 4, timeout) < 0)
         {
           if (errno != EINTR)
             r = hy_error_set (err, errno, "poll");

@@ -33,6 +33,7 @@ struct vmm_vcpu
   int fd;
   struct kvm_run *run;
   struct vmm_exit_stats stats;
+  uint64_t first_exit_ns; /* CLOCK_MONOTONIC of the first exit: the guest ran */
 };
 
 /* Why vmm_vcpu_run returned without an error. */
