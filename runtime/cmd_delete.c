@@ -53,9 +53,11 @@ kill_container (const struct spec_state *st, struct lc_cgroup *cg)
     }
   if (cg)
     {
+      bool frozen = false;
       lc_cgroup_kill_all (cg, SIGKILL, &ignored);
       hy_error_free (&ignored);
-      lc_cgroup_freeze (cg, false, &ignored);
+      if (lc_cgroup_is_frozen (cg, &frozen, &ignored) == 0 && frozen)
+        lc_cgroup_freeze (cg, false, &ignored);
     }
   if (pidfd >= 0)
     {
