@@ -23,7 +23,7 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/virtio/queue.c kvm-shim/virtio/queue.h \
 	kvm-shim/virtio/mmio.c kvm-shim/virtio/mmio.h \
 	kvm-shim/devices/virtio_console.c kvm-shim/devices/virtio_console.h
-VMM_LIBS = libhyvmm.a libhycommon.a -lpthread
+VMM_LIBS = libhyvmm.a libhycommon.a $(SECCOMP_LIBS) -lpthread
 
 check_PROGRAMS += tests/unit/test_vmm_mem tests/unit/test_vmm_bus
 TESTS += tests/unit/test_vmm_mem tests/unit/test_vmm_bus
@@ -136,7 +136,9 @@ tests_unit_test_vmm_mptable_LDADD = $(VMM_LIBS)
 
 # The machine (a whole guest from one config), the VMM's side of the
 # control protocol, and hyrun-vmm, the VMM on its own (benchmarks).
+libhyvmm_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
 libhyvmm_a_SOURCES += \
+	kvm-shim/vmm/sandbox.c kvm-shim/vmm/sandbox.h \
 	kvm-shim/vmm/machine.c kvm-shim/vmm/machine.h \
 	kvm-shim/vmm/session.c kvm-shim/vmm/session.h
 pkglibexec_PROGRAMS += hyrun-vmm

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "kvm-shim/vmm/machine.h"
+#include "kvm-shim/vmm/sandbox.h"
 #include "kvm-shim/vmm/session.h"
 #include "libcontainer/fd.h"
 #include "libcontainer/sync.h"
@@ -166,7 +167,7 @@ vmm_child_main (struct vmm_child *c)
                                      .stderr_fd = STDERR_FILENO };
     vmm_session_block_signals ();
     m = vmm_machine_create (&mc, &err);
-    if (m == NULL || vmm_machine_start (m, &err) < 0)
+    if (m == NULL || vmm_machine_start (m, &err) < 0 || vmm_sandbox_apply (&err) < 0)
       lc_sync_die (c->sync_fd, &err);
   }
   sc.id = c->cfg->id;

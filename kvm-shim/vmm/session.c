@@ -147,8 +147,15 @@ on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
   switch (msg->type)
     {
     case VMPROTO_READY:
-      hy_debug ("vm: agent ready after %llu ms (guest kernel %.*s)",
-                (unsigned long long)ms_since_start (s), (int)msg->len, (const char *)msg->payload);
+      {
+        const struct vmm_machine_times *t = vmm_machine_times (s->m);
+        hy_debug ("vm: VM created %.1f ms, kernel loaded %.1f ms, first guest exit %.1f ms, "
+                  "agent ready %llu ms after the VMM started (guest kernel %.*s)",
+                  (double)(t->vm_created - t->start) / 1e6,
+                  (double)(t->kernel_loaded - t->start) / 1e6,
+                  (double)(t->first_exit - t->start) / 1e6, (unsigned long long)ms_since_start (s),
+                  (int)msg->len, (const char *)msg->payload);
+      }
       s->stage = CREATING;
       {
         size_t id_len = strlen (s->cfg->id) + 1;
