@@ -81,7 +81,7 @@ tests_unit_test_virtio_guest_LDADD = $(VMM_LIBS)
 EXTRA_tests_unit_test_virtio_guest_DEPENDENCIES = $(GUEST_BINS)
 
 # The KVM tests on a host without a usable /dev/kvm: inside a nested VM.
-EXTRA_DIST += tests/unit/guests/run-in-l1.sh
+EXTRA_DIST += tests/unit/guests/run-in-l1.sh tests/vm/l1.sh
 check-vmm-l1: tests/unit/test_vmm_guest tests/unit/test_virtio_guest tests/unit/test_vmm_linux
 	GUEST_DIR=$(abs_builddir)/tests/unit/guests $(SHELL) $(srcdir)/tests/unit/guests/run-in-l1.sh \
 		tests/unit/test_vmm_guest tests/unit/test_virtio_guest tests/unit/test_vmm_linux
