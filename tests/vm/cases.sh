@@ -9,16 +9,17 @@
 #
 # BUNDLES holds one bundle per case (made by run-nested.sh: busybox rootfs,
 # annotations, process.args) and a file "env" with HYRUN (the binary),
-# KERNEL (the guest vmlinux) and GUEST_RELEASE (its uname -r).  Prints TAP,
+# KERNEL (the guest vmlinux), GUEST_RELEASE (its uname -r) and T (seconds
+# each hyrun command may take).  Prints TAP,
 # one line per check; after a failing one the case's log as "# " lines.
 # Every command has a timeout: a hung guest fails its case, not the run.
 set -u
 B=$1
 shift
+T=90
 . "$B/env"
 ROOT=${HYRUN_VM_STATE:-/run/hyrun-vm-test}
 LOGS=${HYRUN_VM_LOGS:-/tmp/hyrun-vm-logs}
-T=${HYRUN_VM_CASE_TIMEOUT:-90}
 mkdir -p "$ROOT" "$LOGS"
 n=0
 failed=0

@@ -18,6 +18,8 @@
 #       CPU has vmx or svm); -n: in L1 even then
 #   CASE  a subset of cases.sh's case names (default: all)
 #
+# HYRUN_VM_CASE_TIMEOUT (default 90 s) bounds each hyrun command of a case.
+#
 # In L1 the /init first runs kvm-probe: a boot hit by the known flake (below)
 # runs no guest instruction at all, so it is booted again (HYRUN_L1_TRIES,
 # 3 by default) and said so; any other failure is a failure.  The host side
@@ -119,10 +121,16 @@ if [ "$qemu" = 1 ]; then
 	l1_pack "$work/tiny" "$B/qemu/tiny-init.cpio"
 fi
 
+# write_env HYRUN: what cases.sh reads (an L1 gets no environment).
+write_env() {
+	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\n' "$1" "$kernel" "$guest_release" \
+		"${HYRUN_VM_CASE_TIMEOUT:-90}" >"$B/env"
+}
+
 # --- directly on this host ------------------------------------------------
 if [ "$direct" = 1 ]; then
 	echo "run-nested: running the cases directly on this host (hardware KVM)"
-	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\n' "$build/hyrun" "$kernel" "$guest_release" >"$B/env"
+	write_env "$build/hyrun"
 	rc=0
 	HYRUN_VM_LOGS=$work/logs sh "$here/cases.sh" "$B" $cases | tee "$work/tap" || rc=$?
 	[ -z "$tapout" ] || cp "$work/tap" "$tapout"
@@ -141,7 +149,7 @@ l1_copy "$root" "$kernel"
 cp "$here/cases.sh" "$root/cases.sh"
 mv "$B" "$root/bundles"
 B=$root/bundles
-printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\n' "$(realpath "$build/hyrun")" "$kernel" "$guest_release" >"$B/env"
+write_env "$(realpath "$build/hyrun")"
 if [ "$qemu" = 1 ]; then
 	l1_copy "$root" "$(command -v qemu-system-x86_64)"
 	mkdir -p "$root/usr/share/qemu"
