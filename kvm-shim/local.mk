@@ -182,3 +182,10 @@ install-exec-local:
 uninstall-local:
 	rm -f '$(DESTDIR)$(pkglibexecdir)/vmlinux'
 CLEANFILES += kvm-shim/kernel/vmlinux kvm-shim/kernel/bzImage
+
+# contrib/bench/vm-boot's measuring helper (static: it runs in L1 too).
+check_PROGRAMS += contrib/bench/vm-boot-run
+contrib_bench_vm_boot_run_SOURCES = contrib/bench/vm-boot-run.c
+contrib_bench_vm_boot_run_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
+contrib_bench_vm_boot_run_LDFLAGS = -static
+EXTRA_DIST += contrib/bench/vm-boot

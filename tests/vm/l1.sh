@@ -20,12 +20,19 @@
 # (default max), HYRUN_L1_MEM (MiB, default 1024), HYRUN_L1_SMP (default 1),
 # HYRUN_L1_TIMEOUT (s, default 300), HYRUN_L1_APPEND (more L1 kernel command
 # line), HYRUN_L1_KVM_AMD (kvm_amd module parameters), HYRUN_L1_QEMU_ARGS
-# (more QEMU options, e.g. -icount shift=auto).
+# (more QEMU options, e.g. -icount shift=auto), HYRUN_L1_TSC_KHZ (below;
+# 0 leaves it out).
 #
-# The known flake: some L1 boots run no L2 instruction at all (KVM_RUN
-# never returns, 0 exits) for every guest of that boot, while the same
-# guests run in the next boot.  The callers detect it and boot again;
-# tests/vm/run-nested.sh has what was tried against it.
+# The L1 flake and its cure: some L1 boots ran no L2 instruction at all
+# (KVM_RUN never returned, 0 exits) for every guest of that boot.  Cause
+# (found 2026-11-25, tests/vm/flake.sh): under TCG, L1's TSC calibration
+# against the PIT often fails ("tsc: Unable to calibrate against PIT ...
+# Marking TSC unstable due to could not calculate TSC khz"; more often the
+# busier the host), tsc_khz stays 0, and KVM's vcpu_enter_guest then loops
+# on KVM_REQ_CLOCK_UPDATE (kvm_guest_time_update returns early while
+# cpu_tsc_khz is 0) without ever entering the guest, until a signal.
+# Cure: tell L1 its TSC rate, tsc_early_khz= (TCG's TSC runs at the host's
+# TSC rate).  The callers still probe for the symptom and boot again.
 
 l1_die() {
 	echo "l1: $*" >&2
@@ -99,16 +106,28 @@ l1_pack() {
 	(cd "$1" && find . | busybox cpio -o -H newc >"$2" 2>/dev/null)
 }
 
+# l1_tsc_khz: the host's TSC rate in kHz, which is L1's under TCG (rdtsc
+# reads the host's counter); HYRUN_L1_TSC_KHZ overrides, 0 means none.
+l1_tsc_khz() {
+	if [ -n "${HYRUN_L1_TSC_KHZ:-}" ]; then
+		echo "$HYRUN_L1_TSC_KHZ"
+	else
+		awk -F: '/^cpu MHz/ { printf "%d\n", $2 * 1000; exit }' /proc/cpuinfo
+	fi
+}
+
 # l1_boot CPIO CONSOLE: one L1 boot under a host-side timeout; the console
 # goes to stdout and, without carriage returns, to CONSOLE.  Returns
 # QEMU's status (124: the timeout hit).
 l1_boot() {
 	_rc=0
+	_tsc=$(l1_tsc_khz)
+	[ "${_tsc:-0}" = 0 ] && _tsc="" || _tsc="tsc_early_khz=$_tsc"
 	{ timeout "${HYRUN_L1_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu "${HYRUN_L1_CPU:-max}" \
 		-M microvm,acpi=off -m "${HYRUN_L1_MEM:-1024}" -smp "${HYRUN_L1_SMP:-1}" \
 		-nodefaults -no-user-config -display none -serial stdio -no-reboot \
 		-kernel "$L1_VMLINUZ" -initrd "$1" ${HYRUN_L1_QEMU_ARGS:-} \
-		-append "console=ttyS0 reboot=t panic=-1 random.trust_cpu=on nokaslr quiet loglevel=1 ${HYRUN_L1_APPEND:-}" \
+		-append "console=ttyS0 reboot=t panic=-1 random.trust_cpu=on nokaslr quiet loglevel=1 $_tsc ${HYRUN_L1_APPEND:-}" \
 		</dev/null || _rc=$?; echo "l1-qemu-status $_rc"; } | tr -d '\r' | tee "$2"
 	_rc=$(sed -n 's/^l1-qemu-status //p' "$2")
 	return "${_rc:-1}"
