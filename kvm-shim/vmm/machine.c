@@ -187,7 +187,7 @@ attach_9p (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t
   if (m->cfg.share == NULL)
     return 0;
   m->p9 = virtio_9p_create (p, m->cfg.share, VMPROTO_ROOTFS_TAG, err);
-  return m->p9 || getenv ("HYRUN_STUB_9P") ? 0 : -1;
+  return m->p9 ? 0 : -1;
 }
 
 static struct virtio_dev *
