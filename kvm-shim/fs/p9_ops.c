@@ -358,8 +358,10 @@ p9_op_readdir (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
         {
           struct dirent64 *d = (struct dirent64 *)(buf + pos);
           size_t len = strlen (d->d_name);
-          struct p9_qid q = { d->d_type == DT_DIR ? 0x80 : d->d_type == DT_LNK ? 0x02 : 0, 0,
-                              d->d_ino };
+          struct p9_qid q = { d->d_type == DT_DIR   ? 0x80
+                              : d->d_type == DT_LNK ? 0x02
+                                                    : 0,
+                              0, d->d_ino };
           if (w->off + 13 + 8 + 1 + 2 + len > limit)
             goto full;
           p9_putqid (w, &q);

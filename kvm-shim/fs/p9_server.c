@@ -111,9 +111,9 @@ p9_join (const char *path, const char *name)
 int
 p9_open_path (struct p9_server *srv, const char *path, int extra_flags)
 {
-  struct open_how how = { .flags = (uint64_t)(O_PATH | O_NOFOLLOW | O_CLOEXEC | extra_flags),
-                          .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
-                                     | RESOLVE_NO_MAGICLINKS };
+  struct open_how how
+      = { .flags = (uint64_t)(O_PATH | O_NOFOLLOW | O_CLOEXEC | extra_flags),
+          .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
   long fd = syscall (SYS_openat2, srv->root_fd, path[0] ? path : ".", &how, sizeof (how));
 
   return fd < 0 ? -errno : (int)fd;
@@ -316,12 +316,12 @@ op_walk (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
 /* --- dispatch --------------------------------------------------------- */
 
 static const p9_op_fn ops[256] = {
-  [8] = p9_op_statfs,   [12] = p9_op_lopen,    [14] = p9_op_lcreate,   [16] = p9_op_symlink,
-  [18] = p9_op_mknod,   [20] = p9_op_rename,   [22] = p9_op_readlink,  [24] = p9_op_getattr,
-  [26] = p9_op_setattr, [30] = op_xattr,       [32] = op_xattr,        [40] = p9_op_readdir,
-  [50] = p9_op_fsync,   [52] = p9_op_lock,     [54] = p9_op_getlock,   [70] = p9_op_link,
-  [72] = p9_op_mkdir,   [74] = p9_op_renameat, [76] = p9_op_unlinkat,  [100] = op_version,
-  [104] = op_attach,    [108] = op_flush,      [110] = op_walk,        [116] = p9_op_read,
+  [8] = p9_op_statfs,   [12] = p9_op_lopen,    [14] = p9_op_lcreate,  [16] = p9_op_symlink,
+  [18] = p9_op_mknod,   [20] = p9_op_rename,   [22] = p9_op_readlink, [24] = p9_op_getattr,
+  [26] = p9_op_setattr, [30] = op_xattr,       [32] = op_xattr,       [40] = p9_op_readdir,
+  [50] = p9_op_fsync,   [52] = p9_op_lock,     [54] = p9_op_getlock,  [70] = p9_op_link,
+  [72] = p9_op_mkdir,   [74] = p9_op_renameat, [76] = p9_op_unlinkat, [100] = op_version,
+  [104] = op_attach,    [108] = op_flush,      [110] = op_walk,       [116] = p9_op_read,
   [118] = p9_op_write,  [120] = op_clunk,      [122] = p9_op_remove,
 };
 
