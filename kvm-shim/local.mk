@@ -151,3 +151,7 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/fs/p9_wire.c kvm-shim/fs/p9_wire.h \
 	kvm-shim/fs/p9_server.c kvm-shim/fs/p9_ops.c \
 	kvm-shim/devices/virtio_9p.c kvm-shim/devices/virtio_9p.h
+check_PROGRAMS += tests/unit/test_p9
+TESTS += tests/unit/test_p9
+tests_unit_test_p9_SOURCES = tests/unit/test_p9.c tests/unit/tap.h
+tests_unit_test_p9_LDADD = $(VMM_LIBS)
