@@ -108,14 +108,68 @@ p9_join (const char *path, const char *name)
   return path[0] ? xasprintf ("%s/%s", path, name) : xstrdup (name);
 }
 
+/* Without openat2 (kernels before 5.6, valgrind): the same walk by hand,
+ * one component at a time, none followed if a symlink.  Paths here are
+ * made only of checked components (no "", ".", ".." or '/'). */
+static int
+open_path_walk (struct p9_server *srv, const char *path, int extra_flags)
+{
+  char buf[PATH_MAX];
+  char *name, *save = NULL;
+  int fd = dup (srv->root_fd), next;
+
+  if (fd < 0)
+    return -errno;
+  snprintf (buf, sizeof (buf), "%s", path);
+  for (name = strtok_r (buf, "/", &save); name; name = strtok_r (NULL, "/", &save))
+    {
+      bool last = save == NULL || *save == '\0';
+      next
+          = openat (fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (last ? extra_flags : O_DIRECTORY));
+      if (next < 0 && errno == ENOENT)
+        next = -ENOENT;
+      else if (next < 0)
+        next = errno == ELOOP || errno == ENOTDIR ? -ENOTDIR : -errno;
+      close (fd);
+      if (next < 0)
+        return next;
+      fd = next;
+      if (!last)
+        {
+          struct stat st;
+          if (fstat (fd, &st) < 0 || !S_ISDIR (st.st_mode))
+            {
+              close (fd);
+              return -ENOTDIR;
+            }
+        }
+    }
+  if (path[0] == '\0' && extra_flags)
+    {
+      next = openat (fd, ".", O_PATH | O_CLOEXEC | extra_flags);
+      close (fd);
+      return next < 0 ? -errno : next;
+    }
+  return fd;
+}
+
 int
 p9_open_path (struct p9_server *srv, const char *path, int extra_flags)
 {
+  static bool no_openat2;
   struct open_how how
       = { .flags = (uint64_t)(O_PATH | O_NOFOLLOW | O_CLOEXEC | extra_flags),
           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
-  long fd = syscall (SYS_openat2, srv->root_fd, path[0] ? path : ".", &how, sizeof (how));
+  long fd;
 
+  if (no_openat2)
+    return open_path_walk (srv, path, extra_flags);
+  fd = syscall (SYS_openat2, srv->root_fd, path[0] ? path : ".", &how, sizeof (how));
+  if (fd < 0 && errno == ENOSYS)
+    {
+      no_openat2 = true;
+      return open_path_walk (srv, path, extra_flags);
+    }
   return fd < 0 ? -errno : (int)fd;
 }
 
