@@ -161,6 +161,7 @@ vmm_child_main (struct vmm_child *c)
                                      .mergeable = c->plan->ksm,
                                      .console = c->plan->console,
                                      .console_fd = STDERR_FILENO,
+                                     .cmdline = c->plan->cmdline,
                                      .ctl_fd = sv[1],
                                      .stdin_fd = STDIN_FILENO,
                                      .stdout_fd = STDOUT_FILENO,

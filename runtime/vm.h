@@ -13,8 +13,9 @@
 
 struct vm_plan
 {
-  char *kernel; /* guest kernel: io.hyrun.vm.kernel, else the installed one */
-  char *agent;  /* guest agent: beside hyrun, else the installed one */
+  char *kernel;  /* io.hyrun.vm.kernel, else vm.kernel.path, else the installed one */
+  char *agent;   /* guest agent: beside hyrun, else the installed one */
+  char *cmdline; /* vm.kernel.parameters, or NULL */
   uint64_t mem_mib;
   unsigned vcpus;
   bool ksm;

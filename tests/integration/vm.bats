@@ -87,3 +87,9 @@ no_vmm_left() {
 	[ ! -e "$ROOT/$ID" ]
 	no_vmm_left
 }
+
+@test "vm: the spec's vm.kernel.path names the guest kernel when no annotation does" {
+	vm_bundle
+	bad_vm '.vm = {"kernel": {"path": "/nonexistent/bzImage"}} | del(.annotations["io.hyrun.vm.kernel"])' \
+		'vm.kernel.path: `/nonexistent/bzImage`: No such file or directory'
+}
