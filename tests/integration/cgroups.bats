@@ -157,3 +157,21 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 		assert_contains "$output" "network.classID"
 	fi
 }
+
+@test "cgroup v2: device rules become an eBPF filter the kernel enforces (on a cgroup2 mount)" {
+	grep -q cgroup2 /proc/filesystems || skip "kernel without cgroup2"
+	# deny everything but /dev/null and the default devices (runc's list,
+	# which allows mknod of any device but not its use)
+	cfg --arg p "/hyrun-test-v2/$ID" '.linux.cgroupsPath = $p | .linux.resources = {"devices": [
+		{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"}]}
+		| .process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
+	args sh -c 'echo x > /dev/null && echo null-ok; mknod /dev/kmsg2 c 1 11 && echo mknod-ok; head -c1 /dev/kmsg2 >/dev/null 2>&1 || echo kmsg-denied; head -c1 /dev/zero >/dev/null && echo zero-ok'
+	run unshare -m sh -c "mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup &&
+		cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null; rc=\$?;
+		rmdir /sys/fs/cgroup/hyrun-test-v2 2>/dev/null; exit \$rc"
+	assert_eq "$status" 0
+	assert_contains "$output" null-ok
+	assert_contains "$output" mknod-ok
+	assert_contains "$output" kmsg-denied
+	assert_contains "$output" zero-ok
+}
