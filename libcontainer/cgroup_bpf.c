@@ -19,7 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                        \
+  ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define LDX_W(dst, src, off) INSN (BPF_LDX | BPF_MEM | BPF_W, dst, src, off, 0)
 #define MOV_REG(dst, src) INSN (BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0)
 #define MOV_IMM(dst, imm) INSN (BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm)
@@ -44,7 +45,7 @@ access_bits (const char *access)
   if (access == NULL)
     return BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
   for (; *access; access++)
-    bits |= *access == 'm' ? BPF_DEVCG_ACC_MKNOD
+    bits |= *access == 'm'   ? BPF_DEVCG_ACC_MKNOD
             : *access == 'r' ? BPF_DEVCG_ACC_READ
             : *access == 'w' ? BPF_DEVCG_ACC_WRITE
                              : 0;
@@ -60,8 +61,8 @@ add_rule (struct prog *p, const struct spec_device_cgroup *d)
 {
   struct bpf_insn block[12];
   unsigned n = 0, i;
-  int acc = access_bits (d->access), full = BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ
-                                             | BPF_DEVCG_ACC_WRITE;
+  int acc = access_bits (d->access),
+      full = BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
 
   if (d->type == 'c' || d->type == 'b')
     block[n++] = JNE_IMM (BPF_REG_2, d->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, 0);
@@ -96,8 +97,7 @@ bpf (int cmd, union bpf_attr *attr)
 }
 
 int
-cg_bpf_devices (const char *dir, const struct spec_device_cgroup *rules, size_t n,
-                hy_error_t *err)
+cg_bpf_devices (const char *dir, const struct spec_device_cgroup *rules, size_t n, hy_error_t *err)
 {
   static struct prog p; /* 32 KiB: not on the stack */
   cleanup_close int cg_fd = -1, prog_fd = -1;
@@ -159,7 +159,7 @@ cg_bpf_devices (const char *dir, const struct spec_device_cgroup *rules, size_t 
   attr.attach_type = BPF_CGROUP_DEVICE;
   attr.attach_flags = BPF_F_ALLOW_MULTI;
   if (bpf (BPF_PROG_ATTACH, &attr) < 0)
-    return hy_error_set (err, errno,
-                         "linux.resources.devices: attach the device filter to the cgroup `%s`", dir);
+    return hy_error_set (
+        err, errno, "linux.resources.devices: attach the device filter to the cgroup `%s`", dir);
   return 0;
 }

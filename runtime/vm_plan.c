@@ -214,3 +214,20 @@ vm_plan_fini (struct vm_plan *p)
   free (p->cmdline);
   p->kernel = p->agent = p->cmdline = NULL;
 }
+
+/* deny all, then /dev/kvm (10:232) for the VMM */
+static struct spec_device_cgroup vmm_devices[] = {
+  { false, 'a', false, false, 0, 0, NULL },
+  { true, 'c', true, true, 10, 232, (char *)"rw" },
+};
+
+const struct spec_resources *
+vm_host_resources (struct vm_plan *p, const struct spec_resources *r)
+{
+  if (r == NULL)
+    return NULL;
+  p->host_res = *r;
+  p->host_res.devices = vmm_devices;
+  p->host_res.n_devices = sizeof (vmm_devices) / sizeof (vmm_devices[0]);
+  return &p->host_res;
+}

@@ -262,8 +262,12 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
           uint64_t ms = ms_since_start (&s);
           if (ms >= BOOT_TIMEOUT_MS)
             {
-              r = hy_error_set (err, 0, "the guest did not create the container within %d s",
-                                BOOT_TIMEOUT_MS / 1000);
+              struct vmm_exit_stats st;
+              vmm_machine_exit_stats (m, &st);
+              r = hy_error_set (err, 0,
+                                "the guest did not create the container within %d s (%llu VM "
+                                "exits so far)",
+                                BOOT_TIMEOUT_MS / 1000, (unsigned long long)st.total);
               break;
             }
           timeout = (int)(BOOT_TIMEOUT_MS - ms);
