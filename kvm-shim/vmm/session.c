@@ -78,12 +78,7 @@ vmm_session_block_signals (void)
 static uint64_t
 ms_since_start (const struct session *s)
 {
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec
-          - vmm_machine_times (s->m)->start)
-         / 1000000;
+  return (vmm_now_ns () - vmm_machine_times (s->m)->start) / 1000000;
 }
 
 /* The exec fifo's write end blocks until `hyrun start` opens the read end:

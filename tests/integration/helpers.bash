@@ -146,3 +146,15 @@ open_path_to() {
 		d=$(dirname "$d")
 	done
 }
+
+# bad_config JQ-FILTER EXPECTED: the edit makes create fail naming EXPECTED.
+bad_config() {
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/good.json"
+	cfg "$1"
+	run hy_create "$ID"
+	cp "$BATS_TEST_TMPDIR/good.json" "$BUNDLE/config.json"
+	[ "$status" -ne 0 ] || { echo "create accepted: $1" >&2; return 1; }
+	assert_contains "$output" "$2"
+	assert_eq "${#lines[@]}" 1
+	[ ! -e "$ROOT/$ID" ]
+}
