@@ -121,13 +121,15 @@ vmm_sandbox_apply (hy_error_t *err)
     {
       int nr = seccomp_syscall_resolve_name (allowed[i]);
       if (nr != __NR_SCMP_ERROR)
-        r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, nr, 0);
+        r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
     }
   if (r == 0)
-    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (clone), 1,
-                          SCMP_A0 (SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+    {
+      struct scmp_arg_cmp thread = SCMP_A0 (SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+      r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, SCMP_SYS (clone), 1, &thread);
+    }
   if (r == 0)
-    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (clone3), 0);
+    r = seccomp_rule_add_array (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (clone3), 0, NULL);
   if (r == 0)
     r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_TSYNC, 1);
   if (r == 0)
