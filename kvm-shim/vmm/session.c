@@ -191,7 +191,7 @@ read_ctl (struct session *s, hy_error_t *err)
   uint8_t buf[65536];
   struct vmproto_msg msg;
   ssize_t n = read (s->ctl, buf, sizeof (buf));
-  int r;
+  int r = 0;
 
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return 0;
