@@ -2,7 +2,10 @@
 # Install what hyrun needs from Debian 12's archive (as root):
 #   contrib/install-deps.sh build   compilers, autotools, the four libraries,
 #                                   busybox-static and jq for the demo bundle
-#   contrib/install-deps.sh test    the above plus bats, valgrind, the
+#   contrib/install-deps.sh vm      VM mode: the guest kernel build from
+#                                   Debian's kernel source, and QEMU for the
+#                                   nested test VM (tests/vm/run-nested.sh)
+#   contrib/install-deps.sh test    build + vm, plus bats, valgrind, the
 #                                   reference runtimes and the real clients
 set -eu
 BUILD="build-essential autoconf automake libtool pkg-config
@@ -10,11 +13,17 @@ BUILD="build-essential autoconf automake libtool pkg-config
 	busybox-static jq file"
 TEST="bats valgrind clang-format iproute2 procps psmisc util-linux time bc uidmap passwd
 	runc crun criu containerd podman"
+# kvm-shim/kernel/build.sh (tinyconfig + fragment, vmlinux and bzImage) and
+# the nested test VM (QEMU's TCG with an emulated AMD-V CPU; its kernel is
+# fetched with apt-get download, so it needs no package here)
+VM="qemu-system-x86 linux-source-6.1 xz-utils make gcc flex bison bc
+	libelf-dev libssl-dev cpio kmod perl binutils"
 
 case "${1:-}" in
 build) pkgs=$BUILD ;;
-test) pkgs="$BUILD $TEST" ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+vm) pkgs="$BUILD $VM" ;;
+test) pkgs="$BUILD $VM $TEST" ;;
+*) echo "usage: $0 build|vm|test" >&2; exit 2 ;;
 esac
 missing=
 for p in $pkgs; do

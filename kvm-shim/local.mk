@@ -81,7 +81,7 @@ tests_unit_test_virtio_guest_LDADD = $(VMM_LIBS)
 EXTRA_tests_unit_test_virtio_guest_DEPENDENCIES = $(GUEST_BINS)
 
 # The KVM tests on a host without a usable /dev/kvm: inside a nested VM.
-EXTRA_DIST += tests/unit/guests/run-in-l1.sh
+EXTRA_DIST += tests/unit/guests/run-in-l1.sh tests/vm/l1.sh
 check-vmm-l1: tests/unit/test_vmm_guest tests/unit/test_virtio_guest tests/unit/test_vmm_linux
 	GUEST_DIR=$(abs_builddir)/tests/unit/guests $(SHELL) $(srcdir)/tests/unit/guests/run-in-l1.sh \
 		tests/unit/test_vmm_guest tests/unit/test_virtio_guest tests/unit/test_vmm_linux
@@ -155,3 +155,47 @@ check_PROGRAMS += tests/unit/test_p9
 TESTS += tests/unit/test_p9
 tests_unit_test_p9_SOURCES = tests/unit/test_p9.c tests/unit/tap.h
 tests_unit_test_p9_LDADD = $(VMM_LIBS)
+
+# VM mode end to end, in the nested test VM (or directly with hardware KVM):
+# tests/vm/run-nested.sh runs tests/vm/cases.sh.  kvm-probe tells the L1
+# flake from a failure; tiny-init is the guest of the QEMU check and of
+# contrib/bench/vm-boot.  Static and never sanitized: they run in L1 and in
+# guests without the sanitizer runtimes.
+check_PROGRAMS += tests/vm/kvm-probe tests/vm/tiny-init
+tests_vm_kvm_probe_SOURCES = tests/vm/kvm-probe.c
+tests_vm_kvm_probe_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
+tests_vm_kvm_probe_LDFLAGS = -static
+tests_vm_tiny_init_SOURCES = tests/vm/tiny-init.c
+tests_vm_tiny_init_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
+tests_vm_tiny_init_LDFLAGS = -static
+EXTRA_DIST += tests/vm/run-nested.sh tests/vm/cases.sh
+check-vm: hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init
+	$(SHELL) $(srcdir)/tests/vm/run-nested.sh -B $(abs_builddir) $(VM_CASES)
+.PHONY: check-vm
+
+# The guest kernel, from Debian's linux-source-6.1 (cached by config hash
+# under /var/cache/hyrun/kernel; about 5 minutes the first time).  Not part
+# of `all`: `make guest-kernel` builds it, `make install` installs it next
+# to hyrun-agent when it was built.
+EXTRA_DIST += kvm-shim/kernel/build.sh kvm-shim/kernel/guest.config
+guest-kernel:
+	$(SHELL) $(srcdir)/kvm-shim/kernel/build.sh -o kvm-shim/kernel
+.PHONY: guest-kernel
+install-exec-local:
+	@if [ -f kvm-shim/kernel/vmlinux ]; then \
+		echo " $(MKDIR_P) '$(DESTDIR)$(pkglibexecdir)'"; $(MKDIR_P) '$(DESTDIR)$(pkglibexecdir)'; \
+		echo " $(INSTALL_DATA) kvm-shim/kernel/vmlinux '$(DESTDIR)$(pkglibexecdir)/vmlinux'"; \
+		$(INSTALL_DATA) kvm-shim/kernel/vmlinux '$(DESTDIR)$(pkglibexecdir)/vmlinux'; \
+	else \
+		echo "note: no guest kernel installed (run 'make guest-kernel' first for VM mode)"; \
+	fi
+uninstall-local:
+	rm -f '$(DESTDIR)$(pkglibexecdir)/vmlinux'
+CLEANFILES += kvm-shim/kernel/vmlinux kvm-shim/kernel/bzImage
+
+# contrib/bench/vm-boot's measuring helper (static: it runs in L1 too).
+check_PROGRAMS += contrib/bench/vm-boot-run
+contrib_bench_vm_boot_run_SOURCES = contrib/bench/vm-boot-run.c
+contrib_bench_vm_boot_run_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
+contrib_bench_vm_boot_run_LDFLAGS = -static
+EXTRA_DIST += contrib/bench/vm-boot

@@ -4,6 +4,9 @@
 #   2. the bats integration suite against the real binary
 #   3. an ASan+UBSan build: unit tests and the integration suite again
 #   4. end to end under a real containerd and a real podman
+#   5. VM mode end to end: the guest kernel (cached), then every VM-mode
+#      case in the nested test VM (tests/vm/run-nested.sh), or directly
+#      where the host has hardware KVM
 # Every step's TAP lines are counted; the last line is the summary,
 # "N passed, N failed, N skipped".  A skip is not a pass: each is listed
 # with its reason.
@@ -146,6 +149,41 @@ if [ "$QUICK" = 0 ]; then
 	HYRUN=$TOP/_build/hyrun BATS_TEST_TIMEOUT=300 timeout 1500 \
 		bats --tap "$TOP/tests/e2e" >"$log" 2>&1
 	count_tap e2e "$log"
+fi
+
+# vm: the guest kernel, then tests/vm/run-nested.sh; each case is counted.
+# Whatever keeps the cases from running (no kernel source, no QEMU, the L1
+# flake on every boot, an L1 that did not finish) is a failure, never a
+# silent pass.  Bounded: 15 minutes in all (flaky boots end in ~15 s each).
+vm_stage() {
+	local kernel log=$LOGDIR/vm.log tap=$LOGDIR/vm.tap rc=0
+	if ! kernel=$(kvm-shim/kernel/build.sh 2>"$LOGDIR/guest-kernel.log"); then
+		step_fail vm "guest kernel build failed (see $LOGDIR/guest-kernel.log; contrib/install-deps.sh vm)"
+		return
+	fi
+	echo "guest kernel: $kernel"
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		step_fail vm "qemu-system-x86_64 not found: no nested test VM (contrib/install-deps.sh vm)"
+		return
+	fi
+	HYRUN_L1_TIMEOUT=420 HYRUN_VM_CASE_TIMEOUT=60 timeout 900 \
+		sh tests/vm/run-nested.sh -B "$TOP/_build" -K "$kernel" -o "$tap" >"$log" 2>&1 || rc=$?
+	grep -E '^run-nested: ' "$log" || true
+	if [ -s "$tap" ]; then
+		count_tap vm "$tap"
+	fi
+	if [ "$rc" != 0 ] && ! grep -qE '^not ok ' "$tap" 2>/dev/null; then
+		step_fail vm "run-nested.sh exited $rc without a failing case (see $log)"
+	fi
+}
+
+if [ "$QUICK" = 0 ]; then
+	say "VM mode end to end (nested test VM)"
+	if [ -x "$TOP/_build/hyrun" ]; then
+		vm_stage
+	else
+		step_fail vm "no build to test"
+	fi
 fi
 
 say "summary"
