@@ -72,10 +72,11 @@ cfg() {
 }
 
 # args A B ...: set process.args.
-# (jq would take "-c" in --args for its own option: go through -R.)
+# (one JSON string per argument, newlines kept; jq --args would take "-c"
+# for its own option)
 args() {
-	local a
-	a=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	local a x
+	a=$(for x in "$@"; do printf '%s' "$x" | jq -Rs .; done | jq -sc .)
 	cfg --argjson a "$a" '.process.args = $a'
 }
 

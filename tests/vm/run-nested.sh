@@ -98,7 +98,8 @@ HYRUN=$build/hyrun sh "$top/contrib/make-busybox-bundle.sh" "$B/template" >/dev/
 bundle() {
 	local name=$1 filter=$2 args
 	shift 2
-	args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	# one JSON string per argument, newlines and all (not one per line)
+	args=$(for a in "$@"; do printf '%s' "$a" | jq -Rs .; done | jq -sc .)
 	cp -a "$B/template" "$B/$name"
 	jq --argjson a "$args" --arg k "$kernel_in" "
 		.process.args = \$a | .root.readonly = false |
