@@ -6,7 +6,7 @@
 #   4. end to end under a real containerd and a real podman
 #   5. VM mode end to end: the guest kernel (cached), then every VM-mode
 #      case in the nested test VM (tests/vm/run-nested.sh), or directly
-#      where the host has hardware KVM
+#      where the host has hardware KVM; the guest agent against QEMU
 # Every step's TAP lines are counted; the last line is the summary,
 # "N passed, N failed, N skipped".  A skip is not a pass: each is listed
 # with its reason.
@@ -175,6 +175,12 @@ vm_stage() {
 	if [ "$rc" != 0 ] && ! grep -qE '^not ok ' "$tap" 2>/dev/null; then
 		step_fail vm "run-nested.sh exited $rc without a failing case (see $log)"
 	fi
+	# the guest agent and kernel against a reference VMM (QEMU, no KVM)
+	timeout 300 python3 tests/vm/agent-in-qemu.py "$TOP/_build/hyrun" "$TOP/_build/hyrun-agent" \
+		"$kernel" >"$LOGDIR/vm-agent-qemu.tap" 2>&1
+	count_tap vm-agent-qemu "$LOGDIR/vm-agent-qemu.tap"
+	grep -qE '^1\.\.[1-9]' "$LOGDIR/vm-agent-qemu.tap" ||
+		step_fail vm-agent-qemu "agent-in-qemu.py ran no case (see $LOGDIR/vm-agent-qemu.tap)"
 }
 
 if [ "$QUICK" = 0 ]; then
