@@ -117,6 +117,7 @@ bundle share . sh -c 'echo "written inside" >/from-guest; i=0
 	while [ ! -e /from-host ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	echo "read inside: $(cat /from-host)"'
 bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+bundle demo . sh -c 'echo "Hello from inside a hyrun VM: guest kernel $(uname -r), $(nproc) vCPU, $(sed -n "s/MemTotal: *//p" /proc/meminfo) of RAM"; ls /'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 rm -rf "$B/template"
