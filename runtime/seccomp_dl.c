@@ -24,9 +24,9 @@ sym (const char *name)
 #define FORWARD(ret, name, params, args, fail)                                                     \
   ret name params                                                                                  \
   {                                                                                                \
-    static ret(*f) params;                                                                         \
+    static ret (*f) params;                                                                        \
     if (f == NULL)                                                                                 \
-      f = (ret(*) params)sym (#name);                                                              \
+      f = (ret (*) params)sym (#name);                                                             \
     return f ? f args : (fail);                                                                    \
   }
 
