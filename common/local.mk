@@ -4,4 +4,5 @@ libhycommon_a_SOURCES = \
 	common/cleanup.h \
 	common/error.c common/error.h \
 	common/log.c common/log.h \
+	common/passwd.c common/passwd.h \
 	common/xalloc.c common/xalloc.h

@@ -17,7 +17,7 @@ TEST="bats valgrind clang-format iproute2 procps psmisc util-linux time bc uidma
 # the nested test VM (QEMU's TCG with an emulated AMD-V CPU; its kernel is
 # fetched with apt-get download, so it needs no package here)
 VM="qemu-system-x86 linux-source-6.1 xz-utils make gcc flex bison bc
-	libelf-dev libssl-dev cpio kmod perl binutils"
+	libelf-dev libssl-dev cpio kmod perl binutils python3"
 
 case "${1:-}" in
 build) pkgs=$BUILD ;;

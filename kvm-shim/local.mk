@@ -144,7 +144,17 @@ libhyvmm_a_SOURCES += \
 pkglibexec_PROGRAMS += hyrun-vmm
 hyrun_vmm_SOURCES = kvm-shim/vmm/main.c
 hyrun_vmm_LDADD = $(VMM_LIBS)
-libhyvmm_a_SOURCES += kvm-shim/devices/virtio_9p_stub.c kvm-shim/devices/virtio_9p.h
+
+# The 9P2000.L server over the shared rootfs folder, and virtio-9p.
+libhyvmm_a_SOURCES += \
+	kvm-shim/fs/p9.h kvm-shim/fs/p9_priv.h \
+	kvm-shim/fs/p9_wire.c kvm-shim/fs/p9_wire.h \
+	kvm-shim/fs/p9_server.c kvm-shim/fs/p9_ops.c \
+	kvm-shim/devices/virtio_9p.c kvm-shim/devices/virtio_9p.h
+check_PROGRAMS += tests/unit/test_p9
+TESTS += tests/unit/test_p9
+tests_unit_test_p9_SOURCES = tests/unit/test_p9.c tests/unit/tap.h
+tests_unit_test_p9_LDADD = $(VMM_LIBS)
 
 # VM mode end to end, in the nested test VM (or directly with hardware KVM):
 # tests/vm/run-nested.sh runs tests/vm/cases.sh.  kvm-probe tells the L1

@@ -386,6 +386,21 @@ lc_cgroup_is_frozen (struct lc_cgroup *cg, bool *frozen, hy_error_t *err)
   return 0;
 }
 
+/* The devices a container always gets, after the bundle's own rules
+ * (runc's AllowedDevices): mknod of any, and the standard /dev nodes. */
+#define DEV(t, ma, mi, acc)                                                                        \
+  {                                                                                                \
+    true, t, ma >= 0, mi >= 0, ma, mi, (char *)acc                                                 \
+  }
+const struct spec_device_cgroup cg_default_devices[] = {
+  DEV ('c', -1, -1, "m"),    DEV ('b', -1, -1, "m"), DEV ('c', 1, 3, "rwm"),
+  DEV ('c', 1, 8, "rwm"),    DEV ('c', 1, 7, "rwm"), DEV ('c', 5, 0, "rwm"),
+  DEV ('c', 1, 5, "rwm"),    DEV ('c', 1, 9, "rwm"), DEV ('c', 5, 1, "rwm"),
+  DEV ('c', 136, -1, "rwm"), DEV ('c', 5, 2, "rwm"), DEV ('c', 10, 200, "rwm"),
+};
+#undef DEV
+const size_t cg_n_default_devices = sizeof (cg_default_devices) / sizeof (cg_default_devices[0]);
+
 int
 lc_cgroup_kill_all (struct lc_cgroup *cg, int sig, hy_error_t *err)
 {

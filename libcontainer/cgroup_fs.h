@@ -39,5 +39,12 @@ bool cg_has_file (const char *dir, const char *file);
 
 int cg_v1_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err);
 int cg_v2_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err);
+extern const struct spec_device_cgroup cg_default_devices[];
+extern const size_t cg_n_default_devices;
+
+/* linux.resources.devices as an eBPF program attached to a v2 cgroup
+ * (cgroup_bpf.c). */
+int cg_bpf_devices (const char *dir, const struct spec_device_cgroup *rules, size_t n,
+                    hy_error_t *err);
 
 #endif

@@ -163,16 +163,13 @@ blkio_v1 (struct lc_cgroup *cg, const struct spec_block_io *b, hy_error_t *err)
 /* devices cgroup: runc writes the rules in order, the first "deny all"
  * resets the list. */
 static int
-devices_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
+write_rules_v1 (const char *d, const struct spec_device_cgroup *rules, size_t n, hy_error_t *err)
 {
-  const char *d;
   size_t i;
 
-  if (need (cg, "devices", F ("devices"), &d, err) < 0)
-    return -1;
-  for (i = 0; i < r->n_devices; i++)
+  for (i = 0; i < n; i++)
     {
-      const struct spec_device_cgroup *dev = &r->devices[i];
+      const struct spec_device_cgroup *dev = &rules[i];
       char rule[96], maj[24] = "*", min[24] = "*";
       if (dev->has_major)
         snprintf (maj, sizeof (maj), "%lld", (long long)dev->major);
@@ -189,11 +186,18 @@ devices_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *er
   return 0;
 }
 
-/* The default devices a container always gets (runc's AllowedDevices). */
-static const char *const default_allow[] = {
-  "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:8 rwm",   "c 1:7 rwm", "c 5:0 rwm",
-  "c 1:5 rwm", "c 1:9 rwm", "c 5:1 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
-};
+/* The bundle's rules, then the devices a container always gets. */
+static int
+devices_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
+{
+  const char *d;
+
+  if (need (cg, "devices", F ("devices"), &d, err) < 0)
+    return -1;
+  if (write_rules_v1 (d, r->devices, r->n_devices, err) < 0)
+    return -1;
+  return write_rules_v1 (d, cg_default_devices, cg_n_default_devices, err);
+}
 
 static int
 other_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
@@ -247,8 +251,6 @@ other_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
 int
 cg_v1_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
 {
-  size_t i;
-
   if (r->memory && memory_v1 (cg, r->memory, err) < 0)
     return -1;
   if (r->cpu && cpu_v1 (cg, r->cpu, err) < 0)
@@ -265,14 +267,7 @@ cg_v1_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *e
     }
   if (r->block_io && blkio_v1 (cg, r->block_io, err) < 0)
     return -1;
-  if (r->n_devices)
-    {
-      const char *d = cg_dir (cg, "devices");
-      if (devices_v1 (cg, r, err) < 0)
-        return -1;
-      for (i = 0; d && i < sizeof (default_allow) / sizeof (default_allow[0]); i++)
-        if (cg_write (d, "devices.allow", default_allow[i], F ("devices"), err) < 0)
-          return -1;
-    }
+  if (r->n_devices && devices_v1 (cg, r, err) < 0)
+    return -1;
   return other_v1 (cg, r, err);
 }

@@ -170,6 +170,14 @@ cg_v2_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *e
   if (r->network && (r->network->has_class_id || r->network->n_priorities))
     return hy_error_set (err, 0, F ("network") ": net_cls/net_prio do not exist on cgroup v2");
   if (r->n_devices)
-    hy_debug ("linux.resources.devices: cgroup v2 device rules need an eBPF filter; not applied");
+    {
+      /* one program for the bundle's rules and the default devices after */
+      size_t n = r->n_devices + cg_n_default_devices;
+      cleanup_free struct spec_device_cgroup *all = xcalloc (n, sizeof (*all));
+      memcpy (all, r->devices, r->n_devices * sizeof (*all));
+      memcpy (all + r->n_devices, cg_default_devices, cg_n_default_devices * sizeof (*all));
+      if (cg_bpf_devices (d, all, n, err) < 0)
+        return -1;
+    }
   return unified_v2 (d, r, err);
 }

@@ -211,6 +211,7 @@ lc_exec_process (const struct spec_process *p, const struct lc_exec_config *cfg,
     return hy_error_set (err, EINVAL, "process.args: must be a non-empty array");
   if (p->terminal && cfg->console_socket == NULL)
     return hy_error_set (err, EINVAL, "process.terminal is true but no --console-socket was given");
+  lc_seccomp_preload (cfg->seccomp);
   if (pipe2 (pidp, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0)
     return hy_error_set (err, errno, "pipe");
   pid_r = pidp[0], err_r = errp[0];

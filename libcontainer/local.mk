@@ -32,6 +32,7 @@ tests_unit_test_criu_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
 # cgroup
 libhycontainer_a_SOURCES += \
 	libcontainer/cgroup.c \
+	libcontainer/cgroup_bpf.c \
 	libcontainer/cgroup_fs.c libcontainer/cgroup_fs.h \
 	libcontainer/cgroup_stats.c \
 	libcontainer/cgroup_v1.c \

@@ -374,6 +374,7 @@ lc_container_create (const struct spec *spec, const struct lc_config *cfg, struc
                          "config.json: linux.namespaces: a \"mount\" namespace is required");
   if (resolve_rootfs (spec, cfg, &rootfs, err) < 0)
     return -1;
+  lc_seccomp_preload (spec->linux_ ? spec->linux_->seccomp : NULL);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return hy_error_set (err, errno, "socketpair");
   parent_fd = sv[0];

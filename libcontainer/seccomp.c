@@ -464,3 +464,10 @@ lc_seccomp_send_listener (const char *listener_path, const char *metadata, int n
     return -1;
   return lc_seccomp_send_listener_fd (sock, metadata, notify_fd, state_json, err);
 }
+
+void
+lc_seccomp_preload (const struct spec_seccomp *sc)
+{
+  if (sc)
+    (void)seccomp_version ();
+}

@@ -31,6 +31,10 @@ int lc_caps_apply (const struct spec_capabilities *caps, hy_error_t *err);
 /* Build and load the seccomp filter.  notify_fd receives the listener fd
  * when an action is SCMP_ACT_NOTIFY (-1 otherwise). */
 int lc_seccomp_load (const struct spec_seccomp *sc, int *notify_fd, hy_error_t *err);
+/* Map libseccomp now, while the host's file system is still ours: a
+ * dynamic hyrun loads it on first use (runtime/seccomp_dl.c), and the
+ * filter is built after pivot_root or setns into the container. */
+void lc_seccomp_preload (const struct spec_seccomp *sc);
 /* Connect to linux.seccomp.listenerPath and send the listener fd with
  * SCM_RIGHTS in one message carrying the runtime-spec "container process
  * state" ({ociVersion, fds:["seccompFd"], pid, metadata, state}); `pid` is

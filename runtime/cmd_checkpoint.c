@@ -133,6 +133,8 @@ cmd_checkpoint (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   cc.o.criu_path = g->criu;
   if (container_open (g->root, id, &c, err) < 0)
     return -1;
+  if (c.st->isolation && strcmp (c.st->isolation, "vm") == 0)
+    return hy_error_set (err, 0, "checkpoint of %s: not supported for io.hyrun.isolation=vm", id);
   if (strcmp (container_status (&c), "running") != 0)
     return hy_error_set (err, 0, "container %s is not running", id);
   /* Before anything: a host criu cannot work on fails here, untouched. */

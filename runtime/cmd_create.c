@@ -229,7 +229,7 @@ self_dir (const char *argv0)
  * cleanup when one fails. */
 static int
 build (struct hy_globals *g, const struct create_opts *o, const struct spec *spec,
-       const char *bundle, const struct vm_plan *vm, struct container *c, struct lc_cgroup **cgp,
+       const char *bundle, struct vm_plan *vm, struct container *c, struct lc_cgroup **cgp,
        hy_error_t *err)
 {
   const struct spec_linux *l = spec->linux_;
@@ -269,7 +269,8 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
   c->st = new_state (spec, o, bundle, &cr, *cgp ? lc_cgroup_path (*cgp) : NULL, vm != NULL);
   if (container_save (c, err) < 0)
     return -1;
-  if (l && *cgp && lc_cgroup_apply (*cgp, l->resources, err) < 0)
+  if (l && *cgp
+      && lc_cgroup_apply (*cgp, vm ? vm_host_resources (vm, l->resources) : l->resources, err) < 0)
     return -1;
   if (vm ? vm_container_create (spec, &cfg, vm, *cgp, &cr, err)
          : lc_container_create (spec, &cfg, *cgp, &cr, err))

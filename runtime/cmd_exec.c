@@ -233,6 +233,11 @@ check_status (struct container *c, const struct exec_opts *o, const char *id, hy
 {
   const char *status = container_status (c);
 
+  /* The VMM's namespaces are the host side of the VM: a process started
+   * there would run outside the guest. */
+  if (c->st->isolation && strcmp (c->st->isolation, "vm") == 0)
+    return hy_error_set (err, 0, "exec into %s: not supported for io.hyrun.isolation=vm yet", id);
+
   if (strcmp (status, "running") == 0)
     return 0;
   if (strcmp (status, "paused") == 0 && o->ignore_paused)

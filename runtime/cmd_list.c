@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `hyrun list`: runc's table, JSON or ids. */
 #include "common/cleanup.h"
+#include "common/passwd.h"
 #include "common/xalloc.h"
 #include "runtime/cli.h"
 #include "runtime/state_dir.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,14 +68,13 @@ print_table (struct spec_state **s, size_t n)
 
   for (size_t i = 0; i < n; i++)
     {
-      struct passwd *pw = getpwuid (s[i]->owner_uid);
       int pid = strcmp (s[i]->status, "stopped") == 0 ? 0 : (int)s[i]->pid;
       rows[i][0] = xstrdup (s[i]->id);
       rows[i][1] = xasprintf ("%d", pid);
       rows[i][2] = xstrdup (s[i]->status);
       rows[i][3] = xstrdup (s[i]->bundle);
       rows[i][4] = xstrdup (s[i]->created);
-      rows[i][5] = pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned)s[i]->owner_uid);
+      rows[i][5] = hy_uid_name (s[i]->owner_uid);
     }
   for (int c = 0; c < LIST_COLS; c++)
     {

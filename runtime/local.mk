@@ -24,4 +24,13 @@ hyrun_SOURCES = \
 	runtime/state_dir.c runtime/state_dir.h \
 	runtime/terminal.c runtime/terminal.h \
 	runtime/vm.c runtime/vm.h runtime/vm_plan.c
-hyrun_LDADD = libhyvmm.a $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS) -lpthread
+hyrun_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
+if STATIC_HYRUN
+# configure.ac says why
+hyrun_LDFLAGS = $(AM_LDFLAGS) -static
+hyrun_LDADD = libhyvmm.a $(HYRUN_LIBS) -lseccomp -lcap -lyajl_s -lpthread
+else
+# libseccomp is loaded on first use (runtime/seccomp_dl.c)
+hyrun_SOURCES += runtime/seccomp_dl.c
+hyrun_LDADD = libhyvmm.a $(HYRUN_LIBS) $(CAP_LIBS) $(YAJL_LIBS) $(MNL_LIBS) -ldl -lpthread
+endif

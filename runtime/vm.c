@@ -106,14 +106,6 @@ exit_like (int status)
   _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 255);
 }
 
-static uint64_t
-now_ns (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 debug_times (struct vmm_machine *m)
 {
@@ -124,7 +116,7 @@ debug_times (struct vmm_machine *m)
     return;
   vmm_machine_exit_stats (m, &st);
   hy_debug ("vm: guest stopped after %.1f ms; %llu VM exits (%llu port I/O, %llu MMIO)",
-            (double)(now_ns () - t->start) / 1e6, (unsigned long long)st.total,
+            (double)(vmm_now_ns () - t->start) / 1e6, (unsigned long long)st.total,
             (unsigned long long)st.by_reason[KVM_EXIT_IO],
             (unsigned long long)st.by_reason[KVM_EXIT_MMIO]);
 }
@@ -161,6 +153,7 @@ vmm_child_main (struct vmm_child *c)
                                      .mergeable = c->plan->ksm,
                                      .console = c->plan->console,
                                      .console_fd = STDERR_FILENO,
+                                     .cmdline = c->plan->cmdline,
                                      .ctl_fd = sv[1],
                                      .stdin_fd = STDIN_FILENO,
                                      .stdout_fd = STDOUT_FILENO,

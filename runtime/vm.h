@@ -7,18 +7,21 @@
 
 #include "common/error.h"
 #include "libcontainer/container.h"
+#include "spec/spec.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 struct vm_plan
 {
-  char *kernel; /* guest kernel: io.hyrun.vm.kernel, else the installed one */
-  char *agent;  /* guest agent: beside hyrun, else the installed one */
+  char *kernel;  /* io.hyrun.vm.kernel, else vm.kernel.path, else the installed one */
+  char *agent;   /* guest agent: beside hyrun, else the installed one */
+  char *cmdline; /* vm.kernel.parameters, or NULL */
   uint64_t mem_mib;
   unsigned vcpus;
   bool ksm;
-  bool console; /* io.hyrun.vm.debug-console=true: guest kernel log on stderr */
+  bool console;                   /* io.hyrun.vm.debug-console=true: guest kernel log on stderr */
+  struct spec_resources host_res; /* vm_host_resources() */
 };
 
 /* Read and check everything VM mode needs from the bundle, before the
@@ -26,6 +29,12 @@ struct vm_plan
 int vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *plan,
                    hy_error_t *err);
 void vm_plan_fini (struct vm_plan *plan);
+
+/* The resources of the host cgroup the VMM runs in: the bundle's, except
+ * the device rules, which are the guest's business; the VMM itself gets
+ * /dev/kvm and nothing else.  Points into plan (valid while it is). */
+const struct spec_resources *vm_host_resources (struct vm_plan *plan,
+                                                const struct spec_resources *r);
 
 /* Like lc_container_create, with the VMM as the init: it boots the guest,
  * the agent creates the container inside, and create returns once the

@@ -120,6 +120,18 @@ plan_vcpus (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
   return 0;
 }
 
+/* A kernel named by the bundle: `field` is where, for the message. */
+static int
+named_kernel (const char *field, const char *k, struct vm_plan *p, hy_error_t *err)
+{
+  if (k[0] != '/')
+    return hy_error_set (err, 0, "config.json: %s: \"%s\" is not an absolute path", field, k);
+  if (access (k, R_OK) < 0)
+    return hy_error_set (err, errno, "config.json: %s: `%s`", field, k);
+  p->kernel = xstrdup (k);
+  return 0;
+}
+
 static int
 plan_files (const struct spec *spec, const char *self_dir, struct vm_plan *p, hy_error_t *err)
 {
@@ -127,14 +139,13 @@ plan_files (const struct spec *spec, const char *self_dir, struct vm_plan *p, hy
 
   if (k)
     {
-      if (k[0] != '/')
-        return hy_error_set (err, 0,
-                             "config.json: annotations.io.hyrun.vm.kernel: \"%s\" is "
-                             "not an absolute path",
-                             k);
-      if (access (k, R_OK) < 0)
-        return hy_error_set (err, errno, "config.json: annotations.io.hyrun.vm.kernel: `%s`", k);
-      p->kernel = xstrdup (k);
+      if (named_kernel ("annotations.io.hyrun.vm.kernel", k, p, err) < 0)
+        return -1;
+    }
+  else if (spec->vm && spec->vm->kernel_path)
+    {
+      if (named_kernel ("vm.kernel.path", spec->vm->kernel_path, p, err) < 0)
+        return -1;
     }
   else
     {
@@ -157,6 +168,21 @@ plan_files (const struct spec *spec, const char *self_dir, struct vm_plan *p, hy
   return 0;
 }
 
+/* vm.kernel.parameters go on the guest's command line, after hyrun's own. */
+static void
+plan_cmdline (const struct spec *spec, struct vm_plan *p)
+{
+  size_t i;
+
+  for (i = 0; spec->vm && i < spec->vm->n_kernel_parameters; i++)
+    {
+      char *n = xasprintf ("%s%s%s", p->cmdline ? p->cmdline : "", p->cmdline ? " " : "",
+                           spec->vm->kernel_parameters[i]);
+      free (p->cmdline);
+      p->cmdline = n;
+    }
+}
+
 int
 vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p, hy_error_t *err)
 {
@@ -176,6 +202,7 @@ vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p,
       vm_plan_fini (p);
       return -1;
     }
+  plan_cmdline (spec, p);
   return 0;
 }
 
@@ -184,5 +211,23 @@ vm_plan_fini (struct vm_plan *p)
 {
   free (p->kernel);
   free (p->agent);
-  p->kernel = p->agent = NULL;
+  free (p->cmdline);
+  p->kernel = p->agent = p->cmdline = NULL;
+}
+
+/* deny all, then /dev/kvm (10:232) for the VMM */
+static struct spec_device_cgroup vmm_devices[] = {
+  { false, 'a', false, false, 0, 0, NULL },
+  { true, 'c', true, true, 10, 232, (char *)"rw" },
+};
+
+const struct spec_resources *
+vm_host_resources (struct vm_plan *p, const struct spec_resources *r)
+{
+  if (r == NULL)
+    return NULL;
+  p->host_res = *r;
+  p->host_res.devices = vmm_devices;
+  p->host_res.n_devices = sizeof (vmm_devices) / sizeof (vmm_devices[0]);
+  return &p->host_res;
 }

@@ -42,6 +42,8 @@ static const struct
   { "io.hyrun.vm.memory", "guest RAM in MiB (VM isolation)" },
   { "io.hyrun.vm.kernel", "path of the guest kernel (VM isolation)" },
   { "io.hyrun.vm.ksm", "true: mark guest RAM mergeable for KSM (VM isolation)" },
+  { "io.hyrun.vm.debug-console",
+    "true: the guest kernel log on the container's stderr (VM isolation)" },
 };
 
 static void

@@ -3,11 +3,11 @@
  * output, and the OCI state object given to hooks. */
 #include "spec/state.h"
 #include "common/cleanup.h"
+#include "common/passwd.h"
 #include "common/xalloc.h"
 #include "spec/jsonw.h"
 #include "spec/parse_util.h"
 
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,9 +125,7 @@ spec_state_list_json (struct spec_state **states, size_t n)
   jsonw_begin_array (w);
   for (i = 0; i < n; i++)
     {
-      struct passwd *pw = getpwuid (states[i]->owner_uid);
-      cleanup_free char *owner
-          = pw ? xstrdup (pw->pw_name) : xasprintf ("#%u", (unsigned)states[i]->owner_uid);
+      cleanup_free char *owner = hy_uid_name (states[i]->owner_uid);
       write_public (w, states[i], owner);
     }
   jsonw_end_array (w);

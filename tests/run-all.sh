@@ -6,7 +6,8 @@
 #   4. end to end under a real containerd and a real podman
 #   5. VM mode end to end: the guest kernel (cached), then every VM-mode
 #      case in the nested test VM (tests/vm/run-nested.sh), or directly
-#      where the host has hardware KVM
+#      where the host has hardware KVM; the KVM unit tests in L1; the guest
+#      agent against QEMU
 # Every step's TAP lines are counted; the last line is the summary,
 # "N passed, N failed, N skipped".  A skip is not a pass: each is listed
 # with its reason.
@@ -175,6 +176,28 @@ vm_stage() {
 	if [ "$rc" != 0 ] && ! grep -qE '^not ok ' "$tap" 2>/dev/null; then
 		step_fail vm "run-nested.sh exited $rc without a failing case (see $log)"
 	fi
+	# layer 2: the KVM unit tests (bare-metal guests driving the VMM, and
+	# a Linux boot through the loaders), in L1 when this host's KVM
+	# cannot run them (they skip here, with their reason, in the unit stage)
+	if [ ! -w /dev/kvm ] || ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		(cd _build && make -s tests/unit/test_vmm_guest tests/unit/test_virtio_guest \
+			tests/unit/test_vmm_linux >/dev/null 2>&1)
+		HYRUN_TEST_KERNEL=$kernel HYRUN_TEST_BUSYBOX=/bin/busybox \
+			GUEST_DIR=$TOP/_build/tests/unit/guests HYRUN_L1_TIMEOUT=420 timeout 900 \
+			sh tests/unit/guests/run-in-l1.sh _build/tests/unit/test_vmm_guest \
+			_build/tests/unit/test_virtio_guest _build/tests/unit/test_vmm_linux \
+			>"$LOGDIR/vm-kvm-unit.log" 2>&1
+		grep -E '^(ok|not ok) ' "$LOGDIR/vm-kvm-unit.log" >"$LOGDIR/vm-kvm-unit.tap" || true
+		count_tap vm-kvm-unit "$LOGDIR/vm-kvm-unit.tap"
+		[ -s "$LOGDIR/vm-kvm-unit.tap" ] ||
+			step_fail vm-kvm-unit "the KVM unit tests did not run in L1 (see $LOGDIR/vm-kvm-unit.log)"
+	fi
+	# the guest agent and kernel against a reference VMM (QEMU, no KVM)
+	timeout 300 python3 tests/vm/agent-in-qemu.py "$TOP/_build/hyrun" "$TOP/_build/hyrun-agent" \
+		"$kernel" >"$LOGDIR/vm-agent-qemu.tap" 2>&1
+	count_tap vm-agent-qemu "$LOGDIR/vm-agent-qemu.tap"
+	grep -qE '^1\.\.[1-9]' "$LOGDIR/vm-agent-qemu.tap" ||
+		step_fail vm-agent-qemu "agent-in-qemu.py ran no case (see $LOGDIR/vm-agent-qemu.tap)"
 }
 
 if [ "$QUICK" = 0 ]; then

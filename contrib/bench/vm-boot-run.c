@@ -187,6 +187,7 @@ main (int argc, char **argv)
           t_marker, now_ms () - t0, exits, setup_cpu,
           (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3
               + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3,
-          rss_vmm, ru.ru_maxrss, WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
+          rss_vmm, ru.ru_maxrss,
+          WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
   return t_marker < 0;
 }

@@ -150,9 +150,11 @@ enter_indirect (struct virtq *q, struct walk *w, const struct virtq_desc *d, hy_
       || d->len / sizeof (struct virtq_desc) > VIRTQ_INDIRECT_MAX)
     return broken (q, err, "indirect table of %u bytes: not 1..%u descriptors", d->len,
                    VIRTQ_INDIRECT_MAX);
+  /* No alignment is required of an indirect table (Linux kmallocs it,
+   * 8-byte aligned); entries are read with memcpy (read_desc). */
   w->table = vmm_mem_ptr (q->mem, d->addr, d->len);
-  if (w->table == NULL || d->addr % 16 != 0)
-    return broken (q, err, "indirect table 0x%llx+0x%x is not aligned guest RAM",
+  if (w->table == NULL)
+    return broken (q, err, "indirect table 0x%llx+0x%x is not guest RAM",
                    (unsigned long long)d->addr, d->len);
   w->table_len = d->len / sizeof (struct virtq_desc);
   w->seen = 0;

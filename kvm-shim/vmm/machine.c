@@ -61,8 +61,8 @@ struct vmm_machine
   char *cmdline;
 };
 
-static uint64_t
-now_ns (void)
+uint64_t
+vmm_now_ns (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
@@ -187,7 +187,7 @@ attach_9p (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t
   if (m->cfg.share == NULL)
     return 0;
   m->p9 = virtio_9p_create (p, m->cfg.share, VMPROTO_ROOTFS_TAG, err);
-  return m->p9 || getenv ("HYRUN_STUB_9P") ? 0 : -1;
+  return m->p9 ? 0 : -1;
 }
 
 static struct virtio_dev *
@@ -310,7 +310,7 @@ vmm_machine_create (const struct vmm_machine_config *cfg, hy_error_t *err)
       = { .ram_size = cfg->mem_mib << 20, .mergeable = cfg->mergeable, .irqchip = true };
 
   m->cfg = *cfg;
-  m->times.start = now_ns ();
+  m->times.start = vmm_now_ns ();
   m->first_stop = -1;
   m->stdin_pipe[0] = m->stdin_pipe[1] = -1;
   m->n_vcpus = cfg->vcpus ? cfg->vcpus : 1;
@@ -335,12 +335,12 @@ vmm_machine_create (const struct vmm_machine_config *cfg, hy_error_t *err)
   m->vm = vmm_vm_create (&vc, err);
   if (m->vm == NULL)
     goto fail;
-  m->times.vm_created = now_ns ();
+  m->times.vm_created = vmm_now_ns ();
   m->bus = vmm_bus_create ();
   m->loop = vmm_loop_create (err);
   if (m->loop == NULL || attach_devices (m, err) < 0 || load_guest (m, err) < 0)
     goto fail;
-  m->times.kernel_loaded = now_ns ();
+  m->times.kernel_loaded = vmm_now_ns ();
   return m;
 fail:
   vmm_machine_destroy (m);

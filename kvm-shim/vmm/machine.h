@@ -42,6 +42,9 @@ struct vmm_machine_times
   uint64_t start, vm_created, kernel_loaded, first_exit;
 };
 
+/* CLOCK_MONOTONIC in ns, the clock of vmm_machine_times. */
+uint64_t vmm_now_ns (void);
+
 struct vmm_machine *vmm_machine_create (const struct vmm_machine_config *cfg, hy_error_t *err);
 /* Start the vCPU threads and the host I/O thread. */
 int vmm_machine_start (struct vmm_machine *m, hy_error_t *err);

@@ -12,23 +12,100 @@
 
 static const char *const allowed[] = {
   /* memory */
-  "brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
+  "brk",
+  "mmap",
+  "munmap",
+  "mremap",
+  "mprotect",
+  "madvise",
   /* threads, signals, time */
-  "futex", "set_robust_list", "rseq", "sched_yield", "gettid", "getpid", "tgkill", "tkill", "kill",
-  "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "sigaltstack", "exit", "exit_group",
-  "restart_syscall", "nanosleep", "clock_nanosleep", "clock_gettime", "gettimeofday", "prctl",
+  "futex",
+  "set_robust_list",
+  "rseq",
+  "sched_yield",
+  "gettid",
+  "getpid",
+  "tgkill",
+  "tkill",
+  "kill",
+  "rt_sigprocmask",
+  "rt_sigaction",
+  "rt_sigreturn",
+  "sigaltstack",
+  "exit",
+  "exit_group",
+  "restart_syscall",
+  "nanosleep",
+  "clock_nanosleep",
+  "clock_gettime",
+  "gettimeofday",
+  "prctl",
   /* vCPUs, interrupts, the event loop, the control socket */
-  "ioctl", "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
-  "preadv2", "pwritev2", "lseek", "close", "dup", "dup3", "fcntl", "epoll_wait", "epoll_pwait",
-  "epoll_ctl", "poll", "ppoll", "eventfd2", "signalfd4", "sendmsg", "sendto", "recvmsg",
-  "recvfrom", "shutdown", "pipe2",
+  "ioctl",
+  "read",
+  "write",
+  "readv",
+  "writev",
+  "pread64",
+  "pwrite64",
+  "preadv",
+  "pwritev",
+  "preadv2",
+  "pwritev2",
+  "lseek",
+  "close",
+  "dup",
+  "dup3",
+  "fcntl",
+  "epoll_wait",
+  "epoll_pwait",
+  "epoll_ctl",
+  "poll",
+  "ppoll",
+  "eventfd2",
+  "signalfd4",
+  "sendmsg",
+  "sendto",
+  "recvmsg",
+  "recvfrom",
+  "shutdown",
+  "pipe2",
   /* the 9P server, inside the shared folder (it resolves every path
    * beneath its root itself) and the exec fifo */
-  "openat", "openat2", "newfstatat", "fstat", "statx", "fstatfs", "getdents64", "mkdirat",
-  "unlinkat", "renameat", "renameat2", "linkat", "symlinkat", "readlinkat", "mknodat",
-  "fchownat", "fchown", "fchmodat", "fchmod", "ftruncate", "fallocate", "fsync", "fdatasync",
-  "utimensat", "flock", "fgetxattr", "flistxattr", "fsetxattr", "fremovexattr", "umask",
-  "getuid", "getgid", "geteuid", "getegid",
+  "openat",
+  "openat2",
+  "newfstatat",
+  "fstat",
+  "statx",
+  "fstatfs",
+  "getdents64",
+  "mkdirat",
+  "unlinkat",
+  "renameat",
+  "renameat2",
+  "linkat",
+  "symlinkat",
+  "readlinkat",
+  "mknodat",
+  "fchownat",
+  "fchown",
+  "fchmodat",
+  "fchmod",
+  "ftruncate",
+  "fallocate",
+  "fsync",
+  "fdatasync",
+  "utimensat",
+  "flock",
+  "fgetxattr",
+  "flistxattr",
+  "fsetxattr",
+  "fremovexattr",
+  "umask",
+  "getuid",
+  "getgid",
+  "geteuid",
+  "getegid",
 };
 
 int
@@ -44,13 +121,15 @@ vmm_sandbox_apply (hy_error_t *err)
     {
       int nr = seccomp_syscall_resolve_name (allowed[i]);
       if (nr != __NR_SCMP_ERROR)
-        r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, nr, 0);
+        r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
     }
   if (r == 0)
-    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (clone), 1,
-                          SCMP_A0 (SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+    {
+      struct scmp_arg_cmp thread = SCMP_A0 (SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+      r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, SCMP_SYS (clone), 1, &thread);
+    }
   if (r == 0)
-    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (clone3), 0);
+    r = seccomp_rule_add_array (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (clone3), 0, NULL);
   if (r == 0)
     r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_TSYNC, 1);
   if (r == 0)

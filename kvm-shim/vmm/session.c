@@ -78,12 +78,7 @@ vmm_session_block_signals (void)
 static uint64_t
 ms_since_start (const struct session *s)
 {
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec
-          - vmm_machine_times (s->m)->start)
-         / 1000000;
+  return (vmm_now_ns () - vmm_machine_times (s->m)->start) / 1000000;
 }
 
 /* The exec fifo's write end blocks until `hyrun start` opens the read end:
@@ -196,7 +191,7 @@ read_ctl (struct session *s, hy_error_t *err)
   uint8_t buf[65536];
   struct vmproto_msg msg;
   ssize_t n = read (s->ctl, buf, sizeof (buf));
-  int r;
+  int r = 0;
 
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return 0;
@@ -262,8 +257,12 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
           uint64_t ms = ms_since_start (&s);
           if (ms >= BOOT_TIMEOUT_MS)
             {
-              r = hy_error_set (err, 0, "the guest did not create the container within %d s",
-                                BOOT_TIMEOUT_MS / 1000);
+              struct vmm_exit_stats st;
+              vmm_machine_exit_stats (m, &st);
+              r = hy_error_set (err, 0,
+                                "the guest did not create the container within %d s (%llu VM "
+                                "exits so far)",
+                                BOOT_TIMEOUT_MS / 1000, (unsigned long long)st.total);
               break;
             }
           timeout = (int)(BOOT_TIMEOUT_MS - ms);

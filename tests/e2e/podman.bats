@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 # hyrun under a real podman 4.3 + conmon (Debian's) with cgroupfs and
-# private storage: run, exec, stop, rm.
+# private storage: run, exec, stop, rm, update.
 
 load helpers
 
@@ -49,4 +49,17 @@ setup() {
   [ "$status" -eq 0 ]
   [[ "$output" == *bar* ]]
   [[ "$output" == */dev/pts/* ]]
+}
+
+@test "podman: update changes a running container's limits through the runtime's update" {
+  PODMAN run -d --name p-upd --pull never --network none --memory 64m "$IMAGE" sleep 100
+  run PODMAN update --memory 96m --memory-swap 192m --cpu-quota 30000 --cpu-period 100000 p-upd
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # the container's own view of its v1 cgroups (podman mounts them read-only)
+  run PODMAN exec p-upd sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us'
+  echo "$output"
+  [[ "$output" == *100663296* ]]
+  [[ "$output" == *30000* ]]
+  PODMAN rm -f -t 0 p-upd
 }

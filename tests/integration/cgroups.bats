@@ -87,3 +87,91 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 	assert_contains "$output" "0::/hyrun-test-v2/$ID"
 	[[ "$output" != *LEFT* ]]
 }
+
+@test "cgroup v1: every resource field this host has lands in its file" {
+	[ -d /sys/fs/cgroup/memory ] || skip "no cgroup v1 hierarchy on this host"
+	local dev
+	dev=$(lsblk -dno MAJ:MIN | head -n1 | tr -d ' ')
+	cfg --arg p "/hyrun-test/$ID" --argjson maj "${dev%:*}" --argjson min "${dev#*:}" '.linux.cgroupsPath = $p | .linux.resources = {
+		"memory": {"limit": 134217728, "reservation": 67108864, "swap": 268435456, "swappiness": 10, "disableOOMKiller": true, "kernelTCP": 16777216},
+		"cpu": {"shares": 256, "quota": 20000, "period": 100000, "burst": 10000, "cpus": "0", "mems": "0"},
+		"pids": {"limit": 50},
+		"blockIO": {"throttleReadBpsDevice": [{"major": $maj, "minor": $min, "rate": 1048576}],
+			"throttleWriteIOPSDevice": [{"major": $maj, "minor": $min, "rate": 100}]},
+		"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]}'
+	args payload sleep 30
+	hy_detach "$ID"
+	assert_eq "$(cat "$(v1 memory)/memory.limit_in_bytes")" 134217728
+	assert_eq "$(cat "$(v1 memory)/memory.soft_limit_in_bytes")" 67108864
+	assert_eq "$(cat "$(v1 memory)/memory.memsw.limit_in_bytes")" 268435456
+	assert_eq "$(cat "$(v1 memory)/memory.swappiness")" 10
+	grep -qx "oom_kill_disable 1" "$(v1 memory)/memory.oom_control"
+	assert_eq "$(cat "$(v1 memory)/memory.kmem.tcp.limit_in_bytes")" 16777216
+	assert_eq "$(cat "$(v1 cpu)/cpu.shares")" 256
+	assert_eq "$(cat "$(v1 cpu)/cpu.cfs_quota_us")" 20000
+	assert_eq "$(cat "$(v1 cpu)/cpu.cfs_burst_us")" 10000
+	assert_eq "$(cat "$(v1 cpuset)/cpuset.cpus")" 0
+	assert_eq "$(cat "$(v1 cpuset)/cpuset.mems")" 0
+	assert_eq "$(cat "$(v1 pids)/pids.max")" 50
+	assert_eq "$(cat "$(v1 blkio)/blkio.throttle.read_bps_device")" "$dev 1048576"
+	assert_eq "$(cat "$(v1 blkio)/blkio.throttle.write_iops_device")" "$dev 100"
+	# the default devices are allowed too (runc's list), and nothing wider
+	grep -qx "c 1:3 rwm" "$(v1 devices)/devices.list"
+	! grep -q "^a " "$(v1 devices)/devices.list"
+	hy delete --force "$ID"
+	[ ! -d "$(v1 memory)" ]
+}
+
+@test "cgroup v1: a paused container does not advance, and resumes" {
+	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p | .root.readonly = false'
+	# a line per loop: the count only grows, and is readable at any time
+	args sh -c 'while :; do echo x >> /count; done'
+	hy_detach "$ID"
+	wait_file_contains "$BUNDLE/rootfs/count" x
+	hy pause "$ID"
+	assert_eq "$(hy state "$ID" | jq -r .status)" paused
+	grep -qx FROZEN "$(v1 freezer)/freezer.state"
+	local a b
+	a=$(wc -l <"$BUNDLE/rootfs/count")
+	sleep 0.5
+	b=$(wc -l <"$BUNDLE/rootfs/count")
+	assert_eq "$a" "$b"
+	hy resume "$ID"
+	assert_eq "$(hy state "$ID" | jq -r .status)" running
+	sleep 0.3
+	[ "$(wc -l <"$BUNDLE/rootfs/count")" -gt "$b" ]
+	hy delete --force "$ID"
+}
+
+@test "cgroup v1: a field the host cannot honour is an error naming it" {
+	[ -e /sys/fs/cgroup/blkio/blkio.weight ] && skip "this host has blkio.weight"
+	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p | .linux.resources = {"blockIO": {"weight": 500}}'
+	run hy_create "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "blockIO.weight"
+	[ ! -e "$ROOT/$ID" ]
+	if [ ! -d /sys/fs/cgroup/net_cls ]; then
+		cfg '.linux.resources = {"network": {"classID": 1048577}}'
+		run hy_create "$ID"
+		[ "$status" -ne 0 ]
+		assert_contains "$output" "network.classID"
+	fi
+}
+
+@test "cgroup v2: device rules become an eBPF filter the kernel enforces (on a cgroup2 mount)" {
+	grep -q cgroup2 /proc/filesystems || skip "kernel without cgroup2"
+	# deny everything but /dev/null and the default devices (runc's list,
+	# which allows mknod of any device but not its use)
+	cfg --arg p "/hyrun-test-v2/$ID" '.linux.cgroupsPath = $p | .linux.resources = {"devices": [
+		{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"}]}
+		| .process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
+	args sh -c 'echo x > /dev/null && echo null-ok; mknod /dev/kmsg2 c 1 11 && echo mknod-ok; head -c1 /dev/kmsg2 >/dev/null 2>&1 || echo kmsg-denied; head -c1 /dev/zero >/dev/null && echo zero-ok'
+	run unshare -m sh -c "mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup &&
+		cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null; rc=\$?;
+		rmdir /sys/fs/cgroup/hyrun-test-v2 2>/dev/null; exit \$rc"
+	assert_eq "$status" 0
+	assert_contains "$output" null-ok
+	assert_contains "$output" mknod-ok
+	assert_contains "$output" kmsg-denied
+	assert_contains "$output" zero-ok
+}

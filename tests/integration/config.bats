@@ -3,18 +3,6 @@
 # nothing left behind (teardown checks the residue).
 load helpers
 
-# bad_config JQ-FILTER EXPECTED: the edit makes create fail naming EXPECTED.
-bad_config() {
-	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/good.json"
-	cfg "$1"
-	run hy_create "$ID"
-	cp "$BATS_TEST_TMPDIR/good.json" "$BUNDLE/config.json"
-	[ "$status" -ne 0 ] || { echo "create accepted: $1" >&2; return 1; }
-	assert_contains "$output" "$2"
-	assert_eq "${#lines[@]}" 1
-	[ ! -e "$ROOT/$ID" ]
-}
-
 @test "invalid JSON names the line and column" {
 	printf '{"ociVersion": "1.2.0",\n "process": {' >"$BUNDLE/config.json"
 	run hy_create "$ID"

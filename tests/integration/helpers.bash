@@ -72,10 +72,11 @@ cfg() {
 }
 
 # args A B ...: set process.args.
-# (jq would take "-c" in --args for its own option: go through -R.)
+# (one JSON string per argument, newlines kept; jq --args would take "-c"
+# for its own option)
 args() {
-	local a
-	a=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	local a x
+	a=$(for x in "$@"; do printf '%s' "$x" | jq -Rs .; done | jq -sc .)
 	cfg --argjson a "$a" '.process.args = $a'
 }
 
@@ -145,4 +146,16 @@ open_path_to() {
 		chmod o+x "$d"
 		d=$(dirname "$d")
 	done
+}
+
+# bad_config JQ-FILTER EXPECTED: the edit makes create fail naming EXPECTED.
+bad_config() {
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/good.json"
+	cfg "$1"
+	run hy_create "$ID"
+	cp "$BATS_TEST_TMPDIR/good.json" "$BUNDLE/config.json"
+	[ "$status" -ne 0 ] || { echo "create accepted: $1" >&2; return 1; }
+	assert_contains "$output" "$2"
+	assert_eq "${#lines[@]}" 1
+	[ ! -e "$ROOT/$ID" ]
 }

@@ -111,3 +111,29 @@ seccomp() { cfg --argjson s "$1" '.linux.seccomp = $s'; }
 	jq -e '.fds == ["seccompFd"] and .metadata == "meta-42" and .state.id == "'"$ID"'"' <<<"$state"
 	grep -q "answered syscall" "$BATS_TEST_TMPDIR/listener.out"
 }
+
+# op_case OP VALUE [VALUE_TWO] BLOCKED ALLOWED: umask(BLOCKED) fails with
+# EPERM under the rule, umask(ALLOWED) does not.
+op_case() {
+	local op=$1 v=$2 v2=$3 blocked=$4 allowed=$5 arg
+	arg=$(jq -nc --arg op "$op" --argjson v "$v" --argjson v2 "$v2" \
+		'{index: 0, value: $v, op: $op} + (if $v2 > 0 then {valueTwo: $v2} else {} end)')
+	seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1, \"args\": [$arg]}]}"
+	args payload umask-raw "$blocked" "$allowed"
+	run hy_run "$ID"
+	[ "$status" -eq 0 ] || { echo "$op: run failed: $output" >&2; return 1; }
+	assert_contains "$output" "$blocked:errno=EPERM"
+	assert_contains "$output" "$allowed:ok"
+	hy delete -f "$ID" >/dev/null 2>&1 || true
+}
+
+@test "argument conditions: every operator blocks exactly the calls it matches" {
+	op_case SCMP_CMP_NE 63 0 62 63
+	op_case SCMP_CMP_LT 10 0 5 10
+	op_case SCMP_CMP_LE 10 0 10 11
+	op_case SCMP_CMP_EQ 63 0 63 62
+	op_case SCMP_CMP_GE 10 0 10 9
+	op_case SCMP_CMP_GT 10 0 11 10
+	# (arg & 070) == 020
+	op_case SCMP_CMP_MASKED_EQ 56 16 23 7
+}

@@ -14,54 +14,42 @@ vm_bundle() {
 		'.annotations["io.hyrun.isolation"] = "vm" | .annotations["io.hyrun.vm.kernel"] = $k'
 }
 
-# bad_vm JQ-FILTER EXPECTED
-bad_vm() {
-	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/good.json"
-	cfg "$1"
-	run hy_create "$ID"
-	cp "$BATS_TEST_TMPDIR/good.json" "$BUNDLE/config.json"
-	[ "$status" -ne 0 ] || { echo "create accepted: $1" >&2; return 1; }
-	assert_contains "$output" "$2"
-	assert_eq "${#lines[@]}" 1
-	[ ! -e "$ROOT/$ID" ]
-}
-
 no_vmm_left() {
 	! pgrep -x 'hyrun:vmm' >/dev/null
 }
 
 @test "vm: an unknown io.hyrun.isolation value names the annotation" {
-	bad_vm '.annotations["io.hyrun.isolation"] = "kvm"' \
+	bad_config '.annotations["io.hyrun.isolation"] = "kvm"' \
 		'annotations.io.hyrun.isolation: must be "container" or "vm", got "kvm"'
 }
 
 @test "vm: guest RAM below the minimum or not a number is refused" {
 	vm_bundle
-	bad_vm '.annotations["io.hyrun.vm.memory"] = "1"' \
+	bad_config '.annotations["io.hyrun.vm.memory"] = "1"' \
 		'annotations.io.hyrun.vm.memory: 1 is out of range (64..262144 MiB of guest RAM)'
-	bad_vm '.annotations["io.hyrun.vm.memory"] = "lots"' \
+	bad_config '.annotations["io.hyrun.vm.memory"] = "lots"' \
 		'annotations.io.hyrun.vm.memory: "lots" is not a number'
-	bad_vm '.linux.resources.memory.limit = 33554432' \
+	bad_config '.linux.resources.memory.limit = 33554432' \
 		'linux.resources.memory.limit: 33554432 bytes is less than the 64 MiB a VM needs'
 }
 
 @test "vm: a vCPU count out of range is refused" {
 	vm_bundle
-	bad_vm '.annotations["io.hyrun.vm.vcpus"] = "0"' 'annotations.io.hyrun.vm.vcpus: 0 is out of range'
-	bad_vm '.annotations["io.hyrun.vm.vcpus"] = "33"' 'annotations.io.hyrun.vm.vcpus: 33 is out of range'
+	bad_config '.annotations["io.hyrun.vm.vcpus"] = "0"' 'annotations.io.hyrun.vm.vcpus: 0 is out of range'
+	bad_config '.annotations["io.hyrun.vm.vcpus"] = "33"' 'annotations.io.hyrun.vm.vcpus: 33 is out of range'
 }
 
 @test "vm: a missing or relative guest kernel path names the annotation" {
 	vm_bundle
-	bad_vm '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' \
+	bad_config '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' \
 		'annotations.io.hyrun.vm.kernel: `/nonexistent/vmlinux`: No such file or directory'
-	bad_vm '.annotations["io.hyrun.vm.kernel"] = "vmlinux"' \
+	bad_config '.annotations["io.hyrun.vm.kernel"] = "vmlinux"' \
 		'annotations.io.hyrun.vm.kernel: "vmlinux" is not an absolute path'
 }
 
 @test "vm: a terminal is refused until VM mode supports it" {
 	vm_bundle
-	bad_vm '.process.terminal = true' 'process.terminal: not supported with io.hyrun.isolation=vm'
+	bad_config '.process.terminal = true' 'process.terminal: not supported with io.hyrun.isolation=vm'
 }
 
 @test "vm: a VM that cannot be built fails create cleanly (no /dev/kvm, or no kernel)" {
@@ -86,4 +74,10 @@ no_vmm_left() {
 	assert_contains "$output" "io.hyrun.isolation=vm"
 	[ ! -e "$ROOT/$ID" ]
 	no_vmm_left
+}
+
+@test "vm: the spec's vm.kernel.path names the guest kernel when no annotation does" {
+	vm_bundle
+	bad_config '.vm = {"kernel": {"path": "/nonexistent/bzImage"}} | del(.annotations["io.hyrun.vm.kernel"])' \
+		'vm.kernel.path: `/nonexistent/bzImage`: No such file or directory'
 }

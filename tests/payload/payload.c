@@ -7,6 +7,7 @@
  *   payload env NAME           $NAME, or "unset"
  *   payload rlimit NAME        "soft hard" (numbers or "unlimited")
  *   payload umask              octal umask
+ *   payload umask-raw N...     umask(N) as raw syscalls: "N:ok" or "N:errno=EPERM" each
  *   payload fds                the open fds other than 0-2, one per line
  *   payload status FIELD       a /proc/self/status line's value (CapEff, NoNewPrivs...)
  *   payload hostname           nodename and domainname
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -214,6 +216,19 @@ main (int argc, char **argv)
     }
   if (strcmp (cmd, "rlimit") == 0)
     return cmd_rlimit (arg);
+  if (strcmp (cmd, "umask-raw") == 0)
+    {
+      /* umask(N) as a raw syscall for each argument: "N:ok" or "N:errno"
+       * (a seccomp ERRNO rule on its argument shows as errno=E) */
+      for (int i = 2; i < argc; i++)
+        {
+          long r = syscall (SYS_umask, strtol (argv[i], NULL, 0));
+          printf ("%s:%s%s ", argv[i], r < 0 ? "errno=" : "ok",
+                  r < 0 ? (errno == EPERM ? "EPERM" : "other") : "");
+        }
+      printf ("\n");
+      return 0;
+    }
   if (strcmp (cmd, "umask") == 0)
     {
       mode_t m = umask (0);

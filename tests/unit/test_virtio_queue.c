@@ -268,7 +268,7 @@ test_malformed_indirect (void)
   fx_init (&f, all_features ());
   set_desc (f.desc, 0, RAM - 16, 32, VIRTQ_DESC_F_INDIRECT, 0);
   offer (&f, 0);
-  expect_refused (&f, "not aligned guest RAM", "an indirect table past the end of RAM");
+  expect_refused (&f, "is not guest RAM", "an indirect table past the end of RAM");
   fx_fini (&f);
 }
 

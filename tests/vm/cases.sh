@@ -38,7 +38,8 @@ check() {
 	n=$((n + 1))
 	log=$LOGS/$n.log
 	t0=$(uptime_cs)
-	("$@") >"$log" 2>&1
+	# fd 3 is this TAP stream, for a case that shows output (demo)
+	("$@") 3>&1 >"$log" 2>&1
 	rc=$?
 	t1=$(uptime_cs)
 	secs=$(echo "$t0 $t1" | awk '{ printf "%.1f", ($2 - $1) / 100 }')
@@ -222,6 +223,14 @@ case_qemu() {
 	[ -s "$r/from-guest" ] || why "the guest's file did not appear in the share"
 }
 
+# contrib/demo.sh's case: its output is shown, as TAP comments.
+case_demo() {
+	local out
+	out=$(hy --debug run -b "$B/demo" vm-demo </dev/null 2>&1) || why "hyrun run failed (exit $?): $out"
+	echo "$out" | sed 's/^/# /' >&3
+	residue vm-demo
+}
+
 ALL="uname exit_code stdio shared_rootfs create start kill delete no_kernel tiny_memory"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
@@ -237,6 +246,7 @@ for c in "$@"; do
 	delete) check "vm: delete leaves no state, cgroup or VMM" case_delete ;;
 	no_kernel) check "vm: a missing guest kernel fails run clearly, nothing left" case_no_kernel ;;
 	tiny_memory) check "vm: io.hyrun.vm.memory=1 fails run clearly, nothing left" case_tiny_memory ;;
+	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
 	qemu) check "vm: QEMU boots the guest kernel with the same devices (environment check)" case_qemu ;;
 	*) echo "cases.sh: unknown case $c" >&2; exit 2 ;;
 	esac

@@ -31,10 +31,22 @@ static void
 dump_stats (int vm)
 {
   char dir[128], path[512], val[64];
-  static const char *const names[]
-      = { "exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits", "pf_taken", "pf_guest",
-          "signal_exits", "request_irq_exits", "nmi_window_exits", "irq_window_exits",
-          "host_state_reload", "fpu_reload", "insn_emulation", "tlb_flush", "hypercalls" };
+  static const char *const names[] = { "exits",
+                                       "io_exits",
+                                       "mmio_exits",
+                                       "halt_exits",
+                                       "irq_exits",
+                                       "pf_taken",
+                                       "pf_guest",
+                                       "signal_exits",
+                                       "request_irq_exits",
+                                       "nmi_window_exits",
+                                       "irq_window_exits",
+                                       "host_state_reload",
+                                       "fpu_reload",
+                                       "insn_emulation",
+                                       "tlb_flush",
+                                       "hypercalls" };
 
   snprintf (dir, sizeof (dir), "/sys/kernel/debug/kvm/%d-%d", (int)getpid (), vm);
   for (size_t i = 0; i < sizeof (names) / sizeof (names[0]); i++)
@@ -59,7 +71,8 @@ fail (const char *what)
 int
 main (int argc, char **argv)
 {
-  static const unsigned char code[] = { 0xb0, 0x42, 0xe6, 0x80, 0xf4 }; /* mov al,0x42; out 0x80,al; hlt */
+  static const unsigned char code[]
+      = { 0xb0, 0x42, 0xe6, 0x80, 0xf4 };           /* mov al,0x42; out 0x80,al; hlt */
   struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
   unsigned seconds = argc > 1 ? (unsigned)atoi (argv[1]) : 10;
   int kvm, vm, cpu, exits = 0;
@@ -77,8 +90,9 @@ main (int argc, char **argv)
   if (mem == MAP_FAILED)
     return fail ("mmap");
   memcpy (mem, code, sizeof (code));
-  struct kvm_userspace_memory_region r = { .slot = 0, .guest_phys_addr = 0, .memory_size = 0x1000,
-                                           .userspace_addr = (unsigned long)mem };
+  struct kvm_userspace_memory_region r = {
+    .slot = 0, .guest_phys_addr = 0, .memory_size = 0x1000, .userspace_addr = (unsigned long)mem
+  };
   if (ioctl (vm, KVM_SET_USER_MEMORY_REGION, &r) < 0)
     return fail ("KVM_SET_USER_MEMORY_REGION");
   if ((cpu = ioctl (vm, KVM_CREATE_VCPU, 0)) < 0)

@@ -98,7 +98,8 @@ HYRUN=$build/hyrun sh "$top/contrib/make-busybox-bundle.sh" "$B/template" >/dev/
 bundle() {
 	local name=$1 filter=$2 args
 	shift 2
-	args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	# one JSON string per argument, newlines and all (not one per line)
+	args=$(for a in "$@"; do printf '%s' "$a" | jq -Rs .; done | jq -sc .)
 	cp -a "$B/template" "$B/$name"
 	jq --argjson a "$args" --arg k "$kernel_in" "
 		.process.args = \$a | .root.readonly = false |
@@ -116,6 +117,7 @@ bundle share . sh -c 'echo "written inside" >/from-guest; i=0
 	while [ ! -e /from-host ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	echo "read inside: $(cat /from-host)"'
 bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+bundle demo . sh -c 'echo "Hello from inside a hyrun VM: guest kernel $(uname -r), $(nproc) vCPU, $(sed -n "s/MemTotal: *//p" /proc/meminfo) of RAM"; ls /'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 rm -rf "$B/template"

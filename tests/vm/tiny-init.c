@@ -63,14 +63,16 @@ main (void)
     out = open ("/dev/console", O_WRONLY);
   dprintf (out, "tiny-init: guest up\n");
   mkdir ("/mnt", 0755);
-  if (mount ("rootfs", "/mnt", "9p", 0, "trans=virtio,version=9p2000.L,msize=131072,cache=none") == 0)
+  if (mount ("rootfs", "/mnt", "9p", 0, "trans=virtio,version=9p2000.L,msize=131072,cache=none")
+      == 0)
     {
       if ((fd = open ("/mnt/from-guest", O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0)
         {
           dprintf (fd, "written in the guest\n");
           close (fd);
         }
-      if ((fd = open ("/mnt/from-host", O_RDONLY)) >= 0 && (n = read (fd, buf, sizeof (buf) - 1)) > 0)
+      if ((fd = open ("/mnt/from-host", O_RDONLY)) >= 0
+          && (n = read (fd, buf, sizeof (buf) - 1)) > 0)
         dprintf (out, "tiny-init: from-host: %.*s", (int)n, buf);
       dprintf (out, "tiny-init: share mounted\n");
     }

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A 9P2000.L file server over one host folder: the bundle's rootfs that
+ * VM mode shares live with the guest.  Transport-independent: a request
+ * in, a reply out (virtio-9p is one transport).  The guest is untrusted:
+ * every name it sends is one path component, every path is resolved
+ * beneath the shared root by the kernel (openat2 RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS), symlinks in the folder are never followed by the
+ * server (the guest resolves them itself through Treadlink), device nodes
+ * are neither opened nor created.  Message formats: Linux's
+ * net/9p/protocol.c and include/net/9p/9p.h. */
+#ifndef P9_H
+#define P9_H
+
+#include "common/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The largest message this server negotiates (Linux asks for 128 KiB +
+ * header with msize=131072). */
+#define P9_MAX_MSIZE (256u * 1024)
+#define P9_MAX_FIDS 4096
+
+struct p9_server;
+
+struct p9_server *p9_server_create (const char *root, hy_error_t *err);
+void p9_server_destroy (struct p9_server *srv);
+
+/* Serve one request of req_len bytes; the reply goes to resp (resp_cap
+ * bytes).  Returns the reply's length: always a reply (Rlerror when the
+ * request is malformed or fails), 0 only when the request has no readable
+ * header or not even Rlerror fits. */
+size_t p9_server_handle (struct p9_server *srv, const uint8_t *req, size_t req_len, uint8_t *resp,
+                         size_t resp_cap);
+
+/* The negotiated msize (P9_MAX_MSIZE before Tversion). */
+uint32_t p9_server_msize (const struct p9_server *srv);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Inside the 9P server: the fid table and the path rules shared by
+ * p9_server.c (session, walk, dispatch) and p9_ops.c (file operations). */
+#ifndef P9_PRIV_H
+#define P9_PRIV_H
+
+#include "kvm-shim/fs/p9.h"
+#include "kvm-shim/fs/p9_wire.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* A fid names a node by its path relative to the shared root ("" is the
+ * root): every use resolves it again beneath the root, so a rename or a
+ * symlink swapped in by the host cannot redirect it outside. */
+struct p9_fid
+{
+  uint32_t num;
+  char *path;
+  uid_t uid;   /* from Tattach's n_uname: owner of what this fid creates */
+  int io_fd;   /* after Tlopen/Tlcreate, else -1 */
+  bool is_dir; /* io_fd is a directory (Treaddir) */
+};
+
+struct p9_server
+{
+  int root_fd; /* O_PATH of the shared folder */
+  uint32_t msize;
+  struct p9_fid *fids[P9_MAX_FIDS];
+  size_t n_fids;
+};
+
+struct p9_fid *p9_fid_get (struct p9_server *srv, uint32_t num);
+struct p9_fid *p9_fid_new (struct p9_server *srv, uint32_t num, const char *path, uid_t uid,
+                           int *err);
+void p9_fid_free (struct p9_server *srv, struct p9_fid *fid);
+/* After a rename: fids at or under `from` now live under `to`. */
+void p9_fids_moved (struct p9_server *srv, const char *from, const char *to);
+
+/* A guest-supplied component: not empty, no '/', not "." or "..". */
+bool p9_name_ok (const char *name);
+/* path + "/" + name (malloc'd); NULL when too long. */
+char *p9_join (const char *path, const char *name);
+/* O_PATH|O_NOFOLLOW fd of `path` beneath the root; -errno. */
+int p9_open_path (struct p9_server *srv, const char *path, int extra_flags);
+/* The parent directory (O_PATH fd) and last component of a fid's path,
+ * for the *at() calls; the root is (root dir, "."). */
+int p9_parent (struct p9_server *srv, const char *path, const char **name);
+void p9_qid_from_stat (const struct stat *st, struct p9_qid *q);
+
+/* Each operation reads its arguments from r and writes its reply body to
+ * w; returns 0 or a positive errno for Rlerror. */
+typedef int (*p9_op_fn) (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_getattr (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_setattr (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_lopen (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_lcreate (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_read (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_write (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_readdir (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_mkdir (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_symlink (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_mknod (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_readlink (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_link (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_rename (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_renameat (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_unlinkat (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_remove (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_statfs (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_fsync (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_lock (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+int p9_op_getlock (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w);
+
+#endif

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The 9P2000.L server against a real temp folder, driven with messages
+ * built here as Linux's v9fs sends them: a whole session with its effects
+ * checked on disk; every way out of the folder (.., names with '/', a
+ * symlink to / or to ../.., through a symlinked directory, hard links and
+ * renames out, device nodes) refused and checked on the host; malformed
+ * messages answered with Rlerror, never a crash. */
+#include "common/cleanup.h"
+#include "kvm-shim/fs/p9.h"
+#include "kvm-shim/fs/p9_wire.h"
+#include "tests/unit/tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NOFID 0xffffffffu
+
+static struct p9_server *srv;
+static uint8_t req[P9_MAX_MSIZE], resp[P9_MAX_MSIZE];
+static struct p9_rd reply; /* body of the last reply */
+static uint8_t reply_type;
+static char dir[64], outside[64];
+
+/* msg TYPE "fmt" ...: 1 = u8, 2 = u16, 4 = u32, 8 = u64, s = string,
+ * d = (len, bytes).  Sends it; returns the reply type (Rlerror = 7). */
+static int
+msg (uint8_t type, const char *fmt, ...)
+{
+  struct p9_wr w = { req, sizeof (req), 7, false };
+  va_list ap;
+  size_t n;
+
+  va_start (ap, fmt);
+  for (; *fmt; fmt++)
+    switch (*fmt)
+      {
+      case '1':
+        p9_put8 (&w, (uint8_t)va_arg (ap, int));
+        break;
+      case '2':
+        p9_put16 (&w, (uint16_t)va_arg (ap, int));
+        break;
+      case '4':
+        p9_put32 (&w, va_arg (ap, uint32_t));
+        break;
+      case '8':
+        p9_put64 (&w, va_arg (ap, uint64_t));
+        break;
+      case 's':
+        p9_putstr (&w, va_arg (ap, const char *));
+        break;
+      case 'd':
+        {
+          uint32_t len = va_arg (ap, uint32_t);
+          memcpy (p9_reserve (&w, len), va_arg (ap, const void *), len);
+          break;
+        }
+      }
+  va_end (ap);
+  req[0] = (uint8_t)w.off;
+  req[1] = (uint8_t)(w.off >> 8);
+  req[2] = (uint8_t)(w.off >> 16);
+  req[3] = 0;
+  req[4] = type;
+  req[5] = 1;
+  req[6] = 0;
+  n = p9_server_handle (srv, req, w.off, resp, sizeof (resp));
+  reply = (struct p9_rd){ resp, n, 7, n < 7 };
+  reply_type = n >= 7 ? resp[4] : 0;
+  return reply_type;
+}
+
+static int
+lerror (void)
+{
+  if (reply_type != 7)
+    return 0;
+  reply.off = 7;
+  return (int)p9_get32 (&reply);
+}
+
+static int
+exists (const char *path)
+{
+  struct stat st;
+  return lstat (path, &st) == 0;
+}
+
+static void
+setup (void)
+{
+  hy_error_t err = NULL;
+  char p[128];
+
+  strcpy (dir, "/tmp/hyrun-p9.XXXXXX");
+  strcpy (outside, "/tmp/hyrun-p9-out.XXXXXX");
+  if (!mkdtemp (dir) || !mkdtemp (outside))
+    abort ();
+  snprintf (p, sizeof (p), "%s/secret", outside);
+  close (open (p, O_CREAT | O_WRONLY, 0600));
+  snprintf (p, sizeof (p), "%s/sub", dir);
+  mkdir (p, 0755);
+  snprintf (p, sizeof (p), "%s/to-root", dir);
+  symlink ("/", p);
+  snprintf (p, sizeof (p), "%s/to-up", dir);
+  symlink ("../../../../..", p);
+  snprintf (p, sizeof (p), "%s/to-out", dir);
+  symlink (outside, p);
+  srv = p9_server_create (dir, &err);
+  if (srv == NULL)
+    abort ();
+}
+
+static void
+test_session (void)
+{
+  char p[128], buf[64];
+  int fd;
+  uint32_t count;
+
+  tap_ok (msg (100, "4s", 131072 + 24, "9P2000.L") == 101, "Tversion 9P2000.L is accepted");
+  tap_ok (msg (104, "44ss4", 0, NOFID, "root", "", 0) == 105, "Tattach gives the root");
+  tap_ok (msg (110, "442", 0, 1, 0) == 111, "Twalk with no names clones the fid");
+  tap_ok (msg (14, "4s444", 1, "file", O_RDWR | O_CREAT, 0640, 0) == 15,
+          "Tlcreate makes and opens a file");
+  tap_ok (msg (118, "484d", 1, (uint64_t)0, 5, 5, "hello") == 119, "Twrite writes");
+  snprintf (p, sizeof (p), "%s/file", dir);
+  fd = open (p, O_RDONLY);
+  tap_ok (fd >= 0 && read (fd, buf, sizeof (buf)) == 5 && memcmp (buf, "hello", 5) == 0,
+          "the bytes are in the host folder at once");
+  close (fd);
+  msg (116, "484", 1, (uint64_t)1, 100);
+  count = p9_get32 (&reply);
+  tap_ok (reply_type == 117 && count == 4 && memcmp (resp + 11, "ello", 4) == 0,
+          "Tread at an offset reads them back");
+  tap_ok (msg (72, "4s44", 0, "d", 0755, 0) == 73 && msg (110, "442s", 0, 2, 1, "d") == 111,
+          "Tmkdir and a walk into the new directory");
+  tap_ok (msg (16, "4ss4", 2, "ln", "../file", 0) == 17 && msg (110, "442s", 2, 3, 1, "ln") == 111
+              && msg (22, "4", 3) == 23,
+          "Tsymlink, then Treadlink gives the target text back");
+  tap_ok (msg (74, "4s4s", 0, "file", 2, "moved") == 75 && !exists (p)
+              && msg (24, "48", 1, (uint64_t)0x7ff) == 25,
+          "Trenameat moves the file; the open fid follows it");
+  tap_ok (msg (12, "44", 0, O_RDONLY | O_DIRECTORY) == 13
+              && msg (40, "484", 0, (uint64_t)0, 8192) == 41 && p9_get32 (&reply) > 50,
+          "Tlopen of the root and Treaddir list entries");
+  tap_ok (msg (76, "4s4", 2, "ln", 0) == 77 && msg (8, "4", 2) == 9 && msg (50, "4", 1) == 51,
+          "Tunlinkat, Tstatfs, Tfsync");
+  tap_ok (msg (26, "4444488888", 1, 0x1 | 0x8, 0600, 0, 0, (uint64_t)2, (uint64_t)0, (uint64_t)0,
+               (uint64_t)0, (uint64_t)0)
+              == 27,
+          "Tsetattr changes mode and size");
+  {
+    struct stat st;
+    snprintf (p, sizeof (p), "%s/d/moved", dir);
+    tap_ok (stat (p, &st) == 0 && (st.st_mode & 07777) == 0600 && st.st_size == 2,
+            "and the host file shows both");
+  }
+  tap_ok (msg (120, "4", 1) == 121 && msg (120, "4", 1) == 7 && lerror () == EBADF,
+          "Tclunk frees a fid; a second clunk is EBADF");
+}
+
+static void
+test_escapes (void)
+{
+  char p[128];
+
+  tap_ok (msg (110, "442s", 0, 10, 1, "..") == 111 && msg (24, "48", 10, (uint64_t)0x7ff) == 25
+              && p9_get64 (&reply) && (reply.off = 7 + 8, 1)
+              && msg (110, "442ss", 10, 11, 2, "..", "sub") == 111,
+          "walking .. at the root stays at the root");
+  tap_ok (msg (110, "442s", 0, 12, 1, "a/b") == 7 && lerror () == EINVAL,
+          "a name with '/' is refused");
+  tap_ok (msg (110, "442ss", 0, 12, 2, "to-root", "etc") == 7 && lerror () == ENOTDIR,
+          "a symlink to / is not walked through");
+  tap_ok (msg (110, "442ss", 0, 12, 2, "to-out", "secret") == 7,
+          "a symlink to a folder outside is not walked through");
+  tap_ok (msg (110, "442s", 0, 13, 1, "to-out") == 111 && msg (12, "44", 13, O_RDONLY) == 7
+              && lerror () == ELOOP,
+          "Tlopen of a symlink is ELOOP, not a file outside");
+  tap_ok (msg (14, "4s444", 13, "x", O_RDWR, 0644, 0) == 7
+              && msg (72, "4s44", 13, "x", 0755, 0) == 7,
+          "Tlcreate and Tmkdir through a symlinked directory fail");
+  snprintf (p, sizeof (p), "%s/x", outside);
+  tap_ok (!exists (p), "and nothing appears outside");
+  tap_ok (msg (110, "442s", 0, 14, 1, "to-up") == 111 && msg (22, "4", 14) == 23,
+          "Treadlink hands the guest the target text to resolve itself");
+  tap_ok (msg (74, "4s4s", 0, "sub", 0, "../escaped") == 7 && lerror () == EINVAL
+              && msg (70, "44s", 0, 14, "..") == 7,
+          "a rename or a link whose new name leaves the folder is refused");
+  tap_ok (msg (18, "4s4444", 0, "sda", S_IFBLK | 0600, 8, 0, 0) == 7 && lerror () == EPERM,
+          "mknod of a block device is EPERM");
+  snprintf (p, sizeof (p), "%s/sda", dir);
+  tap_ok (!exists (p), "and no device node is made");
+  tap_ok (msg (18, "4s4444", 0, "fifo", S_IFIFO | 0600, 0, 0, 0) == 19, "mknod of a FIFO works");
+}
+
+static void
+test_malformed (void)
+{
+  uint8_t bad[16] = { 20, 0, 0, 0, 110, 1, 0 };
+
+  tap_ok (p9_server_handle (srv, bad, 7, resp, sizeof (resp)) > 0 && resp[4] == 7,
+          "a size field that disagrees with the length is Rlerror");
+  tap_ok (p9_server_handle (srv, bad, 3, resp, sizeof (resp)) == 0, "3 bytes get no reply");
+  tap_ok (msg (110, "4422", 0, 20, 1, 300) == 7 && lerror () == EINVAL,
+          "a string length past the end is EINVAL");
+  tap_ok (msg (110, "442", 0, 20, 50) == 7 && lerror () == EINVAL, "more than 16 walk names");
+  tap_ok (msg (116, "484", 999, (uint64_t)0, 10) == 7 && lerror () == EBADF, "an unknown fid");
+  tap_ok (msg (104, "44ss4", 0, NOFID, "", "", 0) == 7 && lerror () == EBADF,
+          "attaching to a fid in use");
+  tap_ok (msg (2, "") == 7 && lerror () == EOPNOTSUPP, "an unknown type is EOPNOTSUPP");
+  tap_ok (msg (116, "484", 0, (uint64_t)0, 0x7fffffff) == 7, "Tread of a directory fid fails");
+}
+
+int
+main (void)
+{
+  char cmd[256];
+
+  tap_plan (35);
+  setup ();
+  test_session ();
+  test_escapes ();
+  test_malformed ();
+  p9_server_destroy (srv);
+  snprintf (cmd, sizeof (cmd), "rm -rf %s %s", dir, outside);
+  if (system (cmd) != 0)
+    tap_diag ("could not remove %s", dir);
+  return tap_done ();
+}
