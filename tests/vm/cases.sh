@@ -213,7 +213,7 @@ case_qemu() {
 		-serial file:"$LOGS/qemu-console.log" -append "console=ttyS0 reboot=t panic=-1 quiet" \
 		-fsdev local,id=f0,path="$r",security_model=none \
 		-device virtio-9p-device,fsdev=f0,mount_tag=rootfs \
-		-device virtio-serial-device -chardev file,id=c1,path=/dev/stdout,append=on \
+		-device virtio-serial-device -chardev file,id=c1,path=/proc/self/fd/1,append=on \
 		-device virtserialport,chardev=c1,name=hyrun.stdout </dev/null 2>&1) || rc=$?
 	echo "$out"
 	echo "qemu exit status $rc; the guest's console:"

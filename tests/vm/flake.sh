@@ -10,7 +10,7 @@
 # -p probes per boot (5 s each), -w wait this long after the kvm modules
 # before the first probe, -l then boot the guest kernel (build.sh's) with
 # QEMU and tests/vm/tiny-init (9p share, virtio-console port on QEMU's
-# stdout, kernel log on a file), twice (timeout 40 s each).  Prints one line
+# stdout through /proc/self/fd/1: L1 has no /dev/stdout), kernel log on a file), twice (timeout 40 s each).  Prints one line
 # per boot and a count.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,7 +55,7 @@ if [ "$linux" = 1 ]; then
 		-display none -no-reboot -kernel $kernel -initrd /tiny.cpio -serial file:/tmp/l2con \\
 		-append 'console=ttyS0 reboot=t panic=-1 ${FLAKE_L2_APPEND:-quiet}' \\
 		-fsdev local,id=f0,path=/tmp,security_model=none -device virtio-9p-device,fsdev=f0,mount_tag=rootfs \\
-		-device virtio-serial-device -chardev file,id=c1,path=/dev/stdout,append=on -device virtserialport,chardev=c1,name=hyrun.stdout \\
+		-device virtio-serial-device -chardev file,id=c1,path=/proc/self/fd/1,append=on -device virtserialport,chardev=c1,name=hyrun.stdout \\
 		</dev/null >/tmp/l2 2>&1
 	cat /tmp/l2con >>/tmp/l2
 	t2=\$(cut -d' ' -f1 /proc/uptime)
