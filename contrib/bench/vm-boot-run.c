@@ -5,8 +5,8 @@
  *
  * Starts CMD (a VMM) with its stdout on a pipe and watches it until it
  * exits: the time from just before exec to the first stdout line holding
- * MARKER, the KVM exits of its VM (L1's or the host's debugfs,
- * /sys/kernel/debug/kvm/<pid>-<fd>/exits, sampled every 5 ms while
+ * MARKER, the KVM exit counters of its VM (L1's or the host's debugfs,
+ * /sys/kernel/debug/kvm/<pid>-<fd>/{exits,io_exits,...}, sampled every 5 ms while
  * the VM lives: the folder goes with the VM; a finer period would take CPU
  * from the VMM in a one-vCPU L1), the CPU time its threads had
  * used when its VM first showed an exit (host-side setup, plus up to one
@@ -33,31 +33,42 @@ now_ms (void)
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* The exits counter of pid's VM, -1 while it has none. */
+/* Counters of pid's VM in debugfs (a sample while the folder exists). */
+static const char *const counters[]
+    = { "exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits", "irq_window_exits" };
+#define N_COUNTERS (sizeof (counters) / sizeof (counters[0]))
+
+/* Reads pid's VM's counters into v (the largest seen so far stays);
+ * returns the exits counter, -1 while the VM has no folder. */
 static long long
-vm_exits (pid_t pid)
+vm_counters (pid_t pid, long long *v)
 {
   char prefix[32], path[600];
   struct dirent *e;
-  long long v = -1;
+  long long x, exits = -1;
   DIR *d = opendir ("/sys/kernel/debug/kvm");
 
   snprintf (prefix, sizeof (prefix), "%d-", (int)pid);
   while (d && (e = readdir (d)) != NULL)
     if (strncmp (e->d_name, prefix, strlen (prefix)) == 0)
-      {
-        FILE *f;
-        snprintf (path, sizeof (path), "/sys/kernel/debug/kvm/%s/exits", e->d_name);
-        if ((f = fopen (path, "r")) != NULL)
-          {
-            if (fscanf (f, "%lld", &v) != 1)
-              v = -1;
-            fclose (f);
-          }
-      }
+      for (size_t i = 0; i < N_COUNTERS; i++)
+        {
+          FILE *f;
+          snprintf (path, sizeof (path), "/sys/kernel/debug/kvm/%s/%s", e->d_name, counters[i]);
+          if ((f = fopen (path, "r")) == NULL)
+            continue;
+          if (fscanf (f, "%lld", &x) == 1)
+            {
+              if (x > v[i])
+                v[i] = x;
+              if (i == 0)
+                exits = x;
+            }
+          fclose (f);
+        }
   if (d)
     closedir (d);
-  return v;
+  return exits;
 }
 
 /* CPU time of all of pid's threads so far, in ms (schedstat: ns on CPU). */
@@ -117,7 +128,7 @@ int
 main (int argc, char **argv)
 {
   double t0, t_marker = -1, setup_cpu = -1;
-  long long exits = -1, e;
+  long long cnt[N_COUNTERS], e;
   long rss_vmm = -1, guest_kib;
   char buf[4096], line[8192];
   size_t len = 0;
@@ -131,6 +142,8 @@ main (int argc, char **argv)
       return 2;
     }
   guest_kib = atol (argv[2]) * 1024;
+  for (size_t i = 0; i < N_COUNTERS; i++)
+    cnt[i] = -1;
   if (pipe (p) < 0)
     return 1;
   t0 = now_ms ();
@@ -149,8 +162,7 @@ main (int argc, char **argv)
       struct pollfd pf = { p[0], POLLIN, 0 };
       ssize_t n;
 
-      if ((e = vm_exits (pid)) > exits)
-        exits = e;
+      e = vm_counters (pid, cnt);
       if (setup_cpu < 0 && e > 0)
         setup_cpu = cpu_ms (pid);
       if (poll (&pf, 1, 5) <= 0)
@@ -177,14 +189,14 @@ main (int argc, char **argv)
   /* the VM may outlive stdout's end by a little */
   while (waitpid (pid, &status, WNOHANG) == 0)
     {
-      if ((e = vm_exits (pid)) > exits)
-        exits = e;
+      vm_counters (pid, cnt);
       usleep (1000);
     }
   getrusage (RUSAGE_CHILDREN, &ru);
-  printf ("boot_ms=%.1f total_ms=%.1f exits=%lld setup_cpu_ms=%.2f cpu_ms=%.1f rss_vmm_kib=%ld "
-          "maxrss_kib=%ld status=%d\n",
-          t_marker, now_ms () - t0, exits, setup_cpu,
+  printf ("boot_ms=%.1f total_ms=%.1f", t_marker, now_ms () - t0);
+  for (size_t i = 0; i < N_COUNTERS; i++)
+    printf (" %s=%lld", counters[i], cnt[i]);
+  printf (" setup_cpu_ms=%.2f cpu_ms=%.1f rss_vmm_kib=%ld maxrss_kib=%ld status=%d\n", setup_cpu,
           (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3
               + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3,
           rss_vmm, ru.ru_maxrss,
