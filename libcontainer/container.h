@@ -39,6 +39,13 @@ struct lc_created
 int lc_container_create (const struct spec *spec, const struct lc_config *cfg, struct lc_cgroup *cg,
                          struct lc_created *out, hy_error_t *err);
 
+/* prestart and createRuntime, in the runtime's namespaces, with the state
+ * ("creating") of the process `pid`.  lc_container_create runs them
+ * itself; VM mode calls this once the VMM is in the container's
+ * namespaces. */
+int lc_run_runtime_hooks (const struct spec *spec, const struct lc_config *cfg, pid_t pid,
+                          hy_error_t *err);
+
 /* `start`: open the exec fifo, which releases the init to exec the user
  * process.  Fails with a clear message if the fifo is gone (already started). */
 int lc_container_start (const char *state_dir, pid_t init_pid, hy_error_t *err);

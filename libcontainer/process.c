@@ -319,8 +319,9 @@ resolve_rootfs (const struct spec *spec, const struct lc_config *cfg, char **out
   return 0;
 }
 
-static int
-run_runtime_hooks (const struct spec *spec, const struct lc_config *cfg, pid_t pid, hy_error_t *err)
+int
+lc_run_runtime_hooks (const struct spec *spec, const struct lc_config *cfg, pid_t pid,
+                      hy_error_t *err)
 {
   cleanup_free char *state = lc_hook_state (spec, cfg, "creating", pid);
 
@@ -349,7 +350,7 @@ parent_sync (const struct spec *spec, const struct lc_config *cfg, struct lc_cgr
   if (spec->hooks && (spec->hooks->n_prestart || spec->hooks->n_create_runtime))
     {
       if (lc_sync_recv (fd, LC_SYNC_HOOKS_RUNTIME, NULL, NULL, err) < 0
-          || run_runtime_hooks (spec, cfg, pid, err) < 0
+          || lc_run_runtime_hooks (spec, cfg, pid, err) < 0
           || lc_sync_send (fd, LC_SYNC_HOOKS_DONE, NULL, 0, err) < 0)
         return -1;
     }

@@ -7,22 +7,18 @@
 #include "libcontainer/container.h"
 #include "libcontainer/security.h"
 #include "runtime/cli.h"
+#include "runtime/create.h"
 #include "runtime/state_dir.h"
 
 #include <string.h>
 
-/* poststart hooks come from the bundle's config (not the start path of the
- * process itself: it is already running). */
-static void
-run_poststart (const struct spec_state *st)
+void
+start_poststart (const struct spec *spec, const struct spec_state *st)
 {
-  cleanup_free char *config = xasprintf ("%s/config.json", st->bundle);
   cleanup_error hy_error_t err = NULL;
-  cleanup_spec struct spec *spec = NULL;
   cleanup_free char *json = NULL;
   struct spec_state s = *st;
 
-  spec = spec_load (config, &err);
   if (spec == NULL || spec->hooks == NULL || spec->hooks->n_poststart == 0)
     return;
   s.status = (char *)"running";
@@ -30,6 +26,18 @@ run_poststart (const struct spec_state *st)
   /* runtime-spec: a failing poststart hook only warns. */
   if (lc_hooks_run (spec->hooks->poststart, spec->hooks->n_poststart, "poststart", json, &err) < 0)
     hy_warn ("%s", err->msg);
+}
+
+/* `start` has no parsed config: the hooks come from the bundle's (the
+ * process itself is already running). */
+static void
+run_poststart (const struct spec_state *st)
+{
+  cleanup_free char *config = xasprintf ("%s/config.json", st->bundle);
+  cleanup_error hy_error_t err = NULL;
+  cleanup_spec struct spec *spec = spec_load (config, &err);
+
+  start_poststart (spec, st);
 }
 
 int

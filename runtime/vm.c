@@ -73,6 +73,12 @@ enter_namespaces (const struct spec *spec, hy_error_t *err)
   return 0;
 }
 
+static bool
+has_runtime_hooks (const struct spec *spec)
+{
+  return spec->hooks && (spec->hooks->n_prestart || spec->hooks->n_create_runtime);
+}
+
 static int
 on_created (void *opaque, hy_error_t *err)
 {
@@ -138,6 +144,11 @@ vmm_child_main (struct vmm_child *c)
   if (c->cg && lc_cgroup_enter (c->cg, getpid (), &err) < 0)
     lc_sync_die (c->sync_fd, &err);
   if (enter_namespaces (c->spec, &err) < 0)
+    lc_sync_die (c->sync_fd, &err);
+  /* the namespaces exist: the runtime's hooks run now, as for an init */
+  if (has_runtime_hooks (c->spec)
+      && (lc_sync_send (c->sync_fd, LC_SYNC_HOOKS_RUNTIME, NULL, 0, &err) < 0
+          || lc_sync_recv (c->sync_fd, LC_SYNC_HOOKS_DONE, NULL, NULL, &err) < 0))
     lc_sync_die (c->sync_fd, &err);
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     {
@@ -217,7 +228,11 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
       vmm_child_main (&c);
     }
   close (take_fd (child_fd));
-  if (lc_sync_recv (parent_fd, LC_SYNC_READY, NULL, NULL, err) < 0)
+  if ((has_runtime_hooks (spec)
+       && (lc_sync_recv (parent_fd, LC_SYNC_HOOKS_RUNTIME, NULL, NULL, err) < 0
+           || lc_run_runtime_hooks (spec, cfg, pid, err) < 0
+           || lc_sync_send (parent_fd, LC_SYNC_HOOKS_DONE, NULL, 0, err) < 0))
+      || lc_sync_recv (parent_fd, LC_SYNC_READY, NULL, NULL, err) < 0)
     {
       int status;
       kill (pid, SIGKILL);

@@ -194,6 +194,16 @@ vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p,
     return hy_error_set (err, 0,
                          "config.json: process.terminal: not supported with "
                          "io.hyrun.isolation=vm yet");
+  /* These run in the container's namespaces, which are the guest's: their
+   * paths name host programs the guest does not have. */
+  if (spec->hooks && spec->hooks->n_create_container)
+    return hy_error_set (err, 0,
+                         "config.json: hooks.createContainer: not supported with "
+                         "io.hyrun.isolation=vm yet");
+  if (spec->hooks && spec->hooks->n_start_container)
+    return hy_error_set (err, 0,
+                         "config.json: hooks.startContainer: not supported with "
+                         "io.hyrun.isolation=vm yet");
   p->ksm = ksm && strcmp (ksm, "true") == 0;
   p->console = console && strcmp (console, "true") == 0;
   if (plan_memory (spec, p, err) < 0 || plan_vcpus (spec, p, err) < 0

@@ -44,3 +44,17 @@ poststop stopped"
 	run hy_run "$ID"
 	assert_eq "$(cat "$out")" "bar arg0"
 }
+
+@test "run (foreground and detached) runs the poststart hooks, as runc's create + start" {
+	local log=$BATS_TEST_TMPDIR/poststart.log
+	cfg --arg log "$log" '.hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", "read s; echo \"$s\" | jq -r .status >>\($log)"]}]'
+	args true
+	hy_run "$ID"
+	assert_eq "$(cat "$log")" running
+	hy delete -f "$ID" >/dev/null 2>&1 || true
+	args payload sleep 10
+	hy_detach "$ID"
+	assert_eq "$(cat "$log")" "running
+running"
+	hy delete -f "$ID"
+}

@@ -81,3 +81,11 @@ no_vmm_left() {
 	bad_config '.vm = {"kernel": {"path": "/nonexistent/bzImage"}} | del(.annotations["io.hyrun.vm.kernel"])' \
 		'vm.kernel.path: `/nonexistent/bzImage`: No such file or directory'
 }
+
+@test "vm: createContainer and startContainer hooks are refused (they would run in the guest)" {
+	vm_bundle
+	bad_config '.hooks = {"createContainer": [{"path": "/bin/true"}]}' \
+		'hooks.createContainer: not supported with io.hyrun.isolation=vm'
+	bad_config '.hooks = {"startContainer": [{"path": "/bin/true"}]}' \
+		'hooks.startContainer: not supported with io.hyrun.isolation=vm'
+}

@@ -223,6 +223,23 @@ case_qemu() {
 	[ -s "$r/from-guest" ] || why "the guest's file did not appear in the share"
 }
 
+# prestart and poststart run on the host with the VMM's pid in the state,
+# poststop after delete.
+case_hooks() {
+	local out pid
+	rm -f /tmp/vm-hook-prestart /tmp/vm-hook-poststart /tmp/vm-hook-poststop
+	out=$(hy run -b "$B/hooks" vm-hooks </dev/null 2>&1) || why "hyrun run failed (exit $?): $out"
+	echo "$out"
+	echo "$out" | grep -q hooked || why "the workload did not run"
+	cat /tmp/vm-hook-prestart /tmp/vm-hook-poststart /tmp/vm-hook-poststop 2>&1
+	grep -q '"id":"vm-hooks"' /tmp/vm-hook-prestart || why "prestart did not get the state"
+	pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' /tmp/vm-hook-prestart)
+	[ -n "$pid" ] && [ "$pid" != 0 ] || why "prestart's state has no pid"
+	[ -s /tmp/vm-hook-poststart ] || why "poststart did not run"
+	[ -s /tmp/vm-hook-poststop ] || why "poststop did not run"
+	residue vm-hooks
+}
+
 # contrib/demo.sh's case: its output is shown, as TAP comments.
 case_demo() {
 	local out
@@ -231,7 +248,7 @@ case_demo() {
 	residue vm-demo
 }
 
-ALL="uname exit_code stdio shared_rootfs create start kill delete no_kernel tiny_memory"
+ALL="uname exit_code stdio shared_rootfs create start kill delete hooks no_kernel tiny_memory"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -246,6 +263,7 @@ for c in "$@"; do
 	delete) check "vm: delete leaves no state, cgroup or VMM" case_delete ;;
 	no_kernel) check "vm: a missing guest kernel fails run clearly, nothing left" case_no_kernel ;;
 	tiny_memory) check "vm: io.hyrun.vm.memory=1 fails run clearly, nothing left" case_tiny_memory ;;
+	hooks) check "vm: prestart, poststart and poststop hooks run on the host around the VM" case_hooks ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
 	qemu) check "vm: QEMU boots the guest kernel with the same devices (environment check)" case_qemu ;;
 	*) echo "cases.sh: unknown case $c" >&2; exit 2 ;;

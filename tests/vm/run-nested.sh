@@ -65,7 +65,7 @@ while getopts B:K:k:o:qdn o; do
 done
 shift $((OPTIND - 1))
 cases="$*"
-[ -n "$cases" ] || cases="uname exit_code stdio shared_rootfs create start kill delete no_kernel tiny_memory"
+[ -n "$cases" ] || cases="uname exit_code stdio shared_rootfs create start kill delete hooks no_kernel tiny_memory"
 case " $cases " in *" qemu "*) qemu=1 ;; *) [ "$qemu" = 0 ] || cases="qemu $cases" ;; esac
 
 die() {
@@ -118,6 +118,7 @@ bundle share . sh -c 'echo "written inside" >/from-guest; i=0
 	echo "read inside: $(cat /from-host)"'
 bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
 bundle demo . sh -c 'echo "Hello from inside a hyrun VM: guest kernel $(uname -r), $(nproc) vCPU, $(sed -n "s/MemTotal: *//p" /proc/meminfo) of RAM"; ls /'
+bundle hooks '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-prestart"]}], "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststart"]}], "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststop"]}]}' sh -c 'echo hooked'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 rm -rf "$B/template"
