@@ -137,3 +137,33 @@ op_case() {
 	# (arg & 070) == 020
 	op_case SCMP_CMP_MASKED_EQ 56 16 23 7
 }
+
+@test "SCMP_ACT_LOG allows the call, SCMP_ACT_TRACE without a tracer fails it with ENOSYS" {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["umask"], "action": "SCMP_ACT_LOG", "args": [{"index": 0, "value": 5, "op": "SCMP_CMP_EQ"}]}, {"names": ["umask"], "action": "SCMP_ACT_TRACE", "args": [{"index": 0, "value": 6, "op": "SCMP_CMP_EQ"}]}]}'
+	args payload umask-raw 5 6
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_contains "$output" "5:ok"
+	# the kernel answers ENOSYS when no tracer is attached: not EPERM
+	assert_contains "$output" "6:errno=other"
+}
+
+@test "SCMP_ACT_KILL_THREAD (and SCMP_ACT_KILL) kill the calling thread with SIGSYS" {
+	local a
+	for a in SCMP_ACT_KILL_THREAD SCMP_ACT_KILL; do
+		seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"getcwd\"], \"action\": \"$a\"}]}"
+		cfg '.linux.namespaces |= map(select(.type != "pid"))'
+		args payload cwd
+		run hy_run "$ID"
+		[ "$status" -eq 159 ] || { echo "$a: exit $status" >&2; return 1; }
+		hy delete -f "$ID" >/dev/null 2>&1 || true
+	done
+}
+
+@test "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without a NOTIFY rule is refused naming the flag" {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"], "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	args payload exit 0
+	run hy_run "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a rule with SCMP_ACT_NOTIFY"
+}
