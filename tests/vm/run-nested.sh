@@ -42,7 +42,8 @@
 # and 5 of 8 run-nested boots earlier the same day); with it (l1.sh's
 # default) the probe ran in all 22 flake.sh boots (in the last 6 an L2
 # Linux also booted with QEMU, 2.5-4.1 s each), and no flake in the
-# run-nested, vm-boot and run-in-l1 boots since.  The probe and the retry stay, as a guard.
+# run-nested, vm-boot and run-in-l1 boots since.  The probe and the retry
+# stay, as a guard.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
