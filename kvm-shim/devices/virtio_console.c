@@ -135,7 +135,8 @@ bytes_append (struct bytes *b, const void *src, size_t len)
     b->off = b->len = 0;
   if (b->len + len > b->cap)
     {
-      memmove (b->data, b->data + b->off, b->len - b->off);
+      if (b->off > 0) /* (data is NULL until the first append) */
+        memmove (b->data, b->data + b->off, b->len - b->off);
       b->len -= b->off;
       b->off = 0;
       if (b->len + len > b->cap)
