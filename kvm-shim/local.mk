@@ -168,7 +168,7 @@ tests_vm_kvm_probe_LDFLAGS = -static
 tests_vm_tiny_init_SOURCES = tests/vm/tiny-init.c
 tests_vm_tiny_init_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 tests_vm_tiny_init_LDFLAGS = -static
-EXTRA_DIST += tests/vm/run-nested.sh tests/vm/cases.sh
+EXTRA_DIST += tests/vm/run-nested.sh tests/vm/cases.sh tests/vm/flake.sh
 check-vm: hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init
 	$(SHELL) $(srcdir)/tests/vm/run-nested.sh -B $(abs_builddir) $(VM_CASES)
 .PHONY: check-vm

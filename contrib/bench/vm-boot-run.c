@@ -35,7 +35,8 @@ now_ms (void)
 
 /* Counters of pid's VM in debugfs (a sample while the folder exists). */
 static const char *const counters[]
-    = { "exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits", "irq_window_exits" };
+    = { "exits",    "io_exits", "mmio_exits", "halt_exits",    "irq_exits", "irq_window_exits",
+        "pf_taken", "pf_fixed", "hypercalls", "insn_emulation" };
 #define N_COUNTERS (sizeof (counters) / sizeof (counters[0]))
 
 /* Reads pid's VM's counters into v (the largest seen so far stays);

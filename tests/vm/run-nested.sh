@@ -34,12 +34,16 @@
 # boot had "tsc: Unable to calibrate against PIT ... Marking TSC unstable
 # due to could not calculate TSC khz"; with tsc_khz 0, KVM's
 # vcpu_enter_guest loops on KVM_REQ_CLOCK_UPDATE and never enters the
-# guest.  The PIT calibration under TCG fails more often on a busy host:
-# with another L1 running on this 2-core host, 3 of 3 flake.sh boots, 5 of
-# 5 vm-boot boots, 5 of 8 run-nested boots flaked.  With tsc_early_khz=
-# (the host's TSC rate: l1.sh passes it by default), 0 of 6 flake.sh boots
-# under the same load, and none since.  The probe and the retry stay, as a
-# guard.
+# guest (kvm-probe's dump of the VM's debugfs counters: exits 0, i.e. not
+# even an exit handled inside L1's KVM).  The PIT calibration under TCG
+# fails more often on a busy host.  Measured on this 2-core host with other
+# work running (load ~2.4), flake.sh -p 1: without tsc_early_khz
+# (HYRUN_L1_TSC_KHZ=0) 5 of 6 and 3 of 3 boots flaked (also 5 of 5 vm-boot
+# and 5 of 8 run-nested boots earlier the same day); with it (l1.sh's
+# default) the probe ran in all 22 flake.sh boots (in the last 6 an L2
+# Linux also booted with QEMU, 2.5-4.1 s each), and no flake in the
+# run-nested, vm-boot and run-in-l1 boots since.  The probe and the retry
+# stay, as a guard.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
