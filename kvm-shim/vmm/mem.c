@@ -33,6 +33,28 @@ split_regions (struct vmm_mem *mem)
     }
 }
 
+/* Guest RAM starts on a 2 MiB boundary of the host, so that guest 2 MiB
+ * pages and host huge pages line up (without it MADV_HUGEPAGE changed
+ * nothing).  MAP_NORESERVE: a guest that touches little RAM costs little. */
+#define HUGE_2M (2ULL << 20)
+static void *
+map_aligned (uint64_t size)
+{
+  uint8_t *p = mmap (NULL, size + HUGE_2M, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  uint64_t head, tail;
+
+  if (p == MAP_FAILED)
+    return MAP_FAILED;
+  head = (HUGE_2M - ((uintptr_t)p & (HUGE_2M - 1))) & (HUGE_2M - 1);
+  tail = HUGE_2M - head;
+  if (head)
+    munmap (p, head);
+  if (tail)
+    munmap (p + head + size, tail);
+  return p + head;
+}
+
 struct vmm_mem *
 vmm_mem_create (uint64_t size, bool mergeable, hy_error_t *err)
 {
@@ -46,14 +68,18 @@ vmm_mem_create (uint64_t size, bool mergeable, hy_error_t *err)
                     (unsigned long long)size);
       return NULL;
     }
-  /* MAP_NORESERVE: a guest that touches little RAM costs little. */
-  host = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-               0);
+  host = map_aligned (size);
   if (host == MAP_FAILED)
     {
       hy_error_set (err, errno, "mmap guest RAM (%llu bytes)", (unsigned long long)size);
       return NULL;
     }
+  /* Transparent huge pages where the host has them: a boot then takes
+   * ~18 page faults instead of ~4,600, and its VM exits fell from ~8,200
+   * to ~3,660 (nested test VM, contrib/bench/vm-boot).  Not with KSM,
+   * which splits them again.  EINVAL just means THP is off. */
+  if (!mergeable)
+    (void)madvise (host, size, MADV_HUGEPAGE);
   /* A child the VMM forks (an exec proxy, a helper) must neither copy the
    * page tables of guest RAM nor keep it alive: it execs at once. */
   if (madvise (host, size, MADV_DONTFORK) < 0)
