@@ -61,12 +61,24 @@ struct vmm_machine
   char *cmdline;
 };
 
+static uint64_t
+clock_ns (clockid_t clock)
+{
+  struct timespec ts;
+  clock_gettime (clock, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t
 vmm_now_ns (void)
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+  return clock_ns (CLOCK_MONOTONIC);
+}
+
+uint64_t
+vmm_cpu_ns (void)
+{
+  return clock_ns (CLOCK_PROCESS_CPUTIME_ID);
 }
 
 /* --- the initramfs ------------------------------------------------------ */
@@ -311,6 +323,7 @@ vmm_machine_create (const struct vmm_machine_config *cfg, hy_error_t *err)
 
   m->cfg = *cfg;
   m->times.start = vmm_now_ns ();
+  m->times.cpu_start = vmm_cpu_ns ();
   m->first_stop = -1;
   m->stdin_pipe[0] = m->stdin_pipe[1] = -1;
   m->n_vcpus = cfg->vcpus ? cfg->vcpus : 1;
@@ -336,11 +349,13 @@ vmm_machine_create (const struct vmm_machine_config *cfg, hy_error_t *err)
   if (m->vm == NULL)
     goto fail;
   m->times.vm_created = vmm_now_ns ();
+  m->times.cpu_vm_created = vmm_cpu_ns ();
   m->bus = vmm_bus_create ();
   m->loop = vmm_loop_create (err);
   if (m->loop == NULL || attach_devices (m, err) < 0 || load_guest (m, err) < 0)
     goto fail;
   m->times.kernel_loaded = vmm_now_ns ();
+  m->times.cpu_kernel_loaded = vmm_cpu_ns ();
   return m;
 fail:
   vmm_machine_destroy (m);

@@ -40,10 +40,15 @@ struct vmm_machine;
 struct vmm_machine_times
 {
   uint64_t start, vm_created, kernel_loaded, first_exit;
+  /* The process's CPU time (CLOCK_PROCESS_CPUTIME_ID, ns) at the same
+   * points: the host-side setup cost, the kernel's KVM work included. */
+  uint64_t cpu_start, cpu_vm_created, cpu_kernel_loaded;
 };
 
 /* CLOCK_MONOTONIC in ns, the clock of vmm_machine_times. */
 uint64_t vmm_now_ns (void);
+/* CLOCK_PROCESS_CPUTIME_ID in ns. */
+uint64_t vmm_cpu_ns (void);
 
 struct vmm_machine *vmm_machine_create (const struct vmm_machine_config *cfg, hy_error_t *err);
 /* Start the vCPU threads and the host I/O thread. */

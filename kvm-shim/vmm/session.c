@@ -144,10 +144,13 @@ on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
     case VMPROTO_READY:
       {
         const struct vmm_machine_times *t = vmm_machine_times (s->m);
-        hy_debug ("vm: VM created %.1f ms, kernel loaded %.1f ms, first guest exit %.1f ms, "
-                  "agent ready %llu ms after the VMM started (guest kernel %.*s)",
+        hy_debug ("vm: VM created %.1f ms, kernel loaded %.1f ms (%.1f CPU-ms, %.1f of them "
+                  "creating the VM), first guest exit %.1f ms, agent ready %llu ms after the VMM "
+                  "started (guest kernel %.*s)",
                   (double)(t->vm_created - t->start) / 1e6,
                   (double)(t->kernel_loaded - t->start) / 1e6,
+                  (double)(t->cpu_kernel_loaded - t->cpu_start) / 1e6,
+                  (double)(t->cpu_vm_created - t->cpu_start) / 1e6,
                   (double)(t->first_exit - t->start) / 1e6, (unsigned long long)ms_since_start (s),
                   (int)msg->len, (const char *)msg->payload);
       }
