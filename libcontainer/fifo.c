@@ -38,6 +38,29 @@ lc_container_fifo_exists (const char *state_dir)
   return access (path, F_OK) == 0;
 }
 
+/* The init keeps its close-on-exec write end open until execve: EOF means
+ * the process runs (or the init is gone, which `state` reports).  Bounded,
+ * so a startContainer hook that hangs cannot hang `start` for good. */
+static void
+wait_for_exec (int fd, pid_t init_pid)
+{
+  char byte;
+  int rounds;
+
+  for (rounds = 0; rounds < 100; rounds++)
+    {
+      struct pollfd p = { fd, POLLIN, 0 };
+      int r = poll (&p, 1, 100);
+
+      if (r < 0 && errno != EINTR)
+        return;
+      if (r > 0 && read (fd, &byte, 1) <= 0)
+        return;
+      if (kill (init_pid, 0) < 0 && errno == ESRCH)
+        return;
+    }
+}
+
 int
 lc_container_start (const char *state_dir, pid_t init_pid, hy_error_t *err)
 {
@@ -66,5 +89,6 @@ lc_container_start (const char *state_dir, pid_t init_pid, hy_error_t *err)
   if (read (fd, &byte, 1) != 1)
     return hy_error_set (err, errno, "read the exec fifo");
   unlink (path);
+  wait_for_exec (fd, init_pid);
   return 0;
 }

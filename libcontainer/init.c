@@ -184,8 +184,43 @@ load_seccomp (struct lc_init_args *a, const struct spec_seccomp *sc, const char 
   return r;
 }
 
-/* After `start`: identity, capabilities, seccomp, exec.  Errors here can
- * only go to the process's stderr. */
+/* Before ready (runc's finalizeNamespace): LSM, identity, capabilities
+ * and, without no_new_privs, seccomp.  An error here fails `create`, and
+ * `start` releases a process that has little left to do but exec. */
+static int
+finalize_process (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
+{
+  const struct spec_process *p = a->spec->process;
+  const struct spec_seccomp *sc = a->spec->linux_ ? a->spec->linux_->seccomp : NULL;
+  cleanup_free char *seccomp_state
+      = a->listener_fd >= 0 ? lc_hook_state (a->spec, a->cfg, "created", host_pid) : NULL;
+  bool cwd_done = chdir (p->cwd) == 0;
+
+  /* Before the seccomp filter, so the profile need not allow it. */
+  if (lc_fd_cloexec_from (3 + a->cfg->preserve_fds, err) < 0)
+    return -1;
+  if (lc_lsm_apply (p, err) < 0)
+    return -1;
+  /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN in the
+   * effective set, which a switch to a non-zero uid clears: load it
+   * before the switch (runc's order). */
+  if (!p->no_new_privileges && load_seccomp (a, sc, seccomp_state, err) < 0)
+    return -1;
+  if (lc_caps_drop_bounding (p->capabilities, err) < 0 || lc_caps_keep (err) < 0
+      || lc_user_switch (&p->user, err) < 0)
+    return -1;
+  if (!cwd_done && chdir (p->cwd) < 0)
+    return hy_error_set (err, errno, "process.cwd: chdir `%s`", p->cwd);
+  if (lc_caps_apply (p->capabilities, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return hy_error_set (err, errno, "process.noNewPrivileges");
+  return 0;
+}
+
+/* After `start`: startContainer hooks, the no_new_privs seccomp filter
+ * (as close to execve as possible), exec.  Errors here can only go to
+ * the process's stderr. */
 __attribute__ ((noreturn)) static void
 finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host_pid)
 {
@@ -194,7 +229,6 @@ finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host
   cleanup_error hy_error_t err = NULL;
   cleanup_free char *seccomp_state
       = a->listener_fd >= 0 ? lc_hook_state (a->spec, a->cfg, "running", host_pid) : NULL;
-  bool cwd_done = chdir (p->cwd) == 0;
 
   if (a->spec->hooks && a->spec->hooks->n_start_container)
     {
@@ -204,29 +238,6 @@ finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host
           < 0)
         goto fail;
     }
-  if (lc_lsm_apply (p, &err) < 0)
-    goto fail;
-  if (lc_caps_drop_bounding (p->capabilities, &err) < 0 || lc_caps_keep (&err) < 0
-      || lc_user_switch (&p->user, &err) < 0)
-    goto fail;
-  if (!cwd_done && chdir (p->cwd) < 0)
-    {
-      hy_error_set (&err, errno, "process.cwd: chdir `%s`", p->cwd);
-      goto fail;
-    }
-  /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN, which the
-   * next step may drop: load it first then (runc's order). */
-  if (!p->no_new_privileges && load_seccomp (a, sc, seccomp_state, &err) < 0)
-    goto fail;
-  if (lc_caps_apply (p->capabilities, &err) < 0)
-    goto fail;
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    {
-      hy_error_set (&err, errno, "process.noNewPrivileges");
-      goto fail;
-    }
-  if (lc_fd_cloexec_from (3 + a->cfg->preserve_fds, &err) < 0)
-    goto fail;
   if (p->no_new_privileges && load_seccomp (a, sc, seccomp_state, &err) < 0)
     goto fail;
   execve (exe, p->args, env);
@@ -263,7 +274,9 @@ wait_for_start (struct lc_init_args *a)
       dprintf (STDERR_FILENO, "hyrun: open the exec fifo: %s\n", strerror (errno));
       _exit (127);
     }
-  close (fd);
+  /* The write end stays open, close-on-exec: `start` sees EOF on the fifo
+   * exactly when the process is exec'd (or the init died), so poststart
+   * hooks run after the exec, as the runtime-spec requires. */
   close (a->fifo_fd);
 }
 
@@ -304,7 +317,7 @@ lc_init_main (struct lc_init_args *a)
     }
   env = lc_user_env (a->spec->process);
   exe = lc_user_find_exec (a->spec->process->args[0], env, &err);
-  if (exe == NULL)
+  if (exe == NULL || finalize_process (a, host_pid, &err) < 0)
     lc_sync_die (a->sync_fd, &err);
   prctl (PR_SET_PDEATHSIG, 0);
   lc_sync_send (a->sync_fd, LC_SYNC_READY, NULL, 0, NULL);

@@ -58,3 +58,14 @@ poststop stopped"
 running"
 	hy delete -f "$ID"
 }
+
+@test "poststart hooks run once the process is exec'd (runtime-spec: after the user-specified process is executed)" {
+	local log=$BATS_TEST_TMPDIR/comm.log
+	cfg --arg log "$log" '.hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", "read s; cat /proc/$(echo \"$s\" | jq -r .pid)/comm >\($log)"]}]'
+	args payload sleep 10
+	hy_create "$ID"
+	hy start "$ID"
+	# before its exec the init is named hyrun:init
+	assert_eq "$(cat "$log")" payload
+	hy delete -f "$ID"
+}

@@ -136,3 +136,24 @@ load helpers
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "process.selinuxLabel: SELinux is not enabled"
 }
+
+@test "a non-root user with seccomp and without noNewPrivileges starts (the filter loads before the uid switch)" {
+	cfg '.process.user = {"uid": 1000, "gid": 1000} | .process.noNewPrivileges = false'
+	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 30}]}'
+	args sh -c 'payload id; mkdir /tmp/x 2>&1 || true'
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_eq "${lines[0]}" "uid=1000 gid=1000 groups="
+	assert_contains "${lines[1]}" "Read-only file system"
+}
+
+@test "process set-up errors fail create, not start (a capability the runtime does not hold)" {
+	# setpriv drops CAP_SYS_RESOURCE from hyrun's bounding set, so root's
+	# exec of hyrun holds it in no set: the init cannot grant it
+	cfg '.process.capabilities.permitted += ["CAP_SYS_RESOURCE"] | .process.capabilities.effective += ["CAP_SYS_RESOURCE"]'
+	run setpriv --bounding-set -sys_resource "$HYRUN" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "process.capabilities"
+	run hy state "$ID"
+	[ "$status" -ne 0 ]
+}
