@@ -110,7 +110,8 @@ static int
 setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
 {
   const struct spec *spec = a->spec;
-  struct lc_rootfs_opts ro = { a->rootfs, a->cfg->no_pivot, a->new_userns };
+  struct lc_rootfs_opts ro = { a->rootfs, a->cfg->no_pivot, a->new_userns,
+                               spec_namespace_find (spec, SPEC_NS_MOUNT) != NULL };
   cleanup_close int root_fd = -1;
 
   if (a->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))

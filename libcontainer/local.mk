@@ -11,6 +11,7 @@ libhycontainer_a_SOURCES = \
 	libcontainer/init.c libcontainer/init.h \
 	libcontainer/lsm.c libcontainer/lsm.h \
 	libcontainer/mount.c libcontainer/mount.h \
+	libcontainer/mountinfo.c libcontainer/mountinfo.h \
 	libcontainer/netlink.c libcontainer/netlink.h \
 	libcontainer/path.c libcontainer/path.h \
 	libcontainer/process.c \

@@ -370,9 +370,6 @@ lc_container_create (const struct spec *spec, const struct lc_config *cfg, struc
 
   if (spec->process == NULL)
     return hy_error_set (err, 0, "config.json: process: required to create a container");
-  if (spec_namespace_find (spec, SPEC_NS_MOUNT) == NULL)
-    return hy_error_set (err, 0,
-                         "config.json: linux.namespaces: a \"mount\" namespace is required");
   if (resolve_rootfs (spec, cfg, &rootfs, err) < 0)
     return -1;
   lc_seccomp_preload (spec->linux_ ? spec->linux_->seccomp : NULL);

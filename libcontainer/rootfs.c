@@ -6,11 +6,13 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "libcontainer/mount.h"
+#include "libcontainer/mountinfo.h"
 #include "libcontainer/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -128,6 +130,20 @@ setup_dev (int root_fd, const struct spec *spec, bool userns, hy_error_t *err)
   return 0;
 }
 
+/* The runtime's mount namespace is shared with the host: neither
+ * pivot_root nor MS_MOVE may touch it. */
+static int
+chroot_into (const char *rootfs, hy_error_t *err)
+{
+  if (chdir (rootfs) < 0)
+    return hy_error_set (err, errno, "chdir `%s`", rootfs);
+  if (chroot (".") < 0)
+    return hy_error_set (err, errno, "chroot `%s`", rootfs);
+  if (chdir ("/") < 0)
+    return hy_error_set (err, errno, "chdir /");
+  return 0;
+}
+
 static int
 switch_root (const char *rootfs, bool no_pivot, hy_error_t *err)
 {
@@ -156,6 +172,56 @@ switch_root (const char *rootfs, bool no_pivot, hy_error_t *err)
   return 0;
 }
 
+struct parent
+{
+  const char *rootfs;
+  size_t len;
+  char *best;
+  bool shared;
+};
+
+static int
+longest_prefix (const struct lc_mountinfo_entry *e, void *data)
+{
+  struct parent *p = data;
+  size_t len = strcmp (e->mount_point, "/") == 0 ? 0 : strlen (e->mount_point);
+
+  if (len
+      && (strncmp (p->rootfs, e->mount_point, len) != 0
+          || (p->rootfs[len] != '/' && p->rootfs[len] != '\0')))
+    return 0;
+  /* The longest prefix; of mounts stacked on one point, the last. */
+  if (p->best == NULL || len >= p->len)
+    {
+      free (p->best);
+      p->best = xstrdup (e->mount_point);
+      p->len = len;
+      p->shared = e->shared;
+    }
+  return 0;
+}
+
+/* runc's rootfsParentMountPrivate: the mount the rootfs lives on must not
+ * be shared, or pivot_root fails (EINVAL: the kernel refuses a shared
+ * parent of the new root) and our bind of the rootfs would propagate to
+ * its peers.  A shared rootfsPropagation (applied to / just before)
+ * makes it shared; lc_rootfs_finalize makes the new root
+ * shared again. */
+static int
+rootfs_parent_private (const char *rootfs, hy_error_t *err)
+{
+  struct parent p = { rootfs, 0, NULL, false };
+  cleanup_free char *best = NULL;
+  int r = lc_mountinfo_each (longest_prefix, &p, err);
+
+  best = p.best;
+  if (r < 0)
+    return -1;
+  if (best && p.shared && mount (NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+    return hy_error_set (err, errno, "make `%s` (the rootfs's parent mount) private", best);
+  return 0;
+}
+
 int
 lc_rootfs_prepare (const struct spec *spec, const struct lc_rootfs_opts *o, hy_error_t *err)
 {
@@ -165,10 +231,16 @@ lc_rootfs_prepare (const struct spec *spec, const struct lc_rootfs_opts *o, hy_e
 
   if (spec->linux_ && spec->linux_->rootfs_propagation)
     prop = spec->linux_->rootfs_propagation_flags;
-  /* Nothing we mount may propagate back to the host. */
-  if (mount (NULL, "/", NULL, prop, NULL) < 0)
+  /* Nothing we mount may propagate back to the host.  An unbindable /
+   * could not be bind-mounted as the rootfs: it is applied to the new
+   * root only, after pivot_root.  In the runtime's own mount namespace
+   * (none in linux.namespaces) the host's mounts are left as they are. */
+  if (o->own_mount_ns
+      && mount (NULL, "/", NULL, (prop & MS_UNBINDABLE) ? MS_SLAVE | MS_REC : prop, NULL) < 0)
     return hy_error_set (err, errno, "set propagation of / (linux.rootfsPropagation)");
-  if (mount (o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+  if (o->own_mount_ns && rootfs_parent_private (o->rootfs, err) < 0)
+    return -1;
+  if (o->own_mount_ns && mount (o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return hy_error_set (err, errno, "bind mount the rootfs `%s`", o->rootfs);
   root_fd = open (o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
@@ -178,13 +250,9 @@ lc_rootfs_prepare (const struct spec *spec, const struct lc_rootfs_opts *o, hy_e
       return hy_error_prefix (err, "mounts[%zu]", i);
   if (setup_dev (root_fd, spec, o->in_userns, err) < 0)
     return -1;
-  if (switch_root (o->rootfs, o->no_pivot, err) < 0)
-    return -1;
-  /* A shared rootfsPropagation applies to the new root too. */
-  if (spec->linux_ && spec->linux_->rootfs_propagation && !o->no_pivot
-      && mount (NULL, "/", NULL, prop, NULL) < 0)
-    return hy_error_set (err, errno, "set propagation of the new root");
-  return 0;
+  if (!o->own_mount_ns)
+    return chroot_into (o->rootfs, err);
+  return switch_root (o->rootfs, o->no_pivot, err);
 }
 
 static int
@@ -230,5 +298,11 @@ lc_rootfs_finalize (const struct spec *spec, hy_error_t *err)
       return -1;
   if (spec->root->readonly && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
     return hy_error_set (err, errno, "root.readonly: remount / read-only");
+  /* rootfsPropagation applies to the new root too; last, as runc's
+   * finalizeRootfs, and after the read-only binds above, which an
+   * unbindable tree would refuse. */
+  if (l && l->rootfs_propagation && mount (NULL, "/", NULL, l->rootfs_propagation_flags, NULL) < 0)
+    return hy_error_set (err, errno,
+                         "linux.rootfsPropagation: set the propagation of the new root");
   return 0;
 }

@@ -15,6 +15,10 @@ struct lc_rootfs_opts
   const char *rootfs; /* absolute host path */
   bool no_pivot;
   bool in_userns; /* devices are bind-mounted from the host, not created */
+  /* false: the container shares the runtime's mount namespace; its
+   * mounts land under the rootfs on the host (removed by `delete`) and
+   * chroot stands in for pivot_root */
+  bool own_mount_ns;
 };
 
 /* Everything up to and including the switch of root. */

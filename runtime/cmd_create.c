@@ -9,6 +9,7 @@
 #include "common/xalloc.h"
 #include "libcontainer/container.h"
 #include "libcontainer/lsm.h"
+#include "libcontainer/mountinfo.h"
 #include "libcontainer/security.h"
 #include "libcontainer/selfexe.h"
 
@@ -147,6 +148,7 @@ new_state (const struct spec *spec, const struct create_opts *o, const char *bun
   st->cgroup_path = cg_path ? xstrdup (cg_path) : NULL;
   st->isolation = xstrdup (vm ? "vm" : "container");
   st->terminal = spec->process && spec->process->terminal;
+  st->host_mounts = !vm && spec_namespace_find (spec, SPEC_NS_MOUNT) == NULL;
   return st;
 }
 
@@ -296,6 +298,8 @@ undo_create (struct container *c, struct lc_cgroup *cg)
     }
   if (cg)
     lc_cgroup_destroy (cg, NULL);
+  if (c->st && c->st->host_mounts)
+    lc_mountinfo_unmount_under (c->st->rootfs, NULL);
   container_remove (c, NULL);
 }
 

@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "libcontainer/cgroup.h"
+#include "libcontainer/mountinfo.h"
 #include "libcontainer/security.h"
 #include "runtime/cli.h"
 #include "runtime/create.h"
@@ -84,6 +85,8 @@ destroy_container (struct container *c, hy_error_t *err)
         }
       kill_container (c->st, cg);
       if (cg && lc_cgroup_destroy (cg, err) < 0)
+        return -1;
+      if (c->st->host_mounts && lc_mountinfo_unmount_under (c->st->rootfs, err) < 0)
         return -1;
     }
   if (container_remove (c, err) < 0)

@@ -185,6 +185,10 @@ parse_top (struct pctx *c, yajl_val top, struct spec *s)
   if ((s->hostname || s->domainname) && spec_namespace_find (s, SPEC_NS_UTS) == NULL)
     return perr (c, s->hostname ? "hostname" : "domainname",
                  "requires a private UTS namespace (linux.namespaces has no \"uts\")");
+  /* A read-only / in the runtime's own mount namespace is the host's. */
+  if (s->root && s->root->readonly && spec_namespace_find (s, SPEC_NS_MOUNT) == NULL)
+    return perr (c, "root.readonly",
+                 "requires a mount namespace (linux.namespaces has no \"mount\")");
   return 0;
 }
 

@@ -377,5 +377,21 @@ parse_linux (struct pctx *c, yajl_val v, const char *path, struct spec_linux **o
       cleanup_free char *pt = path_key (path, "timeOffsets");
       return perr (c, pt, "requires a new time namespace (linux.namespaces has no \"time\")");
     }
+  /* Without a mount namespace the container shares the runtime's mount
+   * table (runtime-spec: an unlisted namespace is inherited): what would
+   * remount or hide paths there would do it on the host (runc: "unable to
+   * restrict sys entries without a private MNT namespace"). */
+  if (!has_ns (l, SPEC_NS_MOUNT, false))
+    {
+      const char *key = l->n_masked_paths       ? "maskedPaths"
+                        : l->n_readonly_paths   ? "readonlyPaths"
+                        : l->rootfs_propagation ? "rootfsPropagation"
+                                                : NULL;
+      if (key)
+        {
+          cleanup_free char *pk = path_key (path, key);
+          return perr (c, pk, "requires a mount namespace (linux.namespaces has no \"mount\")");
+        }
+    }
   return check_sysctls (c, path, l);
 }

@@ -81,6 +81,8 @@ write_file (struct jsonw *w, const struct spec_state *st)
   jsonw_string (w, st->isolation ? st->isolation : "container");
   jsonw_key (w, "terminal");
   jsonw_bool (w, st->terminal);
+  jsonw_key (w, "hostMounts");
+  jsonw_bool (w, st->host_mounts);
   jsonw_end_object (w);
 }
 
@@ -162,7 +164,8 @@ spec_state_parse (const char *name, const char *json, size_t len, hy_error_t *er
       || get_string (&c, t, "", "cgroupPath", &st->cgroup_path) < 0
       || get_bool (&c, t, "", "systemdCgroup", &st->systemd_cgroup) < 0
       || get_string (&c, t, "", "isolation", &st->isolation) < 0
-      || get_bool (&c, t, "", "terminal", &st->terminal) < 0)
+      || get_bool (&c, t, "", "terminal", &st->terminal) < 0
+      || get_bool (&c, t, "", "hostMounts", &st->host_mounts) < 0)
     {
       yajl_tree_free (t);
       spec_state_free (st);

@@ -32,6 +32,9 @@ struct spec_state
   bool systemd_cgroup;
   char *isolation; /* "container" | "vm" */
   bool terminal;   /* process.terminal at create */
+  /* no mount namespace of its own: its mounts under rootfs are on the
+   * host, and `delete` removes them */
+  bool host_mounts;
 };
 
 /* format: SPEC_STATE_FILE (all fields, compact), SPEC_STATE_PUBLIC (runc's

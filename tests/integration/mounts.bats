@@ -118,3 +118,29 @@ a:e5 660"
 	assert_eq "${lines[0]}" nopivot
 	assert_contains "$output" payload || assert_contains "$output" bin
 }
+
+@test "rootfsPropagation shared, slave, private and unbindable give the container's / that propagation" {
+	local np p want line
+	# the rootfs on a shared mount of its own, so a slave has a master
+	mount --bind "$BUNDLE" "$BUNDLE"
+	mount --make-shared "$BUNDLE"
+	for np in "" --no-pivot; do
+		# a plain "slave" applies to / alone: the rootfs's own (shared)
+		# parent is then made private, as runc does, and so is the root
+		for p in shared:shared rshared:shared slave:none rslave:master private:none rprivate:none \
+			unbindable:unbindable runbindable:unbindable; do
+			want=${p#*:}
+			cfg --arg p "${p%%:*}" '.linux.rootfsPropagation = $p'
+			args sh -c 'while read -r a b c d mp e f; do [ "$mp" != / ] || echo "$f"; done </proc/self/mountinfo'
+			run hy run $np "$ID" </dev/null
+			assert_eq "$status" 0
+			line=$output
+			case $want in
+			none) [[ "$line" != *shared:* && "$line" != *master:* && "$line" != *unbindable* ]] ||
+				{ echo "${p%%:*} $np: / has '$line'" >&2; umount "$BUNDLE"; return 1; } ;;
+			*) assert_contains "$line" "$want" || { echo "${p%%:*} $np" >&2; umount "$BUNDLE"; return 1; } ;;
+			esac
+		done
+	done
+	umount "$BUNDLE"
+}

@@ -120,3 +120,37 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	assert_contains "$output" ":memory:/"
 	[[ "$output" =~ :memory:/$ ]]
 }
+
+@test "without a mount namespace the runtime's is inherited, chrooted into the rootfs; delete removes its mounts" {
+	cfg '.linux.namespaces |= map(select(.type != "mount")) | del(.linux.maskedPaths, .linux.readonlyPaths) | .root.readonly = false'
+	args sh -c 'ls /bin/payload; cat /proc/self/mounts >/dev/null && echo proc; sleep 30'
+	hy_detach "$ID"
+	wait_file_contains "$BATS_TEST_TMPDIR/detach.log" proc
+	local pid
+	pid=$(hy state "$ID" | jq -r .pid)
+	assert_eq "$(ns_of "$pid" mnt)" "$(ns_of $$ mnt)"
+	# like runc, its /proc and /dev are mounts in the host's namespace
+	grep -qF " $BUNDLE/rootfs/proc " /proc/self/mountinfo
+	hy delete --force "$ID"
+	# unlike runc, delete takes them away (teardown checks none is left)
+	! grep -F " $BUNDLE/rootfs/" /proc/self/mountinfo
+}
+
+@test "without a mount namespace, paths it would remount or hide on the host are refused by name" {
+	local f
+	for f in '.linux.maskedPaths = ["/proc/kcore"]' '.linux.readonlyPaths = ["/proc/sys"]' \
+		'.linux.rootfsPropagation = "private"' '.root.readonly = true'; do
+		cfg '.linux.namespaces |= map(select(.type != "mount")) | del(.linux.maskedPaths, .linux.readonlyPaths, .linux.rootfsPropagation) | .root.readonly = false'
+		cfg "$f"
+		run hy_create "$ID"
+		[ "$status" -ne 0 ]
+		assert_contains "$output" "requires a mount namespace"
+		case $f in
+		*maskedPaths*) assert_contains "$output" linux.maskedPaths ;;
+		*readonlyPaths*) assert_contains "$output" linux.readonlyPaths ;;
+		*rootfsPropagation*) assert_contains "$output" linux.rootfsPropagation ;;
+		*root.readonly*) assert_contains "$output" root.readonly ;;
+		esac
+		! grep -F " $BUNDLE/rootfs/" /proc/self/mountinfo
+	done
+}
