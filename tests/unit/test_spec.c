@@ -59,6 +59,14 @@ test_errors (void)
   expect_error (BASE_HEAD PROC
                 ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]}}",
                 "linux.namespaces[1].type: duplicate namespace type", "duplicate namespace");
+  expect_error (BASE_HEAD PROC ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],"
+                               "\"maskedPaths\":[\"/proc/kcore\"]}}",
+                "linux.maskedPaths: requires a mount namespace",
+                "maskedPaths without a mount namespace");
+  expect_error ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\",\"readonly\":true}," PROC
+                ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}",
+                "root.readonly: requires a mount namespace",
+                "a read-only root without a mount namespace");
   expect_error (BASE_HEAD PROC ",\"mounts\":[{\"destination\":\"tmp\",\"type\":\"tmpfs\"}]}",
                 "mounts[0].destination: must be an absolute path", "relative mount destination");
   expect_error (BASE_HEAD PROC ",\"mounts\":[{\"destination\":\"/x\",\"options\":[\"bind\"]}]}",
@@ -104,7 +112,8 @@ test_valid (void)
         "\"hostname\":\"box\",\"mounts\":[{\"destination\":\"/data\",\"source\":\"/srv\","
         "\"options\":[\"rbind\",\"ro\",\"nosuid\",\"rslave\",\"mode=755\"]}],"
         "\"annotations\":{\"io.hyrun.isolation\":\"vm\"},"
-        "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":\"network\","
+        "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"uts\"},"
+        "{\"type\":\"network\","
         "\"path\":\"/proc/1/ns/net\"}],\"cgroupsPath\":\"/hyrun/x\",\"resources\":{\"memory\":"
         "{\"limit\":67108864},\"pids\":{\"limit\":32},\"cpu\":{\"shares\":512,\"quota\":50000,"
         "\"period\":100000,\"cpus\":\"0\"}},\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},"
@@ -144,7 +153,7 @@ test_valid (void)
               && s2->linux_->resources->memory->limit == 67108864
               && s2->linux_->resources->pids->limit == 32 && strcmp (s2->hostname, "box") == 0
               && s2->root->readonly && s2->mounts[0].flags == s->mounts[0].flags
-              && s2->linux_->n_namespaces == 3,
+              && s2->linux_->n_namespaces == 4,
           "round trip: to_json then parse gives the same values");
 }
 
