@@ -335,13 +335,68 @@ nap (long ns)
   nanosleep (&ts, NULL);
 }
 
+/* PF_KTHREAD in /proc/<tid>/stat's flags (field 9). */
+static bool
+is_kernel_thread (const char *tid)
+{
+  cleanup_free char *path = xasprintf ("/proc/%s/stat", tid);
+  cleanup_file FILE *f = fopen (path, "re");
+  char buf[512], *p;
+  unsigned long flags = 0;
+
+  if (f == NULL || fgets (buf, sizeof (buf), f) == NULL || (p = strrchr (buf, ')')) == NULL)
+    return false;
+  /* after ") ": state ppid pgrp session tty_nr tpgid flags */
+  return sscanf (p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 && (flags & 0x00200000);
+}
+
+/* A kernel thread in the cgroup never freezes, and the cgroup then never
+ * reports frozen: KVM attaches its per-VM worker thread
+ * (kvm-nx-lpage-recovery, before Linux 6.13) to the cgroup of the VMM
+ * that made the VM.  It is none of the container's processes: it moves to
+ * the hierarchy's root cgroup. */
+static void
+evict_kernel_threads (const struct lc_cgroup *cg, const char *dir)
+{
+  size_t i;
+
+  for (i = 0; i < cg->n; i++)
+    if (cg->h[i].dir == dir)
+      {
+        const char *list = cg->h[i].v2 ? "cgroup.threads" : "tasks";
+        cleanup_free char *path = xasprintf ("%s/%s", dir, list);
+        cleanup_file FILE *f = fopen (path, "re");
+        char tid[32];
+
+        while (f && fscanf (f, "%31s", tid) == 1)
+          if (is_kernel_thread (tid))
+            cg_write (cg->h[i].mnt, cg->h[i].v2 ? "cgroup.procs" : "tasks", tid, list, NULL);
+      }
+}
+
+static int freeze_state (struct lc_cgroup *cg, bool frozen, hy_error_t *err);
+
+/* A freeze that does not take is undone: a half-frozen container would
+ * take neither signals nor delete. */
 int
 lc_cgroup_freeze (struct lc_cgroup *cg, bool frozen, hy_error_t *err)
+{
+  if (freeze_state (cg, frozen, err) == 0)
+    return 0;
+  if (frozen)
+    freeze_state (cg, false, NULL);
+  return -1;
+}
+
+static int
+freeze_state (struct lc_cgroup *cg, bool frozen, hy_error_t *err)
 {
   const char *dir = cg_dir (cg, "freezer");
   const char *want = frozen ? "FROZEN" : "THAWED";
   int i;
 
+  if (frozen)
+    evict_kernel_threads (cg, dir ? dir : cg_unified_dir (cg));
   if (dir == NULL && (dir = cg_unified_dir (cg)) && cg_has_file (dir, "cgroup.freeze"))
     {
       char buf[256];
