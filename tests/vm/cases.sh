@@ -168,6 +168,35 @@ case_start() {
 	[ "$(status $LC)" = running ] || why "status after start: $(status $LC)"
 }
 
+# freezer_report: the container's cgroup and the state of every thread in it.
+freezer_report() {
+	local d t
+	for d in /sys/fs/cgroup/hyrun/$LC /sys/fs/cgroup/freezer/hyrun/$LC; do
+		[ -d "$d" ] || continue
+		echo "$d:"; cat "$d/cgroup.events" "$d/freezer.state" 2>/dev/null
+		for t in $(cat "$d/cgroup.threads" "$d/tasks" 2>/dev/null); do
+			echo "  task $t: $(cut -d' ' -f2,3 /proc/$t/stat 2>/dev/null) wchan=$(cat /proc/$t/wchan 2>/dev/null)"
+		done
+	done
+}
+
+# The VMM is the container's cgroup: pause freezes it, vCPUs included,
+# so the guest's workload does not advance until resume.
+case_pause() {
+	local n1 n2
+	hy pause $LC || { freezer_report; why "pause failed"; }
+	[ "$(status $LC)" = paused ] || why "status after pause: $(status $LC)"
+	n1=$(grep -c tick "$LOGS/life.out")
+	sleep 2
+	n2=$(grep -c tick "$LOGS/life.out")
+	echo "ticks while paused: $n1 -> $n2"
+	[ "$n1" = "$n2" ] || why "the workload advanced while paused ($n1 -> $n2 ticks)"
+	hy resume $LC || why "resume failed"
+	[ "$(status $LC)" = running ] || why "status after resume: $(status $LC)"
+	wait_for 30 sh -c "[ \$(grep -c tick '$LOGS/life.out') -gt $n2 ]" ||
+		why "the workload did not advance after resume"
+}
+
 case_kill() {
 	hy kill $LC TERM || why "kill failed"
 	wait_for 30 grep -q "got TERM" "$LOGS/life.out" || why "the trap did not run: $(cat "$LOGS/life.out")"
@@ -248,7 +277,7 @@ case_demo() {
 	residue vm-demo
 }
 
-ALL="uname exit_code stdio shared_rootfs create start kill delete hooks no_kernel tiny_memory"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete hooks no_kernel tiny_memory"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -259,6 +288,7 @@ for c in "$@"; do
 	shared_rootfs) check "vm: the rootfs folder is shared live (a write inside appears, a file placed there is seen)" case_shared_rootfs ;;
 	create) check "vm: create leaves the VMM as the container's pid, status created" case_create ;;
 	start) check "vm: start runs the workload, status running" case_start ;;
+	pause) check "vm: pause freezes the VM (the workload does not advance), resume thaws it" case_pause ;;
 	kill) check "vm: kill TERM reaches the workload's trap, then status stopped" case_kill ;;
 	delete) check "vm: delete leaves no state, cgroup or VMM" case_delete ;;
 	no_kernel) check "vm: a missing guest kernel fails run clearly, nothing left" case_no_kernel ;;

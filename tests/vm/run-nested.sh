@@ -120,7 +120,7 @@ bundle stdio . sh -c 'read l; echo "got: $l"; echo "to stderr" >&2'
 bundle share . sh -c 'echo "written inside" >/from-guest; i=0
 	while [ ! -e /from-host ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	echo "read inside: $(cat /from-host)"'
-bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.2; echo tick; done'
 bundle demo . sh -c 'echo "Hello from inside a hyrun VM: guest kernel $(uname -r), $(nproc) vCPU, $(sed -n "s/MemTotal: *//p" /proc/meminfo) of RAM"; ls /'
 bundle hooks '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-prestart"]}], "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststart"]}], "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststop"]}]}' sh -c 'echo hooked'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
