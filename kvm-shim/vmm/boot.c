@@ -154,11 +154,14 @@ load_initrd (struct vmm_mem *mem, const struct vmm_boot_config *cfg, const struc
   info->initrd_addr = info->initrd_size = 0;
   if (cfg->initrd)
     return load_initrd_file (mem, cfg->initrd, k, info, err);
-  if (cfg->initrd_data == NULL || cfg->initrd_size == 0)
+  if ((cfg->initrd_data == NULL && cfg->initrd_fill == NULL) || cfg->initrd_size == 0)
     return 0;
   if (place_initrd (mem, k, cfg->initrd_size, &info->initrd_addr, err) < 0)
     return -1;
   info->initrd_size = cfg->initrd_size;
+  if (cfg->initrd_fill)
+    return cfg->initrd_fill (vmm_mem_ptr (mem, info->initrd_addr, cfg->initrd_size),
+                             cfg->initrd_size, cfg->initrd_ctx, err);
   return vmm_mem_write (mem, info->initrd_addr, cfg->initrd_data, cfg->initrd_size, err);
 }
 

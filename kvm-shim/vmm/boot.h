@@ -21,8 +21,12 @@ struct vmm_boot_config
   const char *kernel;      /* path to a vmlinux (ELF) or a bzImage */
   const char *cmdline;     /* NULL: empty */
   const char *initrd;      /* path, or NULL */
-  const void *initrd_data; /* or an image in memory (the VMM's own cpio) */
+  const void *initrd_data; /* or an image in memory */
   size_t initrd_size;
+  /* or, with initrd_size, an image written in place once the boot code
+   * has placed it (the VMM's own cpio, straight into guest RAM) */
+  int (*initrd_fill) (void *dst, size_t size, void *ctx, hy_error_t *err);
+  void *initrd_ctx;
 };
 
 enum vmm_kernel_format

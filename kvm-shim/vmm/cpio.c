@@ -36,18 +36,45 @@ vmm_cpio_new (void)
   return c;
 }
 
+struct vmm_cpio *
+vmm_cpio_new_fixed (void *buf, size_t cap)
+{
+  struct vmm_cpio *c = vmm_cpio_new ();
+
+  c->buf = buf;
+  c->cap = cap;
+  c->fixed = 1;
+  return c;
+}
+
 void
 vmm_cpio_free (struct vmm_cpio *c)
 {
   if (c == NULL)
     return;
-  free (c->buf);
+  if (!c->fixed)
+    free (c->buf);
   free (c);
 }
 
-static void
-append (struct vmm_cpio *c, const void *data, size_t len)
+static size_t
+align4 (size_t n)
 {
+  return (n + 3) & ~(size_t)3;
+}
+
+size_t
+vmm_cpio_entry_size (const char *name, size_t len)
+{
+  return align4 (NEWC_HEADER_LEN + strlen (name) + 1) + align4 (len);
+}
+
+/* Room for len more bytes; a fixed archive checks before it writes (add). */
+static void
+reserve (struct vmm_cpio *c, size_t len)
+{
+  if (c->cap - c->len < len && c->fixed)
+    abort (); /* add and finish check the room of a fixed archive first */
   if (c->cap - c->len < len)
     {
       size_t cap = c->cap ? c->cap : 4096;
@@ -57,6 +84,12 @@ append (struct vmm_cpio *c, const void *data, size_t len)
       c->buf = xrealloc (c->buf, cap);
       c->cap = cap;
     }
+}
+
+static void
+append (struct vmm_cpio *c, const void *data, size_t len)
+{
+  reserve (c, len);
   memcpy (c->buf + c->len, data, len);
   c->len += len;
 }
@@ -108,9 +141,9 @@ write_entry (struct vmm_cpio *c, const struct entry *e)
   append (c, hdr, NEWC_HEADER_LEN);
   append (c, e->name, namesize);
   pad4 (c);
-  if (e->len)
+  if (e->len && e->data)
     append (c, e->data, e->len);
-  pad4 (c);
+  /* else the caller writes the data in place (add_host_file) */
 }
 
 static int
@@ -122,7 +155,12 @@ add (struct vmm_cpio *c, const struct entry *e, hy_error_t *err)
     return -1;
   if ((uint64_t)e->len > CPIO_MAX_FILE)
     return hy_error_set (err, 0, "cpio: `%s` is larger than 4 GiB", e->name);
+  if (c->fixed && vmm_cpio_entry_size (e->name, e->len) > c->cap - c->len)
+    return hy_error_set (err, 0, "cpio: `%s` does not fit in the %zu bytes left", e->name,
+                         c->cap - c->len);
   write_entry (c, e);
+  if (e->data || e->len == 0)
+    pad4 (c);
   return 0;
 }
 
@@ -175,8 +213,8 @@ vmm_cpio_add_host_file (struct vmm_cpio *c, const char *name, mode_t perm, const
                         hy_error_t *err)
 {
   cleanup_close int fd = open (host_path, O_RDONLY | O_CLOEXEC);
-  cleanup_free uint8_t *data = NULL;
   struct stat st;
+  struct entry e = { .name = name, .mode = S_IFREG | (perm & 07777), .nlink = 1 };
   size_t done = 0;
 
   if (fd < 0)
@@ -185,10 +223,15 @@ vmm_cpio_add_host_file (struct vmm_cpio *c, const char *name, mode_t perm, const
     return hy_error_set (err, errno, "stat `%s`", host_path);
   if (!S_ISREG (st.st_mode) || (uint64_t)st.st_size > CPIO_MAX_FILE)
     return hy_error_set (err, 0, "`%s`: not a regular file below 4 GiB", host_path);
-  data = xmalloc ((size_t)st.st_size + 1);
-  while (done < (size_t)st.st_size)
+  e.len = (size_t)st.st_size;
+  if (!c->fixed)
+    reserve (c, vmm_cpio_entry_size (name, e.len));
+  /* The header first, then the data read straight after it. */
+  if (add (c, &e, err) < 0)
+    return -1;
+  while (done < e.len)
     {
-      ssize_t n = read (fd, data + done, (size_t)st.st_size - done);
+      ssize_t n = read (fd, c->buf + c->len + done, e.len - done);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -196,7 +239,9 @@ vmm_cpio_add_host_file (struct vmm_cpio *c, const char *name, mode_t perm, const
         return hy_error_set (err, n < 0 ? errno : EIO, "read `%s`", host_path);
       done += (size_t)n;
     }
-  return vmm_cpio_add_file (c, name, perm, data, done, err);
+  c->len += done;
+  pad4 (c);
+  return 0;
 }
 
 int
@@ -206,6 +251,9 @@ vmm_cpio_finish (struct vmm_cpio *c, hy_error_t *err)
 
   if (c->finished)
     return hy_error_set (err, 0, "cpio: finished twice");
+  if (c->fixed && vmm_cpio_entry_size (e.name, 0) > c->cap - c->len)
+    return hy_error_set (err, 0, "cpio: `%s` does not fit in the %zu bytes left", e.name,
+                         c->cap - c->len);
   write_entry (c, &e);
   c->finished = 1;
   return 0;

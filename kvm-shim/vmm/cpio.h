@@ -20,10 +20,19 @@ struct vmm_cpio
   size_t len, cap;
   uint32_t next_ino;
   int finished;
+  int fixed; /* buf is the caller's (guest RAM), cap bytes: it never grows */
 };
 
 struct vmm_cpio *vmm_cpio_new (void);
+/* An archive written straight into [buf, buf + cap) (guest RAM: no copy,
+ * no page faults of a buffer of our own); an entry that does not fit is
+ * an error.  vmm_cpio_free leaves buf alone. */
+struct vmm_cpio *vmm_cpio_new_fixed (void *buf, size_t cap);
 void vmm_cpio_free (struct vmm_cpio *c);
+/* The bytes an entry of that name and data size takes (header, name and
+ * data, each padded to 4), to size a fixed archive up front; the trailer
+ * is vmm_cpio_entry_size ("TRAILER!!!", 0). */
+size_t vmm_cpio_entry_size (const char *name, size_t len);
 
 /* Names are relative to the archive root ("init", "dev/console"), without
  * a leading slash or "..": refused otherwise.  Parents are not implied:
@@ -36,7 +45,8 @@ int vmm_cpio_add_symlink (struct vmm_cpio *c, const char *name, const char *targ
 /* A character or block device node (mode includes S_IFCHR / S_IFBLK). */
 int vmm_cpio_add_node (struct vmm_cpio *c, const char *name, mode_t mode, unsigned major,
                        unsigned minor, hy_error_t *err);
-/* Copy a regular file of the host (the agent binary) into the archive. */
+/* Copy a regular file of the host (the agent binary) into the archive,
+ * read in place. */
 int vmm_cpio_add_host_file (struct vmm_cpio *c, const char *name, mode_t perm,
                             const char *host_path, hy_error_t *err);
 

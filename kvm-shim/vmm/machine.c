@@ -84,13 +84,31 @@ vmm_cpu_ns (void)
 /* --- the initramfs ------------------------------------------------------ */
 
 static int
-build_initramfs (const char *agent, struct vmm_cpio *c, hy_error_t *err)
+fill_initramfs (void *dst, size_t size, void *ctx, hy_error_t *err)
 {
+  cleanup_vmm_cpio struct vmm_cpio *c = vmm_cpio_new_fixed (dst, size);
+  const char *agent = ctx;
+
   if (vmm_cpio_add_dir (c, "dev", 0755, err) < 0
       || vmm_cpio_add_node (c, "dev/console", S_IFCHR | 0600, 5, 1, err) < 0
       || vmm_cpio_add_host_file (c, "init", 0755, agent, err) < 0)
-    return -1;
-  return vmm_cpio_finish (c, err);
+    return hy_error_prefix (err, "initramfs");
+  return vmm_cpio_finish (c, err) < 0 ? hy_error_prefix (err, "initramfs") : 0;
+}
+
+int
+vmm_machine_initramfs (struct vmm_boot_config *b, const char *agent, hy_error_t *err)
+{
+  struct stat st;
+
+  if (stat (agent, &st) < 0)
+    return hy_error_set (err, errno, "initramfs: stat `%s`", agent);
+  b->initrd_size = vmm_cpio_entry_size ("dev", 0) + vmm_cpio_entry_size ("dev/console", 0)
+                   + vmm_cpio_entry_size ("init", (size_t)st.st_size)
+                   + vmm_cpio_entry_size ("TRAILER!!!", 0);
+  b->initrd_fill = fill_initramfs;
+  b->initrd_ctx = (void *)agent;
+  return 0;
 }
 
 /* --- devices ------------------------------------------------------------ */
@@ -284,19 +302,12 @@ make_cmdline (struct vmm_machine *m)
 static int
 load_guest (struct vmm_machine *m, hy_error_t *err)
 {
-  cleanup_vmm_cpio struct vmm_cpio *c = NULL;
   struct vmm_boot_config b = { .kernel = m->cfg.kernel, .initrd = m->cfg.initrd };
   struct vmm_boot_info info;
   unsigned i;
 
-  if (m->cfg.agent)
-    {
-      c = vmm_cpio_new ();
-      if (build_initramfs (m->cfg.agent, c, err) < 0)
-        return hy_error_prefix (err, "initramfs");
-      b.initrd_data = c->buf;
-      b.initrd_size = c->len;
-    }
+  if (m->cfg.agent && vmm_machine_initramfs (&b, m->cfg.agent, err) < 0)
+    return -1;
   m->cmdline = make_cmdline (m);
   b.cmdline = m->cmdline;
   hy_debug ("vm: kernel command line: %s", m->cmdline);
@@ -304,12 +315,14 @@ load_guest (struct vmm_machine *m, hy_error_t *err)
     return hy_error_prefix (err, "guest kernel `%s`", m->cfg.kernel);
   if (vmm_mptable_write (m->vm->mem, m->n_vcpus, err) < 0)
     return -1;
+  m->times.cpu_vcpus = vmm_cpu_ns ();
   for (i = 0; i < m->n_vcpus; i++)
     {
       m->vcpus[i] = vmm_vcpu_create (m->vm, (int)i, err);
       if (m->vcpus[i] == NULL)
         return -1;
     }
+  m->times.cpu_vcpus = vmm_cpu_ns () - m->times.cpu_vcpus;
   /* The APs wait in the in-kernel LAPIC for the BSP's INIT/SIPI. */
   return vmm_vcpu_set_entry (m->vcpus[0], &info.entry, err);
 }

@@ -8,6 +8,7 @@
 #define VMM_MACHINE_H
 
 #include "common/error.h"
+#include "kvm-shim/vmm/boot.h"
 #include "kvm-shim/vmm/vcpu.h"
 
 #include <stdbool.h>
@@ -43,6 +44,7 @@ struct vmm_machine_times
   /* The process's CPU time (CLOCK_PROCESS_CPUTIME_ID, ns) at the same
    * points: the host-side setup cost, the kernel's KVM work included. */
   uint64_t cpu_start, cpu_vm_created, cpu_kernel_loaded;
+  uint64_t cpu_vcpus; /* of it, creating the vCPUs (KVM_CREATE_VCPU, CPUID, MSRs) */
 };
 
 /* CLOCK_MONOTONIC in ns, the clock of vmm_machine_times. */
@@ -51,6 +53,10 @@ uint64_t vmm_now_ns (void);
 uint64_t vmm_cpu_ns (void);
 
 struct vmm_machine *vmm_machine_create (const struct vmm_machine_config *cfg, hy_error_t *err);
+/* The guest's initramfs (the agent as /init, /dev/console): sized now,
+ * written by the boot code straight into guest RAM once placed (b's
+ * initrd_size, initrd_fill, initrd_ctx; agent must outlive the boot). */
+int vmm_machine_initramfs (struct vmm_boot_config *b, const char *agent, hy_error_t *err);
 /* Start the vCPU threads and the host I/O thread. */
 int vmm_machine_start (struct vmm_machine *m, hy_error_t *err);
 /* Readable (an eventfd) once the guest stopped on its own: shutdown,

@@ -5,6 +5,7 @@
  * when one is installed.  Bad names are refused. */
 #include "kvm-shim/vmm/cpio.h"
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 #include "tests/unit/tap.h"
 
 #include <fcntl.h>
@@ -134,6 +135,48 @@ check_external (const uint8_t *buf, size_t len)
     tap_diag ("got:\n%s", out);
 }
 
+/* The VMM's way: sized up front, written in place (guest RAM); the same
+ * bytes as the growing archive, and a buffer too small is an error. */
+static void
+check_fixed (const struct vmm_cpio *ref, const char *host)
+{
+  cleanup_error hy_error_t err = NULL;
+  size_t size = vmm_cpio_entry_size ("init", 10) + vmm_cpio_entry_size ("dev", 0)
+                + vmm_cpio_entry_size ("dev/console", 0) + vmm_cpio_entry_size ("bin", 0)
+                + vmm_cpio_entry_size ("bin/sh", 5) + vmm_cpio_entry_size ("empty", 0)
+                + vmm_cpio_entry_size ("etc", 0) + vmm_cpio_entry_size ("etc/hostname", 11)
+                + vmm_cpio_entry_size ("TRAILER!!!", 0);
+  uint8_t *buf = xzalloc (size + 64);
+  int r;
+
+  for (int round = 0; round < 2; round++)
+    {
+      size_t cap = round == 0 ? size : size - 16;
+      cleanup_vmm_cpio struct vmm_cpio *f = vmm_cpio_new_fixed (buf, cap);
+
+      memset (buf, 0xAA, size + 64);
+      r = vmm_cpio_add_file (f, "init", 0755, "#!/bin/sh\n", 10, &err)
+          | vmm_cpio_add_dir (f, "dev", 0755, &err)
+          | vmm_cpio_add_node (f, "dev/console", S_IFCHR | 0600, 5, 1, &err)
+          | vmm_cpio_add_dir (f, "bin", 0755, &err)
+          | vmm_cpio_add_symlink (f, "bin/sh", "/init", &err)
+          | vmm_cpio_add_file (f, "empty", 0644, NULL, 0, &err)
+          | vmm_cpio_add_dir (f, "etc", 0755, &err)
+          | vmm_cpio_add_host_file (f, "etc/hostname", 0644, host, &err)
+          | vmm_cpio_finish (f, &err);
+      if (round == 0)
+        tap_ok (r == 0 && f->len == size && ref->len == size && memcmp (buf, ref->buf, size) == 0,
+                "a fixed archive sized by vmm_cpio_entry_size is the same %zu bytes, in place",
+                size);
+      else
+        tap_ok (r != 0 && err && strstr (err->msg, "does not fit") && buf[cap] == 0xAA,
+                "a fixed buffer 16 bytes short: an error, nothing written past it (%s)",
+                err ? err->msg : "no error");
+      hy_error_free (&err);
+    }
+  free (buf);
+}
+
 int
 main (void)
 {
@@ -143,7 +186,7 @@ main (void)
   struct parsed e[16];
   int fd, n, r;
 
-  tap_plan (16);
+  tap_plan (18);
   fd = mkstemp (host);
   if (fd < 0 || write (fd, "guest-host\n", 11) != 11)
     abort ();
@@ -155,8 +198,9 @@ main (void)
       | vmm_cpio_add_file (c, "empty", 0644, NULL, 0, &err)
       | vmm_cpio_add_dir (c, "etc", 0755, &err)
       | vmm_cpio_add_host_file (c, "etc/hostname", 0644, host, &err) | vmm_cpio_finish (c, &err);
-  unlink (host);
   tap_ok (r == 0, "an archive of 8 entries is written: %s", err ? err->msg : "ok");
+  check_fixed (c, host);
+  unlink (host);
 
   n = parse (c->buf, c->len, e, 16);
   tap_ok (n == 8 && c->len % 4 == 0, "it parses back to 8 entries and a trailer ending the buffer");
