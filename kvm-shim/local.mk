@@ -199,3 +199,8 @@ contrib_bench_vm_boot_run_SOURCES = contrib/bench/vm-boot-run.c
 contrib_bench_vm_boot_run_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 contrib_bench_vm_boot_run_LDFLAGS = -static
 EXTRA_DIST += contrib/bench/vm-boot
+
+# contrib/bench/vm-setup: the VMM's setup work without KVM, timed natively.
+check_PROGRAMS += contrib/bench/vm-setup
+contrib_bench_vm_setup_SOURCES = contrib/bench/vm-setup.c
+contrib_bench_vm_setup_LDADD = $(VMM_LIBS)

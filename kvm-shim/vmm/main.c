@@ -41,13 +41,14 @@ report (struct vmm_machine *m, int stop)
   vmm_machine_exit_stats (m, &st);
   getrusage (RUSAGE_SELF, &ru);
   fprintf (stderr,
-           "hyrun-vmm: stop=%s setup_ms=%.2f (vm %.2f) setup_cpu_ms=%.2f (vm %.2f) exits=%llu "
+           "hyrun-vmm: stop=%s setup_ms=%.2f (vm %.2f) setup_cpu_ms=%.2f (vm %.2f) "
+           "vcpus_cpu_ms=%.2f exits=%llu "
            "io=%llu mmio=%llu hlt=%llu shutdown=%llu maxrss_kib=%ld\n",
            stop >= 0 ? vmm_stop_name ((enum vmm_stop)stop) : "error",
            (double)(t->kernel_loaded - t->start) / 1e6, (double)(t->vm_created - t->start) / 1e6,
            (double)(t->cpu_kernel_loaded - t->cpu_start) / 1e6,
-           (double)(t->cpu_vm_created - t->cpu_start) / 1e6, (unsigned long long)st.total,
-           (unsigned long long)st.by_reason[KVM_EXIT_IO],
+           (double)(t->cpu_vm_created - t->cpu_start) / 1e6, (double)t->cpu_vcpus / 1e6,
+           (unsigned long long)st.total, (unsigned long long)st.by_reason[KVM_EXIT_IO],
            (unsigned long long)st.by_reason[KVM_EXIT_MMIO],
            (unsigned long long)st.by_reason[KVM_EXIT_HLT],
            (unsigned long long)st.by_reason[KVM_EXIT_SHUTDOWN], ru.ru_maxrss);
