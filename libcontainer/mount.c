@@ -21,7 +21,7 @@
 /* Flags that a bind mount only takes on a remount. */
 #define REMOUNT_FLAGS                                                                              \
   (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME         \
-   | MS_STRICTATIME)
+   | MS_STRICTATIME | MS_NOSYMFOLLOW)
 
 /* An fd opened before a mount names the dentry under it: remount and
  * propagation changes need the new mount's root, so resolve again. */
@@ -53,6 +53,25 @@ do_bind (int root_fd, const struct spec_mount *m, char *target, size_t len, int 
       if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | (m->flags & REMOUNT_FLAGS), NULL) < 0)
         return hy_error_set (err, errno, "remount `%s` with its options", m->destination);
     }
+  return 0;
+}
+
+/* rro, rnosuid, ...: the attributes on the mount and every mount below
+ * it (mount_setattr(2), Linux 5.12), which a remount cannot do. */
+static int
+set_recursive_attrs (int root_fd, const struct spec_mount *m, int *fd, hy_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = m->attr_set, .attr_clr = m->attr_clr };
+  char target[64];
+
+  if (reopen_target (root_fd, m, target, sizeof (target), fd, err) < 0)
+    return -1;
+  if (mount_setattr (*fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
+    return hy_error_set (err, errno,
+                         errno == ENOSYS ? "recursive options on `%s` need mount_setattr "
+                                           "(Linux 5.12)"
+                                         : "recursive options on `%s` (mount_setattr)",
+                         m->destination);
   return 0;
 }
 
@@ -101,6 +120,8 @@ lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
       if (mount (NULL, target, NULL, m->propagation, NULL) < 0)
         return hy_error_set (err, errno, "set propagation of `%s`", m->destination);
     }
+  if (m->attr_set || m->attr_clr)
+    return set_recursive_attrs (root_fd, m, &target_fd, err);
   return 0;
 }
 

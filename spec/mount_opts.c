@@ -9,6 +9,10 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
 #ifndef MS_LAZYTIME
 #define MS_LAZYTIME (1 << 25)
 #endif
@@ -41,6 +45,7 @@ static const struct
   { "norelatime", true, MS_RELATIME },
   { "nostrictatime", true, MS_STRICTATIME },
   { "nosuid", false, MS_NOSUID },
+  { "nosymfollow", false, MS_NOSYMFOLLOW },
   { "rbind", false, MS_BIND | MS_REC },
   { "relatime", false, MS_RELATIME },
   { "remount", false, MS_REMOUNT },
@@ -49,6 +54,7 @@ static const struct
   { "silent", false, MS_SILENT },
   { "strictatime", false, MS_STRICTATIME },
   { "suid", true, MS_NOSUID },
+  { "symfollow", true, MS_NOSYMFOLLOW },
   { "sync", false, MS_SYNCHRONOUS },
 };
 
@@ -63,13 +69,76 @@ static const struct
   { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
+/* The recursive options: mount_setattr(2) on the whole tree.  The atime
+ * mode is a value of the MOUNT_ATTR__ATIME field, not a bit: setting one
+ * clears the field first (mount_setattr(2)); "ratime" asks for the
+ * kernel's default (relatime); "rnorelatime" and "rnostrictatime" name
+ * no mode and change nothing. */
+enum rec_kind
+{
+  REC_SET,
+  REC_CLEAR,
+  REC_ATIME, /* attr is the mode */
+};
+static const struct
+{
+  const char *name;
+  enum rec_kind kind;
+  unsigned long long attr;
+} recursive_opts[] = {
+  { "rro", REC_SET, MOUNT_ATTR_RDONLY },
+  { "rrw", REC_CLEAR, MOUNT_ATTR_RDONLY },
+  { "rnosuid", REC_SET, MOUNT_ATTR_NOSUID },
+  { "rsuid", REC_CLEAR, MOUNT_ATTR_NOSUID },
+  { "rnodev", REC_SET, MOUNT_ATTR_NODEV },
+  { "rdev", REC_CLEAR, MOUNT_ATTR_NODEV },
+  { "rnoexec", REC_SET, MOUNT_ATTR_NOEXEC },
+  { "rexec", REC_CLEAR, MOUNT_ATTR_NOEXEC },
+  { "rnodiratime", REC_SET, MOUNT_ATTR_NODIRATIME },
+  { "rdiratime", REC_CLEAR, MOUNT_ATTR_NODIRATIME },
+  { "rnosymfollow", REC_SET, MOUNT_ATTR_NOSYMFOLLOW },
+  { "rsymfollow", REC_CLEAR, MOUNT_ATTR_NOSYMFOLLOW },
+  { "rnoatime", REC_ATIME, MOUNT_ATTR_NOATIME },
+  { "rrelatime", REC_ATIME, MOUNT_ATTR_RELATIME },
+  { "rstrictatime", REC_ATIME, MOUNT_ATTR_STRICTATIME },
+  { "ratime", REC_ATIME, MOUNT_ATTR_RELATIME },
+  { "rnorelatime", REC_CLEAR, 0 },
+  { "rnostrictatime", REC_CLEAR, 0 },
+};
+
+static bool
+recursive_opt (struct spec_mount *m, const char *o)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof (recursive_opts) / sizeof (recursive_opts[0]); i++)
+    if (strcmp (recursive_opts[i].name, o) == 0)
+      {
+        unsigned long long a = recursive_opts[i].attr;
+
+        switch (recursive_opts[i].kind)
+          {
+          case REC_SET:
+            m->attr_set |= a;
+            m->attr_clr &= ~a;
+            break;
+          case REC_CLEAR:
+            m->attr_set &= ~a;
+            m->attr_clr |= a;
+            break;
+          case REC_ATIME:
+            m->attr_set = (m->attr_set & ~(unsigned long long)MOUNT_ATTR__ATIME) | a;
+            m->attr_clr |= MOUNT_ATTR__ATIME;
+            break;
+          }
+        return true;
+      }
+  return false;
+}
+
 /* Options runc accepts and handles itself or ignores; they never reach
  * mount(2) data. */
-static const char *const runtime_opts[]
-    = { "tmpcopyup",    "idmap",        "ridmap",     "rro",         "rrw",
-        "rnosuid",      "rsuid",        "rnodev",     "rdev",        "rnoexec",
-        "rexec",        "rnoatime",     "ratime",     "rrelatime",   "rnorelatime",
-        "rstrictatime", "rnosymfollow", "rsymfollow", "nosymfollow", "symfollow" };
+static const char *const runtime_opts[] = { "tmpcopyup", "idmap", "ridmap" };
 
 int
 propagation_from_name (const char *name, unsigned long *flags)
@@ -134,6 +203,8 @@ mount_opts_resolve (struct pctx *c, const char *path, struct spec_mount *m)
         continue;
       if (propagation_from_name (o, &prop) == 0)
         m->propagation |= prop;
+      else if (recursive_opt (m, o))
+        ;
       else if (!is_runtime_opt (o))
         append_data (m, o);
     }

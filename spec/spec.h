@@ -125,7 +125,11 @@ struct spec_mount
   unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE [|MS_REC] */
   bool bind;                 /* bind or rbind */
   bool recursive;            /* rbind */
-  char *data;                /* remaining fs-specific options, comma-joined; NULL if none */
+  /* The recursive options (rro, rnosuid, ratime, ...: runtime-spec 1.1),
+   * as mount_setattr(2) MOUNT_ATTR_* bits to set and to clear on the whole
+   * tree, atime mode included (MOUNT_ATTR__ATIME in attr_clr). */
+  unsigned long long attr_set, attr_clr;
+  char *data; /* remaining fs-specific options, comma-joined; NULL if none */
   struct spec_id_mapping *uid_mappings;
   size_t n_uid_mappings;
   struct spec_id_mapping *gid_mappings;

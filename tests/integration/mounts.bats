@@ -144,3 +144,32 @@ a:e5 660"
 	done
 	umount "$BUNDLE"
 }
+
+@test "recursive mount options (rro, rnosuid, rnodev, rnoexec, rnoatime) reach the mounts below a bind; ro does not; nosymfollow" {
+	local src=$BATS_TEST_TMPDIR/rsrc
+	mkdir -p "$src/sub"
+	mount -t tmpfs none "$src/sub"
+	ln -s /etc/hostname "$src/sub/link"
+	cfg --arg s "$src" '.mounts += [
+		{"destination": "/r", "type": "bind", "source": $s, "options": ["rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnoatime"]},
+		{"destination": "/p", "type": "bind", "source": $s, "options": ["rbind", "ro"]},
+		{"destination": "/n", "type": "bind", "source": ($s + "/sub"), "options": ["bind", "nosymfollow"]}]'
+	args sh -c 'touch /r/sub/x 2>/dev/null && echo r-writable || echo r-readonly
+		touch /p/sub/x 2>/dev/null && echo p-writable || echo p-readonly
+		while read -r a b c d mp opts rest; do [ "$mp" != /r/sub ] || echo "$opts"; done </proc/self/mountinfo
+		cat /n/link >/dev/null 2>&1 && echo followed || echo not-followed'
+	run hy_run "$ID"
+	umount "$src/sub"
+	assert_eq "$status" 0
+	assert_eq "${lines[0]}" r-readonly
+	# a plain ro applies to the bind itself only, as mount(2) does
+	assert_eq "${lines[1]}" p-writable
+	local o
+	for o in ro nosuid nodev noexec noatime; do
+		[[ ",${lines[2]}," == *",$o,"* ]] || { echo "/r/sub lacks $o: ${lines[2]}" >&2; return 1; }
+	done
+	assert_eq "${lines[3]}" not-followed
+	run "$HYRUN" features
+	assert_contains "$output" '"rro"'
+	assert_contains "$output" '"nosymfollow"'
+}

@@ -157,6 +157,26 @@ test_valid (void)
           "round trip: to_json then parse gives the same values");
 }
 
+/* runtime-spec 1.1's recursive options become mount_setattr attributes;
+ * the last atime mode wins and clears the whole atime field. */
+static void
+test_recursive_mount_options (void)
+{
+  cleanup_error hy_error_t err = NULL;
+  cleanup_spec struct spec *s
+      = parse (BASE_HEAD PROC ",\"mounts\":[{\"destination\":\"/m\",\"source\":\"/srv\","
+                              "\"options\":[\"rbind\",\"rro\",\"rnosuid\",\"rnoatime\","
+                              "\"rstrictatime\",\"rexec\",\"nosymfollow\"]}]}",
+               &err);
+
+  if (!tap_ok (s != NULL, "recursive mount options parse: %s", err ? err->msg : "ok"))
+    return;
+  tap_ok (s->mounts[0].attr_set == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME)
+              && s->mounts[0].attr_clr == (MOUNT_ATTR__ATIME | MOUNT_ATTR_NOEXEC)
+              && (s->mounts[0].flags & MS_NOSYMFOLLOW) && s->mounts[0].data == NULL,
+          "rro/rnosuid/rexec as attributes, the last atime mode wins, nosymfollow a flag");
+}
+
 static void
 test_default_and_features (void)
 {
@@ -209,8 +229,9 @@ test_state (void)
 int
 main (void)
 {
-  tap_plan (36);
+  tap_plan (38);
   test_errors ();
+  test_recursive_mount_options ();
   test_valid ();
   test_default_and_features ();
   test_state ();
