@@ -229,7 +229,7 @@ test_state (void)
 int
 main (void)
 {
-  tap_plan (38);
+  tap_plan (40);
   test_errors ();
   test_recursive_mount_options ();
   test_valid ();
