@@ -222,6 +222,22 @@ rootfs_parent_private (const char *rootfs, hy_error_t *err)
   return 0;
 }
 
+/* In the container's new mount namespace: nothing we mount may propagate
+ * back to the host, and the rootfs becomes a mount of its own (pivot_root
+ * needs one).  An unbindable / could not be bind-mounted as the rootfs:
+ * lc_rootfs_finalize applies it to the new root only. */
+static int
+isolate_rootfs (const char *rootfs, unsigned long prop, hy_error_t *err)
+{
+  if (mount (NULL, "/", NULL, (prop & MS_UNBINDABLE) ? MS_SLAVE | MS_REC : prop, NULL) < 0)
+    return hy_error_set (err, errno, "set propagation of / (linux.rootfsPropagation)");
+  if (rootfs_parent_private (rootfs, err) < 0)
+    return -1;
+  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return hy_error_set (err, errno, "bind mount the rootfs `%s`", rootfs);
+  return 0;
+}
+
 int
 lc_rootfs_prepare (const struct spec *spec, const struct lc_rootfs_opts *o, hy_error_t *err)
 {
@@ -231,17 +247,10 @@ lc_rootfs_prepare (const struct spec *spec, const struct lc_rootfs_opts *o, hy_e
 
   if (spec->linux_ && spec->linux_->rootfs_propagation)
     prop = spec->linux_->rootfs_propagation_flags;
-  /* Nothing we mount may propagate back to the host.  An unbindable /
-   * could not be bind-mounted as the rootfs: it is applied to the new
-   * root only, after pivot_root.  In the runtime's own mount namespace
-   * (none in linux.namespaces) the host's mounts are left as they are. */
-  if (o->own_mount_ns
-      && mount (NULL, "/", NULL, (prop & MS_UNBINDABLE) ? MS_SLAVE | MS_REC : prop, NULL) < 0)
-    return hy_error_set (err, errno, "set propagation of / (linux.rootfsPropagation)");
-  if (o->own_mount_ns && rootfs_parent_private (o->rootfs, err) < 0)
+  /* In the runtime's own mount namespace (none in linux.namespaces) the
+   * host's mounts are left as they are. */
+  if (o->own_mount_ns && isolate_rootfs (o->rootfs, prop, err) < 0)
     return -1;
-  if (o->own_mount_ns && mount (o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return hy_error_set (err, errno, "bind mount the rootfs `%s`", o->rootfs);
   root_fd = open (o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     return hy_error_set (err, errno, "open the rootfs `%s`", o->rootfs);
