@@ -7,7 +7,25 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/log.h"
+
+/* Linux 5.16 to 6.x accepts memory.kmem.limit_in_bytes and ignores it
+ * (the limit was deprecated in 5.4; runtime-spec: NOT RECOMMENDED, "may
+ * be ignored by runtimes").  Not silent: say so. */
+static void
+kernel_limit_check (const char *d, long long want)
+{
+  char buf[32];
+
+  if (want > 0 && cg_read (d, "memory.kmem.limit_in_bytes", buf, sizeof (buf)) == 0
+      && strtoll (buf, NULL, 10) != want)
+    hy_warn ("linux.resources.memory.kernel: this kernel ignores kernel memory limits "
+             "(memory.kmem.limit_in_bytes reads %s)",
+             buf);
+}
 
 #define F(field) "linux.resources." field
 
@@ -49,6 +67,8 @@ memory_v1 (struct lc_cgroup *cg, const struct spec_memory *m, hy_error_t *err)
   if (m->has_kernel
       && cg_write_i64 (d, "memory.kmem.limit_in_bytes", m->kernel, F ("memory.kernel"), err) < 0)
     return -1;
+  if (m->has_kernel)
+    kernel_limit_check (d, m->kernel);
   if (m->has_kernel_tcp
       && cg_write_i64 (d, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, F ("memory.kernelTCP"),
                        err)

@@ -175,3 +175,17 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 	assert_contains "$output" kmsg-denied
 	assert_contains "$output" zero-ok
 }
+
+@test "cgroup v1: memory.kernel lands in kmem.limit_in_bytes, or a warning says this kernel ignores it" {
+	[ -f /sys/fs/cgroup/memory/memory.kmem.limit_in_bytes ] || skip "this kernel has no memory.kmem.limit_in_bytes"
+	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p | .linux.resources = {"memory": {"kernel": 50593792}}'
+	args payload sleep 30
+	hy_detach "$ID"
+	if [ "$(cat "$(v1 memory)/memory.kmem.limit_in_bytes")" = 50593792 ]; then
+		! grep -q "ignores kernel memory limits" "$BATS_TEST_TMPDIR/detach.log"
+	else
+		grep -q "linux.resources.memory.kernel: this kernel ignores kernel memory limits" \
+			"$BATS_TEST_TMPDIR/detach.log"
+	fi
+	hy delete --force "$ID"
+}
