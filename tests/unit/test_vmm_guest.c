@@ -24,7 +24,7 @@
 #error GUEST_DIR must name the folder of the assembled test guests
 #endif
 
-#define N_TESTS 21
+#define N_TESTS 19
 #define GUEST_RAM (4 << 20)
 #define TEST_MMIO_BASE VMM_MMIO_DEVICES_START
 #define WATCHDOG_SECONDS 10 /* each guest needs milliseconds */
