@@ -3,6 +3,7 @@
  * reader that reassembles messages from a byte stream and checks each
  * header against the per-type length rules before anything reads it. */
 #include "kvm-shim/proto/vmproto.h"
+#include "common/cleanup.h"
 #include "common/xalloc.h"
 
 #include <endian.h>
@@ -17,10 +18,23 @@ static const struct
   const char *name;
   uint32_t min, max;
 } rules[VMPROTO_TYPE_END] = {
-  [VMPROTO_READY] = { "READY", 0, 256 },   [VMPROTO_CREATED] = { "CREATED", 0, 0 },
-  [VMPROTO_STARTED] = { "STARTED", 4, 4 }, [VMPROTO_EXIT] = { "EXIT", 4, 4 },
-  [VMPROTO_ERROR] = { "ERROR", 1, 4096 },  [VMPROTO_CONFIG] = { "CONFIG", 2, VMPROTO_MAX_PAYLOAD },
-  [VMPROTO_START] = { "START", 0, 0 },     [VMPROTO_SIGNAL] = { "SIGNAL", 4, 4 },
+  [VMPROTO_READY] = { "READY", 0, 256 },
+  [VMPROTO_CREATED] = { "CREATED", 0, 0 },
+  [VMPROTO_STARTED] = { "STARTED", 4, 4 },
+  [VMPROTO_EXIT] = { "EXIT", 4, 4 },
+  [VMPROTO_ERROR] = { "ERROR", 1, 4096 },
+  [VMPROTO_CONFIG] = { "CONFIG", 2, VMPROTO_MAX_PAYLOAD },
+  [VMPROTO_START] = { "START", 0, 0 },
+  [VMPROTO_SIGNAL] = { "SIGNAL", 4, 4 },
+  /* exec: the id, then what the type carries */
+  [VMPROTO_EXEC] = { "EXEC", 4 + 2, VMPROTO_MAX_PAYLOAD },
+  [VMPROTO_EXEC_STDIN] = { "EXEC_STDIN", 4, 4 + VMPROTO_EXEC_CHUNK },
+  [VMPROTO_EXEC_SIGNAL] = { "EXEC_SIGNAL", 8, 8 },
+  [VMPROTO_EXEC_STARTED] = { "EXEC_STARTED", 8, 8 },
+  [VMPROTO_EXEC_STDOUT] = { "EXEC_STDOUT", 4 + 1, 4 + VMPROTO_EXEC_CHUNK },
+  [VMPROTO_EXEC_STDERR] = { "EXEC_STDERR", 4 + 1, 4 + VMPROTO_EXEC_CHUNK },
+  [VMPROTO_EXEC_EXIT] = { "EXEC_EXIT", 8, 8 },
+  [VMPROTO_EXEC_ERROR] = { "EXEC_ERROR", 4 + 1, 4 + 4096 },
 };
 
 const char *
@@ -142,4 +156,47 @@ vmproto_u32 (const struct vmproto_msg *msg)
   uint32_t v;
   memcpy (&v, msg->payload, sizeof (v));
   return le32toh (v);
+}
+
+/* The reader has checked every exec message to hold at least the id (and
+ * the uint32 after it where the type has one). */
+uint32_t
+vmproto_exec_id (const struct vmproto_msg *msg)
+{
+  return vmproto_u32 (msg);
+}
+
+uint32_t
+vmproto_exec_u32 (const struct vmproto_msg *msg)
+{
+  uint32_t v;
+  memcpy (&v, msg->payload + 4, sizeof (v));
+  return le32toh (v);
+}
+
+const uint8_t *
+vmproto_exec_data (const struct vmproto_msg *msg, uint32_t *len)
+{
+  *len = msg->len - 4;
+  return msg->payload + 4;
+}
+
+int
+vmproto_send_exec (int fd, enum vmproto_type type, uint32_t id, const void *data, uint32_t len,
+                   hy_error_t *err)
+{
+  cleanup_free uint8_t *buf = xmalloc (4 + (size_t)len);
+  uint32_t le = htole32 (id);
+
+  memcpy (buf, &le, 4);
+  if (len)
+    memcpy (buf + 4, data, len);
+  return vmproto_send (fd, type, buf, 4 + len, err);
+}
+
+int
+vmproto_send_exec_u32 (int fd, enum vmproto_type type, uint32_t id, uint32_t value, hy_error_t *err)
+{
+  uint32_t le = htole32 (value);
+  return vmproto_send_exec (fd, type, id, &le, sizeof (le), err);
 }

@@ -37,6 +37,18 @@ enum vmproto_type
   VMPROTO_CONFIG, /* payload: container id, NUL, config.json bytes */
   VMPROTO_START,  /* no payload */
   VMPROTO_SIGNAL, /* payload: uint32 signal number */
+  /* exec (`hyrun exec`): every payload opens with a uint32 exec id, chosen
+   * by the VMM, one per exec client; the same messages travel between
+   * `hyrun exec` and the VMM on the exec socket, where the client's id is
+   * ignored (the VMM sets its own) */
+  VMPROTO_EXEC,         /* host -> guest; id, then the process object as JSON */
+  VMPROTO_EXEC_STDIN,   /* host -> guest; id, then bytes; no bytes: EOF */
+  VMPROTO_EXEC_SIGNAL,  /* host -> guest; id, uint32 signal number */
+  VMPROTO_EXEC_STARTED, /* guest -> host; id, uint32 guest pid */
+  VMPROTO_EXEC_STDOUT,  /* guest -> host; id, then bytes */
+  VMPROTO_EXEC_STDERR,  /* guest -> host; id, then bytes */
+  VMPROTO_EXEC_EXIT,    /* guest -> host; id, uint32 wait status */
+  VMPROTO_EXEC_ERROR,   /* guest -> host; id, one line of text: the exec failed */
   VMPROTO_TYPE_END,
 };
 
@@ -79,6 +91,19 @@ int vmproto_send (int fd, enum vmproto_type type, const void *payload, uint32_t 
 int vmproto_send_u32 (int fd, enum vmproto_type type, uint32_t value, hy_error_t *err);
 /* The uint32 payload of STARTED, EXIT, SIGNAL (checked by the reader). */
 uint32_t vmproto_u32 (const struct vmproto_msg *msg);
+
+/* The largest data chunk of EXEC_STDIN/STDOUT/STDERR. */
+#define VMPROTO_EXEC_CHUNK 65536u
+/* The exec messages: the id that opens every payload, the uint32 after it
+ * (EXEC_SIGNAL, EXEC_STARTED, EXEC_EXIT), and what follows the id. */
+uint32_t vmproto_exec_id (const struct vmproto_msg *msg);
+uint32_t vmproto_exec_u32 (const struct vmproto_msg *msg);
+const uint8_t *vmproto_exec_data (const struct vmproto_msg *msg, uint32_t *len);
+/* Send an exec message: id, then len bytes of data. */
+int vmproto_send_exec (int fd, enum vmproto_type type, uint32_t id, const void *data, uint32_t len,
+                       hy_error_t *err);
+int vmproto_send_exec_u32 (int fd, enum vmproto_type type, uint32_t id, uint32_t value,
+                           hy_error_t *err);
 
 const char *vmproto_type_name (enum vmproto_type type);
 

@@ -8,6 +8,7 @@
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 test_roundtrip_split (void)
@@ -82,10 +83,46 @@ test_incomplete (void)
   free (a);
 }
 
+/* An exec message through a pipe: the id and the values after it come
+ * back through the accessors. */
+static void
+test_exec_roundtrip (void)
+{
+  struct vmproto_reader r;
+  struct vmproto_msg m;
+  hy_error_t err = NULL;
+  uint8_t buf[256];
+  uint32_t len = 0;
+  const uint8_t *data;
+  int fds[2], ok = 1;
+  ssize_t n;
+
+  if (pipe (fds) < 0)
+    abort ();
+  ok &= vmproto_send_exec_u32 (fds[1], VMPROTO_EXEC_SIGNAL, 7, 15, &err) == 0;
+  ok &= vmproto_send_exec (fds[1], VMPROTO_EXEC_STDOUT, 8, "hi\n", 3, &err) == 0;
+  ok &= vmproto_send_exec (fds[1], VMPROTO_EXEC_STDIN, 9, NULL, 0, &err) == 0;
+  close (fds[1]);
+  vmproto_reader_init (&r);
+  while ((n = read (fds[0], buf, sizeof (buf))) > 0)
+    vmproto_reader_feed (&r, buf, (size_t)n);
+  close (fds[0]);
+  ok &= vmproto_reader_next (&r, &m, &err) == 1 && m.type == VMPROTO_EXEC_SIGNAL
+        && vmproto_exec_id (&m) == 7 && vmproto_exec_u32 (&m) == 15;
+  ok &= vmproto_reader_next (&r, &m, &err) == 1 && m.type == VMPROTO_EXEC_STDOUT
+        && vmproto_exec_id (&m) == 8 && (data = vmproto_exec_data (&m, &len)) && len == 3
+        && memcmp (data, "hi\n", 3) == 0;
+  ok &= vmproto_reader_next (&r, &m, &err) == 1 && m.type == VMPROTO_EXEC_STDIN
+        && vmproto_exec_id (&m) == 9 && (vmproto_exec_data (&m, &len), len == 0);
+  tap_ok (ok && err == NULL,
+          "exec messages carry their id, value and data (an empty STDIN is EOF)");
+  vmproto_reader_fini (&r);
+}
+
 int
 main (void)
 {
-  tap_plan (9);
+  tap_plan (16);
   test_roundtrip_split ();
   test_incomplete ();
   expect_refused (0, 0, "type 0", "unknown message type");
@@ -93,5 +130,13 @@ main (void)
   expect_refused (VMPROTO_EXIT, 3, "EXIT with 3 bytes", "EXIT message");
   expect_refused (VMPROTO_CONFIG, VMPROTO_MAX_PAYLOAD + 1, "CONFIG over the limit", "CONFIG");
   expect_refused (VMPROTO_ERROR, 0, "an empty ERROR", "ERROR message");
+  test_exec_roundtrip ();
+  expect_refused (VMPROTO_EXEC, 4, "EXEC with an id and no process", "EXEC message");
+  expect_refused (VMPROTO_EXEC_SIGNAL, 4, "EXEC_SIGNAL without the signal", "EXEC_SIGNAL");
+  expect_refused (VMPROTO_EXEC_STARTED, 12, "EXEC_STARTED with 12 bytes", "EXEC_STARTED");
+  expect_refused (VMPROTO_EXEC_STDOUT, 4, "an EXEC_STDOUT without data", "EXEC_STDOUT");
+  expect_refused (VMPROTO_EXEC_STDERR, 4 + VMPROTO_EXEC_CHUNK + 1, "EXEC_STDERR over a chunk",
+                  "EXEC_STDERR");
+  expect_refused (VMPROTO_EXEC_EXIT, 3, "EXEC_EXIT shorter than the id", "EXEC_EXIT");
   return tap_done ();
 }
