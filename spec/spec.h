@@ -452,6 +452,9 @@ int spec_ns_clone_flag (enum spec_ns_type type);        /* CLONE_NEWPID, ... */
 /* Serialise back to JSON (round trip; used by tests and the VM agent
  * channel).  Returns a malloc'ed NUL-terminated string. */
 char *spec_to_json (const struct spec *s, hy_error_t *err);
+/* A process object alone, as spec_process_parse reads it (VM mode's exec
+ * sends it to the guest). */
+char *spec_process_to_json (const struct spec_process *p);
 
 /* `hyrun spec`: the default config.json (rootless variant when asked). */
 char *spec_default_json (bool rootless);

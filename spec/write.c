@@ -51,11 +51,10 @@ write_caps (struct jsonw *w, const struct spec_capabilities *c)
 }
 
 static void
-write_process (struct jsonw *w, const struct spec_process *p)
+write_process_object (struct jsonw *w, const struct spec_process *p)
 {
   size_t i;
 
-  jsonw_key (w, "process");
   jsonw_begin_object (w);
   jsonw_key (w, "terminal");
   jsonw_bool (w, p->terminal);
@@ -109,6 +108,22 @@ write_process (struct jsonw *w, const struct spec_process *p)
       jsonw_int (w, p->oom_score_adj);
     }
   jsonw_end_object (w);
+}
+
+static void
+write_process (struct jsonw *w, const struct spec_process *p)
+{
+  jsonw_key (w, "process");
+  write_process_object (w, p);
+}
+
+char *
+spec_process_to_json (const struct spec_process *p)
+{
+  struct jsonw *w = jsonw_new (false);
+
+  write_process_object (w, p);
+  return jsonw_finish (w, NULL);
 }
 
 static void
