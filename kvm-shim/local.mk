@@ -118,6 +118,7 @@ pkglibexec_PROGRAMS = hyrun-agent
 hyrun_agent_SOURCES = \
 	kvm-shim/agent/agent.h \
 	kvm-shim/agent/main.c \
+	kvm-shim/agent/exec.c \
 	kvm-shim/agent/mounts.c \
 	kvm-shim/agent/ports.c \
 	kvm-shim/proto/vmproto.c kvm-shim/proto/vmproto.h \

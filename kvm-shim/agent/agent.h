@@ -4,6 +4,13 @@
 #define AGENT_H
 
 #include "common/error.h"
+#include "kvm-shim/proto/vmproto.h"
+#include "spec/spec.h"
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /* The guest's own file systems: proc, sys, dev, run, tmp, cgroup2, and the
  * shared rootfs folder over virtio-9p at AGENT_ROOTFS. */
@@ -14,5 +21,36 @@ int agent_mount_rootfs (hy_error_t *err);
 /* Open the virtio-console port called `name` (its /sys/class/virtio-ports
  * entry), waiting for the driver to publish it. */
 int agent_port_open (const char *name, int flags, hy_error_t *err);
+
+/* The processes `hyrun exec` started (exec.c), by the VMM's exec id. */
+#define AGENT_MAX_EXECS 64
+struct agent_exec
+{
+  bool used;
+  uint32_t id;
+  pid_t pid;
+  int in_fd, out_fd, err_fd; /* our ends of its stdio pipes; -1 once closed */
+  uint8_t *in_buf;           /* stdin not yet written */
+  size_t in_len;
+  bool in_eof; /* the host's stdin ended: close once in_buf is written */
+};
+struct agent_execs
+{
+  struct agent_exec e[AGENT_MAX_EXECS];
+};
+void agent_execs_init (struct agent_execs *x);
+/* EXEC, EXEC_STDIN or EXEC_SIGNAL from the host.  init_pid is the
+ * workload's (whose namespaces an exec joins), seccomp its filter.  -1
+ * only when the channel fails; a failed exec answers EXEC_ERROR. */
+int agent_exec_msg (struct agent_execs *x, int ctl, const struct vmproto_msg *msg, pid_t init_pid,
+                    const struct spec_seccomp *seccomp, hy_error_t *err);
+/* The fds to poll (at most max; owner[i] is p[i]'s exec), and what to do
+ * when one is ready. */
+size_t agent_exec_pollfds (struct agent_execs *x, struct pollfd *p, struct agent_exec **owner,
+                           size_t max);
+int agent_exec_on_poll (struct agent_exec *e, const struct pollfd *p, int ctl, hy_error_t *err);
+/* A child was reaped: if it is an exec'd process, relay the rest of its
+ * output and its EXEC_EXIT. */
+int agent_exec_reaped (struct agent_execs *x, int ctl, pid_t pid, int status, hy_error_t *err);
 
 #endif

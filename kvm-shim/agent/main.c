@@ -4,7 +4,8 @@
  * receives the container's id and config.json, builds the container with
  * the same libcontainer code as container mode (namespaces, mounts, user,
  * capabilities, rlimits, seccomp, inside the guest), starts it on START,
- * forwards SIGNALs, reports the exit status and powers the guest off. */
+ * forwards SIGNALs, runs `hyrun exec`'s processes (exec.c), reports the
+ * exit status and powers the guest off. */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "kvm-shim/agent/agent.h"
@@ -35,6 +36,7 @@ struct agent
   char *state_dir;
   struct spec *spec;
   pid_t pid; /* the workload (the container init), 0 before create */
+  struct agent_execs execs;
 };
 
 /* The guest is disposable: whatever happens, it ends here.  With
@@ -192,6 +194,15 @@ handle_msg (struct agent *a, const struct vmproto_msg *msg, bool *started, hy_er
        * itself, as in container mode */
       kill (a->pid, (int)vmproto_u32 (msg));
       return 0;
+    case VMPROTO_EXEC:
+    case VMPROTO_EXEC_STDIN:
+    case VMPROTO_EXEC_SIGNAL:
+      /* exec joins the workload's namespaces: it needs a started one */
+      if (!*started)
+        return hy_error_set (err, 0, "%s: %s before START", VMPROTO_PORT_CTL,
+                             vmproto_type_name (msg->type));
+      return agent_exec_msg (&a->execs, a->ctl, msg, a->pid,
+                             a->spec->linux_ ? a->spec->linux_->seccomp : NULL, err);
     default:
       return hy_error_set (err, 0, "%s: unexpected %s", VMPROTO_PORT_CTL,
                            vmproto_type_name (msg->type));
@@ -199,7 +210,8 @@ handle_msg (struct agent *a, const struct vmproto_msg *msg, bool *started, hy_er
 }
 
 /* From CREATED on: start on START, forward signals until the workload
- * ends, reaping whatever else reparents to PID 1 meanwhile. */
+ * ends, run and relay exec'd processes, reaping whatever else reparents to
+ * PID 1 meanwhile. */
 static int
 supervise (struct agent *a, int sfd, hy_error_t *err)
 {
@@ -207,20 +219,27 @@ supervise (struct agent *a, int sfd, hy_error_t *err)
 
   for (;;)
     {
-      struct pollfd p[2] = { { a->ctl, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+      struct pollfd p[2 + 3 * AGENT_MAX_EXECS] = { { a->ctl, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+      struct agent_exec *owner[3 * AGENT_MAX_EXECS];
       struct vmproto_msg msg;
+      size_t n_exec;
       int status, r;
       pid_t pid;
 
       while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
-        if (pid == a->pid)
-          return vmproto_send_u32 (a->ctl, VMPROTO_EXIT, (uint32_t)status, err);
+        {
+          if (pid == a->pid)
+            return vmproto_send_u32 (a->ctl, VMPROTO_EXIT, (uint32_t)status, err);
+          if (agent_exec_reaped (&a->execs, a->ctl, pid, status, err) < 0)
+            return -1;
+        }
       while ((r = vmproto_reader_next (&a->rd, &msg, err)) > 0)
         if (handle_msg (a, &msg, &started, err) < 0)
           return -1;
       if (r < 0)
         return -1;
-      if (poll (p, 2, -1) < 0 && errno != EINTR)
+      n_exec = agent_exec_pollfds (&a->execs, p + 2, owner, 3 * AGENT_MAX_EXECS);
+      if (poll (p, 2 + n_exec, -1) < 0 && errno != EINTR)
         return hy_error_set (err, errno, "poll");
       if (p[1].revents & POLLIN)
         {
@@ -228,6 +247,9 @@ supervise (struct agent *a, int sfd, hy_error_t *err)
           if (read (sfd, &si, sizeof (si)) < 0 && errno != EAGAIN)
             return hy_error_set (err, errno, "signalfd");
         }
+      for (size_t i = 0; i < n_exec; i++)
+        if (agent_exec_on_poll (owner[i], &p[2 + i], a->ctl, err) < 0)
+          return -1;
       if (p[0].revents & (POLLIN | POLLHUP))
         {
           uint8_t buf[4096];
@@ -252,6 +274,10 @@ main (void)
 
   prctl (PR_SET_NAME, "hyrun:agent");
   vmproto_reader_init (&a.rd);
+  /* No SIGPIPE handling: as PID 1 the agent never gets a signal it has no
+   * handler for, a write to a closed exec stdin returns EPIPE; and an
+   * ignored SIGPIPE would be inherited through every execve. */
+  agent_execs_init (&a.execs);
   sigemptyset (&chld);
   sigaddset (&chld, SIGCHLD);
   sigprocmask (SIG_BLOCK, &chld, NULL);
