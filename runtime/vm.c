@@ -178,6 +178,7 @@ vmm_child_main (struct vmm_child *c)
   sc.config_json = c->config_json;
   sc.config_len = strlen (c->config_json);
   sc.fifo_fd = c->fifo_fd;
+  sc.exec_fd = -1;
   sc.on_created = on_created;
   sc.opaque = c;
   if (vmm_session_run (m, sv[0], &sc, &status, &err) < 0)

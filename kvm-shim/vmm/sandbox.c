@@ -70,6 +70,8 @@ static const char *const allowed[] = {
   "recvfrom",
   "shutdown",
   "pipe2",
+  /* `hyrun exec` clients on the exec socket (bound by the runtime) */
+  "accept4",
   /* the 9P server, inside the shared folder (it resolves every path
    * beneath its root itself) and the exec fifo */
   "openat",

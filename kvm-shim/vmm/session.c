@@ -2,15 +2,17 @@
 /* The VMM's side of the control protocol ("hyrun:vmm").  Stages: BOOTING
  * (until the agent's READY, then CONFIG goes down), CREATING (until
  * CREATED: the runtime's create returns), CREATED (until `hyrun start`
- * opens the exec fifo: START goes down), RUNNING (signals forwarded, until
- * EXIT).  The guest is untrusted: a message out of order is an error, and
- * the session never waits on the guest without also watching the machine
- * and the host signals. */
+ * opens the exec fifo: START goes down), RUNNING (signals forwarded, exec
+ * clients accepted and relayed (exec_relay.c), until EXIT).  The guest is
+ * untrusted: a message out of order is an error, and the session never
+ * waits on the guest without also watching the machine and the host
+ * signals. */
 #include "kvm-shim/vmm/session.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "kvm-shim/proto/vmproto.h"
+#include "kvm-shim/vmm/exec_relay.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +47,7 @@ struct session
   enum stage stage;
   struct vmproto_reader rd;
   int wait_status;
+  struct vmm_exec_relay execs;
 };
 
 /* Signals a `hyrun kill` may send that the workload should get.  The
@@ -134,6 +137,19 @@ on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
 
   if (msg->type == VMPROTO_ERROR)
     return hy_error_set (err, 0, "guest: %.*s", (int)msg->len, (const char *)msg->payload);
+  switch (msg->type)
+    {
+    case VMPROTO_EXEC_STARTED:
+    case VMPROTO_EXEC_STDOUT:
+    case VMPROTO_EXEC_STDERR:
+    case VMPROTO_EXEC_EXIT:
+    case VMPROTO_EXEC_ERROR:
+      if (s->stage != RUNNING)
+        break;
+      return vmm_exec_relay_from_guest (&s->execs, s->ctl, msg, err);
+    default:
+      break;
+    }
   if (msg->type >= VMPROTO_TYPE_END || expected[msg->type] != s->stage
       || (msg->type != VMPROTO_READY && msg->type != VMPROTO_CREATED && msg->type != VMPROTO_STARTED
           && msg->type != VMPROTO_EXIT))
@@ -247,13 +263,17 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
   if (cfg->fifo_fd >= 0 && start_fifo_thread (&fw, err) < 0)
     return -1;
   vmproto_reader_init (&s.rd);
+  vmm_exec_relay_init (&s.execs, cfg->exec_fd);
   while (r == 0 && s.stage != DONE)
     {
       int timeout = -1;
-      struct pollfd p[4] = { { ctl_fd, POLLIN, 0 },
-                             { sfd, POLLIN, 0 },
-                             { efd, s.stage == CREATED ? POLLIN : 0, 0 },
-                             { vmm_machine_stopped_fd (m), POLLIN, 0 } };
+      struct pollfd p[4 + 1 + VMM_EXEC_MAX_CLIENTS] = {
+        { ctl_fd, POLLIN, 0 },
+        { sfd, POLLIN, 0 },
+        { efd, s.stage == CREATED ? POLLIN : 0, 0 },
+        { vmm_machine_stopped_fd (m), POLLIN, 0 },
+      };
+      size_t n_exec = 0;
       /* a guest that never comes up must not hang create forever */
       if (s.stage < CREATED)
         {
@@ -270,7 +290,10 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
             }
           timeout = (int)(BOOT_TIMEOUT_MS - ms);
         }
-      if (poll (p, 4, timeout) < 0)
+      if (cfg->exec_fd >= 0)
+        n_exec = vmm_exec_relay_pollfds (&s.execs, s.stage == RUNNING, p + 4,
+                                         1 + VMM_EXEC_MAX_CLIENTS);
+      if (poll (p, 4 + n_exec, timeout) < 0)
         {
           if (errno != EINTR)
             r = hy_error_set (err, errno, "poll");
@@ -285,9 +308,13 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
           s.stage = RUNNING;
           r = vmproto_send (ctl_fd, VMPROTO_START, NULL, 0, err);
         }
+      if (r == 0 && s.stage == RUNNING)
+        r = vmm_exec_relay_on_poll (&s.execs, ctl_fd, p + 4, n_exec, err);
       if (r == 0 && s.stage != DONE && (p[3].revents & POLLIN))
         r = hy_error_set (err, 0, "the guest stopped before the container's process ended");
     }
+  /* the workload ended: its exec'd processes ended with the guest */
+  vmm_exec_relay_fini (&s.execs);
   vmproto_reader_fini (&s.rd);
   if (r == 0)
     *wait_status = s.wait_status;

@@ -17,6 +17,9 @@ struct vmm_session_config
   const char *config_json; /* the validated config, as JSON */
   size_t config_len;
   int fifo_fd; /* O_PATH fd of exec.fifo; -1: start at once */
+  /* The listening exec socket (`hyrun exec`, exec_relay.h), accepted on
+   * while the workload runs; -1: none. */
+  int exec_fd;
   /* Called once the container is created in the guest (agent CREATED):
    * the runtime's create returns then.  May be NULL. */
   int (*on_created) (void *opaque, hy_error_t *err);

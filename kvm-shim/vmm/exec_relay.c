@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The exec clients of a VM-mode container's VMM (exec_relay.h).  Clients
+ * speak vmproto on a Unix socket; the VMM checks their messages as it
+ * checks the guest's, replaces the exec id with its own, and never blocks
+ * on a client: output the client's socket does not take is queued, up to a
+ * bound past which the client is dropped (and its process killed). */
+#include "kvm-shim/vmm/exec_relay.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define OUT_QUEUE_MAX (8u << 20)
+
+void
+vmm_exec_relay_init (struct vmm_exec_relay *x, int listen_fd)
+{
+  memset (x, 0, sizeof (*x));
+  x->listen_fd = listen_fd;
+  for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS; i++)
+    x->c[i].fd = -1;
+}
+
+static void
+drop (struct vmm_exec_client *c, int ctl)
+{
+  /* its process is still running in the guest: nobody waits for it now */
+  if (c->sent && !c->ended && ctl >= 0)
+    vmproto_send_exec_u32 (ctl, VMPROTO_EXEC_SIGNAL, c->id, SIGKILL, NULL);
+  close (c->fd);
+  vmproto_reader_fini (&c->rd);
+  free (c->out);
+  memset (c, 0, sizeof (*c));
+  c->fd = -1;
+}
+
+void
+vmm_exec_relay_fini (struct vmm_exec_relay *x)
+{
+  for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS; i++)
+    if (x->c[i].fd >= 0)
+      drop (&x->c[i], -1);
+}
+
+size_t
+vmm_exec_relay_pollfds (struct vmm_exec_relay *x, bool accepting, struct pollfd *p, size_t max)
+{
+  size_t n = 0;
+
+  if (max < 1 + VMM_EXEC_MAX_CLIENTS)
+    return 0;
+  p[n++] = (struct pollfd){ accepting ? x->listen_fd : -1, POLLIN, 0 };
+  for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS; i++)
+    p[n++] = (struct pollfd){ x->c[i].fd, (short)(POLLIN | (x->c[i].out_len ? POLLOUT : 0)), 0 };
+  return n;
+}
+
+static void
+accept_client (struct vmm_exec_relay *x)
+{
+  int fd = accept4 (x->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+  if (fd < 0)
+    return;
+  for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS; i++)
+    if (x->c[i].fd < 0)
+      {
+        struct vmm_exec_client *c = &x->c[i];
+        c->fd = fd;
+        if (++x->last_id == 0)
+          ++x->last_id;
+        c->id = x->last_id;
+        vmproto_reader_init (&c->rd);
+        return;
+      }
+  hy_debug ("vm: exec: %d clients already, one refused", VMM_EXEC_MAX_CLIENTS);
+  close (fd);
+}
+
+/* Write what is queued; false when the client is gone. */
+static bool
+flush (struct vmm_exec_client *c)
+{
+  while (c->out_len)
+    {
+      ssize_t n = send (c->fd, c->out, c->out_len, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        return true;
+      if (n <= 0)
+        return false;
+      memmove (c->out, c->out + n, c->out_len - (size_t)n);
+      c->out_len -= (size_t)n;
+    }
+  return true;
+}
+
+static bool
+queue (struct vmm_exec_client *c, enum vmproto_type type, const void *payload, uint32_t len)
+{
+  size_t n;
+  uint8_t *m;
+
+  if (c->out_len + sizeof (struct vmproto_hdr) + len > OUT_QUEUE_MAX)
+    return false;
+  m = vmproto_encode (type, payload, len, &n);
+  c->out = xrealloc (c->out, c->out_len + n);
+  memcpy (c->out + c->out_len, m, n);
+  c->out_len += n;
+  free (m);
+  return flush (c);
+}
+
+/* One message from a client: EXEC first and once, then STDIN and SIGNAL.
+ * false: the client broke the protocol. */
+static bool
+client_msg (struct vmm_exec_client *c, int ctl, const struct vmproto_msg *msg, hy_error_t *err,
+            int *r)
+{
+  uint32_t len;
+  const uint8_t *data = vmproto_exec_data (msg, &len);
+
+  switch (msg->type)
+    {
+    case VMPROTO_EXEC:
+      if (c->sent)
+        return false;
+      c->sent = true;
+      break;
+    case VMPROTO_EXEC_STDIN:
+    case VMPROTO_EXEC_SIGNAL:
+      if (!c->sent)
+        return false;
+      break;
+    default:
+      return false;
+    }
+  if (!c->ended)
+    *r = vmproto_send_exec (ctl, msg->type, c->id, data, len, err);
+  return true;
+}
+
+/* false: drop the client. */
+static bool
+read_client (struct vmm_exec_client *c, int ctl, hy_error_t *err, int *r)
+{
+  uint8_t buf[65536];
+  struct vmproto_msg msg;
+  cleanup_error hy_error_t bad = NULL;
+  ssize_t n = read (c->fd, buf, sizeof (buf));
+  int got = 0;
+
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;
+  vmproto_reader_feed (&c->rd, buf, (size_t)n);
+  while (*r == 0 && (got = vmproto_reader_next (&c->rd, &msg, &bad)) > 0)
+    if (!client_msg (c, ctl, &msg, err, r))
+      {
+        hy_debug ("vm: exec %u: unexpected %s from the client", c->id,
+                  vmproto_type_name (msg.type));
+        return false;
+      }
+  if (got < 0)
+    hy_debug ("vm: exec %u: %s", c->id, bad->msg);
+  return got >= 0;
+}
+
+int
+vmm_exec_relay_on_poll (struct vmm_exec_relay *x, int ctl, const struct pollfd *p, size_t n,
+                        hy_error_t *err)
+{
+  int r = 0;
+
+  if (n == 0)
+    return 0;
+  for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS && i + 1 < n && r == 0; i++)
+    {
+      struct vmm_exec_client *c = &x->c[i];
+      short ev = p[1 + i].revents;
+      if (c->fd < 0 || c->fd != p[1 + i].fd || ev == 0)
+        continue;
+      if ((ev & POLLOUT) && !flush (c))
+        drop (c, ctl);
+      else if ((ev & (POLLIN | POLLHUP | POLLERR)) && !read_client (c, ctl, err, &r))
+        drop (c, r == 0 ? ctl : -1);
+      else if (c->ended && c->out_len == 0)
+        drop (c, ctl);
+    }
+  if (r == 0 && (p[0].revents & POLLIN))
+    accept_client (x);
+  return r;
+}
+
+int
+vmm_exec_relay_from_guest (struct vmm_exec_relay *x, int ctl, const struct vmproto_msg *msg,
+                           hy_error_t *err)
+{
+  uint32_t id = vmproto_exec_id (msg);
+  struct vmm_exec_client *c = NULL;
+
+  if (id == 0 || id > x->last_id)
+    return hy_error_set (err, 0, "%s: %s for exec %u, which was never started", VMPROTO_PORT_CTL,
+                         vmproto_type_name (msg->type), id);
+  for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS; i++)
+    if (x->c[i].fd >= 0 && x->c[i].id == id)
+      c = &x->c[i];
+  if (c == NULL || c->ended)
+    return 0; /* its client went away */
+  if (!queue (c, msg->type, msg->payload, msg->len))
+    {
+      hy_debug ("vm: exec %u: the client does not keep up or is gone; dropped", id);
+      drop (c, ctl);
+      return 0;
+    }
+  if (msg->type == VMPROTO_EXEC_EXIT || msg->type == VMPROTO_EXEC_ERROR)
+    c->ended = true;
+  if (c->ended && c->out_len == 0)
+    drop (c, ctl);
+  return 0;
+}

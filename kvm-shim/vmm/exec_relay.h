@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The VMM's exec clients (`hyrun exec` into a VM-mode container): each
+ * connection on the exec socket gets an exec id of the VMM's; its EXEC,
+ * EXEC_STDIN and EXEC_SIGNAL go down the control port with that id, and
+ * what the guest sends for the id comes back to it.  A client that goes
+ * away before its process ended has the process killed (SIGKILL can only
+ * reach `hyrun exec`'s proxy process that way). */
+#ifndef VMM_EXEC_RELAY_H
+#define VMM_EXEC_RELAY_H
+
+#include "common/error.h"
+#include "kvm-shim/proto/vmproto.h"
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMM_EXEC_MAX_CLIENTS 32
+
+struct vmm_exec_client
+{
+  int fd;      /* -1: free slot */
+  uint32_t id; /* the exec id the guest knows it by */
+  bool sent;   /* EXEC went down */
+  bool ended;  /* EXEC_EXIT or EXEC_ERROR came back: close once flushed */
+  struct vmproto_reader rd;
+  uint8_t *out; /* bytes for the client its socket did not take yet */
+  size_t out_len;
+};
+
+struct vmm_exec_relay
+{
+  int listen_fd; /* -1: no exec socket */
+  uint32_t last_id;
+  struct vmm_exec_client c[VMM_EXEC_MAX_CLIENTS];
+};
+
+void vmm_exec_relay_init (struct vmm_exec_relay *x, int listen_fd);
+/* Close every client (the container ended). */
+void vmm_exec_relay_fini (struct vmm_exec_relay *x);
+/* The fds to poll: the listening socket when accepting, then the clients. */
+size_t vmm_exec_relay_pollfds (struct vmm_exec_relay *x, bool accepting, struct pollfd *p,
+                               size_t max);
+/* After poll: accept, read clients and forward to ctl, flush.  p and n as
+ * vmm_exec_relay_pollfds filled them.  -1 only when ctl fails. */
+int vmm_exec_relay_on_poll (struct vmm_exec_relay *x, int ctl, const struct pollfd *p, size_t n,
+                            hy_error_t *err);
+/* An exec message from the guest (EXEC_STARTED, _STDOUT, _STDERR, _EXIT,
+ * _ERROR): to its client.  -1 when the guest names an id never issued. */
+int vmm_exec_relay_from_guest (struct vmm_exec_relay *x, int ctl, const struct vmproto_msg *msg,
+                               hy_error_t *err);
+
+#endif
