@@ -4,7 +4,8 @@
  * or from the container's own process with args, env, cwd, user, caps and
  * no-new-privs taken from the flags.  With --detach hyrun returns once it
  * has exec'd (pid in --pid-file); otherwise it waits, forwarding signals,
- * and exits with the process's code. */
+ * and exits with the process's code.  In VM mode the process runs in the
+ * guest, with a host-side proxy standing in for it (vm_exec.c). */
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -16,6 +17,7 @@
 #include "runtime/foreground.h"
 #include "runtime/state_dir.h"
 #include "runtime/terminal.h"
+#include "runtime/vm.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -233,11 +235,6 @@ check_status (struct container *c, const struct exec_opts *o, const char *id, hy
 {
   const char *status = container_status (c);
 
-  /* The VMM's namespaces are the host side of the VM: a process started
-   * there would run outside the guest. */
-  if (c->st->isolation && strcmp (c->st->isolation, "vm") == 0)
-    return hy_error_set (err, 0, "exec into %s: not supported for io.hyrun.isolation=vm yet", id);
-
   if (strcmp (status, "running") == 0)
     return 0;
   if (strcmp (status, "paused") == 0 && o->ignore_paused)
@@ -245,6 +242,30 @@ check_status (struct container *c, const struct exec_opts *o, const char *id, hy
   if (strcmp (status, "paused") == 0)
     return hy_error_set (err, 0, "cannot exec in a paused container %s (use --ignore-paused)", id);
   return hy_error_set (err, 0, "cannot exec in a %s container %s", status, id);
+}
+
+static bool
+is_vm (const struct container *c)
+{
+  return c->st->isolation && strcmp (c->st->isolation, "vm") == 0;
+}
+
+/* The process runs in the guest (vm_exec.c), never in the VMM's
+ * namespaces, which are the host side of the VM. */
+static int
+exec_in_vm (struct container *c, const struct exec_opts *o, const struct spec_process *p,
+            hy_error_t *err)
+{
+  cleanup_free char *dir = xstrdup (c->dir), *id = xstrdup (c->id);
+
+  if (o->preserve_fds > 0)
+    return hy_error_set (err, 0,
+                         "exec into %s: --preserve-fds is not supported with "
+                         "io.hyrun.isolation=vm (host fds cannot enter the guest)",
+                         id);
+  /* Other commands must not wait on the lock while the process runs. */
+  container_release (c);
+  return vm_exec (dir, id, p, o->detach, o->pid_file, err);
 }
 
 static int
@@ -265,7 +286,11 @@ exec_in (struct hy_globals *g, struct exec_opts *o, int argc, char **argv, hy_er
   if (optind >= argc)
     return hy_error_set (err, 0, "exec: missing container id");
   id = argv[optind];
-  if (container_open (g->root, id, &c, err) < 0 || check_status (&c, o, id, err) < 0)
+  if (container_open (g->root, id, &c, err) < 0)
+    return -1;
+  if (c.st == NULL)
+    return hy_error_set (err, 0, "cannot exec in container %s: its create did not finish", id);
+  if (check_status (&c, o, id, err) < 0)
     return -1;
   config = xasprintf ("%s/config.json", c.st->bundle);
   spec = spec_load (config, err);
@@ -285,6 +310,11 @@ exec_in (struct hy_globals *g, struct exec_opts *o, int argc, char **argv, hy_er
       p = spec->process;
       if (process_from_flags (p, o, argv + optind + 1, (size_t)(argc - optind - 1), err) < 0)
         return -1;
+    }
+  if (is_vm (&c))
+    {
+      code = exec_in_vm (&c, o, p, err);
+      goto out;
     }
   if (c.st->cgroup_path
       && (cg = lc_cgroup_load (c.st->cgroup_path, c.st->systemd_cgroup, err)) == NULL)

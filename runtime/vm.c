@@ -5,7 +5,8 @@
  * ports), boots it and drives the agent until the container exists in the
  * guest; then it tells the parent READY (the same sync protocol as a
  * container init) and lives on as the container's init: `start` opens the
- * exec fifo, `kill` signals it, its exit status is the workload's. */
+ * exec fifo, `kill` signals it, `exec` connects to its exec socket, its
+ * exit status is the workload's. */
 #include "runtime/vm.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -39,7 +40,7 @@ struct vmm_child
   struct lc_cgroup *cg;
   const char *rootfs;
   char *config_json;
-  int sync_fd, fifo_fd;
+  int sync_fd, fifo_fd, exec_fd;
 };
 
 /* The VMM takes the container's network, IPC, UTS, cgroup and mount
@@ -94,8 +95,8 @@ on_created (void *opaque, hy_error_t *err)
 }
 
 /* End the way the workload ended: its exit code, or its signal. */
-__attribute__ ((noreturn)) static void
-exit_like (int status)
+__attribute__ ((noreturn)) void
+vm_exit_like (int status)
 {
   if (WIFSIGNALED (status))
     {
@@ -138,7 +139,7 @@ vmm_child_main (struct vmm_child *c)
   prctl (PR_SET_NAME, "hyrun:vmm");
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   {
-    int keep[] = { c->sync_fd, c->fifo_fd, log_fd };
+    int keep[] = { c->sync_fd, c->fifo_fd, c->exec_fd, log_fd };
     lc_fd_close_except (3 + c->cfg->preserve_fds, keep, sizeof (keep) / sizeof (keep[0]));
   }
   if (c->cg && lc_cgroup_enter (c->cg, getpid (), &err) < 0)
@@ -178,7 +179,7 @@ vmm_child_main (struct vmm_child *c)
   sc.config_json = c->config_json;
   sc.config_len = strlen (c->config_json);
   sc.fifo_fd = c->fifo_fd;
-  sc.exec_fd = -1;
+  sc.exec_fd = c->exec_fd;
   sc.on_created = on_created;
   sc.opaque = c;
   if (vmm_session_run (m, sv[0], &sc, &status, &err) < 0)
@@ -190,7 +191,7 @@ vmm_child_main (struct vmm_child *c)
     }
   vmm_machine_stop (m, NULL);
   debug_times (m);
-  exit_like (status);
+  vm_exit_like (status);
 }
 
 int
@@ -199,7 +200,7 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
                      hy_error_t *err)
 {
   cleanup_free char *rootfs = NULL, *json = NULL;
-  cleanup_close int fifo_fd = -1, parent_fd = -1, child_fd = -1;
+  cleanup_close int fifo_fd = -1, parent_fd = -1, child_fd = -1, exec_fd = -1;
   char real[PATH_MAX];
   int sv[2];
   pid_t pid;
@@ -219,12 +220,16 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
   child_fd = sv[1];
   if (!cfg->start_now && (fifo_fd = lc_container_fifo_create (cfg->state_dir, err)) < 0)
     return -1;
+  /* bound here, in the runtime's mount namespace, where `hyrun exec`
+   * finds it; the VMM only accepts on it */
+  if ((exec_fd = vm_exec_listen (cfg->state_dir, err)) < 0)
+    return -1;
   pid = fork ();
   if (pid < 0)
     return hy_error_set (err, errno, "fork the VMM");
   if (pid == 0)
     {
-      struct vmm_child c = { spec, cfg, plan, cg, real, json, child_fd, fifo_fd };
+      struct vmm_child c = { spec, cfg, plan, cg, real, json, child_fd, fifo_fd, exec_fd };
       close (parent_fd);
       vmm_child_main (&c);
     }

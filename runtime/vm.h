@@ -43,4 +43,21 @@ int vm_container_create (const struct spec *spec, const struct lc_config *cfg,
                          const struct vm_plan *plan, struct lc_cgroup *cg, struct lc_created *out,
                          hy_error_t *err);
 
+/* The exec socket, <state_dir>/exec.sock (vm_exec.c): create binds it
+ * and hands it to the VMM; `hyrun exec` connects.  Both return the fd. */
+int vm_exec_listen (const char *state_dir, hy_error_t *err);
+int vm_exec_connect (const char *state_dir, hy_error_t *err);
+
+/* End this process the way a guest process ended: its exit code, or its
+ * signal (raised with the default action).  For the VMM and exec's proxy. */
+__attribute__ ((noreturn)) void vm_exit_like (int status);
+
+/* `hyrun exec` into a VM-mode container: the process runs in the guest,
+ * this process (or, with detach, a proxy child whose pid goes in
+ * pid_file) stands in for it on the host: stdio and signals relayed, the
+ * guest process's exit status its own.  Returns the exit code (foreground:
+ * the process's, 128+N for a signal; detach: 0). */
+int vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bool detach,
+             const char *pid_file, hy_error_t *err);
+
 #endif

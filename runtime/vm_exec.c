@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `hyrun exec` into a VM-mode container.  The process runs in the guest
+ * (the agent starts it in the workload's namespaces); on the host a proxy
+ * stands in for it, so callers see runc's pid and exit semantics: it
+ * connects to the VMM's exec socket (<state_dir>/exec.sock), sends EXEC with
+ * the process as JSON, and once EXEC_STARTED is back relays stdin, stdout,
+ * stderr and every signal it gets, until EXEC_EXIT.  In the foreground the
+ * proxy is hyrun itself (exit code: the process's, 128+N for a signal); with
+ * --detach it is a child ("hyrun:vm-exec") whose pid goes in the pid
+ * file and which ends as the guest process ended (same code, same signal),
+ * for the shim that reaps it. */
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "kvm-shim/proto/vmproto.h"
+#include "runtime/create.h"
+#include "runtime/foreground.h"
+#include "runtime/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SOCK_NAME "exec.sock"
+
+/* The socket's path through an O_PATH fd of the state dir: a state dir
+ * under a long --root (containerd's ids are 64 characters) would not fit
+ * in sun_path. */
+static int
+sock_addr (const char *state_dir, struct sockaddr_un *sa, int *dirfd, hy_error_t *err)
+{
+  *dirfd = open (state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (*dirfd < 0)
+    return hy_error_set (err, errno, "open `%s`", state_dir);
+  memset (sa, 0, sizeof (*sa));
+  sa->sun_family = AF_UNIX;
+  snprintf (sa->sun_path, sizeof (sa->sun_path), "/proc/self/fd/%d/%s", *dirfd, SOCK_NAME);
+  return 0;
+}
+
+int
+vm_exec_listen (const char *state_dir, hy_error_t *err)
+{
+  struct sockaddr_un sa;
+  cleanup_close int dirfd = -1, fd = -1;
+
+  if (sock_addr (state_dir, &sa, &dirfd, err) < 0)
+    return -1;
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return hy_error_set (err, errno, "exec socket");
+  /* non-blocking: the VMM's accept must never wait */
+  if (bind (fd, (struct sockaddr *)&sa, sizeof (sa)) < 0 || listen (fd, 16) < 0)
+    return hy_error_set (err, errno, "bind `%s/%s`", state_dir, SOCK_NAME);
+  if (fchmodat (dirfd, SOCK_NAME, 0600, 0) < 0)
+    return hy_error_set (err, errno, "chmod `%s/%s`", state_dir, SOCK_NAME);
+  return take_fd (fd);
+}
+
+int
+vm_exec_connect (const char *state_dir, hy_error_t *err)
+{
+  struct sockaddr_un sa;
+  cleanup_close int dirfd = -1, fd = -1;
+
+  if (sock_addr (state_dir, &sa, &dirfd, err) < 0)
+    return -1;
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return hy_error_set (err, errno, "exec socket");
+  if (connect (fd, (struct sockaddr *)&sa, sizeof (sa)) < 0)
+    return hy_error_set (err, errno, "connect to the VMM's exec socket `%s/%s`", state_dir,
+                         SOCK_NAME);
+  return take_fd (fd);
+}
+
+/* One message from the VMM; 0 at EOF. */
+static int
+recv_msg (int fd, struct vmproto_reader *rd, struct vmproto_msg *msg, hy_error_t *err)
+{
+  for (;;)
+    {
+      uint8_t buf[65536];
+      ssize_t n;
+      int r = vmproto_reader_next (rd, msg, err);
+      if (r != 0)
+        return r;
+      n = read (fd, buf, sizeof (buf));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return hy_error_set (err, errno, "exec: read from the VMM");
+      if (n == 0)
+        return 0;
+      vmproto_reader_feed (rd, buf, (size_t)n);
+    }
+}
+
+static void
+write_all (int fd, const uint8_t *p, size_t n, bool *ok)
+{
+  while (*ok && n > 0)
+    {
+      ssize_t w = write (fd, p, n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        {
+          *ok = false; /* nobody reads: the rest is dropped */
+          return;
+        }
+      p += w, n -= (size_t)w;
+    }
+}
+
+/* What the VMM sent while relaying: 1 with *status at EXEC_EXIT, 0 to go
+ * on, -1 on EXEC_ERROR or a broken stream. */
+static int
+on_vmm (int fd, struct vmproto_reader *rd, bool out_ok[2], int *status, hy_error_t *err)
+{
+  uint8_t buf[65536];
+  struct vmproto_msg msg;
+  ssize_t n = read (fd, buf, sizeof (buf));
+  uint32_t len;
+  const uint8_t *data;
+  int r;
+
+  if (n < 0 && errno == EINTR)
+    return 0;
+  if (n <= 0)
+    {
+      /* the guest went down with the workload, and the process with it */
+      dprintf (STDERR_FILENO, "hyrun: exec: the container stopped; its exec'd process ended "
+                              "with it\n");
+      *status = SIGKILL;
+      return 1;
+    }
+  vmproto_reader_feed (rd, buf, (size_t)n);
+  while ((r = vmproto_reader_next (rd, &msg, err)) > 0)
+    {
+      data = vmproto_exec_data (&msg, &len);
+      if (msg.type == VMPROTO_EXEC_STDOUT)
+        write_all (STDOUT_FILENO, data, len, &out_ok[0]);
+      else if (msg.type == VMPROTO_EXEC_STDERR)
+        write_all (STDERR_FILENO, data, len, &out_ok[1]);
+      else if (msg.type == VMPROTO_EXEC_EXIT)
+        {
+          *status = (int)vmproto_exec_u32 (&msg);
+          return 1;
+        }
+      else if (msg.type == VMPROTO_EXEC_ERROR)
+        return hy_error_set (err, 0, "exec: %.*s", (int)len, (const char *)data);
+    }
+  return r;
+}
+
+/* The proxy's loop: stdin and signals to the guest process, its output to
+ * ours, until it exits.  Returns its wait status. */
+static int
+relay (int fd, struct vmproto_reader *rd, const sigset_t *set, hy_error_t *err)
+{
+  cleanup_close int sfd = signalfd (-1, set, SFD_CLOEXEC);
+  bool in_open = true, out_ok[2] = { true, true };
+  int status = 0, r = 0;
+
+  if (sfd < 0)
+    return hy_error_set (err, errno, "signalfd");
+  while (r == 0)
+    {
+      struct pollfd p[3]
+          = { { fd, POLLIN, 0 }, { sfd, POLLIN, 0 }, { in_open ? STDIN_FILENO : -1, POLLIN, 0 } };
+      if (poll (p, 3, -1) < 0)
+        {
+          if (errno != EINTR)
+            return hy_error_set (err, errno, "poll");
+          continue;
+        }
+      if (p[0].revents)
+        r = on_vmm (fd, rd, out_ok, &status, err);
+      if (r == 0 && (p[1].revents & POLLIN))
+        {
+          struct signalfd_siginfo si;
+          /* SIGCHLD and SIGPIPE are ours (the latter when nobody reads our
+           * output), not the process's */
+          if (read (sfd, &si, sizeof (si)) == sizeof (si) && si.ssi_signo != SIGCHLD
+              && si.ssi_signo != SIGPIPE)
+            r = vmproto_send_exec_u32 (fd, VMPROTO_EXEC_SIGNAL, 0, si.ssi_signo, err);
+        }
+      if (r == 0 && p[2].revents)
+        {
+          uint8_t buf[VMPROTO_EXEC_CHUNK];
+          ssize_t n = read (STDIN_FILENO, buf, sizeof (buf));
+          if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+          if (n <= 0)
+            in_open = false;
+          r = vmproto_send_exec (fd, VMPROTO_EXEC_STDIN, 0, buf, n > 0 ? (uint32_t)n : 0, err);
+        }
+    }
+  return r < 0 ? -1 : status;
+}
+
+/* Send EXEC and wait for EXEC_STARTED. */
+static int
+request (int fd, struct vmproto_reader *rd, const struct spec_process *p, hy_error_t *err)
+{
+  cleanup_free char *json = spec_process_to_json (p);
+  struct vmproto_msg msg;
+  uint32_t len;
+  const uint8_t *data;
+  int r;
+
+  if (vmproto_send_exec (fd, VMPROTO_EXEC, 0, json, (uint32_t)strlen (json), err) < 0)
+    return -1;
+  r = recv_msg (fd, rd, &msg, err);
+  if (r < 0)
+    return -1;
+  if (r == 0)
+    return hy_error_set (err, 0, "exec: the VMM closed the connection (the container stopped?)");
+  data = vmproto_exec_data (&msg, &len);
+  if (msg.type == VMPROTO_EXEC_ERROR)
+    return hy_error_set (err, 0, "exec: %.*s", (int)len, (const char *)data);
+  if (msg.type != VMPROTO_EXEC_STARTED)
+    return hy_error_set (err, 0, "exec: unexpected %s from the VMM", vmproto_type_name (msg.type));
+  return 0;
+}
+
+/* The detached proxy: relay, then end the way the guest process did. */
+__attribute__ ((noreturn)) static void
+proxy_main (int fd, struct vmproto_reader *rd, const sigset_t *set)
+{
+  cleanup_error hy_error_t err = NULL;
+  int status;
+
+  prctl (PR_SET_NAME, "hyrun:vm-exec");
+  setsid ();
+  status = relay (fd, rd, set, &err);
+  if (status < 0)
+    {
+      dprintf (STDERR_FILENO, "hyrun: %s\n", err ? err->msg : "exec: relay failed");
+      _exit (255);
+    }
+  vm_exit_like (status);
+}
+
+int
+vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bool detach,
+         const char *pid_file, hy_error_t *err)
+{
+  cleanup_close int fd = -1;
+  struct vmproto_reader rd;
+  sigset_t set;
+  int status, r = -1;
+  pid_t proxy;
+
+  if (p->terminal)
+    return hy_error_set (err, 0,
+                         "exec into %s: a terminal (process.terminal, --tty) is not supported "
+                         "with io.hyrun.isolation=vm yet",
+                         id);
+  /* every signal for the proxy queues from here on, to be forwarded */
+  fg_block_signals (&set, true);
+  fd = vm_exec_connect (state_dir, err);
+  if (fd < 0)
+    return hy_error_prefix (err, "exec into %s", id);
+  vmproto_reader_init (&rd);
+  if (request (fd, &rd, p, err) < 0)
+    {
+      hy_error_prefix (err, "exec into %s", id);
+      goto out;
+    }
+  if (!detach)
+    {
+      if (pid_file && write_pid_file (pid_file, getpid (), err) < 0)
+        goto out;
+      status = relay (fd, &rd, &set, err);
+      if (status >= 0)
+        r = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+      goto out;
+    }
+  fflush (NULL);
+  proxy = fork ();
+  if (proxy < 0)
+    {
+      hy_error_set (err, errno, "exec: fork the proxy");
+      goto out;
+    }
+  if (proxy == 0)
+    proxy_main (fd, &rd, &set);
+  if (pid_file && write_pid_file (pid_file, proxy, err) < 0)
+    {
+      kill (proxy, SIGKILL); /* the VMM then kills the guest process */
+      goto out;
+    }
+  r = 0;
+out:
+  vmproto_reader_fini (&rd);
+  return r;
+}
