@@ -277,7 +277,164 @@ case_demo() {
 	residue vm-demo
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete hooks no_kernel tiny_memory"
+# --- exec: one running container (the execw bundle), several processes --
+EC=vm-exec
+
+case_exec_setup() {
+	rm -f "$LOGS/exec.out"
+	hy create -b "$B/execw" $EC </dev/null >"$LOGS/exec.out" 2>&1 || why "create failed: $(cat "$LOGS/exec.out")"
+	hy start $EC || why "start failed"
+	wait_for 60 grep -q ready "$LOGS/exec.out" || why "the workload never printed ready: $(cat "$LOGS/exec.out")"
+	[ "$(status $EC)" = running ] || why "status: $(status $EC)"
+}
+
+case_exec_uname() {
+	local out
+	out=$(hy exec $EC uname -r </dev/null) || why "exec failed (exit $?): $out"
+	echo "exec printed: $out, this kernel: $(uname -r), guest: $GUEST_RELEASE"
+	[ "$out" != "$(uname -r)" ] || why "printed this kernel's release: not in the guest"
+	[ -z "$GUEST_RELEASE" ] || [ "$out" = "$GUEST_RELEASE" ] || why "printed $out, the guest kernel is $GUEST_RELEASE"
+}
+
+# The exec'd process is in the workload's UTS and pid namespaces: its
+# hostname, and pid 1 is the workload's shell.
+case_exec_namespaces() {
+	local out
+	out=$(hy exec $EC sh -c 'hostname; tr "\0" " " </proc/1/cmdline; echo; echo "self $$"' </dev/null) ||
+		why "exec failed (exit $?): $out"
+	echo "$out"
+	[ "$(echo "$out" | sed -n 1p)" = vm-exec-host ] || why "hostname is not the container's (vm-exec-host)"
+	echo "$out" | sed -n 2p | grep -q "echo ready" || why "pid 1 is not the workload's shell"
+}
+
+case_exec_exit_code() {
+	local rc=0
+	hy exec $EC sh -c 'exit 5' </dev/null || rc=$?
+	echo "exit 5 -> $rc"
+	[ "$rc" = 5 ] || why "exit status $rc, expected 5"
+	rc=0
+	hy exec $EC sh -c 'kill -KILL $$' </dev/null || rc=$?
+	echo "kill -KILL \$\$ -> $rc"
+	[ "$rc" = 137 ] || why "a SIGKILLed process gave $rc, expected 137 (128+9)"
+}
+
+case_exec_stdio() {
+	local out
+	out=$(printf 'hello from stdin\nline two\n' | hy exec $EC sh -c 'read l; echo "got: $l"; cat; echo "to stderr" >&2' 2>"$LOGS/exec.err")
+	echo "stdout: $out"
+	echo "stderr: $(cat "$LOGS/exec.err")"
+	[ "$out" = "got: hello from stdin
+line two" ] || why "stdout was \"$out\""
+	grep -qx "to stderr" "$LOGS/exec.err" || why "\"to stderr\" did not reach stderr"
+}
+
+# --process FILE, as containerd and podman pass it: user, cwd, env,
+# rlimits and capabilities are the file's.
+case_exec_process_file() {
+	local out f=$LOGS/process.json
+	cat >"$f" <<'EOP'
+{"terminal": false, "user": {"uid": 1000, "gid": 1001}, "cwd": "/tmp",
+ "args": ["sh", "-c", "echo $FOO; id -u; id -g; pwd; ulimit -n; grep CapBnd /proc/self/status"],
+ "env": ["PATH=/bin:/sbin:/usr/bin", "FOO=from-the-file"],
+ "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 512, "soft": 256}],
+ "capabilities": {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}}
+EOP
+	out=$(hy exec --process "$f" $EC </dev/null) || why "exec failed (exit $?): $out"
+	echo "$out"
+	[ "$out" = "from-the-file
+1000
+1001
+/tmp
+256
+CapBnd:	0000000000000020" ] || why "the process did not get the file's user/cwd/env/rlimits/capabilities"
+}
+
+case_exec_flags() {
+	local out
+	out=$(hy exec --cwd /etc --env FOO=from-a-flag --user 1000:1002 $EC sh -c 'echo $FOO; id -u; id -g; pwd' </dev/null) ||
+		why "exec failed (exit $?): $out"
+	echo "$out"
+	[ "$out" = "from-a-flag
+1000
+1002
+/etc" ] || why "the flags did not apply"
+}
+
+# --detach --pid-file, with subreaper in the shim's place: the pid is a
+# host process (the proxy) that lives as long as the guest process and
+# exits with its status.
+case_exec_detach() {
+	local out
+	rm -f "$LOGS/detach.pid"
+	out=$("$SUBREAPER" "$LOGS/detach.pid" "$HYRUN" --root "$ROOT" exec --detach --pid-file "$LOGS/detach.pid" \
+		$EC sh -c 'sleep 2; echo detached output; exit 6' </dev/null 2>&1) || why "subreaper: $out"
+	echo "$out"
+	echo "$out" | grep -q "^proxy: [0-9]* hyrun:vm-exec$" || why "the pid file's process is not the exec proxy"
+	echo "$out" | grep -qx "detached output" || why "the output did not come through the proxy"
+	echo "$out" | grep -qx "status: exit 6" || why "the proxy did not exit with the process's status (exit 6)"
+	awk '/^lived:/ { exit !($2 >= 1.0) }' <<EOS || why "the proxy ended before the guest process could have"
+$out
+EOS
+}
+
+# A signal to the proxy pid (what the shim sends for `ctr task kill
+# --exec-id`) reaches the guest process: TERM runs its trap.
+case_exec_kill() {
+	local out
+	rm -f "$LOGS/kill.pid"
+	out=$("$SUBREAPER" -k 15 "$LOGS/kill.pid" "$HYRUN" --root "$ROOT" exec --detach --pid-file "$LOGS/kill.pid" \
+		$EC sh -c 'trap "echo got TERM; exit 4" TERM; sleep 30 & wait' </dev/null 2>&1) || why "subreaper: $out"
+	echo "$out"
+	echo "$out" | grep -qx "got TERM" || why "the guest process's trap did not run"
+	echo "$out" | grep -qx "status: exit 4" || why "the proxy did not exit 4"
+}
+
+# SIGKILL cannot be relayed: the proxy dies, and the VMM kills the guest
+# process whose proxy went away.
+case_exec_kill9() {
+	local out left
+	rm -f "$LOGS/kill9.pid"
+	out=$("$SUBREAPER" -k 9 "$LOGS/kill9.pid" "$HYRUN" --root "$ROOT" exec --detach --pid-file "$LOGS/kill9.pid" \
+		$EC sleep 41 </dev/null 2>&1) || why "subreaper: $out"
+	echo "$out"
+	echo "$out" | grep -qx "status: signal 9" || why "the proxy did not die of SIGKILL"
+	wait_for 10 sh -c "! '$HYRUN' --root '$ROOT' exec $EC ps </dev/null | grep -q 'sleep 41'" ||
+		why "the guest process outlived its proxy: $(hy exec $EC ps </dev/null)"
+}
+
+case_exec_errors() {
+	local out rc=0
+	out=$(hy exec $EC /no/such/program </dev/null 2>&1) || rc=$?
+	echo "missing program: exit $rc: $out"
+	[ "$rc" != 0 ] || why "exec of a missing program succeeded"
+	case $out in *"/no/such/program"*) ;; *) why "the error does not name the program: $out" ;; esac
+	rc=0
+	out=$(hy exec -t $EC true </dev/null 2>&1) || rc=$?
+	echo "terminal: exit $rc: $out"
+	[ "$rc" != 0 ] || why "a terminal exec succeeded"
+	case $out in *"terminal"*"io.hyrun.isolation=vm"*) ;; *) why "the terminal refusal is unclear: $out" ;; esac
+	rc=0
+	out=$(hy exec vm-no-such-container true </dev/null 2>&1) || rc=$?
+	echo "missing container: exit $rc: $out"
+	[ "$rc" != 0 ] || why "exec into a missing container succeeded"
+	out=$(hy exec $EC echo still running </dev/null) || why "exec after the failures failed: $out"
+	[ "$out" = "still running" ] || why "exec after the failures printed \"$out\""
+	[ "$(status $EC)" = running ] || why "the container is $(status $EC) after the failed execs"
+}
+
+case_exec_stopped() {
+	local out rc=0
+	hy kill $EC KILL || why "kill failed"
+	wait_for 30 is_status $EC stopped || why "status after kill: $(status $EC)"
+	out=$(hy exec $EC true </dev/null 2>&1) || rc=$?
+	echo "stopped: exit $rc: $out"
+	[ "$rc" != 0 ] || why "exec into a stopped container succeeded"
+	case $out in *stopped*) ;; *) why "the error does not say stopped: $out" ;; esac
+	hy delete $EC || { hy delete --force $EC; why "delete failed"; }
+	residue $EC
+}
+
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_errors exec_stopped"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -294,6 +451,18 @@ for c in "$@"; do
 	no_kernel) check "vm: a missing guest kernel fails run clearly, nothing left" case_no_kernel ;;
 	tiny_memory) check "vm: io.hyrun.vm.memory=1 fails run clearly, nothing left" case_tiny_memory ;;
 	hooks) check "vm: prestart, poststart and poststop hooks run on the host around the VM" case_hooks ;;
+	exec_setup) check "vm exec: a container to exec into (create, start)" case_exec_setup ;;
+	exec_uname) check "vm exec: runs in the guest (uname -r is the guest kernel's)" case_exec_uname ;;
+	exec_namespaces) check "vm exec: joins the workload's UTS and pid namespaces" case_exec_namespaces ;;
+	exec_exit_code) check "vm exec: the exit code propagates (exit 5; 137 for SIGKILL)" case_exec_exit_code ;;
+	exec_stdio) check "vm exec: relays stdin, stdout and stderr" case_exec_stdio ;;
+	exec_process_file) check "vm exec: --process FILE sets user, cwd, env, rlimits, capabilities" case_exec_process_file ;;
+	exec_flags) check "vm exec: --cwd, --env, --user apply" case_exec_flags ;;
+	exec_detach) check "vm exec: --detach --pid-file gives a host proxy that exits with the process's status" case_exec_detach ;;
+	exec_kill) check "vm exec: a signal to the proxy pid reaches the guest process" case_exec_kill ;;
+	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
+	exec_errors) check "vm exec: a missing program, a terminal, a missing container fail clearly; the container runs on" case_exec_errors ;;
+	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
 	qemu) check "vm: QEMU boots the guest kernel with the same devices (environment check)" case_qemu ;;
 	*) echo "cases.sh: unknown case $c" >&2; exit 2 ;;

@@ -78,8 +78,8 @@ die() {
 	exit 1
 }
 
-for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init; do
-	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init)"
+for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper; do
+	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper)"
 done
 command -v jq >/dev/null || die "jq not found (contrib/install-deps.sh build)"
 if [ -z "$kernel" ]; then
@@ -122,6 +122,8 @@ bundle share . sh -c 'echo "written inside" >/from-guest; i=0
 	while [ ! -e /from-host ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	echo "read inside: $(cat /from-host)"'
 bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.2; echo tick; done'
+# exec's cases run in this one, started once, with its own hostname
+bundle execw '.hostname = "vm-exec-host"' sh -c 'echo ready; while :; do sleep 1; done'
 bundle demo . sh -c 'echo "Hello from inside a hyrun VM: guest kernel $(uname -r), $(nproc) vCPU, $(sed -n "s/MemTotal: *//p" /proc/meminfo) of RAM"; ls /'
 bundle hooks '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-prestart"]}], "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststart"]}], "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststop"]}]}' sh -c 'echo hooked'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
@@ -136,8 +138,9 @@ fi
 
 # write_env HYRUN: what cases.sh reads (an L1 gets no environment).
 write_env() {
-	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\n' "$1" "$kernel" "$guest_release" \
-		"${HYRUN_VM_CASE_TIMEOUT:-90}" >"$B/env"
+	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\nSUBREAPER=%s\n' "$1" "$kernel" \
+		"$guest_release" "${HYRUN_VM_CASE_TIMEOUT:-90}" "$(realpath "$build/tests/vm/subreaper")" \
+		>"$B/env"
 }
 
 # --- directly on this host ------------------------------------------------
@@ -155,7 +158,7 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (c
 l1_kernel "$kroot"
 root=$work/root
 l1_root "$root"
-for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe; do
+for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper; do
 	l1_copy "$root" "$build/$f"
 done
 l1_copy "$root" "$kernel"
