@@ -402,6 +402,31 @@ case_exec_kill9() {
 		why "the guest process outlived its proxy: $(hy exec $EC ps </dev/null)"
 }
 
+# More than one chunk each way, byte for byte.
+case_exec_bulk() {
+	local want got n
+	want=$(yes 0123456789abcdef | head -c 1000000 | md5sum)
+	got=$(hy exec $EC sh -c 'yes 0123456789abcdef | head -c 1000000' </dev/null | md5sum)
+	echo "1 MB out: $got (want $want)"
+	[ "$got" = "$want" ] || why "1 MB of output did not arrive intact"
+	n=$(head -c 300000 /dev/zero | hy exec $EC wc -c)
+	echo "300 kB in: $n"
+	[ "$n" -eq 300000 ] || why "the process read $n bytes of 300000"
+}
+
+# Two execs at once: each gets its own output and status.
+case_exec_concurrent() {
+	local pid out rc=0
+	hy exec $EC sh -c 'sleep 1; echo first; exit 3' </dev/null >"$LOGS/conc.out" 2>&1 &
+	pid=$!
+	out=$(hy exec $EC echo second </dev/null) || why "the second exec failed: $out"
+	wait "$pid" || rc=$?
+	echo "first: $(cat "$LOGS/conc.out") (exit $rc), second: $out"
+	[ "$out" = second ] || why "the second exec printed \"$out\""
+	[ "$(cat "$LOGS/conc.out")" = first ] || why "the first exec printed \"$(cat "$LOGS/conc.out")\""
+	[ "$rc" = 3 ] || why "the first exec exited $rc, expected 3"
+}
+
 case_exec_errors() {
 	local out rc=0
 	out=$(hy exec $EC /no/such/program </dev/null 2>&1) || rc=$?
@@ -434,7 +459,7 @@ case_exec_stopped() {
 	residue $EC
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_errors exec_stopped"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -461,6 +486,8 @@ for c in "$@"; do
 	exec_detach) check "vm exec: --detach --pid-file gives a host proxy that exits with the process's status" case_exec_detach ;;
 	exec_kill) check "vm exec: a signal to the proxy pid reaches the guest process" case_exec_kill ;;
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
+	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
+	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
 	exec_errors) check "vm exec: a missing program, a terminal, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
