@@ -155,6 +155,18 @@ test_valid (void)
               && s2->root->readonly && s2->mounts[0].flags == s->mounts[0].flags
               && s2->linux_->n_namespaces == 4,
           "round trip: to_json then parse gives the same values");
+  {
+    /* a process alone, as VM mode's exec sends it to the guest */
+    cleanup_free char *pj = spec_process_to_json (s->process);
+    struct spec_process *p = spec_process_parse ("process", pj, strlen (pj), &err);
+    tap_ok (p && p->n_args == 3 && strcmp (p->args[2], "true") == 0
+                && p->user.umask == s->process->user.umask && p->n_rlimits == 1
+                && p->rlimits[0].soft == 1024 && p->capabilities->n_bounding == 1
+                && strcmp (p->cwd, s->process->cwd) == 0,
+            "round trip: a process object alone, to_json then spec_process_parse");
+    if (p)
+      spec_process_free (p);
+  }
 }
 
 /* runtime-spec 1.1's recursive options become mount_setattr attributes;
@@ -229,7 +241,7 @@ test_state (void)
 int
 main (void)
 {
-  tap_plan (40);
+  tap_plan (41);
   test_errors ();
   test_recursive_mount_options ();
   test_valid ();
