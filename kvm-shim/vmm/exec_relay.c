@@ -79,6 +79,19 @@ accept_client (struct vmm_exec_relay *x)
         vmproto_reader_init (&c->rd);
         return;
       }
+  {
+    static const char full[] = "too many exec'd processes in this VM at once";
+    size_t n;
+    uint8_t *m;
+    uint8_t msg[4 + sizeof (full) - 1] = { 0 }; /* exec id 0 */
+
+    memcpy (msg + 4, full, sizeof (full) - 1);
+    m = vmproto_encode (VMPROTO_EXEC_ERROR, msg, sizeof (msg), &n);
+    /* best effort: a new socket's buffer takes this much */
+    if (send (fd, m, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+      hy_debug ("vm: exec: refusing a client: %s", strerror (errno));
+    free (m);
+  }
   hy_debug ("vm: exec: %d clients already, one refused", VMM_EXEC_MAX_CLIENTS);
   close (fd);
 }
@@ -215,6 +228,17 @@ vmm_exec_relay_from_guest (struct vmm_exec_relay *x, int ctl, const struct vmpro
       c = &x->c[i];
   if (c == NULL || c->ended)
     return 0; /* its client went away */
+  /* STARTED first and once; then output and EXIT.  ERROR instead of
+   * STARTED (the exec failed) or after it */
+  if ((msg->type == VMPROTO_EXEC_STARTED) == c->started && msg->type != VMPROTO_EXEC_ERROR)
+    {
+      hy_debug ("vm: exec %u: %s out of order from the guest; dropped", id,
+                vmproto_type_name (msg->type));
+      drop (c, ctl);
+      return 0;
+    }
+  if (msg->type == VMPROTO_EXEC_STARTED)
+    c->started = true;
   if (!queue (c, msg->type, msg->payload, msg->len))
     {
       hy_debug ("vm: exec %u: the client does not keep up or is gone; dropped", id);

@@ -20,10 +20,11 @@
 
 struct vmm_exec_client
 {
-  int fd;      /* -1: free slot */
-  uint32_t id; /* the exec id the guest knows it by */
-  bool sent;   /* EXEC went down */
-  bool ended;  /* EXEC_EXIT or EXEC_ERROR came back: close once flushed */
+  int fd;       /* -1: free slot */
+  uint32_t id;  /* the exec id the guest knows it by */
+  bool sent;    /* EXEC went down */
+  bool started; /* EXEC_STARTED came back */
+  bool ended;   /* EXEC_EXIT or EXEC_ERROR came back: close once flushed */
   struct vmproto_reader rd;
   uint8_t *out; /* bytes for the client its socket did not take yet */
   size_t out_len;
