@@ -8,6 +8,7 @@
 #      case in the nested test VM (tests/vm/run-nested.sh), or directly
 #      where the host has hardware KVM; the KVM unit tests in L1; the guest
 #      agent against QEMU
+#   6. the README's demo (contrib/demo.sh): both of its hello lines
 # Every step's TAP lines are counted; the last line is the summary,
 # "N passed, N failed, N skipped".  A skip is not a pass: each is listed
 # with its reason.
@@ -206,6 +207,25 @@ vm_stage() {
 		step_fail vm-agent-qemu "agent-in-qemu.py ran no case (see $LOGDIR/vm-agent-qemu.tap)"
 }
 
+# demo: the README's first command's demo, as a newcomer sees it (the
+# build is the one above; VM mode in the nested test VM here)
+demo_stage() {
+	local log=$LOGDIR/demo.log tap=$LOGDIR/demo.tap n=0 want
+	DEMO_BUNDLE=$LOGDIR/demo-bundle timeout 600 contrib/demo.sh >"$log" 2>&1
+	echo "# contrib/demo.sh exited $?" >>"$log"
+	: >"$tap"
+	for want in "Hello from inside a hyrun container: hostname hyrun, pid 1" \
+		"Hello from inside a hyrun VM: guest kernel"; do
+		n=$((n + 1))
+		if grep -qF "$want" "$log"; then
+			echo "ok $n - demo prints: $want" >>"$tap"
+		else
+			echo "not ok $n - demo prints: $want (see $log)" >>"$tap"
+		fi
+	done
+	count_tap demo "$tap"
+}
+
 if [ "$QUICK" = 0 ]; then
 	say "VM mode end to end (nested test VM)"
 	if [ -x "$TOP/_build/hyrun" ]; then
@@ -213,6 +233,11 @@ if [ "$QUICK" = 0 ]; then
 	else
 		step_fail vm "no build to test"
 	fi
+fi
+
+if [ "$QUICK" = 0 ]; then
+	say "demo (contrib/demo.sh)"
+	demo_stage
 fi
 
 say "summary"
