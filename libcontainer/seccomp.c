@@ -41,52 +41,13 @@ struct filter_opts
   bool log, spec_allow, wait_killable, notify;
 };
 
-static const struct
-{
-  const char *name;
-  uint32_t action;
-} actions[] = {
-  { "SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD },
-  { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD },
-  { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS },
-  { "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
-  { "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO (0) },
-  { "SCMP_ACT_TRACE", SCMP_ACT_TRACE (0) },
-  { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW },
-  { "SCMP_ACT_LOG", SCMP_ACT_LOG },
-  { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY },
-};
-
-static const struct
-{
-  const char *name;
-  enum scmp_compare op;
-} operators[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE },
-  { "SCMP_CMP_LT", SCMP_CMP_LT },
-  { "SCMP_CMP_LE", SCMP_CMP_LE },
-  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-  { "SCMP_CMP_GE", SCMP_CMP_GE },
-  { "SCMP_CMP_GT", SCMP_CMP_GT },
-  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
-};
-
 /* The name wins over the resolved id: the id 0 is also KILL_THREAD, so an
  * unfilled id cannot be told apart from a real one. */
 static int
 resolve_action (const char *name, uint32_t id, bool has_errno, uint32_t errno_ret, uint32_t *out)
 {
-  size_t i;
-
-  if (name)
-    {
-      for (i = 0; i < sizeof (actions) / sizeof (actions[0]); i++)
-        if (strcmp (actions[i].name, name) == 0)
-          break;
-      if (i == sizeof (actions) / sizeof (actions[0]))
-        return -1;
-      id = actions[i].action;
-    }
+  if (name && spec_seccomp_action_id (name, &id) < 0)
+    return -1;
   if (ACTION_BASE (id) == SCMP_ACT_ERRNO (0))
     id = SCMP_ACT_ERRNO (has_errno ? errno_ret : EPERM);
   else if (ACTION_BASE (id) == SCMP_ACT_TRACE (0))
@@ -98,17 +59,14 @@ resolve_action (const char *name, uint32_t id, bool has_errno, uint32_t errno_re
 static int
 resolve_op (const struct spec_seccomp_arg *a, enum scmp_compare *out)
 {
-  size_t i;
+  int op;
 
   if (a->op)
     {
-      for (i = 0; i < sizeof (operators) / sizeof (operators[0]); i++)
-        if (strcmp (operators[i].name, a->op) == 0)
-          {
-            *out = operators[i].op;
-            return 0;
-          }
-      return -1;
+      if (spec_seccomp_operator_id (a->op, &op) < 0)
+        return -1;
+      *out = (enum scmp_compare)op;
+      return 0;
     }
   if (a->op_id <= _SCMP_CMP_MIN || a->op_id >= _SCMP_CMP_MAX)
     return -1;
@@ -222,7 +180,7 @@ add_rule (scmp_filter_ctx ctx, const struct spec_seccomp_syscall *s, int nr, uin
     }
   for (i = 0; i < s->n_args; i++)
     {
-      enum scmp_compare op;
+      enum scmp_compare op = SCMP_CMP_EQ; /* resolved above: cannot fail here */
       resolve_op (&s->args[i], &op);
       if (separate)
         {

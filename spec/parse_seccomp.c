@@ -47,8 +47,8 @@ static const char *const known_flags[] = {
   "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
 
-static int
-action_from_name (const char *name, uint32_t *out)
+int
+spec_seccomp_action_id (const char *name, uint32_t *out)
 {
   size_t i;
 
@@ -56,6 +56,20 @@ action_from_name (const char *name, uint32_t *out)
     if (strcmp (actions[i].name, name) == 0)
       {
         *out = actions[i].action;
+        return 0;
+      }
+  return -1;
+}
+
+int
+spec_seccomp_operator_id (const char *name, int *out)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof (operators) / sizeof (operators[0]); i++)
+    if (strcmp (operators[i].name, name) == 0)
+      {
+        *out = operators[i].op;
         return 0;
       }
   return -1;
@@ -91,7 +105,7 @@ parse_args (struct pctx *c, yajl_val o, const char *pi, struct spec_seccomp_sysc
 {
   cleanup_free char *pa = path_key (pi, "args");
   yajl_val arr;
-  size_t i, j;
+  size_t i;
 
   if (get_array (c, o, pi, "args", &arr) < 0)
     return -1;
@@ -122,10 +136,7 @@ parse_args (struct pctx *c, yajl_val o, const char *pi, struct spec_seccomp_sysc
       arg->index = idx;
       if (arg->op == NULL)
         return perr (c, po, "required");
-      for (j = 0; j < sizeof (operators) / sizeof (operators[0]); j++)
-        if (strcmp (operators[j].name, arg->op) == 0)
-          arg->op_id = operators[j].op;
-      if (arg->op_id < 0)
+      if (spec_seccomp_operator_id (arg->op, &arg->op_id) < 0)
         return perr (c, po, "unknown seccomp operator \"%s\"", arg->op);
     }
   return 0;
@@ -150,7 +161,7 @@ parse_syscall (struct pctx *c, yajl_val o, const char *pi, struct spec_seccomp_s
     }
   if (sc->action == NULL)
     return perr (c, pa, "required");
-  if (action_from_name (sc->action, &sc->action_id) < 0)
+  if (spec_seccomp_action_id (sc->action, &sc->action_id) < 0)
     return perr (c, pa, "unknown seccomp action \"%s\"", sc->action);
   if ((r = get_uint32 (c, o, pi, "errnoRet", &e)) < 0)
     return -1;
@@ -217,7 +228,7 @@ parse_seccomp (struct pctx *c, yajl_val v, const char *path, struct spec_seccomp
     return -1;
   if (s->default_action == NULL)
     return perr (c, pd, "required");
-  if (action_from_name (s->default_action, &s->default_action_id) < 0)
+  if (spec_seccomp_action_id (s->default_action, &s->default_action_id) < 0)
     return perr (c, pd, "unknown seccomp action \"%s\"", s->default_action);
   if ((r = get_uint32 (c, v, path, "defaultErrnoRet", &e)) < 0)
     return -1;

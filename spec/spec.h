@@ -433,6 +433,11 @@ struct spec *spec_load (const char *path, hy_error_t *err);
 struct spec *spec_parse (const char *name, const char *json, size_t len, hy_error_t *err);
 /* A standalone "process" object (exec --process FILE). */
 struct spec_process *spec_process_load (const char *path, hy_error_t *err);
+/* The seccomp names of the runtime-spec as libseccomp values (SCMP_ACT_*
+ * without errno, enum scmp_compare): 0, or -1 for an unknown name.  The
+ * one table, for the parser and for callers that fill structs by name. */
+int spec_seccomp_action_id (const char *name, uint32_t *out);
+int spec_seccomp_operator_id (const char *name, int *out);
 struct spec_process *spec_process_parse (const char *name, const char *json, size_t len,
                                          hy_error_t *err);
 /* linux.resources alone (update --resources FILE|-). */
