@@ -256,14 +256,45 @@ mkdir_p (const struct cg_hier *h, hy_error_t *err)
   return 0;
 }
 
+/* Pure v2: a controller's files exist in a cgroup only when its parent
+ * lists it in cgroup.subtree_control, so every level from the mount down
+ * to the container's parent enables what it has (runc's fs2 does the same,
+ * best effort: a controller that cannot be enabled, say in a delegated
+ * subtree, fails later by name when a resource needs it). */
+static void
+enable_controllers (const struct cg_hier *h)
+{
+  cleanup_free char *path = xstrdup (h->dir);
+  char *p = path + strlen (h->mnt), *last = strrchr (path, '/');
+  char avail[512], *tok, *save = NULL;
+
+  while (p && p <= last)
+    {
+      char saved = *p;
+      *p = '\0';
+      if (cg_read (path[0] ? path : "/", "cgroup.controllers", avail, sizeof (avail)) == 0)
+        for (tok = strtok_r (avail, " ", &save); tok; tok = strtok_r (NULL, " ", &save))
+          {
+            cleanup_free char *plus = xasprintf ("+%s", tok);
+            cg_write (path, "cgroup.subtree_control", plus, "cgroup", NULL);
+          }
+      *p = saved;
+      p = strchr (p + 1, '/');
+    }
+}
+
 int
 lc_cgroup_create (struct lc_cgroup *cg, hy_error_t *err)
 {
   size_t i;
 
   for (i = 0; i < cg->n; i++)
-    if (mkdir_p (&cg->h[i], err) < 0)
-      return -1;
+    {
+      if (mkdir_p (&cg->h[i], err) < 0)
+        return -1;
+      if (cg->mode == LC_CGROUP_V2)
+        enable_controllers (&cg->h[i]);
+    }
   return 0;
 }
 

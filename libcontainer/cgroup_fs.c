@@ -40,6 +40,36 @@ cg_unified_dir (const struct lc_cgroup *cg)
   return NULL;
 }
 
+/* A resource file that is not there: on v2 most often because its
+ * controller is not enabled in the parent's cgroup.subtree_control (a
+ * delegated or nested hierarchy); say which file then. */
+static int
+missing_file (const char *dir, const char *file, const char *field, const char *path,
+              hy_error_t *err)
+{
+  cleanup_free char *parent = xstrdup (dir);
+  cleanup_free char *ctrl = xstrndup (file, strcspn (file, "."));
+  char *slash = strrchr (parent, '/');
+  char buf[512], *tok, *save = NULL;
+
+  if (slash && slash != parent)
+    {
+      *slash = '\0';
+      if (cg_read (parent, "cgroup.subtree_control", buf, sizeof (buf)) == 0)
+        {
+          for (tok = strtok_r (buf, " ", &save); tok; tok = strtok_r (NULL, " ", &save))
+            if (strcmp (tok, ctrl) == 0)
+              break;
+          if (tok == NULL)
+            return hy_error_set (err, 0,
+                                 "%s: the %s controller is not enabled in `%s/cgroup.subtree_control` "
+                                 "(no %s)",
+                                 field, ctrl, parent, path);
+        }
+    }
+  return hy_error_set (err, 0, "%s: not supported by this kernel (no %s)", field, path);
+}
+
 int
 cg_write (const char *dir, const char *file, const char *value, const char *field, hy_error_t *err)
 {
@@ -48,7 +78,7 @@ cg_write (const char *dir, const char *file, const char *value, const char *fiel
   size_t len = strlen (value);
 
   if (fd < 0 && errno == ENOENT)
-    return hy_error_set (err, 0, "%s: not supported by this kernel (no %s)", field, path);
+    return missing_file (dir, file, field, path, err);
   if (fd < 0)
     return hy_error_set (err, errno, "%s: open `%s`", field, path);
   if (write (fd, value, len) != (ssize_t)len)

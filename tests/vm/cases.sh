@@ -211,6 +211,34 @@ case_delete() {
 	residue $LC
 }
 
+# A memory limit: the VMM's cgroup gets it (the host limit covers the
+# whole VM) and the guest's RAM is sized from it.  On pure cgroup v2 (L1)
+# hyrun enables the controllers in each ancestor (/hyrun-test/default).
+case_memory_limit() {
+	local id=vm-memlimit cg=/sys/fs/cgroup/hyrun-test/default/vm-memlimit out kb max
+	hy create -b "$B/memlimit" $id </dev/null >"$LOGS/memlimit.out" 2>&1 ||
+		why "create failed: $(cat "$LOGS/memlimit.out")"
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		max=$(cat $cg/memory.max 2>/dev/null)
+		echo "$cg: memory.max $max, pids.max $(cat $cg/pids.max 2>/dev/null)"
+		echo "subtree_control of the parents: $(cat /sys/fs/cgroup/hyrun-test/cgroup.subtree_control) / $(cat /sys/fs/cgroup/hyrun-test/default/cgroup.subtree_control)"
+	else
+		max=$(cat /sys/fs/cgroup/memory/hyrun-test/default/vm-memlimit/memory.limit_in_bytes 2>/dev/null)
+	fi
+	[ "$max" = 268435456 ] || { hy delete --force $id; why "memory limit in the VMM's cgroup: \"$max\", expected 268435456"; }
+	hy start $id || { hy delete --force $id; why "start failed"; }
+	wait_for 60 is_status $id stopped || { hy delete --force $id; why "the workload did not end"; }
+	out=$(cat "$LOGS/memlimit.out")
+	echo "guest MemTotal: $out"
+	kb=${out%% kB*}
+	hy delete $id || why "delete failed"
+	[ -n "$kb" ] && [ "$kb" -gt 131072 ] && [ "$kb" -le 262144 ] ||
+		why "guest MemTotal \"$out\" is not within 128..256 MiB"
+	residue $id
+	[ ! -d $cg ] || why "cgroup $cg left"
+	rmdir /sys/fs/cgroup/hyrun-test/default /sys/fs/cgroup/hyrun-test 2>/dev/null || true
+}
+
 # bad_input BUNDLE ID EXPECTED: run fails, one clear line, nothing left.
 bad_input() {
 	local out rc=0
@@ -459,7 +487,7 @@ case_exec_stopped() {
 	residue $EC
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -473,6 +501,7 @@ for c in "$@"; do
 	pause) check "vm: pause freezes the VM (the workload does not advance), resume thaws it" case_pause ;;
 	kill) check "vm: kill TERM reaches the workload's trap, then status stopped" case_kill ;;
 	delete) check "vm: delete leaves no state, cgroup or VMM" case_delete ;;
+	memory_limit) check "vm: a memory limit is the VMM cgroup's (pure v2: controllers enabled in each ancestor) and sizes the guest's RAM" case_memory_limit ;;
 	no_kernel) check "vm: a missing guest kernel fails run clearly, nothing left" case_no_kernel ;;
 	tiny_memory) check "vm: io.hyrun.vm.memory=1 fails run clearly, nothing left" case_tiny_memory ;;
 	hooks) check "vm: prestart, poststart and poststop hooks run on the host around the VM" case_hooks ;;

@@ -126,6 +126,10 @@ bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do 
 bundle execw '.hostname = "vm-exec-host"' sh -c 'echo ready; while :; do sleep 1; done'
 bundle demo . sh -c 'echo "Hello from inside a hyrun VM: guest kernel $(uname -r), $(nproc) vCPU, $(sed -n "s/MemTotal: *//p" /proc/meminfo) of RAM"; ls /'
 bundle hooks '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-prestart"]}], "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststart"]}], "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststop"]}]}' sh -c 'echo hooked'
+# a memory limit under a containerd-style cgroupsPath: on pure cgroup v2 the
+# controllers must be enabled in every ancestor hyrun creates
+bundle memlimit 'del(.annotations["io.hyrun.vm.memory"]) | .linux.cgroupsPath = "/hyrun-test/default/vm-memlimit" | .linux.resources.memory.limit = 268435456 | .linux.resources.pids.limit = 100' \
+	sh -c 'sed -n "s/MemTotal: *//p" /proc/meminfo'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 rm -rf "$B/template"
