@@ -17,6 +17,9 @@ struct hy_globals
   bool debug;
   bool systemd_cgroup;
   const char *criu;
+  /* the isolation when the bundle does not say: "vm" for a hyrun started
+   * as hyrun-vm, or --isolation; NULL: container */
+  const char *isolation;
   char **envp;
   int argc0; /* original argc/argv, for re-executing from a sealed copy */
   char **argv0;

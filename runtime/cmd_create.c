@@ -312,7 +312,7 @@ create_container (struct hy_globals *g, const struct create_opts *o, const char 
   enum isolation iso;
   int r;
 
-  if (container_id_validate (o->id, err) < 0 || isolation_of (spec, &iso, err) < 0)
+  if (container_id_validate (o->id, err) < 0 || isolation_of (spec, g->isolation, &iso, err) < 0)
     return -1;
   /* VM mode: the whole plan (kernel, agent, sizes) is checked before the
    * host is touched, and while the caller's cwd still resolves argv[0]. */

@@ -44,12 +44,14 @@ void start_poststart (const struct spec *spec, const struct spec_state *st);
  * dir, run poststop hooks. */
 int destroy_container (struct container *c, hy_error_t *err);
 
-/* Which isolation the bundle asks for (annotation io.hyrun.isolation). */
+/* Which isolation the bundle asks for (annotation io.hyrun.isolation), else
+ * `dflt` ("vm", "container" or NULL) unless it is a pod's sandbox. */
 enum isolation
 {
   ISOLATION_CONTAINER,
   ISOLATION_VM,
 };
-int isolation_of (const struct spec *spec, enum isolation *out, hy_error_t *err);
+int isolation_of (const struct spec *spec, const char *dflt, enum isolation *out,
+                  hy_error_t *err);
 
 #endif

@@ -34,3 +34,15 @@ else
 hyrun_SOURCES += runtime/seccomp_dl.c
 hyrun_LDADD = libhyvmm.a $(HYRUN_LIBS) $(CAP_LIBS) $(YAJL_LIBS) $(MNL_LIBS) -ldl -lpthread
 endif
+
+# hyrun-vm: the same binary, VM isolation by default (runtime/main.c looks
+# at argv[0]), for runtime entries that cannot set an annotation
+# (containerd, podman, Docker, a Kubernetes RuntimeClass).
+all-local: hyrun-vm
+hyrun-vm: hyrun
+	$(AM_V_GEN)rm -f $@ && $(LN_S) hyrun $@
+install-exec-hook:
+	cd '$(DESTDIR)$(bindir)' && rm -f hyrun-vm && $(LN_S) hyrun hyrun-vm
+uninstall-hook:
+	rm -f '$(DESTDIR)$(bindir)/hyrun-vm'
+CLEANFILES += hyrun-vm

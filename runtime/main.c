@@ -52,6 +52,9 @@ print_help (void)
           "   --debug             debug logging\n"
           "   --systemd-cgroup    use the systemd cgroup driver (not supported yet)\n"
           "   --criu value        criu binary (default: \"criu\")\n"
+          "   --isolation value   container or vm, for bundles without the annotation\n"
+          "                       io.hyrun.isolation (default: container; vm when\n"
+          "                       started as hyrun-vm)\n"
           "   --rootless value    accepted for runc compatibility\n"
           "   --help, -h          show help\n"
           "   --version, -v       print the version\n");
@@ -75,7 +78,8 @@ parse_globals (int argc, char **argv, struct hy_globals *g, hy_error_t *err)
     { "log-format", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'd' },
     { "systemd-cgroup", no_argument, NULL, 's' },   { "criu", required_argument, NULL, 'c' },
     { "rootless", required_argument, NULL, 'R' },   { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'v' },          { NULL, 0, NULL, 0 },
+    { "version", no_argument, NULL, 'v' },          { "isolation", required_argument, NULL, 'i' },
+    { NULL, 0, NULL, 0 },
   };
   int c;
 
@@ -102,6 +106,9 @@ parse_globals (int argc, char **argv, struct hy_globals *g, hy_error_t *err)
         break;
       case 'R':
         break;
+      case 'i':
+        g->isolation = optarg;
+        break;
       case 'h':
         print_help ();
         exit (0);
@@ -111,6 +118,9 @@ parse_globals (int argc, char **argv, struct hy_globals *g, hy_error_t *err)
       default:
         return -1;
       }
+  if (g->isolation && strcmp (g->isolation, "vm") != 0 && strcmp (g->isolation, "container") != 0)
+    return hy_error_set (err, 0, "--isolation: must be \"container\" or \"vm\", got \"%s\"",
+                         g->isolation);
   if (strcmp (g->log_format, "text") != 0 && strcmp (g->log_format, "json") != 0)
     return hy_error_set (err, 0, "--log-format: must be \"text\" or \"json\", got \"%s\"",
                          g->log_format);
@@ -139,7 +149,12 @@ main (int argc, char **argv, char **envp)
   struct hy_globals g
       = { .root = "/run/hyrun", .log_format = "text", .envp = envp, .argc0 = argc, .argv0 = argv };
   cleanup_error hy_error_t err = NULL;
+  const char *base = strrchr (argv[0], '/');
   int first, r;
+
+  /* an installed link: hyrun-vm runs bundles in VMs unless they say */
+  if (strcmp (base ? base + 1 : argv[0], "hyrun-vm") == 0)
+    g.isolation = "vm";
 
   first = parse_globals (argc, argv, &g, &err);
   if (first >= 0

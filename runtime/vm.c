@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "kvm-shim/vmm/guest_spec.h"
 #include "kvm-shim/vmm/machine.h"
 #include "kvm-shim/vmm/sandbox.h"
 #include "kvm-shim/vmm/session.h"
@@ -211,7 +212,7 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
     return hy_error_set (err, errno, "root.path: `%s`", rootfs);
   /* What the agent gets is the config as validated here, not the file
    * again: the file could have changed since. */
-  json = spec_to_json (spec, err);
+  json = vmm_guest_spec_json (spec, err);
   if (json == NULL)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
