@@ -142,7 +142,8 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/vmm/sandbox.c kvm-shim/vmm/sandbox.h \
 	kvm-shim/vmm/machine.c kvm-shim/vmm/machine.h \
 	kvm-shim/vmm/session.c kvm-shim/vmm/session.h \
-	kvm-shim/vmm/exec_relay.c kvm-shim/vmm/exec_relay.h
+	kvm-shim/vmm/exec_relay.c kvm-shim/vmm/exec_relay.h \
+	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox
 tests_unit_test_vmm_sandbox_SOURCES = tests/unit/test_vmm_sandbox.c tests/unit/tap.h

@@ -11,6 +11,7 @@
 #include "kvm-shim/agent/agent.h"
 #include "kvm-shim/proto/vmproto.h"
 #include "libcontainer/container.h"
+#include "libcontainer/netlink.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -282,7 +283,9 @@ main (void)
   sigaddset (&chld, SIGCHLD);
   sigprocmask (SIG_BLOCK, &chld, NULL);
   sfd = signalfd (-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (agent_mount_base (&err) < 0)
+  /* the workload lives in the guest's own network namespace (the host's
+   * namespace is the VMM's: vmm/guest_spec.c), whose lo starts down */
+  if (agent_mount_base (&err) < 0 || lc_netlink_loopback_up (&err) < 0)
     fail (&a, &err);
   a.ctl = agent_port_open (VMPROTO_PORT_CTL, O_RDWR, &err);
   if (a.ctl < 0)

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The guest's view of the spec.  Namespaces: the VMM runs on the host in
+ * the container's network, IPC, UTS, mount and cgroup namespaces (new or
+ * joined by path, runtime/vm.c); a path names a host namespace the guest
+ * cannot see, so inside the guest every namespace is a new one.  The
+ * network namespace is the VM itself: the workload stays in the guest's
+ * own, where its virtio-net interfaces are. */
+#include "kvm-shim/vmm/guest_spec.h"
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+
+#include <string.h>
+
+char *
+vmm_guest_spec_json (const struct spec *spec, hy_error_t *err)
+{
+  struct spec copy = *spec;
+  struct spec_linux l;
+  cleanup_free struct spec_namespace *ns = NULL;
+  size_t i, n = 0;
+
+  if (spec->linux_ == NULL)
+    return spec_to_json (spec, err);
+  l = *spec->linux_;
+  ns = xcalloc (l.n_namespaces + 1, sizeof (*ns));
+  for (i = 0; i < l.n_namespaces; i++)
+    {
+      if (l.namespaces[i].type == SPEC_NS_NETWORK)
+        continue;
+      ns[n].type = l.namespaces[i].type;
+      ns[n].path = NULL; /* the host's, not the guest's */
+      n++;
+    }
+  l.namespaces = ns;
+  l.n_namespaces = n;
+  copy.linux_ = &l;
+  return spec_to_json (&copy, err);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the guest agent is given of a VM-mode container's spec: the config
+ * as validated on the host, with what only the host can act on taken out
+ * (the agent applies the rest inside the guest with libcontainer). */
+#ifndef VMM_GUEST_SPEC_H
+#define VMM_GUEST_SPEC_H
+
+#include "common/error.h"
+#include "spec/spec.h"
+
+/* The config.json the agent receives, as a new string. */
+char *vmm_guest_spec_json (const struct spec *spec, hy_error_t *err);
+
+#endif
