@@ -12,6 +12,8 @@
 #   l1_kernel [KERNEL_ROOT]    sets L1_KROOT, L1_KVER, L1_VMLINUZ
 #   l1_root ROOT               busybox (with its applets), kvm modules, dirs
 #   l1_copy ROOT FILE          FILE at the same path, with its shared libraries
+#   l1_modules ROOT MOD...     more of L1's kernel modules (veth, tun, ...), with
+#                              what they depend on, loaded by l1_init_head
 #   l1_init_head               the first lines of an /init (mounts, kvm modules)
 #   l1_pack ROOT CPIO          an uncompressed newc cpio of ROOT
 #   l1_boot CPIO CONSOLE       boot L1 once; its console (CR-free) in CONSOLE
@@ -56,6 +58,27 @@ l1_kernel() {
 	L1_KVER=$(ls "$L1_KROOT/lib/modules" | head -n1)
 	L1_VMLINUZ=$L1_KROOT/boot/vmlinuz-$L1_KVER
 	[ -f "$L1_VMLINUZ" ] || l1_die "no L1 kernel in $L1_KROOT"
+	# the package has no modules.dep (its postinst runs depmod)
+	if [ ! -s "$L1_KROOT/lib/modules/$L1_KVER/modules.dep" ]; then
+		/sbin/depmod -b "$L1_KROOT" "$L1_KVER" || l1_die "depmod for $L1_KVER failed (apt-get install kmod)"
+	fi
+}
+
+# l1_modules ROOT MOD...: L1's modules MOD (names as modprobe takes them)
+# and every module they need, in load order, appended to ROOT/mods/order;
+# l1_init_head's /init insmods them after kvm.
+l1_modules() {
+	_root=$1
+	shift
+	for _m in "$@"; do
+		# modprobe resolves the dependencies from the package's modules.dep
+		/sbin/modprobe -d "$L1_KROOT" -S "$L1_KVER" --show-depends "$_m" ||
+			l1_die "no module $_m in L1's kernel $L1_KVER"
+	done | awk '$1 == "insmod" { print $2 }' | while read -r _ko; do
+		_base=$(basename "$_ko")
+		grep -qxF "$_base" "$_root/mods/order" 2>/dev/null && continue
+		cp "$_ko" "$_root/mods/$_base" && echo "$_base" >>"$_root/mods/order" || exit 1
+	done
 }
 
 # l1_copy ROOT FILE: FILE (symlinks followed) at its own absolute path in
@@ -98,6 +121,7 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 /bin/busybox insmod /mods/irqbypass.ko
 /bin/busybox insmod /mods/kvm.ko
 /bin/busybox insmod /mods/kvm-amd.ko ${HYRUN_L1_KVM_AMD:-}
+[ -f /mods/order ] && while read -r m; do /bin/busybox insmod "/mods/\$m"; done </mods/order
 EOI
 }
 
