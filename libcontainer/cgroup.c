@@ -298,11 +298,76 @@ lc_cgroup_create (struct lc_cgroup *cg, hy_error_t *err)
   return 0;
 }
 
+/* runc's rule for values clients send as zero: they mean "not set", the
+ * kernel's value stays (Docker 20.10 sends blockIO.weight 0 for every
+ * container, and zero shares, quota, limits in `docker update`).  The
+ * fields runc writes even when zero (swappiness, burst, idle, device
+ * weights, throttles, hugepages, priorities) keep theirs. */
+struct unset_zeros
+{
+  struct spec_resources r;
+  struct spec_memory m;
+  struct spec_cpu c;
+  struct spec_block_io b;
+  struct spec_network n;
+};
+
+#define ZERO_UNSET(s, f)                                                                           \
+  do                                                                                               \
+    if ((s).has_##f && (s).f == 0)                                                                 \
+      (s).has_##f = false;                                                                         \
+  while (0)
+
+static const struct spec_resources *
+zeros_unset (const struct spec_resources *in, struct unset_zeros *u)
+{
+  u->r = *in;
+  if (in->memory)
+    {
+      u->m = *in->memory;
+      ZERO_UNSET (u->m, limit);
+      ZERO_UNSET (u->m, reservation);
+      ZERO_UNSET (u->m, swap);
+      ZERO_UNSET (u->m, kernel);
+      ZERO_UNSET (u->m, kernel_tcp);
+      u->r.memory = &u->m;
+    }
+  if (in->cpu)
+    {
+      u->c = *in->cpu;
+      ZERO_UNSET (u->c, shares);
+      ZERO_UNSET (u->c, quota);
+      ZERO_UNSET (u->c, period);
+      ZERO_UNSET (u->c, realtime_runtime);
+      ZERO_UNSET (u->c, realtime_period);
+      u->r.cpu = &u->c;
+    }
+  if (in->pids && in->pids->limit == 0)
+    u->r.pids = NULL;
+  if (in->block_io)
+    {
+      u->b = *in->block_io;
+      ZERO_UNSET (u->b, weight);
+      ZERO_UNSET (u->b, leaf_weight);
+      u->r.block_io = &u->b;
+    }
+  if (in->network)
+    {
+      u->n = *in->network;
+      ZERO_UNSET (u->n, class_id);
+      u->r.network = &u->n;
+    }
+  return &u->r;
+}
+
 int
 lc_cgroup_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
 {
+  struct unset_zeros u;
+
   if (r == NULL)
     return 0;
+  r = zeros_unset (r, &u);
   if (cg->mode == LC_CGROUP_V2)
     return cg_v2_apply (cg, r, err);
   return cg_v1_apply (cg, r, err);

@@ -189,3 +189,27 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 	fi
 	hy delete --force "$ID"
 }
+
+# Docker 20.10 sends blockIO.weight 0 (and zero cpu/pids values) for every
+# container; runc treats zero as "not set".  Same case under runc in the
+# same test: both start, and the kernel's values stay.
+@test "create: zero resource values mean not set, as runc (Docker's blockIO.weight 0)" {
+	command -v runc >/dev/null || skip "runc is not installed (the reference)"
+	local zeros='{"blockIO": {"weight": 0, "leafWeight": 0}, "cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0}, "pids": {"limit": 0}, "memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0}, "network": {"classID": 0}}'
+	local rt shares quota pids
+	cfg --arg p "/hyrun-test/$ID" --argjson r "$zeros" '.linux.cgroupsPath = $p | .linux.resources = $r'
+	args payload sleep 30
+	for rt in "$HYRUN" runc; do
+		(cd "$BUNDLE" && "$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" run -d "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1) ||
+			{ cat "$BATS_TEST_TMPDIR/out"; false; }
+		shares=$(cat "$(v1 cpu)/cpu.shares")
+		quota=$(cat "$(v1 cpu)/cpu.cfs_quota_us")
+		pids=$(cat "$(v1 pids)/pids.max")
+		echo "$rt: shares $shares quota $quota pids $pids"
+		assert_eq "$shares" 1024
+		assert_eq "$quota" -1
+		assert_eq "$pids" max
+		"$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" delete --force "$ID"
+		[ ! -d "$(v1 cpu)" ]
+	done
+}
