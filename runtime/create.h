@@ -51,7 +51,6 @@ enum isolation
   ISOLATION_CONTAINER,
   ISOLATION_VM,
 };
-int isolation_of (const struct spec *spec, const char *dflt, enum isolation *out,
-                  hy_error_t *err);
+int isolation_of (const struct spec *spec, const char *dflt, enum isolation *out, hy_error_t *err);
 
 #endif

@@ -74,11 +74,16 @@ static int
 parse_globals (int argc, char **argv, struct hy_globals *g, hy_error_t *err)
 {
   static const struct option opts[] = {
-    { "root", required_argument, NULL, 'r' },       { "log", required_argument, NULL, 'l' },
-    { "log-format", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'd' },
-    { "systemd-cgroup", no_argument, NULL, 's' },   { "criu", required_argument, NULL, 'c' },
-    { "rootless", required_argument, NULL, 'R' },   { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'v' },          { "isolation", required_argument, NULL, 'i' },
+    { "root", required_argument, NULL, 'r' },
+    { "log", required_argument, NULL, 'l' },
+    { "log-format", required_argument, NULL, 'f' },
+    { "debug", no_argument, NULL, 'd' },
+    { "systemd-cgroup", no_argument, NULL, 's' },
+    { "criu", required_argument, NULL, 'c' },
+    { "rootless", required_argument, NULL, 'R' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'v' },
+    { "isolation", required_argument, NULL, 'i' },
     { NULL, 0, NULL, 0 },
   };
   int c;
