@@ -221,6 +221,12 @@ process_from_flags (struct spec_process *p, const struct exec_opts *o, char **ar
         c = p->capabilities = xcalloc (1, sizeof (*c));
       for (size_t i = 0; i < o->n_caps; i++)
         {
+          if (!spec_cap_known (o->caps[i]))
+            {
+              /* as runc: a warning, not an error */
+              hy_warn ("--cap: ignoring unknown or unavailable capability \"%s\"", o->caps[i]);
+              continue;
+            }
           add_cap (&c->bounding, &c->n_bounding, o->caps[i]);
           add_cap (&c->effective, &c->n_effective, o->caps[i]);
           add_cap (&c->permitted, &c->n_permitted, o->caps[i]);

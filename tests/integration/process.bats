@@ -84,6 +84,20 @@ load helpers
 	assert_eq "$output" 0000000000000021
 }
 
+@test "capabilities: an unknown name is warned about and skipped, as runc" {
+	command -v runc >/dev/null || skip "runc not installed (apt-get install runc)"
+	cfg '.process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_NOPE"], "effective": ["CAP_CHOWN", "CAP_NOPE"], "permitted": ["CAP_CHOWN"]}'
+	args payload status CapEff
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_contains "$output" 'ignoring unknown or unavailable capability "CAP_NOPE"'
+	assert_eq "$(echo "$output" | grep -v warning)" 0000000000000001
+	run sh -c "cd '$BUNDLE' && runc --root '$BATS_TEST_TMPDIR/runc' run '$ID-runc' </dev/null 2>&1"
+	assert_eq "$status" 0
+	assert_contains "$output" "ignoring unknown or unavailable capabilities: [CAP_NOPE]"
+	assert_eq "$(echo "$output" | grep -v warning)" 0000000000000001
+}
+
 @test "hostname and domainname" {
 	cfg '.hostname = "box" | .domainname = "example.org"'
 	args payload hostname
