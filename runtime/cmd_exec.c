@@ -247,7 +247,7 @@ check_status (struct container *c, const struct exec_opts *o, const char *id, hy
     return 0;
   if (strcmp (status, "paused") == 0)
     return hy_error_set (err, 0, "cannot exec in a paused container %s (use --ignore-paused)", id);
-  return hy_error_set (err, 0, "cannot exec in a %s container %s", status, id);
+  return hy_error_set (err, 0, "cannot exec in a %s container", status);
 }
 
 static bool
@@ -392,5 +392,12 @@ cmd_exec (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     }
   r = exec_in (g, &o, argc, argv, err);
   exec_opts_release (&o);
+  if (r < 0)
+    {
+      /* runc's wording and status for an exec that never ran (the shim
+       * and conmon tell it from the process's own exit code by them) */
+      hy_error_prefix (err, "exec failed");
+      g->error_exit = 255;
+    }
   return r;
 }

@@ -182,7 +182,7 @@ main (int argc, char **argv, char **envp)
       /* runc prints the error on stderr as well when it logs to a file. */
       if (g.log)
         fprintf (stderr, "hyrun: %s\n", err ? err->msg : "unknown error");
-      return 1;
+      return g.error_exit ? g.error_exit : 1;
     }
   return r;
 }
