@@ -85,7 +85,7 @@ running"
 	echo "start: $status $output"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "poststart hook #0 (/bin/sh): exited with status 3"
-	assert_eq "$(hy state "$ID" | jq -r .status)" stopped
+	wait_status "$ID" stopped
 	hy delete "$ID"
 	for rt in "$HYRUN" runc; do
 		command -v "$rt" >/dev/null || continue
