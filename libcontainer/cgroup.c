@@ -53,8 +53,8 @@ add_hier (struct lc_cgroup *cg, const char *mnt, const char *ctrls, bool v2)
 }
 
 /* v1 controllers from super options: "rw,memory" → "memory". */
-static char *
-v1_controllers (const char *opts)
+char *
+lc_cgroup_v1_controllers (const char *opts)
 {
   cleanup_free char *copy = xstrdup (opts);
   char *tok, *save = NULL, *out = xstrdup ("");
@@ -103,7 +103,7 @@ find_hierarchies (struct lc_cgroup *cg, hy_error_t *err)
         continue;
       if (strcmp (fstype, "cgroup") == 0)
         {
-          cleanup_free char *ctrls = v1_controllers (opts);
+          cleanup_free char *ctrls = lc_cgroup_v1_controllers (opts);
           add_hier (cg, mnt, ctrls, false);
         }
       else if (strcmp (fstype, "cgroup2") == 0)

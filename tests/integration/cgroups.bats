@@ -226,3 +226,36 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 		[ ! -d "$(v1 cpu)" ]
 	done
 }
+
+# With a cgroup namespace /sys/fs/cgroup shows the container's own cgroups
+# (a new mount of each hierarchy in the namespace), without one the
+# container's cgroup directories bound there: either way the limits read
+# back inside as configured and no host cgroup is visible.  The same
+# bundle under runc in this test gives the same output.
+@test "cgroup files inside the container show its own limits, with and without a cgroup namespace, as runc" {
+	[ -d /sys/fs/cgroup/memory ] || skip "no cgroup v1 memory hierarchy on this host"
+	local res='{"memory": {"limit": 134217728, "reservation": 67108864, "swappiness": 10}, "cpu": {"shares": 256, "quota": 30000, "period": 100000, "cpus": "0", "mems": "0"}, "pids": {"limit": 77}}'
+	local ns rt out
+	args sh -c 'cd /sys/fs/cgroup && cat memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes memory/memory.swappiness cpu/cpu.shares cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpuset/cpuset.cpus pids/pids.max; ls memory | grep -c -e slice -e hyrun || true'
+	for ns in with without; do
+		cfg --arg p "/hyrun-test/$ID" --argjson r "$res" --arg ns "$ns" '.linux.cgroupsPath = $p | .linux.resources = $r |
+			.linux.namespaces |= (map(select(.type != "cgroup")) + (if $ns == "with" then [{"type": "cgroup"}] else [] end))'
+		for rt in "$HYRUN" runc; do
+			command -v "$rt" >/dev/null || continue
+			run sh -c "cd '$BUNDLE' && '$rt' --root '$BATS_TEST_TMPDIR/root-$(basename "$rt")' run '$ID' </dev/null"
+			echo "$rt, $ns a cgroup namespace: $status: $output"
+			assert_eq "$status" 0
+			[ "$rt" = runc ] && assert_eq "$output" "$out"
+			out=$output
+		done
+		assert_eq "$out" "134217728
+67108864
+10
+256
+30000
+100000
+0
+77
+0"
+	done
+}
