@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One finalize sequence (finalize.h) for the init, exec and the agent. */
+#include "libcontainer/finalize.h"
+#include "libcontainer/container.h"
+#include "libcontainer/fd.h"
+#include "libcontainer/lsm.h"
+#include "libcontainer/path.h"
+#include "libcontainer/security.h"
+#include "libcontainer/user.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+int
+lc_process_limits (const struct spec_process *p, hy_error_t *err)
+{
+  size_t i;
+  char buf[16];
+
+  for (i = 0; i < p->n_rlimits; i++)
+    {
+      struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
+      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+        return hy_error_set (err, errno, "process.rlimits[%zu]: setrlimit %s", i,
+                             p->rlimits[i].type);
+    }
+  if (p->has_oom_score_adj)
+    {
+      snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
+      if (lc_proc_write ("/proc/self/oom_score_adj", buf, err) < 0)
+        return hy_error_prefix (err, "process.oomScoreAdj");
+    }
+  return 0;
+}
+
+static int
+load (const struct spec_seccomp *sc, const struct lc_seccomp_loader *ld, hy_error_t *err)
+{
+  if (sc == NULL)
+    return 0;
+  return ld && ld->load ? ld->load (ld->opaque, sc, err) : lc_seccomp_load (sc, NULL, err);
+}
+
+int
+lc_process_finalize (const struct spec_process *p, const struct spec_seccomp *sc, int keep_from,
+                     const struct lc_seccomp_loader *ld, hy_error_t *err)
+{
+  bool cwd_done = p->cwd == NULL || chdir (p->cwd) == 0;
+
+  /* before the filter, so the profile need not allow fcntl */
+  if (lc_fd_cloexec_from (keep_from, err) < 0 || lc_lsm_apply (p, err) < 0)
+    return -1;
+  if (!p->no_new_privileges && load (sc, ld, err) < 0)
+    return -1;
+  if (lc_caps_drop_bounding (p->capabilities, err) < 0 || lc_caps_keep (err) < 0
+      || lc_user_switch (&p->user, err) < 0)
+    return -1;
+  if (!cwd_done && chdir (p->cwd) < 0)
+    return hy_error_set (err, errno, "process.cwd: chdir `%s`", p->cwd);
+  if (lc_caps_apply (p->capabilities, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return hy_error_set (err, errno, "process.noNewPrivileges");
+  return 0;
+}
+
+int
+lc_process_seccomp_late (const struct spec_process *p, const struct spec_seccomp *sc,
+                         const struct lc_seccomp_loader *ld, hy_error_t *err)
+{
+  return p->no_new_privileges ? load (sc, ld, err) : 0;
+}
