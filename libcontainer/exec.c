@@ -109,7 +109,7 @@ exec_stage (const struct spec_process *p, const struct lc_exec_config *cfg, int 
     die (errfd, &err);
   /* the init's sequence (finalize.h): seccomp before the uid switch
    * unless no_new_privs */
-  if (lc_process_finalize (p, cfg->seccomp, 3 + cfg->preserve_fds, NULL, &err) < 0
+  if (lc_process_finalize (p, cfg->personality, cfg->seccomp, 3 + cfg->preserve_fds, NULL, &err) < 0
       || lc_process_seccomp_late (p, cfg->seccomp, NULL, &err) < 0)
     die (errfd, &err);
   execve (exe, p->args, env);

@@ -9,16 +9,59 @@
 #include "libcontainer/user.h"
 
 #include <errno.h>
+#include <linux/ioprio.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+/* sched_setattr(2)'s argument; glibc 2.36 has no wrapper */
+struct sched_attr_v1
+{
+  uint32_t size, policy;
+  uint64_t flags;
+  int32_t nice;
+  uint32_t priority;
+  uint64_t runtime, deadline, period;
+};
+
+static int
+set_scheduler (const struct spec_scheduler *s, hy_error_t *err)
+{
+  struct sched_attr_v1 a = { .size = sizeof (a),
+                             .policy = (uint32_t)s->policy_id,
+                             .flags = s->flag_bits,
+                             .nice = s->has_nice ? s->nice : 0,
+                             .priority = s->has_priority ? (uint32_t)s->priority : 0,
+                             .runtime = s->runtime,
+                             .deadline = s->deadline,
+                             .period = s->period };
+
+  if (syscall (SYS_sched_setattr, 0, &a, 0) < 0)
+    return hy_error_set (err, errno, "process.scheduler: sched_setattr (%s)", s->policy);
+  return 0;
+}
+
+/* rlimits, oomScoreAdj, the scheduler and the I/O priority (runtime-spec
+ * 1.2; runc 1.2 sets both in the init and in exec). */
 int
 lc_process_limits (const struct spec_process *p, hy_error_t *err)
 {
   size_t i;
   char buf[16];
+
+  if (p->scheduler && set_scheduler (p->scheduler, err) < 0)
+    return -1;
+  if (p->io_priority
+      && syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+                  IOPRIO_PRIO_VALUE (p->io_priority->class_id, p->io_priority->priority))
+             < 0)
+    return hy_error_set (err, errno, "process.ioPriority: ioprio_set (%s, %d)",
+                         p->io_priority->class_name, p->io_priority->priority);
 
   for (i = 0; i < p->n_rlimits; i++)
     {
@@ -45,10 +88,16 @@ load (const struct spec_seccomp *sc, const struct lc_seccomp_loader *ld, hy_erro
 }
 
 int
-lc_process_finalize (const struct spec_process *p, const struct spec_seccomp *sc, int keep_from,
+lc_process_finalize (const struct spec_process *p, const struct spec_personality *pers,
+                     const struct spec_seccomp *sc, int keep_from,
                      const struct lc_seccomp_loader *ld, hy_error_t *err)
 {
   bool cwd_done = p->cwd == NULL || chdir (p->cwd) == 0;
+
+  /* linux.personality: inherited through execve */
+  if (pers && pers->domain
+      && personality (strcmp (pers->domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX) < 0)
+    return hy_error_set (err, errno, "linux.personality: personality(%s)", pers->domain);
 
   /* before the filter, so the profile need not allow fcntl */
   if (lc_fd_cloexec_from (keep_from, err) < 0 || lc_lsm_apply (p, err) < 0)

@@ -191,7 +191,8 @@ finalize_process (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
   struct init_loader l = { a, seccomp_state };
   struct lc_seccomp_loader ld = { init_load, &l };
 
-  return lc_process_finalize (p, sc, 3 + a->cfg->preserve_fds, &ld, err);
+  return lc_process_finalize (p, a->spec->linux_ ? a->spec->linux_->personality : NULL, sc,
+                              3 + a->cfg->preserve_fds, &ld, err);
 }
 
 /* After `start`: startContainer hooks, the no_new_privs seccomp filter

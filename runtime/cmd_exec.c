@@ -329,6 +329,7 @@ exec_in (struct hy_globals *g, struct exec_opts *o, int argc, char **argv, hy_er
   cfg.cg = cg;
   cfg.preserve_fds = o->preserve_fds;
   cfg.seccomp = spec->linux_ ? spec->linux_->seccomp : NULL;
+  cfg.personality = spec->linux_ ? spec->linux_->personality : NULL;
   cfg.console_socket = o->console_socket;
   if (p->terminal && !o->console_socket)
     {

@@ -274,6 +274,24 @@ parse_scheduler (struct pctx *c, yajl_val p, const char *path, struct spec_proce
   sc->has_priority = r > 0;
   if (get_strv (c, v, ps, "flags", &sc->flags, &sc->n_flags) < 0)
     return -1;
+  for (i = 0; i < sc->n_flags; i++)
+    {
+      static const char *const names[]
+          = { "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM",     "SCHED_FLAG_DL_OVERRUN",
+              "SCHED_FLAG_KEEP_POLICY",   "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+              "SCHED_FLAG_UTIL_CLAMP_MAX" };
+      size_t k;
+      for (k = 0; k < sizeof (names) / sizeof (names[0]); k++)
+        if (strcmp (sc->flags[i], names[k]) == 0)
+          break;
+      if (k == sizeof (names) / sizeof (names[0]))
+        {
+          cleanup_free char *pf = path_key (ps, "flags");
+          cleanup_free char *pfi = path_idx (pf, i);
+          return perr (c, pfi, "unknown scheduler flag \"%s\"", sc->flags[i]);
+        }
+      sc->flag_bits |= 1ull << k; /* the kernel's bit order (uapi/linux/sched.h) */
+    }
   if ((r = get_uint64 (c, v, ps, "runtime", &sc->runtime)) < 0)
     return -1;
   sc->has_runtime = r > 0;

@@ -78,6 +78,7 @@ struct spec_scheduler
   int priority;
   char **flags;
   size_t n_flags;
+  uint64_t flag_bits; /* SCHED_FLAG_* of flags */
   bool has_runtime, has_deadline, has_period;
   uint64_t runtime, deadline, period;
 };

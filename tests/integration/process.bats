@@ -171,3 +171,23 @@ load helpers
 	run hy state "$ID"
 	[ "$status" -ne 0 ]
 }
+
+# runtime-spec 1.2 fields are applied, not accepted and ignored.
+@test "process.scheduler, process.ioPriority and linux.personality are applied; linux.memoryPolicy is refused by name" {
+	cfg '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5} | .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0} | .linux.personality = {"domain": "LINUX32"}'
+	args sh -c 'sed -n "s/^policy *: *//p; s/^prio *: *//p" /proc/self/sched; ionice; uname -m'
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_eq "$output" "3
+125
+idle
+i686"
+	cfg '.process.scheduler = {"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_BOGUS"]}'
+	run hy_run "$ID-b"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" 'process.scheduler.flags[0]: unknown scheduler flag "SCHED_FLAG_BOGUS"'
+	cfg 'del(.process.scheduler) | .linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0"}'
+	run hy_run "$ID-c"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.memoryPolicy: not supported"
+}
