@@ -365,6 +365,15 @@ case_volumes_shm() {
 	[ ! -e "$VOLS/shm/f" ] || why "the guest's /dev/shm wrote into the host's tmpfs"
 }
 
+# rootfs/etc, relative to the bundle: from the rootfs share, not staged
+case_volumes_rootfs() {
+	local want
+	want=$(head -n1 "$B/vols/rootfs/etc/passwd")
+	cat "$LOGS/vols.out"
+	grep -qxF "inner: $want" "$LOGS/vols.out" || why "the bind of rootfs/etc did not show its passwd ($want)"
+	[ -s "$LOGS/vols.vmm" ] && ! grep "rootfs/etc" "$LOGS/vols.vmm" || why "rootfs/etc was staged (or no staging seen)"
+}
+
 case_volumes_residue() {
 	umount "$VOLS/shm" || why "umount $VOLS/shm"
 	residue $VC
@@ -558,7 +567,7 @@ case_exec_stopped() {
 	residue $EC
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_residue volume_device"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -594,6 +603,7 @@ for c in "$@"; do
 	volumes_ro) check "vm volumes: writes to ro and rro volumes fail with EROFS" case_volumes_ro ;;
 	volumes_file) check "vm volumes: a bound file (/etc/hosts) is read, and a host-side change is seen" case_volumes_file ;;
 	volumes_shm) check "vm volumes: a bind on /dev/shm is a tmpfs of the source's size in the guest" case_volumes_shm ;;
+	volumes_rootfs) check "vm volumes: a bind of a rootfs folder (relative to the bundle) comes from the rootfs share" case_volumes_rootfs ;;
 	volumes_residue) check "vm volumes: nothing left after the run (state, mounts)" case_volumes_residue ;;
 	volume_device) check "vm volumes: a device node source fails run clearly, naming mounts[7], nothing left" case_volume_device ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;

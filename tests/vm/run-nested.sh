@@ -134,7 +134,8 @@ bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' tr
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 # volumes (cases.sh's volumes_*): host folders and a file under
 # /tmp/hyrun-vm-vols (made by the case) bound as podman binds -v volumes and
-# /etc/hosts, and a tmpfs bound on /dev/shm as podman's userdata/shm
+# /etc/hosts, a tmpfs bound on /dev/shm as podman's userdata/shm, and a
+# folder of the rootfs named relative to the bundle
 V=/tmp/hyrun-vm-vols
 bundle vols ".mounts |= map(select(.destination != \"/dev/shm\")) + [
 	{destination: \"/data\", type: \"bind\", source: \"$V/data\", options: [\"rbind\", \"rw\"]},
@@ -142,7 +143,9 @@ bundle vols ".mounts |= map(select(.destination != \"/dev/shm\")) + [
 	{destination: \"/rro\", type: \"bind\", source: \"$V/rro\", options: [\"rbind\", \"rro\"]},
 	{destination: \"/etc/hosts\", type: \"bind\", source: \"$V/hosts\", options: [\"bind\"]},
 	{destination: \"/dev/shm\", type: \"bind\", source: \"$V/shm\",
-	 options: [\"bind\", \"nosuid\", \"noexec\", \"nodev\"]}]" sh -c '
+	 options: [\"bind\", \"nosuid\", \"noexec\", \"nodev\"]},
+	{destination: \"/inner\", type: \"bind\", source: \"rootfs/etc\", options: [\"rbind\", \"ro\"]}]" sh -c '
+	echo "inner: $(cat /inner/passwd | head -n1)"
 	echo "written inside" >/data/from-guest
 	echo "hosts: $(cat /etc/hosts)"
 	echo "ro: $( (echo x >/ro/new) 2>&1 && echo write succeeded)"
