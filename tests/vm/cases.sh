@@ -67,13 +67,18 @@ why() {
 	exit 1
 }
 
+# vmm_pids: the pids of the running VMMs (L1's busybox has no pgrep).
+vmm_pids() {
+	grep -lx 'hyrun:vmm' /proc/[0-9]*/comm 2>/dev/null | sed -n 's|/proc/\([0-9]*\)/comm|\1|p'
+}
+
 # residue ID: no state, no cgroup, no VMM left behind by container ID.
 residue() {
 	local left
 	[ ! -e "$ROOT/$1" ] || why "state dir $ROOT/$1 left"
 	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$1*" 2>/dev/null)
 	[ -z "$left" ] || why "cgroup left: $left"
-	left=$(pgrep -x 'hyrun:vmm')
+	left=$(vmm_pids)
 	[ -z "$left" ] || why "VMM process left: $left"
 }
 
@@ -324,7 +329,7 @@ case_volumes() {
 	hy run -b "$B/vols" $VC </dev/null >"$LOGS/vols.out" 2>&1 &
 	pid=$!
 	if wait_for 90 test -s "$VOLS/data/from-guest"; then
-		vmm=$(grep -lx 'hyrun:vmm' /proc/[0-9]*/comm | sed -n 's|/proc/\([0-9]*\)/comm|\1|p' | head -n1)
+		vmm=$(vmm_pids | head -n1)
 		echo "staging in the VMM's mount namespace:"
 		grep " $ROOT/$VC/vols" "/proc/$vmm/mountinfo" >"$LOGS/vols.vmm"
 		cat "$LOGS/vols.vmm"
