@@ -121,6 +121,7 @@ hyrun_agent_SOURCES = \
 	kvm-shim/agent/exec.c \
 	kvm-shim/agent/mounts.c \
 	kvm-shim/agent/ports.c \
+	kvm-shim/agent/volumes.c \
 	kvm-shim/proto/vmproto.c kvm-shim/proto/vmproto.h \
 	$(libhycommon_a_SOURCES) $(libhyspec_a_SOURCES) $(libhycontainer_a_SOURCES)
 hyrun_agent_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -Os \
@@ -143,7 +144,13 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/vmm/machine.c kvm-shim/vmm/machine.h \
 	kvm-shim/vmm/session.c kvm-shim/vmm/session.h \
 	kvm-shim/vmm/exec_relay.c kvm-shim/vmm/exec_relay.h \
-	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h
+	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h \
+	kvm-shim/vmm/volumes.c kvm-shim/vmm/volumes.h
+check_PROGRAMS += tests/unit/test_vmm_volumes
+TESTS += tests/unit/test_vmm_volumes
+tests_unit_test_vmm_volumes_SOURCES = tests/unit/test_vmm_volumes.c tests/unit/tap.h
+tests_unit_test_vmm_volumes_LDADD = $(VMM_LIBS) libhyspec.a libhycommon.a $(YAJL_LIBS) \
+	$(SECCOMP_LIBS) $(CAP_LIBS)
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox
 tests_unit_test_vmm_sandbox_SOURCES = tests/unit/test_vmm_sandbox.c tests/unit/tap.h

@@ -67,13 +67,18 @@ why() {
 	exit 1
 }
 
+# vmm_pids: the pids of the running VMMs (L1's busybox has no pgrep).
+vmm_pids() {
+	grep -lx 'hyrun:vmm' /proc/[0-9]*/comm 2>/dev/null | sed -n 's|/proc/\([0-9]*\)/comm|\1|p'
+}
+
 # residue ID: no state, no cgroup, no VMM left behind by container ID.
 residue() {
 	local left
 	[ ! -e "$ROOT/$1" ] || why "state dir $ROOT/$1 left"
 	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$1*" 2>/dev/null)
 	[ -z "$left" ] || why "cgroup left: $left"
-	left=$(pgrep -x 'hyrun:vmm')
+	left=$(vmm_pids)
 	[ -z "$left" ] || why "VMM process left: $left"
 }
 
@@ -305,6 +310,86 @@ case_demo() {
 	residue vm-demo
 }
 
+# --- volumes: the vols bundle's bind mounts (run-nested.sh) -------------
+# volumes runs it; the other volumes_* cases read what it printed.
+VOLS=/tmp/hyrun-vm-vols
+VC=vm-vols
+
+case_volumes() {
+	local pid rc=0 vmm=
+	umount "$VOLS/shm" 2>/dev/null
+	rm -rf "$VOLS" "$LOGS/vols.vmm" "$LOGS/vols.leak"
+	mkdir -p "$VOLS/data" "$VOLS/ro" "$VOLS/rro" "$VOLS/shm" || why "mkdir $VOLS"
+	echo "read only" >"$VOLS/ro/file"
+	echo "127.0.0.1 first" >"$VOLS/hosts"
+	mount -t tmpfs -o size=8m shm "$VOLS/shm" || why "mount a tmpfs on $VOLS/shm"
+	# /run shared: a mount the VMM made outside a namespace of its own
+	# would show up in this one
+	mount --make-rshared /run || why "mount --make-rshared /run"
+	hy run -b "$B/vols" $VC </dev/null >"$LOGS/vols.out" 2>&1 &
+	pid=$!
+	if wait_for 90 test -s "$VOLS/data/from-guest"; then
+		vmm=$(vmm_pids | head -n1)
+		echo "staging in the VMM's mount namespace:"
+		grep " $ROOT/$VC/vols" "/proc/$vmm/mountinfo" >"$LOGS/vols.vmm"
+		cat "$LOGS/vols.vmm"
+		echo "staging in this one:"
+		grep " $ROOT/$VC/vols" /proc/self/mountinfo >"$LOGS/vols.leak" && cat "$LOGS/vols.leak"
+		echo "host side" >"$VOLS/data/from-host.tmp" && mv "$VOLS/data/from-host.tmp" "$VOLS/data/from-host"
+		echo "127.0.0.1 second" >"$VOLS/hosts"
+	fi
+	wait "$pid" || rc=$?
+	cat "$LOGS/vols.out"
+	[ "$rc" = 0 ] || why "hyrun run exited $rc"
+	[ "$(cat "$VOLS/data/from-guest" 2>/dev/null)" = "written inside" ] ||
+		why "the guest's write did not reach the host folder"
+	grep -qx "data read: host side" "$LOGS/vols.out" || why "the file placed on the host was not seen in the guest"
+	[ -s "$LOGS/vols.vmm" ] || why "no staging mount in the VMM's (pid ${vmm:-none}) mount namespace"
+	[ ! -s "$LOGS/vols.leak" ] || why "the staging mounts leaked into the host's mount namespace"
+}
+
+case_volumes_ro() {
+	cat "$LOGS/vols.out"
+	grep -q "^ro: .*Read-only file system" "$LOGS/vols.out" || why "a write to the ro volume did not fail with EROFS"
+	grep -q "^rro: .*Read-only file system" "$LOGS/vols.out" || why "a write to the rro volume did not fail with EROFS"
+	grep -qx "ro read: read only" "$LOGS/vols.out" || why "the ro volume's file was not readable"
+	[ ! -e "$VOLS/ro/new" ] && [ ! -e "$VOLS/rro/new" ] || why "a file appeared in a read-only volume's folder"
+}
+
+case_volumes_file() {
+	cat "$LOGS/vols.out"
+	grep -qx "hosts: 127.0.0.1 first" "$LOGS/vols.out" || why "the guest did not read the bound file"
+	grep -qx "hosts later: 127.0.0.1 second" "$LOGS/vols.out" || why "the guest did not see the host's change of the file"
+}
+
+case_volumes_shm() {
+	cat "$LOGS/vols.out"
+	grep -q "^shm: [^ ]* /dev/shm tmpfs .*size=8192k" "$LOGS/vols.out" ||
+		why "/dev/shm in the guest is not a tmpfs of the source's size (8 MiB)"
+	grep -qx "shm write: in-shm" "$LOGS/vols.out" || why "/dev/shm is not writable"
+	[ ! -e "$VOLS/shm/f" ] || why "the guest's /dev/shm wrote into the host's tmpfs"
+}
+
+# rootfs/etc, relative to the bundle: from the rootfs share, not staged
+case_volumes_rootfs() {
+	local want
+	want=$(head -n1 "$B/vols/rootfs/etc/passwd")
+	cat "$LOGS/vols.out"
+	grep -qxF "inner: $want" "$LOGS/vols.out" || why "the bind of rootfs/etc did not show its passwd ($want)"
+	[ -s "$LOGS/vols.vmm" ] && ! grep "rootfs/etc" "$LOGS/vols.vmm" || why "rootfs/etc was staged (or no staging seen)"
+}
+
+case_volumes_residue() {
+	umount "$VOLS/shm" || why "umount $VOLS/shm"
+	residue $VC
+	! grep "$VOLS\|/vols " /proc/self/mountinfo || why "a mount is left"
+	rm -rf "$VOLS"
+}
+
+case_volume_device() {
+	bad_input voldev vm-voldev "mounts[7]: bind mount of \`/dev/null\` on \`/dev/hostnull\`: a character device"
+}
+
 # --- exec: one running container (the execw bundle), several processes --
 EC=vm-exec
 
@@ -487,7 +572,7 @@ case_exec_stopped() {
 	residue $EC
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -519,6 +604,13 @@ for c in "$@"; do
 	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
 	exec_errors) check "vm exec: a missing program, a terminal, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
+	volumes) check "vm volumes: a folder volume is read and written both ways, no staging mount on the host" case_volumes ;;
+	volumes_ro) check "vm volumes: writes to ro and rro volumes fail with EROFS" case_volumes_ro ;;
+	volumes_file) check "vm volumes: a bound file (/etc/hosts) is read, and a host-side change is seen" case_volumes_file ;;
+	volumes_shm) check "vm volumes: a bind on /dev/shm is a tmpfs of the source's size in the guest" case_volumes_shm ;;
+	volumes_rootfs) check "vm volumes: a bind of a rootfs folder (relative to the bundle) comes from the rootfs share" case_volumes_rootfs ;;
+	volumes_residue) check "vm volumes: nothing left after the run (state, mounts)" case_volumes_residue ;;
+	volume_device) check "vm volumes: a device node source fails run clearly, naming mounts[7], nothing left" case_volume_device ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
 	qemu) check "vm: QEMU boots the guest kernel with the same devices (environment check)" case_qemu ;;
 	*) echo "cases.sh: unknown case $c" >&2; exit 2 ;;
