@@ -76,6 +76,30 @@ set_recursive_attrs (int root_fd, const struct spec_mount *m, int *fd, hy_error_
   return 0;
 }
 
+/* proc and sysfs only on an ordinary directory: a symlink there (even one
+ * resolved inside the rootfs) is refused, as runc does since the attacks
+ * that mounted procfs through one. */
+static int
+ordinary_dir (int root_fd, const struct spec_mount *m, hy_error_t *err)
+{
+  cleanup_free char *parent = xstrdup (m->destination);
+  char *slash = strrchr (parent, '/');
+  const char *last = slash ? slash + 1 : parent;
+  cleanup_close int dir_fd = -1;
+  struct stat st;
+
+  if (slash)
+    *slash = '\0';
+  dir_fd = lc_path_open_in_root (root_fd, slash && parent[0] ? parent : "/", LC_PATH_MKDIR, err);
+  if (dir_fd < 0)
+    return hy_error_prefix (err, "mounts: `%s`", m->destination);
+  if (fstatat (dir_fd, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR (st.st_mode))
+    return hy_error_set (
+        err, 0, "filesystem \"%s\" must be mounted on an ordinary directory: `%s` is %s", m->type,
+        m->destination, S_ISLNK (st.st_mode) ? "a symlink" : "not a directory");
+  return 0;
+}
+
 int
 lc_mount_one (int root_fd, const struct spec_mount *m, bool cgroupns, hy_error_t *err)
 {
@@ -86,6 +110,9 @@ lc_mount_one (int root_fd, const struct spec_mount *m, bool cgroupns, hy_error_t
 
   if (m->bind && stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode))
     create = LC_PATH_MKFILE;
+  if (!m->bind && m->type && (strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0)
+      && ordinary_dir (root_fd, m, err) < 0)
+    return -1;
   target_fd = lc_path_open_in_root (root_fd, m->destination, create, err);
   if (target_fd < 0)
     return hy_error_prefix (err, "mounts: `%s`", m->destination);
