@@ -16,6 +16,8 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -87,6 +89,30 @@ load (const struct spec_seccomp *sc, const struct lc_seccomp_loader *ld, hy_erro
   return ld && ld->load ? ld->load (ld->opaque, sc, err) : lc_seccomp_load (sc, NULL, err);
 }
 
+/* Without a terminal the process's stdio are the caller's pipes or files,
+ * owned by root: give them to the process's user, so that it can reopen
+ * /dev/stdout (runc's fixStdioPermissions, which skips /dev/null and
+ * ignores EINVAL and EPERM). */
+static int
+fix_stdio (const struct spec_process *p, hy_error_t *err)
+{
+  int fd;
+
+  if (p->terminal)
+    return 0;
+  for (fd = 0; fd <= 2; fd++)
+    {
+      struct stat st;
+      if (fstat (fd, &st) < 0)
+        continue;
+      if ((S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3)) || st.st_uid == p->user.uid)
+        continue;
+      if (fchown (fd, p->user.uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+        return hy_error_set (err, errno, "give stdio fd %d to uid %u", fd, (unsigned)p->user.uid);
+    }
+  return 0;
+}
+
 int
 lc_process_finalize (const struct spec_process *p, const struct spec_personality *pers,
                      const struct spec_seccomp *sc, int keep_from,
@@ -104,8 +130,8 @@ lc_process_finalize (const struct spec_process *p, const struct spec_personality
     return -1;
   if (!p->no_new_privileges && load (sc, ld, err) < 0)
     return -1;
-  if (lc_caps_drop_bounding (p->capabilities, err) < 0 || lc_caps_keep (err) < 0
-      || lc_user_switch (&p->user, err) < 0)
+  if (fix_stdio (p, err) < 0 || lc_caps_drop_bounding (p->capabilities, err) < 0
+      || lc_caps_keep (err) < 0 || lc_user_switch (&p->user, err) < 0)
     return -1;
   if (!cwd_done && chdir (p->cwd) < 0)
     return hy_error_set (err, errno, "process.cwd: chdir `%s`", p->cwd);

@@ -191,3 +191,19 @@ i686"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "linux.memoryPolicy: not supported"
 }
+
+# runc gives pipes used as stdio to the process's user: a non-root
+# process can reopen /dev/stdout and /dev/stderr.
+@test "stdio pipes belong to the process user when terminal is false, as runc" {
+	local rt
+	cfg '.process.user = {"uid": 1000, "gid": 1000} | .process.terminal = false'
+	args sh -c 'echo out >/dev/stdout && echo err >/dev/stderr'
+	for rt in "$HYRUN" runc; do
+		command -v "$rt" >/dev/null || continue
+		run sh -c "cd '$BUNDLE' && '$rt' --root '$BATS_TEST_TMPDIR/root-$(basename "$rt")' run '$ID' </dev/null 2>&1 | cat"
+		echo "$rt: $status $output"
+		assert_eq "$status" 0
+		assert_eq "$output" "out
+err"
+	done
+}
