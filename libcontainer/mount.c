@@ -175,9 +175,17 @@ mount_hierarchy (const char *mnt, const char *fstype, const char *opts, const ch
     }
   own = lc_mount_own_cgroup (fstype, opts);
   src = xasprintf ("%s%s", mnt, own ? own : "");
-  if (mount (src, full, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return -1;
-  return mount (NULL, full, NULL, MS_REMOUNT | MS_BIND | (flags & REMOUNT_FLAGS), NULL);
+  return mount (src, full, NULL, MS_BIND | MS_REC, NULL);
+}
+
+/* The bind's flags (ro, nosuid...): a remount of the new mount, which
+ * `path` must reach (not a /proc/self/fd of the directory under it). */
+static int
+remount_bind (const char *path, unsigned long flags, bool cgroupns)
+{
+  if (cgroupns)
+    return 0; /* a new mount took the flags already */
+  return mount (NULL, path, NULL, MS_REMOUNT | MS_BIND | (flags & REMOUNT_FLAGS), NULL);
 }
 
 /* Mount of type "cgroup": a tmpfs with the container's own cgroup of each
@@ -198,8 +206,15 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, bo
   if (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
     {
       /* Pure v2 (mounts below /sys/fs/cgroup, if listed, are shadowed). */
+      char top[64];
       if (mount_hierarchy ("/sys/fs/cgroup", "cgroup2", "", target, m->flags, cgroupns) < 0)
         return hy_error_set (err, errno, "mount cgroup2 on `%s`", m->destination);
+      dir_fd = lc_path_open_in_root (root_fd, m->destination, LC_PATH_NOCREATE, err);
+      if (dir_fd < 0)
+        return -1;
+      lc_path_fd_name (dir_fd, top, sizeof (top));
+      if (remount_bind (top, m->flags, cgroupns) < 0)
+        return hy_error_set (err, errno, "remount the cgroup2 bind on `%s`", m->destination);
       return 0;
     }
   if (mount ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
@@ -228,7 +243,8 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, bo
       snprintf (dst, sizeof (dst), "/proc/self/fd/%d", dir_fd);
       {
         cleanup_free char *full = xasprintf ("%s/%s", dst, name);
-        if (mount_hierarchy (mnt, fstype, opts, full, m->flags, cgroupns) < 0)
+        if (mount_hierarchy (mnt, fstype, opts, full, m->flags, cgroupns) < 0
+            || remount_bind (full, m->flags, cgroupns) < 0)
           return hy_error_set (err, errno, "mount the cgroup hierarchy `%s` on `%s/%s`", mnt,
                                m->destination, name);
       }

@@ -259,3 +259,24 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 0"
 	done
 }
+
+# Pure v2 (a private cgroup2 mount here; the test VM runs the real thing):
+# the cgroup mount shows the container's own cgroup, with and without a
+# cgroup namespace (a bind of its directory, or a new mount in the ns).
+@test "cgroup v2: /sys/fs/cgroup in the container is its own cgroup, with and without a cgroup namespace" {
+	grep -q cgroup2 /proc/filesystems || skip "kernel without cgroup2"
+	local ns
+	args sh -c 'cat /sys/fs/cgroup/cgroup.procs; ls /sys/fs/cgroup | grep -c hyrun-test-v2 || true'
+	for ns in with without; do
+		cfg --arg p "/hyrun-test-v2/$ID" --arg ns "$ns" '.linux.cgroupsPath = $p |
+			.linux.namespaces |= (map(select(.type != "cgroup")) + (if $ns == "with" then [{"type": "cgroup"}] else [] end))'
+		run unshare -m sh -c "mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup &&
+			cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null; rc=\$?;
+			rmdir /sys/fs/cgroup/hyrun-test-v2 2>/dev/null; exit \$rc"
+		echo "$ns a cgroup namespace: $status: $output"
+		assert_eq "$status" 0
+		# pid 1 (the shell) and cat itself are in it; no host cgroup shows
+		assert_eq "$(echo "$output" | head -n1)" 1
+		assert_eq "$(echo "$output" | tail -n1)" 0
+	done
+}
