@@ -291,6 +291,9 @@ parse_misc (struct pctx *c, yajl_val lx, const char *path, struct spec_linux *l)
           || get_string (c, v, pi, "l3CacheSchema", &l->intel_rdt->l3_cache_schema) < 0
           || get_string (c, v, pi, "memBwSchema", &l->intel_rdt->mem_bw_schema) < 0)
         return -1;
+      /* not applied (no resctrl support): refused, as runc refuses it on
+       * a host without RDT, rather than ignored */
+      return perr (c, pi, "not supported by hyrun (no Intel RDT / resctrl support)");
     }
   /* runtime-spec 1.2's NUMA policy is not applied: refused, not ignored */
   if (get_object (c, lx, path, "memoryPolicy", &v) < 0)

@@ -173,7 +173,7 @@ load helpers
 }
 
 # runtime-spec 1.2 fields are applied, not accepted and ignored.
-@test "process.scheduler, process.ioPriority and linux.personality are applied; linux.memoryPolicy is refused by name" {
+@test "process.scheduler, process.ioPriority and linux.personality are applied; linux.memoryPolicy and linux.intelRdt are refused by name" {
 	cfg '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5} | .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0} | .linux.personality = {"domain": "LINUX32"}'
 	args sh -c 'sed -n "s/^policy *: *//p; s/^prio *: *//p" /proc/self/sched; ionice; uname -m'
 	run hy_run "$ID"
@@ -190,6 +190,10 @@ i686"
 	run hy_run "$ID-c"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "linux.memoryPolicy: not supported"
+	cfg 'del(.linux.memoryPolicy) | .linux.intelRdt = {"closID": "x"}'
+	run hy_run "$ID-d"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.intelRdt: not supported"
 }
 
 # runc gives pipes used as stdio to the process's user: a non-root
