@@ -22,7 +22,8 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/vmm/loop.c kvm-shim/vmm/loop.h \
 	kvm-shim/virtio/queue.c kvm-shim/virtio/queue.h \
 	kvm-shim/virtio/mmio.c kvm-shim/virtio/mmio.h \
-	kvm-shim/devices/virtio_console.c kvm-shim/devices/virtio_console.h
+	kvm-shim/devices/virtio_console.c kvm-shim/devices/virtio_console.h \
+	kvm-shim/devices/virtio_balloon.c kvm-shim/devices/virtio_balloon.h
 VMM_LIBS = libhyvmm.a libhycommon.a $(SECCOMP_LIBS) -lpthread
 
 check_PROGRAMS += tests/unit/test_vmm_mem tests/unit/test_vmm_bus
@@ -222,3 +223,10 @@ EXTRA_DIST += contrib/bench/vm-boot
 check_PROGRAMS += contrib/bench/vm-setup
 contrib_bench_vm_setup_SOURCES = contrib/bench/vm-setup.c
 contrib_bench_vm_setup_LDADD = $(VMM_LIBS)
+
+# virtio-balloon's free page reporting against fake guest RAM.
+check_PROGRAMS += tests/unit/test_virtio_balloon
+TESTS += tests/unit/test_virtio_balloon
+tests_unit_test_virtio_balloon_SOURCES = tests/unit/test_virtio_balloon.c \
+	tests/unit/virtio_driver.h tests/unit/tap.h
+tests_unit_test_virtio_balloon_LDADD = $(VMM_LIBS)

@@ -12,6 +12,7 @@
 #include "kvm-shim/devices/rtc.h"
 #include "kvm-shim/devices/serial.h"
 #include "kvm-shim/devices/virtio_9p.h"
+#include "kvm-shim/devices/virtio_balloon.h"
 #include "kvm-shim/devices/virtio_console.h"
 #include "kvm-shim/proto/vmproto.h"
 #include "kvm-shim/vmm/boot.h"
@@ -48,7 +49,8 @@ struct vmm_machine
   struct vmm_rtc *rtc;
   struct virtio_console *con;
   struct virtio_9p *p9;
-  struct virtio_9p *p9_vols; /* the volumes (vmm/volumes.h), a device of its own */
+  struct virtio_9p *p9_vols;      /* the volumes (vmm/volumes.h), a device of its own */
+  struct virtio_balloon *balloon; /* free page reporting */
   unsigned n_vcpus;
   struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
   pthread_t threads[VMM_MAX_VCPUS];
@@ -230,6 +232,20 @@ attach_9p_vols (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_er
   return m->p9_vols ? 0 : -1;
 }
 
+/* Free pages the guest reports go back to the host (virtio_balloon.h). */
+static int
+attach_balloon (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t *err)
+{
+  m->balloon = virtio_balloon_create (p, err);
+  return m->balloon ? 0 : -1;
+}
+
+static struct virtio_dev *
+balloon_dev (struct vmm_machine *m)
+{
+  return m->balloon ? virtio_balloon_dev (m->balloon) : NULL;
+}
+
 static struct virtio_dev *
 console_dev (struct vmm_machine *m)
 {
@@ -259,6 +275,7 @@ static const struct
   { "virtio-console", attach_console, console_dev },
   { "virtio-9p", attach_9p, p9_dev },
   { "virtio-9p (volumes)", attach_9p_vols, p9_vols_dev },
+  { "virtio-balloon", attach_balloon, balloon_dev },
 };
 #define N_VIRTIO (sizeof (virtio_devices) / sizeof (virtio_devices[0]))
 
@@ -540,6 +557,7 @@ vmm_machine_destroy (struct vmm_machine *m)
     vmm_machine_stop (m, NULL);
   for (i = m->n_vcpus; i-- > 0;)
     vmm_vcpu_destroy (m->vcpus[i]);
+  virtio_balloon_destroy (m->balloon);
   if (m->p9_vols)
     virtio_9p_destroy (m->p9_vols);
   if (m->p9)

@@ -251,6 +251,29 @@ case_memory_limit() {
 	rmdir /sys/fs/cgroup/hyrun-test/default /sys/fs/cgroup/hyrun-test 2>/dev/null || true
 }
 
+# Free page reporting (devices/virtio_balloon.c): memory the guest frees
+# goes back to the host: the VMM's RSS falls after the workload frees
+# 100 MB it had filled.
+case_free_pages() {
+	local id=vm-balloon pid rss_full rss i
+	hy run -d -b "$B/balloon" $id </dev/null >"$LOGS/balloon.out" 2>&1 || why "run failed: $(cat "$LOGS/balloon.out")"
+	pid=$(pid_of $id)
+	wait_for 60 grep -q filled "$LOGS/balloon.out" || { hy delete --force $id; why "the workload never filled its memory"; }
+	rss_full=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status)
+	wait_for 30 grep -q freed "$LOGS/balloon.out" || { hy delete --force $id; why "the workload never freed"; }
+	i=0
+	while :; do
+		rss=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status)
+		[ $((rss_full - rss)) -gt 61440 ] && break
+		i=$((i + 1))
+		[ $i -lt 60 ] || { hy delete --force $id; why "VMM RSS $rss_full kB filled, still $rss kB 30 s after the guest freed 100 MB"; }
+		sleep 0.5
+	done
+	echo "VMM RSS: $rss_full kB filled, $rss kB after the guest freed ($(( (rss_full - rss) / 1024 )) MiB back)"
+	hy delete --force $id || why "delete failed"
+	residue $id
+}
+
 # bad_input BUNDLE ID EXPECTED: run fails, one clear line, nothing left.
 bad_input() {
 	local out rc=0
@@ -579,7 +602,7 @@ case_exec_stopped() {
 	residue $EC
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -594,6 +617,7 @@ for c in "$@"; do
 	kill) check "vm: kill TERM reaches the workload's trap, then status stopped" case_kill ;;
 	delete) check "vm: delete leaves no state, cgroup or VMM" case_delete ;;
 	memory_limit) check "vm: a memory limit is the VMM cgroup's (pure v2: controllers enabled in each ancestor) and sizes the guest's RAM" case_memory_limit ;;
+	free_pages) check "vm: memory the guest frees goes back to the host (free page reporting: the VMM's RSS falls)" case_free_pages ;;
 	no_kernel) check "vm: a missing guest kernel fails run clearly, nothing left" case_no_kernel ;;
 	tiny_memory) check "vm: io.hyrun.vm.memory=1 fails run clearly, nothing left" case_tiny_memory ;;
 	hooks) check "vm: prestart, poststart and poststop hooks run on the host around the VM" case_hooks ;;

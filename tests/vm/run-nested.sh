@@ -130,6 +130,9 @@ bundle hooks '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "c
 # controllers must be enabled in every ancestor hyrun creates
 bundle memlimit 'del(.annotations["io.hyrun.vm.memory"]) | .linux.cgroupsPath = "/hyrun-test/default/vm-memlimit" | .linux.resources.memory.limit = 268435456 | .linux.resources.pids.limit = 100' \
 	sh -c 'sed -n "s/MemTotal: *//p" /proc/meminfo'
+# free page reporting: 100 MB filled in a guest tmpfs, then freed
+bundle balloon '.annotations["io.hyrun.vm.memory"] = "256" | .mounts += [{"destination": "/mem", "type": "tmpfs", "source": "tmpfs", "options": ["size=200m"]}]' \
+	sh -c 'head -c 100000000 /dev/zero >/mem/x; echo filled; sleep 4; rm /mem/x; echo freed; sleep 60'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 # volumes (cases.sh's volumes_*): host folders and a file under
