@@ -121,6 +121,8 @@ hyrun_agent_SOURCES = \
 	kvm-shim/agent/exec.c \
 	kvm-shim/agent/mounts.c \
 	kvm-shim/agent/ports.c \
+	kvm-shim/agent/net.c \
+	kvm-shim/vmm/netlink.c kvm-shim/vmm/netlink.h \
 	kvm-shim/proto/vmproto.c kvm-shim/proto/vmproto.h \
 	$(libhycommon_a_SOURCES) $(libhyspec_a_SOURCES) $(libhycontainer_a_SOURCES)
 hyrun_agent_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -Os \
@@ -144,6 +146,20 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/vmm/session.c kvm-shim/vmm/session.h \
 	kvm-shim/vmm/exec_relay.c kvm-shim/vmm/exec_relay.h \
 	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h
+
+# VM-mode networking: the rtnetlink client (also in the agent), the host
+# side (TAP + tc mirred) and virtio-net.
+libhyvmm_a_SOURCES += \
+	kvm-shim/vmm/netlink.c kvm-shim/vmm/netlink.h \
+	kvm-shim/vmm/net_host.c kvm-shim/vmm/net_host.h \
+	kvm-shim/devices/virtio_net.c kvm-shim/devices/virtio_net.h
+check_PROGRAMS += tests/unit/test_netlink tests/unit/test_virtio_net
+TESTS += tests/unit/test_netlink tests/unit/test_virtio_net
+tests_unit_test_netlink_SOURCES = tests/unit/test_netlink.c tests/unit/tap.h
+tests_unit_test_netlink_LDADD = $(VMM_LIBS)
+tests_unit_test_virtio_net_SOURCES = tests/unit/test_virtio_net.c \
+	tests/unit/virtio_driver.h tests/unit/tap.h
+tests_unit_test_virtio_net_LDADD = $(VMM_LIBS)
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox
 tests_unit_test_vmm_sandbox_SOURCES = tests/unit/test_vmm_sandbox.c tests/unit/tap.h

@@ -20,7 +20,8 @@ struct vm_plan
   uint64_t mem_mib;
   unsigned vcpus;
   bool ksm;
-  bool console;                   /* io.hyrun.vm.debug-console=true: guest kernel log on stderr */
+  bool console; /* io.hyrun.vm.debug-console=true: guest kernel log on stderr */
+  bool network; /* the netns's interfaces go to the guest; io.hyrun.vm.network=none: not */
   struct spec_resources host_res; /* vm_host_resources() */
 };
 
