@@ -487,7 +487,96 @@ case_exec_stopped() {
 	residue $EC
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped"
+# --- networking: the container's netns, a veth, TAP + tc mirred ---------
+# The netns hynet holds hyv1 (10.88.0.2/24, MTU 1400, default via
+# 10.88.0.1); its peer hyv0 (10.88.0.1/24) is in L1's own namespace, as CNI
+# or `ip netns` + veth would leave them.  $IP and $TC are iproute2's
+# (busybox's ip applet comes first in PATH).
+NETNS=hynet
+net_make() {
+	[ -e /var/run ] || { mkdir -p /var && ln -s /run /var/run; }
+	"$IP" netns add $NETNS &&
+		"$IP" link add hyv0 type veth peer name hyv1 &&
+		"$IP" link set hyv1 netns $NETNS &&
+		"$IP" -n $NETNS link set hyv1 mtu 1400 up &&
+		"$IP" -n $NETNS addr add 10.88.0.2/24 dev hyv1 &&
+		"$IP" -n $NETNS route add default via 10.88.0.1 &&
+		"$IP" link set hyv0 mtu 1400 up &&
+		"$IP" addr add 10.88.0.1/24 dev hyv0
+}
+
+# net_residue: no TAP and no qdisc of ours left in the netns.
+net_residue() {
+	local left
+	left=$("$IP" -n $NETNS -o link show | grep hytap)
+	[ -z "$left" ] || why "TAP left in $NETNS: $left"
+	left=$("$TC" -n $NETNS qdisc show dev hyv1 | grep ingress)
+	[ -z "$left" ] || why "ingress qdisc left on hyv1: $left"
+	left=$("$TC" -n $NETNS filter show dev hyv1 ingress)
+	[ -z "$left" ] || why "tc filter left on hyv1: $left"
+}
+
+case_net() {
+	local id=vm-net out mac srv pid i=0
+	"$IP" netns del $NETNS 2>/dev/null
+	"$IP" link del hyv0 2>/dev/null
+	net_make || why "could not make the netns and veth"
+	mac=$("$IP" -n $NETNS -o link show hyv1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	echo "hyv1 in $NETNS: $mac"
+	busybox nc -l -p 7001 >"$LOGS/net.peer" 2>&1 &
+	srv=$!
+	hy run -b "$B/net" $id </dev/null >"$LOGS/net.out" 2>&1 &
+	pid=$!
+	wait_for 60 grep -q "server up" "$LOGS/net.out" || { kill $srv; hy delete --force $id; cat "$LOGS/net.out"; why "the guest did not get to its server"; }
+	echo "while it runs: $("$IP" -n $NETNS -o link show | grep hytap)"
+	"$TC" -n $NETNS filter show dev hyv1 ingress
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q "mirred (Egress Redirect to device hytap" ||
+		{ kill $srv; hy delete --force $id; why "no mirred redirect from hyv1 to a TAP while the VM runs"; }
+	until echo ping-from-peer | busybox nc -w 5 10.88.0.2 7002; do
+		i=$((i + 1))
+		[ $i -lt 20 ] || { kill $srv; hy delete --force $id; why "the guest's server was not reached from the peer"; }
+		sleep 0.5
+	done
+	wait $pid || { cat "$LOGS/net.out"; why "hyrun run failed (exit $?)"; }
+	kill $srv 2>/dev/null
+	out=$(cat "$LOGS/net.out")
+	echo "guest:"
+	echo "$out"
+	echo "peer's server got: $(cat "$LOGS/net.peer")"
+	case $out in *"if eth0 $mac mtu 1400"*) ;; *) why "no eth0 with hyv1's MAC $mac and MTU 1400" ;; esac
+	case $out in *"if lo "*) ;; *) why "no lo in the guest" ;; esac
+	case $out in *"addr 10.88.0.2/24"*) ;; *) why "eth0 has not 10.88.0.2/24" ;; esac
+	case $out in *"route default via 10.88.0.1"*) ;; *) why "no default route via 10.88.0.1" ;; esac
+	grep -q hello-from-guest "$LOGS/net.peer" || why "the peer's server got nothing from the guest"
+	case $out in *"server got: ping-from-peer"*) ;; *) why "the guest's server got nothing from the peer" ;; esac
+	residue $id
+	net_residue
+	"$IP" -n $NETNS -o addr show dev hyv1 | grep -q "10.88.0.2/24" || why "hyv1 lost its address"
+}
+
+# Host network (no network namespace) cannot be given to a guest.
+case_net_host() {
+	bad_input hostnet vm-hostnet "linux.namespaces: VM mode needs a network namespace"
+}
+
+# io.hyrun.vm.network=none without a netns, and a new netns (lo only): the
+# guest has lo and nothing else.
+case_net_none() {
+	local out
+	out=$(hy run -b "$B/netnone" vm-netnone </dev/null 2>&1) || why "run with network=none failed: $out"
+	echo "network=none: $out"
+	# (sit0: the guest kernel's own IPv6-in-IPv4 device, not a NIC)
+	case " $out " in *" lo "*) ;; *) why "network=none: no lo in \"$out\"" ;; esac
+	case $out in *eth*) why "network=none: guest interfaces \"$out\": a NIC" ;; esac
+	out=$(hy run -b "$B/netlo" vm-netlo </dev/null 2>&1) || why "run with a new netns failed: $out"
+	echo "new netns: $out"
+	case " $out " in *" lo "*) ;; *) why "a new netns: no lo in \"$out\"" ;; esac
+	case $out in *eth*) why "a new netns: guest interfaces \"$out\": a NIC" ;; esac
+	residue vm-netnone
+	residue vm-netlo
+}
+
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped net net_host net_none"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -519,6 +608,9 @@ for c in "$@"; do
 	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
 	exec_errors) check "vm exec: a missing program, a terminal, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
+	net) check "vm net: a netns with a veth: eth0 has its MAC, address, MTU, route; guest and peer reach each other's servers; no TAP or tc left" case_net ;;
+	net_host) check "vm net: no network namespace (host network) fails clearly, nothing left" case_net_host ;;
+	net_none) check "vm net: io.hyrun.vm.network=none, or a netns with only lo: the guest has only lo" case_net_none ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
 	qemu) check "vm: QEMU boots the guest kernel with the same devices (environment check)" case_qemu ;;
 	*) echo "cases.sh: unknown case $c" >&2; exit 2 ;;

@@ -130,6 +130,19 @@ bundle hooks '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "c
 # controllers must be enabled in every ancestor hyrun creates
 bundle memlimit 'del(.annotations["io.hyrun.vm.memory"]) | .linux.cgroupsPath = "/hyrun-test/default/vm-memlimit" | .linux.resources.memory.limit = 268435456 | .linux.resources.pids.limit = 100' \
 	sh -c 'sed -n "s/MemTotal: *//p" /proc/meminfo'
+# networking (cases.sh makes the netns hynet with a veth): the guest shows
+# its interface, reaches a server on the peer end, serves one to it
+bundle net '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/hynet" else . end)' \
+	sh -c 'for i in /sys/class/net/*; do echo "if ${i##*/} $(cat $i/address) mtu $(cat $i/mtu)"; done
+	ip -4 addr show eth0 | sed -n "s/.*inet \([^ ]*\).*/addr \1/p"
+	ip route | sed "s/^/route /"
+	echo hello-from-guest | nc -w 20 10.88.0.1 7001 && echo "client done"
+	echo "server up"
+	nc -l -p 7002 | sed "s/^/server got: /"'
+bundle hostnet '.linux.namespaces |= map(select(.type != "network"))' true
+bundle netnone '.linux.namespaces |= map(select(.type != "network")) | .annotations["io.hyrun.vm.network"] = "none"' \
+	sh -c 'echo $(ls /sys/class/net)'
+bundle netlo . sh -c 'echo $(ls /sys/class/net)'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 rm -rf "$B/template"
@@ -145,7 +158,11 @@ write_env() {
 	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\nSUBREAPER=%s\n' "$1" "$kernel" \
 		"$guest_release" "${HYRUN_VM_CASE_TIMEOUT:-90}" "$(realpath "$build/tests/vm/subreaper")" \
 		>"$B/env"
+	# iproute2's ip and tc (busybox's ip applet shadows ip in L1's PATH)
+	printf 'IP=%s\nTC=%s\n' "$ip_bin" "$tc_bin" >>"$B/env"
 }
+ip_bin=$(realpath "$(command -v ip)") || die "ip (iproute2) not found"
+tc_bin=$(realpath "$(command -v tc)") || die "tc (iproute2) not found"
 
 # --- directly on this host ------------------------------------------------
 if [ "$direct" = 1 ]; then
@@ -166,6 +183,10 @@ for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper; do
 	l1_copy "$root" "$build/$f"
 done
 l1_copy "$root" "$kernel"
+# the network cases: a netns with a veth, joined to the guest's TAP by tc
+l1_copy "$root" "$ip_bin"
+l1_copy "$root" "$tc_bin"
+l1_modules "$root" veth tun sch_ingress act_mirred cls_u32
 cp "$here/cases.sh" "$root/cases.sh"
 mv "$B" "$root/bundles"
 B=$root/bundles
