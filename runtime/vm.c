@@ -275,3 +275,15 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
   out->start_time = lc_proc_start_time (pid);
   return 0;
 }
+
+void
+vm_net_cleanup (const char *bundle)
+{
+  cleanup_free char *config = xasprintf ("%s/config.json", bundle);
+  cleanup_error hy_error_t err = NULL;
+  cleanup_spec struct spec *spec = spec_load (config, &err);
+  const struct spec_namespace *ns = spec ? spec_namespace_find (spec, SPEC_NS_NETWORK) : NULL;
+
+  if (ns && ns->path && vmm_net_clean_stale_in (ns->path, &err) < 0)
+    hy_warn ("%s", err->msg);
+}

@@ -49,6 +49,11 @@ int vm_container_create (const struct spec *spec, const struct lc_config *cfg,
 int vm_exec_listen (const char *state_dir, hy_error_t *err);
 int vm_exec_connect (const char *state_dir, hy_error_t *err);
 
+/* delete: a VMM killed with SIGKILL could not undo its tc redirect on an
+ * interface of a network namespace that outlives it (one joined by path):
+ * remove it (kvm-shim/vmm/net_host.h).  Failures are warnings. */
+void vm_net_cleanup (const char *bundle);
+
 /* End this process the way a guest process ended: its exit code, or its
  * signal (raised with the default action).  For the VMM and exec's proxy. */
 __attribute__ ((noreturn)) void vm_exit_like (int status);

@@ -12,6 +12,7 @@
 #include "kvm-shim/vmm/netlink.h"
 
 #include <arpa/inet.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_arp.h>
@@ -25,10 +26,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define INGRESS_HANDLE 0xffff0000u /* "ffff:" */
 #define FILTER_PRIO 1
+#define VMM_NET_COOKIE "hyrun-vm-net"
 
 static struct vmm_net_if *
 find_if (struct vmm_net *net, int ifindex)
@@ -298,6 +301,8 @@ vmm_net_redirect_msg (struct vmm_nl_msg *m, int from, int to)
   acts = vmm_nl_nest_begin (m, TCA_U32_ACT);
   act = vmm_nl_nest_begin (m, 1); /* the first action of the list */
   vmm_nl_put_str (m, TCA_ACT_KIND, "mirred");
+  /* marks the action ours, for vmm_net_clean_stale */
+  vmm_nl_put (m, TCA_ACT_COOKIE, VMM_NET_COOKIE, sizeof (VMM_NET_COOKIE) - 1);
   aopts = vmm_nl_nest_begin (m, TCA_ACT_OPTIONS);
   vmm_nl_put (m, TCA_MIRRED_PARMS, &p, sizeof (p));
   vmm_nl_nest_end (m, aopts);
@@ -392,4 +397,135 @@ vmm_net_teardown (struct vmm_net *net)
   close (net->nl_fd);
   free (net->recs);
   memset (net, 0, sizeof (*net));
+}
+
+/* ---- what a killed VMM left ------------------------------------------- */
+
+struct stale
+{
+  int fd;
+  unsigned n;
+  int ifindex[64];
+  bool found; /* the filter dump of one link met a stale action of ours */
+};
+
+static int
+on_any_link (const struct nlmsghdr *nh, void *opaque, hy_error_t *err)
+{
+  struct stale *st = opaque;
+  const struct ifinfomsg *ifi = NLMSG_DATA (nh);
+
+  if (nh->nlmsg_type == RTM_NEWLINK && nh->nlmsg_len >= NLMSG_LENGTH (sizeof (*ifi))
+      && !(ifi->ifi_flags & IFF_LOOPBACK) && st->n < 64)
+    st->ifindex[st->n++] = ifi->ifi_index;
+  return 0;
+}
+
+/* One action of a filter's list: ours (the cookie) and its target gone
+ * (mirred reports ifindex 0 once the device is unregistered)? */
+static bool
+stale_action (const struct rtattr *a)
+{
+  const struct rtattr *tb[TCA_ACT_MAX + 1], *mt[TCA_MIRRED_MAX + 1];
+  const struct tc_mirred *p;
+
+  if (vmm_nl_parse (vmm_nl_data (a), vmm_nl_len (a), tb, TCA_ACT_MAX) < 0 || !tb[TCA_ACT_COOKIE]
+      || vmm_nl_len (tb[TCA_ACT_COOKIE]) != sizeof (VMM_NET_COOKIE) - 1
+      || memcmp (vmm_nl_data (tb[TCA_ACT_COOKIE]), VMM_NET_COOKIE, sizeof (VMM_NET_COOKIE) - 1)
+      || !tb[TCA_ACT_OPTIONS]
+      || vmm_nl_parse (vmm_nl_data (tb[TCA_ACT_OPTIONS]), vmm_nl_len (tb[TCA_ACT_OPTIONS]), mt,
+                       TCA_MIRRED_MAX)
+             < 0
+      || !mt[TCA_MIRRED_PARMS] || vmm_nl_len (mt[TCA_MIRRED_PARMS]) < sizeof (*p))
+    return false;
+  p = vmm_nl_data (mt[TCA_MIRRED_PARMS]);
+  return p->ifindex == 0;
+}
+
+static int
+on_filter (const struct nlmsghdr *nh, void *opaque, hy_error_t *err)
+{
+  struct stale *st = opaque;
+  const struct rtattr *tb[TCA_MAX + 1], *opt[TCA_U32_MAX + 1], *acts[TCA_ACT_MAX_PRIO + 1];
+  unsigned i;
+
+  if (nh->nlmsg_type != RTM_NEWTFILTER
+      || vmm_nl_parse_msg (nh, sizeof (struct tcmsg), tb, TCA_MAX) < 0 || !tb[TCA_OPTIONS]
+      || vmm_nl_parse (vmm_nl_data (tb[TCA_OPTIONS]), vmm_nl_len (tb[TCA_OPTIONS]), opt,
+                       TCA_U32_MAX)
+             < 0
+      || !opt[TCA_U32_ACT]
+      || vmm_nl_parse (vmm_nl_data (opt[TCA_U32_ACT]), vmm_nl_len (opt[TCA_U32_ACT]), acts,
+                       TCA_ACT_MAX_PRIO)
+             < 0)
+    return 0;
+  for (i = 1; i <= TCA_ACT_MAX_PRIO; i++)
+    if (acts[i] && stale_action (acts[i]))
+      st->found = true;
+  return 0;
+}
+
+int
+vmm_net_clean_stale (hy_error_t *err)
+{
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+  struct vmm_net net = { 0 };
+  struct stale st = { 0 };
+  struct vmm_nl_msg m;
+  unsigned i;
+  int r;
+
+  if ((net.nl_fd = vmm_nl_open (err)) < 0)
+    return -1;
+  st.fd = net.nl_fd;
+  vmm_nl_msg_init (&m, RTM_GETLINK, 0, &ifi, sizeof (ifi));
+  r = vmm_nl_dump (net.nl_fd, &m, "list the interfaces", on_any_link, &st, err);
+  vmm_nl_msg_fini (&m);
+  for (i = 0; r == 0 && i < st.n; i++)
+    {
+      struct tcmsg t
+          = { .tcm_family = AF_UNSPEC, .tcm_ifindex = st.ifindex[i], .tcm_parent = INGRESS_HANDLE };
+      cleanup_error hy_error_t e = NULL;
+
+      st.found = false;
+      vmm_nl_msg_init (&m, RTM_GETTFILTER, 0, &t, sizeof (t));
+      /* (no ingress qdisc: EINVAL, nothing of ours) */
+      vmm_nl_dump (net.nl_fd, &m, "list the filters", on_filter, &st, &e);
+      vmm_nl_msg_fini (&m);
+      if (st.found)
+        r = ingress_qdisc (&net, st.ifindex[i], RTM_DELQDISC, 0, "remove a stale ingress qdisc",
+                           err);
+    }
+  close (net.nl_fd);
+  return r;
+}
+
+int
+vmm_net_clean_stale_in (const char *netns_path, hy_error_t *err)
+{
+  int fd = open (netns_path, O_RDONLY | O_CLOEXEC), status;
+  pid_t pid;
+
+  if (fd < 0)
+    return errno == ENOENT ? 0 : hy_error_set (err, errno, "open `%s`", netns_path);
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (fd);
+      return hy_error_set (err, errno, "fork");
+    }
+  if (pid == 0)
+    {
+      hy_error_t e = NULL;
+      if (setns (fd, CLONE_NEWNET) < 0 || vmm_net_clean_stale (&e) < 0)
+        _exit (1);
+      _exit (0);
+    }
+  close (fd);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return hy_error_set (err, 0, "network namespace `%s`: could not remove the stale tc redirect",
+                         netns_path);
+  return 0;
 }

@@ -57,6 +57,16 @@ int vmm_net_setup (struct vmm_net *net, hy_error_t *err);
  * an interface already gone (the namespace died) is not an error. */
 void vmm_net_teardown (struct vmm_net *net);
 
+/* What a VMM killed with SIGKILL leaves: its TAP is gone with its fd, but
+ * the ingress qdisc and filter on the host interface stay, redirecting to
+ * nothing.  Remove, in the current network namespace, the ingress qdisc of
+ * every interface whose filter has a mirred action of ours (its cookie)
+ * whose target device is gone; a live VM's redirect is left alone.
+ * vmm_net_clean_stale_in does it in the namespace at `netns_path` (a
+ * missing path: nothing to do), from a child process. */
+int vmm_net_clean_stale (hy_error_t *err);
+int vmm_net_clean_stale_in (const char *netns_path, hy_error_t *err);
+
 /* The filter request vmm_net_setup sends, exposed for its unit test:
  * u32 match-all on the ingress of `from`, mirred egress redirect to `to`. */
 struct vmm_nl_msg;

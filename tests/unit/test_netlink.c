@@ -7,7 +7,8 @@
  * end in each, vmm_net_setup on one side (records for MAC, MTU, address
  * and default route; a TAP; the ingress qdiscs and u32 filters), a frame
  * each way through the mirred redirects, and nothing left after
- * vmm_net_teardown. */
+ * vmm_net_teardown; and after a VMM "killed" (its TAP closed without
+ * teardown) vmm_net_clean_stale removing the redirect left behind. */
 #include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/netlink.h"
 #include "tests/unit/tap.h"
@@ -241,7 +242,7 @@ test_live (void)
   peer_ns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (geteuid () != 0 || unshare (CLONE_NEWNET) < 0)
     {
-      for (int i = 0; i < 9; i++)
+      for (int i = 0; i < 12; i++)
         tap_skip ("not root, or no network namespaces", "live veth + TAP + tc");
       return;
     }
@@ -253,7 +254,7 @@ test_live (void)
   fd = vmm_nl_open (NULL);
   if (make_veth (fd, "hv0", "hv1", peer_ns, &err) < 0)
     {
-      for (int i = 0; i < 9; i++)
+      for (int i = 0; i < 12; i++)
         tap_skip (err->msg, "live veth + TAP + tc");
       return;
     }
@@ -262,7 +263,7 @@ test_live (void)
           " && ip route add default via 10.77.0.1")
       != 0)
     {
-      for (int i = 0; i < 9; i++)
+      for (int i = 0; i < 12; i++)
         tap_skip ("no `ip` to configure the veth", "live veth + TAP + tc");
       return;
     }
@@ -270,7 +271,7 @@ test_live (void)
   if (vmm_net_setup (&net, &err) < 0)
     {
       tap_ok (0, "vmm_net_setup: %s", err->msg);
-      for (int i = 0; i < 8; i++)
+      for (int i = 0; i < 11; i++)
         tap_skip ("setup failed", "live veth + TAP + tc");
       return;
     }
@@ -370,6 +371,29 @@ test_live (void)
       pclose (f);
     tap_ok (kept, "teardown: hv0 itself is left as it was");
   }
+  /* a VMM killed with SIGKILL: its TAP goes with its fd, the redirect on
+   * hv0 stays until vmm_net_clean_stale */
+  if (vmm_net_setup (&net, &err) < 0)
+    abort ();
+  {
+    int before = tc_state (fd, ifindex).u32_filters;
+    bool cleaned = vmm_net_clean_stale (&err) == 0;
+    tap_ok (cleaned && before > 0 && tc_state (fd, ifindex).u32_filters == before,
+            "clean_stale: a live VM's redirect is left alone");
+  }
+  close (net.ifs[0].tap_fd);
+  net.ifs[0].tap_fd = -1;
+  net.ifs[0].tc_set = false;
+  usleep (50000);
+  tap_ok (if_nametoindex (net.ifs[0].tap_name) == 0 && tc_state (fd, ifindex).ingress_qdiscs == 1,
+          "a killed VMM: the TAP is gone, the ingress qdisc on hv0 stays");
+  {
+    bool cleaned = vmm_net_clean_stale (&err) == 0;
+    struct seen v = tc_state (fd, ifindex);
+    tap_ok (cleaned && v.ingress_qdiscs == 0 && v.u32_filters == 0,
+            "clean_stale: the stale qdisc and filter on hv0 are removed");
+  }
+  vmm_net_teardown (&net);
   if (pk >= 0)
     close (pk);
   close (fd);
@@ -378,7 +402,7 @@ test_live (void)
 int
 main (void)
 {
-  tap_plan (11 + 9);
+  tap_plan (11 + 12);
   test_encoding ();
   test_redirect_msg ();
   test_live ();

@@ -505,6 +505,12 @@ net_make() {
 		"$IP" addr add 10.88.0.1/24 dev hyv0
 }
 
+net_fresh() {
+	"$IP" netns del $NETNS 2>/dev/null
+	"$IP" link del hyv0 2>/dev/null
+	net_make || why "could not make the netns and veth"
+}
+
 # net_residue: no TAP and no qdisc of ours left in the netns.
 net_residue() {
 	local left
@@ -518,9 +524,7 @@ net_residue() {
 
 case_net() {
 	local id=vm-net out mac srv pid i=0
-	"$IP" netns del $NETNS 2>/dev/null
-	"$IP" link del hyv0 2>/dev/null
-	net_make || why "could not make the netns and veth"
+	net_fresh
 	mac=$("$IP" -n $NETNS -o link show hyv1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 	echo "hyv1 in $NETNS: $mac"
 	busybox nc -l -p 7001 >"$LOGS/net.peer" 2>&1 &
@@ -554,6 +558,29 @@ case_net() {
 	"$IP" -n $NETNS -o addr show dev hyv1 | grep -q "10.88.0.2/24" || why "hyv1 lost its address"
 }
 
+# The VMM killed with SIGKILL cannot undo its redirect on hyv1 (the netns
+# outlives it); delete does.
+case_net_kill9() {
+	local id=vm-netkill pid
+	net_fresh
+	hy create -b "$B/netwait" $id </dev/null >"$LOGS/netwait.out" 2>&1 || why "create failed: $(cat "$LOGS/netwait.out")"
+	hy start $id || { hy delete --force $id; why "start failed"; }
+	wait_for 60 grep -q up "$LOGS/netwait.out" || { hy delete --force $id; why "the workload did not start"; }
+	pid=$(pid_of $id)
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q "Egress Redirect to device hytap" ||
+		{ hy delete --force $id; why "no redirect while it runs"; }
+	kill -9 "$pid"
+	wait_for 30 is_status $id stopped || { hy delete --force $id; why "status after SIGKILL: $(status $id)"; }
+	echo "after SIGKILL, before delete:"
+	"$TC" -n $NETNS qdisc show dev hyv1
+	"$TC" -n $NETNS filter show dev hyv1 ingress
+	"$IP" -n $NETNS -o link show | grep hytap && why "the TAP outlived its VMM"
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q mirred || why "nothing left to clean after SIGKILL (the case tests nothing)"
+	hy delete $id || { hy delete --force $id; why "delete failed"; }
+	residue $id
+	net_residue
+}
+
 # Host network (no network namespace) cannot be given to a guest.
 case_net_host() {
 	bad_input hostnet vm-hostnet "linux.namespaces: VM mode needs a network namespace"
@@ -576,7 +603,7 @@ case_net_none() {
 	residue vm-netlo
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped net net_host net_none"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped net net_kill9 net_host net_none"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -609,6 +636,7 @@ for c in "$@"; do
 	exec_errors) check "vm exec: a missing program, a terminal, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
 	net) check "vm net: a netns with a veth: eth0 has its MAC, address, MTU, route; guest and peer reach each other's servers; no TAP or tc left" case_net ;;
+	net_kill9) check "vm net: after the VMM is killed with SIGKILL, delete removes its tc redirect from the veth" case_net_kill9 ;;
 	net_host) check "vm net: no network namespace (host network) fails clearly, nothing left" case_net_host ;;
 	net_none) check "vm net: io.hyrun.vm.network=none, or a netns with only lo: the guest has only lo" case_net_none ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;

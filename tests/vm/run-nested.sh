@@ -139,6 +139,8 @@ bundle net '.linux.namespaces |= map(if .type == "network" then .path = "/var/ru
 	echo hello-from-guest | nc -w 20 10.88.0.1 7001 && echo "client done"
 	echo "server up"
 	nc -l -p 7002 | sed "s/^/server got: /"'
+bundle netwait '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/hynet" else . end)' \
+	sh -c 'echo up; while :; do sleep 1; done'
 bundle hostnet '.linux.namespaces |= map(select(.type != "network"))' true
 bundle netnone '.linux.namespaces |= map(select(.type != "network")) | .annotations["io.hyrun.vm.network"] = "none"' \
 	sh -c 'echo $(ls /sys/class/net)'
