@@ -502,12 +502,19 @@ net_make() {
 		"$IP" -n $NETNS addr add 10.88.0.2/24 dev hyv1 &&
 		"$IP" -n $NETNS route add default via 10.88.0.1 &&
 		"$IP" link set hyv0 mtu 1400 up &&
-		"$IP" addr add 10.88.0.1/24 dev hyv0
+		"$IP" addr add 10.88.0.1/24 dev hyv0 &&
+		"$IP" link add hyw0 type veth peer name hyw1 &&
+		"$IP" link set hyw1 netns $NETNS &&
+		"$IP" -n $NETNS link set hyw1 up &&
+		"$IP" -n $NETNS addr add 10.89.0.2/24 dev hyw1 &&
+		"$IP" link set hyw0 up &&
+		"$IP" addr add 10.89.0.1/24 dev hyw0
 }
 
 net_fresh() {
 	"$IP" netns del $NETNS 2>/dev/null
 	"$IP" link del hyv0 2>/dev/null
+	"$IP" link del hyw0 2>/dev/null
 	net_make || why "could not make the netns and veth"
 }
 
@@ -520,36 +527,46 @@ net_residue() {
 	[ -z "$left" ] || why "ingress qdisc left on hyv1: $left"
 	left=$("$TC" -n $NETNS filter show dev hyv1 ingress)
 	[ -z "$left" ] || why "tc filter left on hyv1: $left"
+	left=$("$TC" -n $NETNS qdisc show dev hyw1 | grep ingress)
+	[ -z "$left" ] || why "ingress qdisc left on hyw1: $left"
 }
 
 case_net() {
-	local id=vm-net out mac srv pid i=0
+	local id=vm-net out mac mac2 name2 srv srv2 pid i=0
 	net_fresh
 	mac=$("$IP" -n $NETNS -o link show hyv1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
-	echo "hyv1 in $NETNS: $mac"
+	mac2=$("$IP" -n $NETNS -o link show hyw1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	echo "hyv1 in $NETNS: $mac, hyw1: $mac2"
 	busybox nc -l -p 7001 >"$LOGS/net.peer" 2>&1 &
 	srv=$!
+	busybox nc -l -p 7004 >"$LOGS/net.peer2" 2>&1 &
+	srv2=$!
 	hy run -b "$B/net" $id </dev/null >"$LOGS/net.out" 2>&1 &
 	pid=$!
-	wait_for 60 grep -q "server up" "$LOGS/net.out" || { kill $srv; hy delete --force $id; cat "$LOGS/net.out"; why "the guest did not get to its server"; }
+	wait_for 60 grep -q "server up" "$LOGS/net.out" || { kill $srv $srv2; hy delete --force $id; cat "$LOGS/net.out"; why "the guest did not get to its server"; }
 	echo "while it runs: $("$IP" -n $NETNS -o link show | grep hytap)"
 	"$TC" -n $NETNS filter show dev hyv1 ingress
 	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q "mirred (Egress Redirect to device hytap" ||
-		{ kill $srv; hy delete --force $id; why "no mirred redirect from hyv1 to a TAP while the VM runs"; }
+		{ kill $srv $srv2; hy delete --force $id; why "no mirred redirect from hyv1 to a TAP while the VM runs"; }
 	until echo ping-from-peer | busybox nc -w 5 10.88.0.2 7002; do
 		i=$((i + 1))
-		[ $i -lt 20 ] || { kill $srv; hy delete --force $id; why "the guest's server was not reached from the peer"; }
+		[ $i -lt 20 ] || { kill $srv $srv2; hy delete --force $id; why "the guest's server was not reached from the peer"; }
 		sleep 0.5
 	done
 	wait $pid || { cat "$LOGS/net.out"; why "hyrun run failed (exit $?)"; }
-	kill $srv 2>/dev/null
+	kill $srv $srv2 2>/dev/null
 	out=$(cat "$LOGS/net.out")
 	echo "guest:"
 	echo "$out"
-	echo "peer's server got: $(cat "$LOGS/net.peer")"
+	echo "peer's server got: $(cat "$LOGS/net.peer"), the second: $(cat "$LOGS/net.peer2")"
 	case $out in *"if eth0 $mac mtu 1400"*) ;; *) why "no eth0 with hyv1's MAC $mac and MTU 1400" ;; esac
 	case $out in *"if lo "*) ;; *) why "no lo in the guest" ;; esac
-	case $out in *"addr 10.88.0.2/24"*) ;; *) why "eth0 has not 10.88.0.2/24" ;; esac
+	case $out in *"addr eth0 10.88.0.2/24"*) ;; *) why "eth0 has not 10.88.0.2/24" ;; esac
+	# the second interface: one TAP and one virtio-net each
+	name2=$(echo "$out" | sed -n "s/^if \([a-z0-9]*\) $mac2 mtu 1500\$/\1/p")
+	[ -n "$name2" ] && [ "$name2" != eth0 ] || why "no second interface with hyw1's MAC $mac2"
+	case $out in *"addr $name2 10.89.0.2/24"*) ;; *) why "$name2 has not 10.89.0.2/24" ;; esac
+	grep -q hello-on-second "$LOGS/net.peer2" || why "the server on the second interface's peer got nothing"
 	case $out in *"route default via 10.88.0.1"*) ;; *) why "no default route via 10.88.0.1" ;; esac
 	grep -q hello-from-guest "$LOGS/net.peer" || why "the peer's server got nothing from the guest"
 	case $out in *"server got: ping-from-peer"*) ;; *) why "the guest's server got nothing from the peer" ;; esac
@@ -635,7 +652,7 @@ for c in "$@"; do
 	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
 	exec_errors) check "vm exec: a missing program, a terminal, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
-	net) check "vm net: a netns with a veth: eth0 has its MAC, address, MTU, route; guest and peer reach each other's servers; no TAP or tc left" case_net ;;
+	net) check "vm net: a netns with two veths: eth0 has its MAC, address, MTU, route; guest and peer reach each other's servers; the second gets its own NIC; no TAP or tc left" case_net ;;
 	net_kill9) check "vm net: after the VMM is killed with SIGKILL, delete removes its tc redirect from the veth" case_net_kill9 ;;
 	net_host) check "vm net: no network namespace (host network) fails clearly, nothing left" case_net_host ;;
 	net_none) check "vm net: io.hyrun.vm.network=none, or a netns with only lo: the guest has only lo" case_net_none ;;

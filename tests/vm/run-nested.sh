@@ -134,8 +134,9 @@ bundle memlimit 'del(.annotations["io.hyrun.vm.memory"]) | .linux.cgroupsPath = 
 # its interface, reaches a server on the peer end, serves one to it
 bundle net '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/hynet" else . end)' \
 	sh -c 'for i in /sys/class/net/*; do echo "if ${i##*/} $(cat $i/address) mtu $(cat $i/mtu)"; done
-	ip -4 addr show eth0 | sed -n "s/.*inet \([^ ]*\).*/addr \1/p"
+	ip -4 -o addr | sed -n "s/^[0-9]*: *\([^ ]*\) *inet \([^ ]*\).*/addr \1 \2/p"
 	ip route | sed "s/^/route /"
+	echo hello-on-second | nc -w 20 10.89.0.1 7004 && echo "second client done"
 	echo hello-from-guest | nc -w 20 10.88.0.1 7001 && echo "client done"
 	echo "server up"
 	nc -l -p 7002 | sed "s/^/server got: /"'
