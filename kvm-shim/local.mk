@@ -121,6 +121,7 @@ hyrun_agent_SOURCES = \
 	kvm-shim/agent/exec.c \
 	kvm-shim/agent/mounts.c \
 	kvm-shim/agent/ports.c \
+	kvm-shim/agent/volumes.c \
 	kvm-shim/agent/net.c \
 	kvm-shim/vmm/netlink.c kvm-shim/vmm/netlink.h \
 	kvm-shim/proto/vmproto.c kvm-shim/proto/vmproto.h \
@@ -145,7 +146,13 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/vmm/machine.c kvm-shim/vmm/machine.h \
 	kvm-shim/vmm/session.c kvm-shim/vmm/session.h \
 	kvm-shim/vmm/exec_relay.c kvm-shim/vmm/exec_relay.h \
-	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h
+	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h \
+	kvm-shim/vmm/volumes.c kvm-shim/vmm/volumes.h
+check_PROGRAMS += tests/unit/test_vmm_volumes
+TESTS += tests/unit/test_vmm_volumes
+tests_unit_test_vmm_volumes_SOURCES = tests/unit/test_vmm_volumes.c tests/unit/tap.h
+tests_unit_test_vmm_volumes_LDADD = $(VMM_LIBS) libhyspec.a libhycommon.a $(YAJL_LIBS) \
+	$(SECCOMP_LIBS) $(CAP_LIBS)
 
 # VM-mode networking: the rtnetlink client (also in the agent), the host
 # side (TAP + tc mirred) and virtio-net.
@@ -160,6 +167,7 @@ tests_unit_test_netlink_LDADD = $(VMM_LIBS)
 tests_unit_test_virtio_net_SOURCES = tests/unit/test_virtio_net.c \
 	tests/unit/virtio_driver.h tests/unit/tap.h
 tests_unit_test_virtio_net_LDADD = $(VMM_LIBS)
+
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox
 tests_unit_test_vmm_sandbox_SOURCES = tests/unit/test_vmm_sandbox.c tests/unit/tap.h

@@ -16,6 +16,7 @@
 #include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/sandbox.h"
 #include "kvm-shim/vmm/session.h"
+#include "kvm-shim/vmm/volumes.h"
 #include "libcontainer/fd.h"
 #include "libcontainer/sync.h"
 
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,8 @@ struct vmm_child
   const char *rootfs;
   char *config_json;
   int sync_fd, fifo_fd, exec_fd;
+  const struct vmm_volumes *vols;
+  const char *vols_dir; /* the staging folder, <state dir>/vols */
 };
 
 /* The VMM takes the container's network, IPC, UTS, cgroup and mount
@@ -163,6 +167,8 @@ vmm_child_main (struct vmm_child *c)
       && (lc_sync_send (c->sync_fd, LC_SYNC_HOOKS_RUNTIME, NULL, 0, &err) < 0
           || lc_sync_recv (c->sync_fd, LC_SYNC_HOOKS_DONE, NULL, NULL, &err) < 0))
     lc_sync_die (c->sync_fd, &err);
+  if (vmm_volumes_stage (c->vols, c->vols_dir, &err) < 0)
+    lc_sync_die (c->sync_fd, &err);
   /* the network namespace is final now (hooks may have filled it): join
    * its interfaces to TAPs for the guest (net_host.h) */
   if (c->plan->network && vmm_net_setup (&net, &err) < 0)
@@ -176,6 +182,7 @@ vmm_child_main (struct vmm_child *c)
     struct vmm_machine_config mc = { .kernel = c->plan->kernel,
                                      .agent = c->plan->agent,
                                      .share = c->rootfs,
+                                     .vols = c->vols->n_staged ? c->vols_dir : NULL,
                                      .mem_mib = c->plan->mem_mib,
                                      .vcpus = c->plan->vcpus,
                                      .mergeable = c->plan->ksm,
@@ -224,7 +231,8 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
                      const struct vm_plan *plan, struct lc_cgroup *cg, struct lc_created *out,
                      hy_error_t *err)
 {
-  cleanup_free char *rootfs = NULL, *json = NULL;
+  cleanup_free char *rootfs = NULL, *json = NULL, *vols_dir = NULL;
+  cleanup_vmm_volumes struct vmm_volumes vols = { 0 };
   cleanup_close int fifo_fd = -1, parent_fd = -1, child_fd = -1, exec_fd = -1;
   char real[PATH_MAX];
   int sv[2];
@@ -236,9 +244,16 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
     return hy_error_set (err, errno, "root.path: `%s`", rootfs);
   /* What the agent gets is the config as validated here, not the file
    * again: the file could have changed since. */
-  json = vmm_guest_spec_json (spec, err);
+  if (vmm_volumes_plan (spec, cfg->bundle, real, &vols, err) < 0)
+    return -1;
+  json = vmm_guest_spec_json (spec, &vols, err);
   if (json == NULL)
     return -1;
+  /* the staging tmpfs's mount point: the tmpfs itself lives only in the
+   * VMM's mount namespace */
+  vols_dir = xasprintf ("%s/vols", cfg->state_dir);
+  if (vols.n_staged && mkdir (vols_dir, 0700) < 0)
+    return hy_error_set (err, errno, "mkdir `%s`", vols_dir);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return hy_error_set (err, errno, "socketpair");
   parent_fd = sv[0];
@@ -254,7 +269,8 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
     return hy_error_set (err, errno, "fork the VMM");
   if (pid == 0)
     {
-      struct vmm_child c = { spec, cfg, plan, cg, real, json, child_fd, fifo_fd, exec_fd };
+      struct vmm_child c
+          = { spec, cfg, plan, cg, real, json, child_fd, fifo_fd, exec_fd, &vols, vols_dir };
       close (parent_fd);
       vmm_child_main (&c);
     }

@@ -12,6 +12,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* What the VMM itself needs in the container's cgroup beside guest RAM:
+ * its own RSS (~2 MiB), KVM's nested page tables, 9P and queue buffers,
+ * with a margin.  A memory limit L gives the guest L minus this, so the
+ * guest, not the cgroup's OOM killer, meets the limit first. */
+#define VM_OVERHEAD_MIB 16
+
 struct vm_plan
 {
   char *kernel;  /* io.hyrun.vm.kernel, else vm.kernel.path, else the installed one */

@@ -53,11 +53,14 @@ plan_memory (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
   else if (r && r->memory && r->memory->has_limit && r->memory->limit > 0)
     {
       n = (uint64_t)r->memory->limit >> 20;
-      if (n < VMM_MIN_MEM_MIB)
+      if (n < VMM_MIN_MEM_MIB + VM_OVERHEAD_MIB)
         return hy_error_set (err, 0,
                              "config.json: linux.resources.memory.limit: %lld bytes is less than "
-                             "the %d MiB a VM needs (io.hyrun.isolation=vm)",
-                             (long long)r->memory->limit, VMM_MIN_MEM_MIB);
+                             "the %d MiB a VM needs (%d of guest RAM, %d for the VMM; "
+                             "io.hyrun.isolation=vm)",
+                             (long long)r->memory->limit, VMM_MIN_MEM_MIB + VM_OVERHEAD_MIB,
+                             VMM_MIN_MEM_MIB, VM_OVERHEAD_MIB);
+      n -= VM_OVERHEAD_MIB;
       p->mem_mib = n > MAX_MEM_MIB ? MAX_MEM_MIB : n;
     }
   return 0;

@@ -20,8 +20,14 @@
 #define VMPROTO_PORT_STDIN "hyrun.stdin"
 #define VMPROTO_PORT_STDOUT "hyrun.stdout"
 #define VMPROTO_PORT_STDERR "hyrun.stderr"
-/* The 9p mount tag of the shared rootfs folder. */
+/* The 9p mount tag of the shared rootfs folder, and where the agent
+ * mounts it. */
 #define VMPROTO_ROOTFS_TAG "rootfs"
+#define VMPROTO_ROOTFS_DIR "/run/hyrun/rootfs"
+/* The 9p mount tag of the volumes share (kvm-shim/vmm/volumes.h), and
+ * where the agent mounts it: entry N there is the source of mounts[N]. */
+#define VMPROTO_VOLS_TAG "hyrun.vols"
+#define VMPROTO_VOLS_DIR "/run/hyrun/vols"
 
 #define VMPROTO_MAX_PAYLOAD (1u << 20)
 

@@ -49,6 +49,7 @@ struct vmm_machine
   struct vmm_rtc *rtc;
   struct virtio_console *con;
   struct virtio_9p *p9;
+  struct virtio_9p *p9_vols; /* the volumes (vmm/volumes.h), a device of its own */
   struct virtio_net *nics[VMM_NET_MAX_IFS];
   unsigned n_nics;
   unsigned n_vcpus;
@@ -223,6 +224,15 @@ attach_9p (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t
   return m->p9 ? 0 : -1;
 }
 
+static int
+attach_9p_vols (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t *err)
+{
+  if (m->cfg.vols == NULL)
+    return 0;
+  m->p9_vols = virtio_9p_create (p, m->cfg.vols, VMPROTO_VOLS_TAG, err);
+  return m->p9_vols ? 0 : -1;
+}
+
 static struct virtio_dev *
 console_dev (struct vmm_machine *m)
 {
@@ -235,6 +245,12 @@ p9_dev (struct vmm_machine *m)
   return m->p9 ? virtio_9p_dev (m->p9) : NULL;
 }
 
+static struct virtio_dev *
+p9_vols_dev (struct vmm_machine *m)
+{
+  return m->p9_vols ? virtio_9p_dev (m->p9_vols) : NULL;
+}
+
 /* The virtio devices, one slot each, attached in this order and torn down
  * in reverse. */
 static const struct
@@ -245,6 +261,7 @@ static const struct
 } virtio_devices[] = {
   { "virtio-console", attach_console, console_dev },
   { "virtio-9p", attach_9p, p9_dev },
+  { "virtio-9p (volumes)", attach_9p_vols, p9_vols_dev },
 };
 #define N_VIRTIO (sizeof (virtio_devices) / sizeof (virtio_devices[0]))
 
@@ -560,6 +577,8 @@ vmm_machine_destroy (struct vmm_machine *m)
     vmm_vcpu_destroy (m->vcpus[i]);
   for (i = m->n_nics; i-- > 0;)
     virtio_net_destroy (m->nics[i]);
+  if (m->p9_vols)
+    virtio_9p_destroy (m->p9_vols);
   if (m->p9)
     virtio_9p_destroy (m->p9);
   if (m->con)

@@ -21,6 +21,7 @@ struct vmm_machine_config
   const char *agent;   /* packed into the initramfs as /init; or: */
   const char *initrd;  /* a ready initramfs (uncompressed cpio) */
   const char *share;   /* folder shared over virtio-9p (tag "rootfs"); NULL: none */
+  const char *vols;    /* the volumes' staging folder (tag "hyrun.vols"); NULL: none */
   uint64_t mem_mib;    /* guest RAM */
   unsigned vcpus;      /* 1..VMM_MAX_VCPUS */
   bool mergeable;      /* KSM */

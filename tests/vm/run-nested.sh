@@ -148,6 +148,32 @@ bundle netnone '.linux.namespaces |= map(select(.type != "network")) | .annotati
 bundle netlo . sh -c 'echo $(ls /sys/class/net)'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
+# volumes (cases.sh's volumes_*): host folders and a file under
+# /tmp/hyrun-vm-vols (made by the case) bound as podman binds -v volumes and
+# /etc/hosts, a tmpfs bound on /dev/shm as podman's userdata/shm, and a
+# folder of the rootfs named relative to the bundle
+V=/tmp/hyrun-vm-vols
+bundle vols ".mounts |= map(select(.destination != \"/dev/shm\")) + [
+	{destination: \"/data\", type: \"bind\", source: \"$V/data\", options: [\"rbind\", \"rw\"]},
+	{destination: \"/ro\", type: \"bind\", source: \"$V/ro\", options: [\"rbind\", \"ro\"]},
+	{destination: \"/rro\", type: \"bind\", source: \"$V/rro\", options: [\"rbind\", \"rro\"]},
+	{destination: \"/etc/hosts\", type: \"bind\", source: \"$V/hosts\", options: [\"bind\"]},
+	{destination: \"/dev/shm\", type: \"bind\", source: \"$V/shm\",
+	 options: [\"bind\", \"nosuid\", \"noexec\", \"nodev\"]},
+	{destination: \"/inner\", type: \"bind\", source: \"rootfs/etc\", options: [\"rbind\", \"ro\"]}]" sh -c '
+	echo "inner: $(cat /inner/passwd | head -n1)"
+	echo "written inside" >/data/from-guest
+	echo "hosts: $(cat /etc/hosts)"
+	echo "ro: $( (echo x >/ro/new) 2>&1 && echo write succeeded)"
+	echo "ro read: $(cat /ro/file)"
+	echo "rro: $( (echo x >/rro/new) 2>&1 && echo write succeeded)"
+	echo "shm: $(grep " /dev/shm " /proc/mounts)"
+	echo "shm write: $(echo in-shm >/dev/shm/f && cat /dev/shm/f)"
+	i=0; while [ ! -e /data/from-host ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	echo "data read: $(cat /data/from-host)"
+	i=0; while [ "$(cat /etc/hosts)" = "127.0.0.1 first" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	echo "hosts later: $(cat /etc/hosts)"'
+bundle voldev '.mounts += [{destination: "/dev/hostnull", type: "bind", source: "/dev/null", options: ["bind"]}]' true
 rm -rf "$B/template"
 if [ "$qemu" = 1 ]; then
 	mkdir -p "$B/qemu/rootfs" "$work/tiny/dev"
