@@ -167,6 +167,12 @@ tests_unit_test_netlink_LDADD = $(VMM_LIBS)
 tests_unit_test_virtio_net_SOURCES = tests/unit/test_virtio_net.c \
 	tests/unit/virtio_driver.h tests/unit/tap.h
 tests_unit_test_virtio_net_LDADD = $(VMM_LIBS)
+# the agent's part, built from its sources (the agent is a program of its own)
+check_PROGRAMS += tests/unit/test_agent_net
+TESTS += tests/unit/test_agent_net
+tests_unit_test_agent_net_SOURCES = tests/unit/test_agent_net.c tests/unit/tap.h \
+	kvm-shim/agent/net.c
+tests_unit_test_agent_net_LDADD = $(VMM_LIBS)
 
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox
