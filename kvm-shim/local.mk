@@ -123,6 +123,8 @@ hyrun_agent_SOURCES = \
 	kvm-shim/agent/mounts.c \
 	kvm-shim/agent/ports.c \
 	kvm-shim/agent/volumes.c \
+	kvm-shim/agent/net.c \
+	kvm-shim/vmm/netlink.c kvm-shim/vmm/netlink.h \
 	kvm-shim/proto/vmproto.c kvm-shim/proto/vmproto.h \
 	$(libhycommon_a_SOURCES) $(libhyspec_a_SOURCES) $(libhycontainer_a_SOURCES)
 hyrun_agent_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -Os \
@@ -152,6 +154,27 @@ TESTS += tests/unit/test_vmm_volumes
 tests_unit_test_vmm_volumes_SOURCES = tests/unit/test_vmm_volumes.c tests/unit/tap.h
 tests_unit_test_vmm_volumes_LDADD = $(VMM_LIBS) libhyspec.a libhycommon.a $(YAJL_LIBS) \
 	$(SECCOMP_LIBS) $(CAP_LIBS)
+
+# VM-mode networking: the rtnetlink client (also in the agent), the host
+# side (TAP + tc mirred) and virtio-net.
+libhyvmm_a_SOURCES += \
+	kvm-shim/vmm/netlink.c kvm-shim/vmm/netlink.h \
+	kvm-shim/vmm/net_host.c kvm-shim/vmm/net_host.h \
+	kvm-shim/devices/virtio_net.c kvm-shim/devices/virtio_net.h
+check_PROGRAMS += tests/unit/test_netlink tests/unit/test_virtio_net
+TESTS += tests/unit/test_netlink tests/unit/test_virtio_net
+tests_unit_test_netlink_SOURCES = tests/unit/test_netlink.c tests/unit/tap.h
+tests_unit_test_netlink_LDADD = $(VMM_LIBS)
+tests_unit_test_virtio_net_SOURCES = tests/unit/test_virtio_net.c \
+	tests/unit/virtio_driver.h tests/unit/tap.h
+tests_unit_test_virtio_net_LDADD = $(VMM_LIBS)
+# the agent's part, built from its sources (the agent is a program of its own)
+check_PROGRAMS += tests/unit/test_agent_net
+TESTS += tests/unit/test_agent_net
+tests_unit_test_agent_net_SOURCES = tests/unit/test_agent_net.c tests/unit/tap.h \
+	kvm-shim/agent/net.c
+tests_unit_test_agent_net_LDADD = $(VMM_LIBS)
+
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox
 tests_unit_test_vmm_sandbox_SOURCES = tests/unit/test_vmm_sandbox.c tests/unit/tap.h

@@ -13,6 +13,7 @@
 #include "common/xalloc.h"
 #include "kvm-shim/vmm/guest_spec.h"
 #include "kvm-shim/vmm/machine.h"
+#include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/sandbox.h"
 #include "kvm-shim/vmm/session.h"
 #include "kvm-shim/vmm/volumes.h"
@@ -133,12 +134,22 @@ debug_times (struct vmm_machine *m)
             (unsigned long long)st.by_reason[KVM_EXIT_MMIO]);
 }
 
+/* A failure after the network was set up: nothing may stay behind on the
+ * host interfaces (the namespace may outlive the container). */
+__attribute__ ((noreturn)) static void
+vm_die (struct vmm_child *c, struct vmm_net *net, hy_error_t *err)
+{
+  vmm_net_teardown (net);
+  lc_sync_die (c->sync_fd, err);
+}
+
 __attribute__ ((noreturn)) static void
 vmm_child_main (struct vmm_child *c)
 {
   cleanup_error hy_error_t err = NULL;
   struct vmm_machine *m = NULL;
   struct vmm_session_config sc = { 0 };
+  struct vmm_net net = { 0 };
   int sv[2], status = 0, log_fd = hy_log_fd ();
 
   prctl (PR_SET_NAME, "hyrun:vmm");
@@ -158,10 +169,14 @@ vmm_child_main (struct vmm_child *c)
     lc_sync_die (c->sync_fd, &err);
   if (vmm_volumes_stage (c->vols, c->vols_dir, &err) < 0)
     lc_sync_die (c->sync_fd, &err);
+  /* the network namespace is final now (hooks may have filled it): join
+   * its interfaces to TAPs for the guest (net_host.h) */
+  if (c->plan->network && vmm_net_setup (&net, &err) < 0)
+    lc_sync_die (c->sync_fd, &err);
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     {
       hy_error_set (&err, errno, "socketpair");
-      lc_sync_die (c->sync_fd, &err);
+      vm_die (c, &net, &err);
     }
   {
     struct vmm_machine_config mc = { .kernel = c->plan->kernel,
@@ -177,28 +192,37 @@ vmm_child_main (struct vmm_child *c)
                                      .ctl_fd = sv[1],
                                      .stdin_fd = STDIN_FILENO,
                                      .stdout_fd = STDOUT_FILENO,
-                                     .stderr_fd = STDERR_FILENO };
+                                     .stderr_fd = STDERR_FILENO,
+                                     .net = &net };
     vmm_session_block_signals ();
     m = vmm_machine_create (&mc, &err);
     if (m == NULL || vmm_machine_start (m, &err) < 0 || vmm_sandbox_apply (&err) < 0)
-      lc_sync_die (c->sync_fd, &err);
+      {
+        vmm_machine_destroy (m);
+        vm_die (c, &net, &err);
+      }
   }
   sc.id = c->cfg->id;
   sc.config_json = c->config_json;
   sc.config_len = strlen (c->config_json);
   sc.fifo_fd = c->fifo_fd;
   sc.exec_fd = c->exec_fd;
+  sc.net_recs = net.recs;
+  sc.net_len = net.n_recs * (uint32_t)sizeof (*net.recs);
   sc.on_created = on_created;
   sc.opaque = c;
   if (vmm_session_run (m, sv[0], &sc, &status, &err) < 0)
     {
+      vmm_machine_stop (m, NULL);
       if (c->sync_fd >= 0)
-        lc_sync_die (c->sync_fd, &err);
+        vm_die (c, &net, &err);
+      vmm_net_teardown (&net);
       dprintf (STDERR_FILENO, "hyrun: vm: %s\n", err->msg);
       _exit (127);
     }
   vmm_machine_stop (m, NULL);
   debug_times (m);
+  vmm_net_teardown (&net);
   vm_exit_like (status);
 }
 
@@ -266,4 +290,16 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
   out->pid = pid;
   out->start_time = lc_proc_start_time (pid);
   return 0;
+}
+
+void
+vm_net_cleanup (const char *bundle)
+{
+  cleanup_free char *config = xasprintf ("%s/config.json", bundle);
+  cleanup_error hy_error_t err = NULL;
+  cleanup_spec struct spec *spec = spec_load (config, &err);
+  const struct spec_namespace *ns = spec ? spec_namespace_find (spec, SPEC_NS_NETWORK) : NULL;
+
+  if (ns && ns->path && vmm_net_clean_stale_in (ns->path, &err) < 0)
+    hy_warn ("%s", err->msg);
 }

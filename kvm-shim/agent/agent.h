@@ -21,6 +21,10 @@ int agent_mount_rootfs (hy_error_t *err);
  * takes its source there (volumes.c). */
 int agent_mount_volumes (const struct spec *spec, hy_error_t *err);
 
+/* Configure the guest's interfaces from a VMPROTO_NET payload (net.c):
+ * each found by its MAC, given the MTU, addresses and routes, up. */
+int agent_net_apply (const uint8_t *payload, uint32_t len, hy_error_t *err);
+
 /* Open the virtio-console port called `name` (its /sys/class/virtio-ports
  * entry), waiting for the driver to publish it. */
 int agent_port_open (const char *name, int flags, hy_error_t *err);

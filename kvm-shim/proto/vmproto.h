@@ -55,6 +55,11 @@ enum vmproto_type
   VMPROTO_EXEC_STDERR,  /* guest -> host; id, then bytes */
   VMPROTO_EXEC_EXIT,    /* guest -> host; id, uint32 wait status */
   VMPROTO_EXEC_ERROR,   /* guest -> host; id, one line of text: the exec failed */
+  /* networking: host -> guest, once, between READY and CONFIG (always
+   * sent, empty when the guest has no interface but lo); payload: an
+   * array of struct vmproto_net_rec (below), the agent applies it before
+   * it creates the container */
+  VMPROTO_NET,
   VMPROTO_TYPE_END,
 };
 
@@ -112,5 +117,36 @@ int vmproto_send_exec_u32 (int fd, enum vmproto_type type, uint32_t id, uint32_t
                            hy_error_t *err);
 
 const char *vmproto_type_name (enum vmproto_type type);
+
+/* VMPROTO_NET: the guest's network, read by the VMM from the host
+ * interfaces it joined to virtio-net devices (one per interface; the
+ * device's MAC is the host interface's, and that MAC names the guest
+ * interface a record is about).  Fixed 48-byte records, multi-byte fields
+ * little-endian, addresses in network order; the payload length is a
+ * multiple of the record size (checked by the reader), at most
+ * VMPROTO_NET_MAX_RECS records. */
+enum vmproto_net_kind
+{
+  VMPROTO_NET_LINK = 1,  /* mtu: the interface's MTU; bring it up */
+  VMPROTO_NET_ADDR = 2,  /* addr/prefix_len: an address of the interface */
+  VMPROTO_NET_ROUTE = 3, /* addr/prefix_len: destination (0/0: default), gw (zero: on-link) */
+};
+
+struct vmproto_net_rec
+{
+  uint8_t kind;       /* enum vmproto_net_kind */
+  uint8_t family;     /* 4 or 6 (ADDR, ROUTE) */
+  uint8_t prefix_len; /* ADDR, ROUTE */
+  uint8_t pad0;
+  uint32_t mtu; /* LINK */
+  uint8_t mac[6];
+  uint8_t pad1[2];
+  uint8_t addr[16]; /* IPv4 in the first 4 bytes */
+  uint8_t gw[16];
+};
+
+#define VMPROTO_NET_REC_SIZE 48
+#define VMPROTO_NET_MAX_RECS 256
+_Static_assert(sizeof (struct vmproto_net_rec) == VMPROTO_NET_REC_SIZE, "vmproto_net_rec layout");
 
 #endif

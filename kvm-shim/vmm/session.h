@@ -20,6 +20,9 @@ struct vmm_session_config
   /* The listening exec socket (`hyrun exec`, exec_relay.h), accepted on
    * while the workload runs; -1: none. */
   int exec_fd;
+  /* The VMPROTO_NET records (net_host.h), sent before CONFIG. */
+  const void *net_recs;
+  uint32_t net_len;
   /* Called once the container is created in the guest (agent CREATED):
    * the runtime's create returns then.  May be NULL. */
   int (*on_created) (void *opaque, hy_error_t *err);

@@ -602,7 +602,140 @@ case_exec_stopped() {
 	residue $EC
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device"
+# --- networking: the container's netns, a veth, TAP + tc mirred ---------
+# The netns hynet holds hyv1 (10.88.0.2/24, MTU 1400, default via
+# 10.88.0.1); its peer hyv0 (10.88.0.1/24) is in L1's own namespace, as CNI
+# or `ip netns` + veth would leave them.  $IP and $TC are iproute2's
+# (busybox's ip applet comes first in PATH).
+NETNS=hynet
+net_make() {
+	[ -e /var/run ] || { mkdir -p /var && ln -s /run /var/run; }
+	"$IP" netns add $NETNS &&
+		"$IP" link add hyv0 type veth peer name hyv1 &&
+		"$IP" link set hyv1 netns $NETNS &&
+		"$IP" -n $NETNS link set hyv1 mtu 1400 up &&
+		"$IP" -n $NETNS addr add 10.88.0.2/24 dev hyv1 &&
+		"$IP" -n $NETNS route add default via 10.88.0.1 &&
+		"$IP" link set hyv0 mtu 1400 up &&
+		"$IP" addr add 10.88.0.1/24 dev hyv0 &&
+		"$IP" link add hyw0 type veth peer name hyw1 &&
+		"$IP" link set hyw1 netns $NETNS &&
+		"$IP" -n $NETNS link set hyw1 up &&
+		"$IP" -n $NETNS addr add 10.89.0.2/24 dev hyw1 &&
+		"$IP" link set hyw0 up &&
+		"$IP" addr add 10.89.0.1/24 dev hyw0
+}
+
+net_fresh() {
+	"$IP" netns del $NETNS 2>/dev/null
+	"$IP" link del hyv0 2>/dev/null
+	"$IP" link del hyw0 2>/dev/null
+	net_make || why "could not make the netns and veth"
+}
+
+# net_residue: no TAP and no qdisc of ours left in the netns.
+net_residue() {
+	local left
+	left=$("$IP" -n $NETNS -o link show | grep hytap)
+	[ -z "$left" ] || why "TAP left in $NETNS: $left"
+	left=$("$TC" -n $NETNS qdisc show dev hyv1 | grep ingress)
+	[ -z "$left" ] || why "ingress qdisc left on hyv1: $left"
+	left=$("$TC" -n $NETNS filter show dev hyv1 ingress)
+	[ -z "$left" ] || why "tc filter left on hyv1: $left"
+	left=$("$TC" -n $NETNS qdisc show dev hyw1 | grep ingress)
+	[ -z "$left" ] || why "ingress qdisc left on hyw1: $left"
+}
+
+case_net() {
+	local id=vm-net out mac mac2 name2 srv srv2 pid i=0
+	net_fresh
+	mac=$("$IP" -n $NETNS -o link show hyv1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	mac2=$("$IP" -n $NETNS -o link show hyw1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	echo "hyv1 in $NETNS: $mac, hyw1: $mac2"
+	busybox nc -l -p 7001 >"$LOGS/net.peer" 2>&1 &
+	srv=$!
+	busybox nc -l -p 7004 >"$LOGS/net.peer2" 2>&1 &
+	srv2=$!
+	hy run -b "$B/net" $id </dev/null >"$LOGS/net.out" 2>&1 &
+	pid=$!
+	wait_for 60 grep -q "server up" "$LOGS/net.out" || { kill $srv $srv2; hy delete --force $id; cat "$LOGS/net.out"; why "the guest did not get to its server"; }
+	echo "while it runs: $("$IP" -n $NETNS -o link show | grep hytap)"
+	"$TC" -n $NETNS filter show dev hyv1 ingress
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q "mirred (Egress Redirect to device hytap" ||
+		{ kill $srv $srv2; hy delete --force $id; why "no mirred redirect from hyv1 to a TAP while the VM runs"; }
+	until echo ping-from-peer | busybox nc -w 5 10.88.0.2 7002; do
+		i=$((i + 1))
+		[ $i -lt 20 ] || { kill $srv $srv2; hy delete --force $id; why "the guest's server was not reached from the peer"; }
+		sleep 0.5
+	done
+	wait $pid || { cat "$LOGS/net.out"; why "hyrun run failed (exit $?)"; }
+	kill $srv $srv2 2>/dev/null
+	out=$(cat "$LOGS/net.out")
+	echo "guest:"
+	echo "$out"
+	echo "peer's server got: $(cat "$LOGS/net.peer"), the second: $(cat "$LOGS/net.peer2")"
+	case $out in *"if eth0 $mac mtu 1400"*) ;; *) why "no eth0 with hyv1's MAC $mac and MTU 1400" ;; esac
+	case $out in *"if lo "*) ;; *) why "no lo in the guest" ;; esac
+	case $out in *"addr eth0 10.88.0.2/24"*) ;; *) why "eth0 has not 10.88.0.2/24" ;; esac
+	# the second interface: one TAP and one virtio-net each
+	name2=$(echo "$out" | sed -n "s/^if \([a-z0-9]*\) $mac2 mtu 1500\$/\1/p")
+	[ -n "$name2" ] && [ "$name2" != eth0 ] || why "no second interface with hyw1's MAC $mac2"
+	case $out in *"addr $name2 10.89.0.2/24"*) ;; *) why "$name2 has not 10.89.0.2/24" ;; esac
+	grep -q hello-on-second "$LOGS/net.peer2" || why "the server on the second interface's peer got nothing"
+	case $out in *"route default via 10.88.0.1"*) ;; *) why "no default route via 10.88.0.1" ;; esac
+	grep -q hello-from-guest "$LOGS/net.peer" || why "the peer's server got nothing from the guest"
+	case $out in *"server got: ping-from-peer"*) ;; *) why "the guest's server got nothing from the peer" ;; esac
+	residue $id
+	net_residue
+	"$IP" -n $NETNS -o addr show dev hyv1 | grep -q "10.88.0.2/24" || why "hyv1 lost its address"
+}
+
+# The VMM killed with SIGKILL cannot undo its redirect on hyv1 (the netns
+# outlives it); delete does.
+case_net_kill9() {
+	local id=vm-netkill pid
+	net_fresh
+	hy create -b "$B/netwait" $id </dev/null >"$LOGS/netwait.out" 2>&1 || why "create failed: $(cat "$LOGS/netwait.out")"
+	hy start $id || { hy delete --force $id; why "start failed"; }
+	wait_for 60 grep -q up "$LOGS/netwait.out" || { hy delete --force $id; why "the workload did not start"; }
+	pid=$(pid_of $id)
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q "Egress Redirect to device hytap" ||
+		{ hy delete --force $id; why "no redirect while it runs"; }
+	kill -9 "$pid"
+	wait_for 30 is_status $id stopped || { hy delete --force $id; why "status after SIGKILL: $(status $id)"; }
+	echo "after SIGKILL, before delete:"
+	"$TC" -n $NETNS qdisc show dev hyv1
+	"$TC" -n $NETNS filter show dev hyv1 ingress
+	"$IP" -n $NETNS -o link show | grep hytap && why "the TAP outlived its VMM"
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q mirred || why "nothing left to clean after SIGKILL (the case tests nothing)"
+	hy delete $id || { hy delete --force $id; why "delete failed"; }
+	residue $id
+	net_residue
+}
+
+# Host network (no network namespace) cannot be given to a guest.
+case_net_host() {
+	bad_input hostnet vm-hostnet "linux.namespaces: VM mode needs a network namespace"
+}
+
+# io.hyrun.vm.network=none without a netns, and a new netns (lo only): the
+# guest has lo and nothing else.
+case_net_none() {
+	local out
+	out=$(hy run -b "$B/netnone" vm-netnone </dev/null 2>&1) || why "run with network=none failed: $out"
+	echo "network=none: $out"
+	# (sit0: the guest kernel's own IPv6-in-IPv4 device, not a NIC)
+	case " $out " in *" lo "*) ;; *) why "network=none: no lo in \"$out\"" ;; esac
+	case $out in *eth*) why "network=none: guest interfaces \"$out\": a NIC" ;; esac
+	out=$(hy run -b "$B/netlo" vm-netlo </dev/null 2>&1) || why "run with a new netns failed: $out"
+	echo "new netns: $out"
+	case " $out " in *" lo "*) ;; *) why "a new netns: no lo in \"$out\"" ;; esac
+	case $out in *eth*) why "a new netns: guest interfaces \"$out\": a NIC" ;; esac
+	residue vm-netnone
+	residue vm-netlo
+}
+
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -642,6 +775,10 @@ for c in "$@"; do
 	volumes_rootfs) check "vm volumes: a bind of a rootfs folder (relative to the bundle) comes from the rootfs share" case_volumes_rootfs ;;
 	volumes_residue) check "vm volumes: nothing left after the run (state, mounts)" case_volumes_residue ;;
 	volume_device) check "vm volumes: a device node source fails run clearly, naming mounts[7], nothing left" case_volume_device ;;
+	net) check "vm net: a netns with two veths: eth0 has its MAC, address, MTU, route; guest and peer reach each other's servers; the second gets its own NIC; no TAP or tc left" case_net ;;
+	net_kill9) check "vm net: after the VMM is killed with SIGKILL, delete removes its tc redirect from the veth" case_net_kill9 ;;
+	net_host) check "vm net: no network namespace (host network) fails clearly, nothing left" case_net_host ;;
+	net_none) check "vm net: io.hyrun.vm.network=none, or a netns with only lo: the guest has only lo" case_net_none ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
 	qemu) check "vm: QEMU boots the guest kernel with the same devices (environment check)" case_qemu ;;
 	*) echo "cases.sh: unknown case $c" >&2; exit 2 ;;

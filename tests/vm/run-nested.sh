@@ -133,6 +133,22 @@ bundle memlimit 'del(.annotations["io.hyrun.vm.memory"]) | .linux.cgroupsPath = 
 # free page reporting: 100 MB filled in a guest tmpfs, then freed
 bundle balloon '.annotations["io.hyrun.vm.memory"] = "256" | .mounts += [{"destination": "/mem", "type": "tmpfs", "source": "tmpfs", "options": ["size=200m"]}]' \
 	sh -c 'head -c 100000000 /dev/zero >/mem/x; echo filled; sleep 4; rm /mem/x; echo freed; sleep 60'
+# networking (cases.sh makes the netns hynet with a veth): the guest shows
+# its interface, reaches a server on the peer end, serves one to it
+bundle net '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/hynet" else . end)' \
+	sh -c 'for i in /sys/class/net/*; do echo "if ${i##*/} $(cat $i/address) mtu $(cat $i/mtu)"; done
+	ip -4 -o addr | sed -n "s/^[0-9]*: *\([^ ]*\) *inet \([^ ]*\).*/addr \1 \2/p"
+	ip route | sed "s/^/route /"
+	echo hello-on-second | nc -w 20 10.89.0.1 7004 && echo "second client done"
+	echo hello-from-guest | nc -w 20 10.88.0.1 7001 && echo "client done"
+	echo "server up"
+	nc -l -p 7002 | sed "s/^/server got: /"'
+bundle netwait '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/hynet" else . end)' \
+	sh -c 'echo up; while :; do sleep 1; done'
+bundle hostnet '.linux.namespaces |= map(select(.type != "network"))' true
+bundle netnone '.linux.namespaces |= map(select(.type != "network")) | .annotations["io.hyrun.vm.network"] = "none"' \
+	sh -c 'echo $(ls /sys/class/net)'
+bundle netlo . sh -c 'echo $(ls /sys/class/net)'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 # volumes (cases.sh's volumes_*): host folders and a file under
@@ -174,7 +190,11 @@ write_env() {
 	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\nSUBREAPER=%s\n' "$1" "$kernel" \
 		"$guest_release" "${HYRUN_VM_CASE_TIMEOUT:-90}" "$(realpath "$build/tests/vm/subreaper")" \
 		>"$B/env"
+	# iproute2's ip and tc (busybox's ip applet shadows ip in L1's PATH)
+	printf 'IP=%s\nTC=%s\n' "$ip_bin" "$tc_bin" >>"$B/env"
 }
+ip_bin=$(realpath "$(command -v ip)") || die "ip (iproute2) not found"
+tc_bin=$(realpath "$(command -v tc)") || die "tc (iproute2) not found"
 
 # --- directly on this host ------------------------------------------------
 if [ "$direct" = 1 ]; then
@@ -195,6 +215,10 @@ for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper; do
 	l1_copy "$root" "$build/$f"
 done
 l1_copy "$root" "$kernel"
+# the network cases: a netns with a veth, joined to the guest's TAP by tc
+l1_copy "$root" "$ip_bin"
+l1_copy "$root" "$tc_bin"
+l1_modules "$root" veth tun sch_ingress act_mirred cls_u32
 cp "$here/cases.sh" "$root/cases.sh"
 mv "$B" "$root/bundles"
 B=$root/bundles
