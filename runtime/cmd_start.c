@@ -13,27 +13,6 @@
 #include <signal.h>
 #include <string.h>
 
-int
-start_poststart (const struct spec *spec, const struct spec_state *st, hy_error_t *err)
-{
-  cleanup_free char *json = NULL;
-  struct spec_state s = *st;
-
-  if (spec == NULL || spec->hooks == NULL || spec->hooks->n_poststart == 0)
-    return 0;
-  s.status = (char *)"running";
-  json = spec_state_to_json (&s, SPEC_STATE_HOOK);
-  /* runtime-spec 1.1 and runc: a failing poststart hook is an error and
-   * the container is stopped (run then deletes it, as runc's run does). */
-  if (lc_hooks_run (spec->hooks->poststart, spec->hooks->n_poststart, "poststart", json, err) < 0)
-    {
-      if (st->pid > 0)
-        kill (st->pid, SIGKILL);
-      return -1;
-    }
-  return 0;
-}
-
 /* `start` has no parsed config: the hooks come from the bundle's (the
  * process itself is already running). */
 static int

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* create and run share one path from bundle to created container. */
+/* The container lifecycle on the host (runtime/lifecycle.c): create and
+ * run share one path from bundle to created container; start, run and
+ * delete share the poststart hooks and the teardown. */
 #ifndef HY_RUNTIME_CREATE_H
 #define HY_RUNTIME_CREATE_H
 

@@ -19,6 +19,7 @@ hyrun_SOURCES = \
 	runtime/cmd_update.c \
 	runtime/foreground.c runtime/foreground.h \
 	runtime/isolation.c \
+	runtime/lifecycle.c \
 	runtime/main.c \
 	runtime/signals.c runtime/signals.h \
 	runtime/state_dir.c runtime/state_dir.h \
