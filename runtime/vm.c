@@ -18,7 +18,7 @@
 #include "kvm-shim/vmm/session.h"
 #include "kvm-shim/vmm/volumes.h"
 #include "libcontainer/fd.h"
-#include "libcontainer/sync.h"
+#include "libcontainer/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,18 +80,12 @@ enter_namespaces (const struct spec *spec, hy_error_t *err)
   return 0;
 }
 
-static bool
-has_runtime_hooks (const struct spec *spec)
-{
-  return spec->hooks && (spec->hooks->n_prestart || spec->hooks->n_create_runtime);
-}
-
 static int
 on_created (void *opaque, hy_error_t *err)
 {
   struct vmm_child *c = opaque;
 
-  if (lc_sync_send (c->sync_fd, LC_SYNC_READY, NULL, 0, err) < 0)
+  if (lc_spawn_child_ready (c->sync_fd, err) < 0)
     return -1;
   close (c->sync_fd);
   c->sync_fd = -1;
@@ -140,7 +134,7 @@ __attribute__ ((noreturn)) static void
 vm_die (struct vmm_child *c, struct vmm_net *net, hy_error_t *err)
 {
   vmm_net_teardown (net);
-  lc_sync_die (c->sync_fd, err);
+  lc_spawn_child_fail (c->sync_fd, err);
 }
 
 __attribute__ ((noreturn)) static void
@@ -159,20 +153,18 @@ vmm_child_main (struct vmm_child *c)
     lc_fd_close_except (3 + c->cfg->preserve_fds, keep, sizeof (keep) / sizeof (keep[0]));
   }
   if (c->cg && lc_cgroup_enter (c->cg, getpid (), &err) < 0)
-    lc_sync_die (c->sync_fd, &err);
+    lc_spawn_child_fail (c->sync_fd, &err);
   if (enter_namespaces (c->spec, &err) < 0)
-    lc_sync_die (c->sync_fd, &err);
+    lc_spawn_child_fail (c->sync_fd, &err);
   /* the namespaces exist: the runtime's hooks run now, as for an init */
-  if (has_runtime_hooks (c->spec)
-      && (lc_sync_send (c->sync_fd, LC_SYNC_HOOKS_RUNTIME, NULL, 0, &err) < 0
-          || lc_sync_recv (c->sync_fd, LC_SYNC_HOOKS_DONE, NULL, NULL, &err) < 0))
-    lc_sync_die (c->sync_fd, &err);
+  if (lc_spawn_child_hooks (c->sync_fd, c->spec, &err) < 0)
+    lc_spawn_child_fail (c->sync_fd, &err);
   if (vmm_volumes_stage (c->vols, c->vols_dir, &err) < 0)
-    lc_sync_die (c->sync_fd, &err);
+    lc_spawn_child_fail (c->sync_fd, &err);
   /* the network namespace is final now (hooks may have filled it): join
    * its interfaces to TAPs for the guest (net_host.h) */
   if (c->plan->network && vmm_net_setup (&net, &err) < 0)
-    lc_sync_die (c->sync_fd, &err);
+    lc_spawn_child_fail (c->sync_fd, &err);
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     {
       hy_error_set (&err, errno, "socketpair");
@@ -226,6 +218,25 @@ vmm_child_main (struct vmm_child *c)
   vm_exit_like (status);
 }
 
+/* lc_spawn's start for VM mode: fork the VMM as the container's init. */
+static pid_t
+start_vmm (void *opaque, int parent_fd, int child_fd, int fifo_fd, hy_error_t *err)
+{
+  struct vmm_child *c = opaque;
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    return hy_error_set (err, errno, "fork the VMM");
+  if (pid == 0)
+    {
+      close (parent_fd);
+      c->sync_fd = child_fd;
+      c->fifo_fd = fifo_fd;
+      vmm_child_main (c);
+    }
+  return pid;
+}
+
 int
 vm_container_create (const struct spec *spec, const struct lc_config *cfg,
                      const struct vm_plan *plan, struct lc_cgroup *cg, struct lc_created *out,
@@ -233,10 +244,8 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
 {
   cleanup_free char *rootfs = NULL, *json = NULL, *vols_dir = NULL;
   cleanup_vmm_volumes struct vmm_volumes vols = { 0 };
-  cleanup_close int fifo_fd = -1, parent_fd = -1, child_fd = -1, exec_fd = -1;
+  cleanup_close int exec_fd = -1;
   char real[PATH_MAX];
-  int sv[2];
-  pid_t pid;
 
   rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path)
                                       : xasprintf ("%s/%s", cfg->bundle, spec->root->path);
@@ -254,41 +263,16 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
   vols_dir = xasprintf ("%s/vols", cfg->state_dir);
   if (vols.n_staged && mkdir (vols_dir, 0700) < 0)
     return hy_error_set (err, errno, "mkdir `%s`", vols_dir);
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    return hy_error_set (err, errno, "socketpair");
-  parent_fd = sv[0];
-  child_fd = sv[1];
-  if (!cfg->start_now && (fifo_fd = lc_container_fifo_create (cfg->state_dir, err)) < 0)
-    return -1;
   /* bound here, in the runtime's mount namespace, where `hyrun exec`
    * finds it; the VMM only accepts on it */
   if ((exec_fd = vm_exec_listen (cfg->state_dir, err)) < 0)
     return -1;
-  pid = fork ();
-  if (pid < 0)
-    return hy_error_set (err, errno, "fork the VMM");
-  if (pid == 0)
-    {
-      struct vmm_child c
-          = { spec, cfg, plan, cg, real, json, child_fd, fifo_fd, exec_fd, &vols, vols_dir };
-      close (parent_fd);
-      vmm_child_main (&c);
-    }
-  close (take_fd (child_fd));
-  if ((has_runtime_hooks (spec)
-       && (lc_sync_recv (parent_fd, LC_SYNC_HOOKS_RUNTIME, NULL, NULL, err) < 0
-           || lc_run_runtime_hooks (spec, cfg, pid, err) < 0
-           || lc_sync_send (parent_fd, LC_SYNC_HOOKS_DONE, NULL, 0, err) < 0))
-      || lc_sync_recv (parent_fd, LC_SYNC_READY, NULL, NULL, err) < 0)
-    {
-      int status;
-      kill (pid, SIGKILL);
-      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-        ;
+  {
+    struct vmm_child c = { spec, cfg, plan, cg, real, json, -1, -1, exec_fd, &vols, vols_dir };
+    struct lc_spawn sp = { start_vmm, NULL, &c };
+    if (lc_spawn (spec, cfg, &sp, out, err) < 0)
       return hy_error_prefix (err, "io.hyrun.isolation=vm");
-    }
-  out->pid = pid;
-  out->start_time = lc_proc_start_time (pid);
+  }
   return 0;
 }
 
