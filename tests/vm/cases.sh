@@ -259,11 +259,11 @@ case_free_pages() {
 	hy run -d -b "$B/balloon" $id </dev/null >"$LOGS/balloon.out" 2>&1 || why "run failed: $(cat "$LOGS/balloon.out")"
 	pid=$(pid_of $id)
 	wait_for 60 grep -q filled "$LOGS/balloon.out" || { hy delete --force $id; why "the workload never filled its memory"; }
-	rss_full=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status)
+	rss_full=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status)
 	wait_for 30 grep -q freed "$LOGS/balloon.out" || { hy delete --force $id; why "the workload never freed"; }
 	i=0
 	while :; do
-		rss=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status)
+		rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status)
 		[ $((rss_full - rss)) -gt 61440 ] && break
 		i=$((i + 1))
 		[ $i -lt 60 ] || { hy delete --force $id; why "VMM RSS $rss_full kB filled, still $rss kB 30 s after the guest freed 100 MB"; }
