@@ -30,7 +30,7 @@ no_vmm_left() {
 	bad_config '.annotations["io.hyrun.vm.memory"] = "lots"' \
 		'annotations.io.hyrun.vm.memory: "lots" is not a number'
 	bad_config '.linux.resources.memory.limit = 33554432' \
-		'linux.resources.memory.limit: 33554432 bytes is less than the 64 MiB a VM needs'
+		'linux.resources.memory.limit: 33554432 bytes is less than the 80 MiB a VM needs (64 of guest RAM, 16 for the VMM'
 }
 
 @test "vm: a vCPU count out of range is refused" {
