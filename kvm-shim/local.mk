@@ -119,6 +119,7 @@ hyrun_agent_SOURCES = \
 	kvm-shim/agent/agent.h \
 	kvm-shim/agent/main.c \
 	kvm-shim/agent/exec.c \
+	kvm-shim/agent/tty.c \
 	kvm-shim/agent/mounts.c \
 	kvm-shim/agent/ports.c \
 	kvm-shim/proto/vmproto.c kvm-shim/proto/vmproto.h \
