@@ -144,6 +144,7 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/vmm/machine.c kvm-shim/vmm/machine.h \
 	kvm-shim/vmm/session.c kvm-shim/vmm/session.h \
 	kvm-shim/vmm/exec_relay.c kvm-shim/vmm/exec_relay.h \
+	kvm-shim/vmm/tty.c kvm-shim/vmm/tty.h \
 	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox

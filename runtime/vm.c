@@ -15,6 +15,7 @@
 #include "kvm-shim/vmm/machine.h"
 #include "kvm-shim/vmm/sandbox.h"
 #include "kvm-shim/vmm/session.h"
+#include "kvm-shim/vmm/tty.h"
 #include "libcontainer/fd.h"
 #include "libcontainer/sync.h"
 
@@ -42,6 +43,7 @@ struct vmm_child
   const char *rootfs;
   char *config_json;
   int sync_fd, fifo_fd, exec_fd;
+  int tty_fd; /* process.terminal: the host pty's slave (vm_tty.c); else -1 */
 };
 
 /* The VMM takes the container's network, IPC, UTS, cgroup and mount
@@ -139,6 +141,21 @@ vmm_child_main (struct vmm_child *c)
 
   prctl (PR_SET_NAME, "hyrun:vmm");
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* a terminal: the pty is the VMM's stdio (the stdio ports carry its
+   * bytes) and its controlling terminal (resizes raise SIGWINCH) */
+  if (c->tty_fd >= 0)
+    {
+      for (int fd = 0; fd <= 2; fd++)
+        if (dup2 (c->tty_fd, fd) < 0)
+          {
+            hy_error_set (&err, errno, "terminal: dup the pty");
+            lc_sync_die (c->sync_fd, &err);
+          }
+      if (c->tty_fd > 2)
+        close (c->tty_fd);
+      if (vmm_tty_take_control (STDIN_FILENO, &err) < 0)
+        lc_sync_die (c->sync_fd, &err);
+    }
   {
     int keep[] = { c->sync_fd, c->fifo_fd, c->exec_fd, log_fd };
     lc_fd_close_except (3 + c->cfg->preserve_fds, keep, sizeof (keep) / sizeof (keep[0]));
@@ -181,6 +198,8 @@ vmm_child_main (struct vmm_child *c)
   sc.config_len = strlen (c->config_json);
   sc.fifo_fd = c->fifo_fd;
   sc.exec_fd = c->exec_fd;
+  sc.terminal = c->tty_fd >= 0;
+  sc.tty_fd = STDIN_FILENO;
   sc.on_created = on_created;
   sc.opaque = c;
   if (vmm_session_run (m, sv[0], &sc, &status, &err) < 0)
@@ -201,7 +220,7 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
                      hy_error_t *err)
 {
   cleanup_free char *rootfs = NULL, *json = NULL;
-  cleanup_close int fifo_fd = -1, parent_fd = -1, child_fd = -1, exec_fd = -1;
+  cleanup_close int fifo_fd = -1, parent_fd = -1, child_fd = -1, exec_fd = -1, tty_fd = -1;
   char real[PATH_MAX];
   int sv[2];
   pid_t pid;
@@ -225,16 +244,22 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
    * finds it; the VMM only accepts on it */
   if ((exec_fd = vm_exec_listen (cfg->state_dir, err)) < 0)
     return -1;
+  if (spec->process->terminal
+      && (tty_fd = vm_tty_open (cfg->console_socket, spec->process, err)) < 0)
+    return -1;
   pid = fork ();
   if (pid < 0)
     return hy_error_set (err, errno, "fork the VMM");
   if (pid == 0)
     {
-      struct vmm_child c = { spec, cfg, plan, cg, real, json, child_fd, fifo_fd, exec_fd };
+      struct vmm_child c = { spec, cfg, plan, cg, real, json, child_fd, fifo_fd, exec_fd, tty_fd };
       close (parent_fd);
       vmm_child_main (&c);
     }
   close (take_fd (child_fd));
+  /* the VMM holds the slave alone: the master sees EOF when it ends */
+  if (tty_fd >= 0)
+    close (take_fd (tty_fd));
   if ((has_runtime_hooks (spec)
        && (lc_sync_recv (parent_fd, LC_SYNC_HOOKS_RUNTIME, NULL, NULL, err) < 0
            || lc_run_runtime_hooks (spec, cfg, pid, err) < 0
