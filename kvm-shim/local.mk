@@ -170,7 +170,7 @@ tests_unit_test_p9_LDADD = $(VMM_LIBS)
 # flake from a failure; tiny-init is the guest of the QEMU check and of
 # contrib/bench/vm-boot.  Static and never sanitized: they run in L1 and in
 # guests without the sanitizer runtimes.
-check_PROGRAMS += tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper
+check_PROGRAMS += tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv
 tests_vm_kvm_probe_SOURCES = tests/vm/kvm-probe.c
 tests_vm_kvm_probe_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 tests_vm_kvm_probe_LDFLAGS = -static
@@ -181,8 +181,13 @@ tests_vm_tiny_init_LDFLAGS = -static
 tests_vm_subreaper_SOURCES = tests/vm/subreaper.c
 tests_vm_subreaper_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 tests_vm_subreaper_LDFLAGS = -static
+# ttyrecv: containerd's shim's part on --console-socket (cases.sh)
+tests_vm_ttyrecv_SOURCES = tests/vm/ttyrecv.c
+tests_vm_ttyrecv_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
+tests_vm_ttyrecv_LDFLAGS = -static
 EXTRA_DIST += tests/vm/run-nested.sh tests/vm/cases.sh tests/vm/flake.sh
-check-vm: hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper
+check-vm: hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper \
+	tests/vm/ttyrecv
 	$(SHELL) $(srcdir)/tests/vm/run-nested.sh -B $(abs_builddir) $(VM_CASES)
 .PHONY: check-vm
 
