@@ -560,6 +560,28 @@ case_tty_create() {
 	residue vm-tty
 }
 
+# The shim may resize the master while the guest still boots: the size
+# reaches the guest pty once the container exists (and wins over
+# process.consoleSize, as the later size).
+case_tty_boot_resize() {
+	local out=$LOGS/tty-size.out rc=0
+	ttyrecv_pid=
+	trap 'tty_cleanup vm-ttysize' EXIT
+	rm -f "$LOGS/tty-size.sock"
+	"$TTYRECV" "$LOGS/tty-size.sock" size:33x111 'wait:33 111' eof >"$out" 2>"$out.err" &
+	ttyrecv_pid=$!
+	wait_for 10 test -S "$LOGS/tty-size.sock" || why "ttyrecv did not listen"
+	hy create -b "$B/ttysize" --console-socket "$LOGS/tty-size.sock" vm-ttysize </dev/null || why "create failed"
+	hy start vm-ttysize || why "start failed"
+	wait "$ttyrecv_pid" || rc=$?
+	ttyrecv_pid=
+	cat "$out.err" "$out"
+	[ "$rc" = 0 ] || why "stty size in the guest did not print 33 111: $(tr -d '\r' <"$out")"
+	wait_for 30 is_status vm-ttysize stopped || why "status: $(status vm-ttysize)"
+	hy delete vm-ttysize || why "delete failed"
+	residue vm-ttysize
+}
+
 # Foreground run with a terminal and a stdin that is not one: as container
 # mode, hyrun receives the master itself and relays its stdin.
 case_tty_foreground() {
@@ -621,7 +643,7 @@ case_exec_tty_foreground() {
 	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory tty_create tty_foreground tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_tty exec_tty_foreground exec_errors exec_stopped"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_tty exec_tty_foreground exec_errors exec_stopped"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -640,6 +662,7 @@ for c in "$@"; do
 	tiny_memory) check "vm: io.hyrun.vm.memory=1 fails run clearly, nothing left" case_tiny_memory ;;
 	hooks) check "vm: prestart, poststart and poststop hooks run on the host around the VM" case_hooks ;;
 	tty_create) check "vm tty: create --console-socket + start: the master gets the guest pty (size, typing, resize, ^C, ^D)" case_tty_create ;;
+	tty_boot_resize) check "vm tty: a resize while the guest boots reaches the guest pty" case_tty_boot_resize ;;
 	tty_foreground) check "vm tty: a foreground run with a terminal relays a non-tty stdin, as container mode" case_tty_foreground ;;
 	tty_errors) check "vm tty: no or a dead --console-socket fails create clearly, nothing left" case_tty_errors ;;
 	exec_tty) check "vm exec: --process (terminal) --console-socket --detach --pid-file: the master gets the guest pty" case_exec_tty ;;

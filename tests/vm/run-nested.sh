@@ -136,6 +136,7 @@ bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 # traps WINCH and INT and reads to EOF on its pty; ttyfg for a foreground run
 bundle tty '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' sh /tty.sh
 bundle ttyfg '.process.terminal = true' sh -c 'tty; read l; echo "got: $l"'
+bundle ttysize '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' stty size
 for b in tty execw; do
 	cat >"$B/$b/rootfs/tty.sh" <<'EOT'
 tty
