@@ -88,12 +88,15 @@ on_created (void *opaque, hy_error_t *err)
 {
   struct vmm_child *c = opaque;
 
+  /* From here on the VMM is the container's init: it outlives create.
+   * Before READY: create exits as soon as it reads READY, and a parent
+   * death signal still armed then would kill the VMM (a dead parent before
+   * READY fails the send instead, and the VMM ends with an error). */
+  prctl (PR_SET_PDEATHSIG, 0);
   if (lc_sync_send (c->sync_fd, LC_SYNC_READY, NULL, 0, err) < 0)
     return -1;
   close (c->sync_fd);
   c->sync_fd = -1;
-  /* From here on the VMM is the container's init: it outlives create. */
-  prctl (PR_SET_PDEATHSIG, 0);
   return 0;
 }
 
