@@ -12,7 +12,9 @@
  * the guest; on the host its bytes go to a pty whose master went to
  * --console-socket (vm_tty.c), or in the foreground without one to our own
  * terminal (in raw mode); SIGWINCH sends that terminal's size as
- * EXEC_RESIZE. */
+ * EXEC_RESIZE.  (The pty of a foreground exec with --console-socket cannot
+ * be hyrun's controlling terminal without leaving the caller's session:
+ * there only the first size reaches the guest.) */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "kvm-shim/proto/vmproto.h"
