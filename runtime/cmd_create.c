@@ -269,6 +269,8 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
   /* Recorded before anything runs in it: a create killed from here on
    * leaves a state (pid 0, "stopped") that `delete --force` cleans up. */
   c->st = new_state (spec, o, bundle, &cr, *cgp ? lc_cgroup_path (*cgp) : NULL, vm != NULL);
+  if (vm)
+    c->st->vm_mem_mib = vm->mem_mib;
   if (container_save (c, err) < 0)
     return -1;
   if (l && *cgp

@@ -11,6 +11,7 @@
 #include "runtime/cli.h"
 #include "runtime/create.h"
 #include "runtime/state_dir.h"
+#include "runtime/vm.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -84,6 +85,8 @@ destroy_container (struct container *c, hy_error_t *err)
             return -1;
         }
       kill_container (c->st, cg);
+      if (c->st->isolation && strcmp (c->st->isolation, "vm") == 0 && c->st->bundle)
+        vm_net_cleanup (c->st->bundle);
       if (cg && lc_cgroup_destroy (cg, err) < 0)
         return -1;
       if (c->st->host_mounts && lc_mountinfo_unmount_under (c->st->rootfs, err) < 0)

@@ -37,8 +37,9 @@ struct spec_state *new_state (const struct spec *spec, const struct create_opts 
 /* --pid-file: the pid, no newline, written atomically (runc). */
 int write_pid_file (const char *path, pid_t pid, hy_error_t *err);
 
-/* The poststart hooks of a started container (a failure only warns). */
-void start_poststart (const struct spec *spec, const struct spec_state *st);
+/* The poststart hooks of a started container; a failing one kills the
+ * container's process and is an error (runc). */
+int start_poststart (const struct spec *spec, const struct spec_state *st, hy_error_t *err);
 
 /* Tear a container down: kill what is left, remove its cgroup and state
  * dir, run poststop hooks. */
@@ -51,7 +52,6 @@ enum isolation
   ISOLATION_CONTAINER,
   ISOLATION_VM,
 };
-int isolation_of (const struct spec *spec, const char *dflt, enum isolation *out,
-                  hy_error_t *err);
+int isolation_of (const struct spec *spec, const char *dflt, enum isolation *out, hy_error_t *err);
 
 #endif

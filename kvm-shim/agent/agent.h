@@ -14,9 +14,16 @@
 
 /* The guest's own file systems: proc, sys, dev, run, tmp, cgroup2, and the
  * shared rootfs folder over virtio-9p at AGENT_ROOTFS. */
-#define AGENT_ROOTFS "/run/hyrun/rootfs"
+#define AGENT_ROOTFS VMPROTO_ROOTFS_DIR
 int agent_mount_base (hy_error_t *err);
 int agent_mount_rootfs (hy_error_t *err);
+/* The volumes share at VMPROTO_VOLS_DIR, when a mount of the container
+ * takes its source there (volumes.c). */
+int agent_mount_volumes (const struct spec *spec, hy_error_t *err);
+
+/* Configure the guest's interfaces from a VMPROTO_NET payload (net.c):
+ * each found by its MAC, given the MTU, addresses and routes, up. */
+int agent_net_apply (const uint8_t *payload, uint32_t len, hy_error_t *err);
 
 /* Open the virtio-console port called `name` (its /sys/class/virtio-ports
  * entry), waiting for the driver to publish it. */

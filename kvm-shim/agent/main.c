@@ -331,9 +331,12 @@ main (void)
     fail (&a, &err);
   uname (&u);
   if (vmproto_send (a.ctl, VMPROTO_READY, u.release, (uint32_t)strlen (u.release), &err) < 0
+      || expect (&a, VMPROTO_NET, &msg, &err) < 0
+      || agent_net_apply (msg.payload, msg.len, &err) < 0
       || expect (&a, VMPROTO_CONFIG, &msg, &err) < 0 || load_config (&a, &msg, &err) < 0
-      || agent_mount_rootfs (&err) < 0 || create (&a, &err) < 0
-      || vmproto_send (a.ctl, VMPROTO_CREATED, NULL, 0, &err) < 0 || supervise (&a, sfd, &err) < 0)
+      || agent_mount_rootfs (&err) < 0 || agent_mount_volumes (a.spec, &err) < 0
+      || create (&a, &err) < 0 || vmproto_send (a.ctl, VMPROTO_CREATED, NULL, 0, &err) < 0
+      || supervise (&a, sfd, &err) < 0)
     fail (&a, &err);
   power_off ();
 }

@@ -4,7 +4,8 @@
  * joined by path, runtime/vm.c); a path names a host namespace the guest
  * cannot see, so inside the guest every namespace is a new one.  The
  * network namespace is the VM itself: the workload stays in the guest's
- * own, where its virtio-net interfaces are. */
+ * own, where its virtio-net interfaces are.  Mounts: the bind mounts as
+ * the volumes plan rewrote them (volumes.h). */
 #include "kvm-shim/vmm/guest_spec.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -12,15 +13,17 @@
 #include <string.h>
 
 char *
-vmm_guest_spec_json (const struct spec *spec, hy_error_t *err)
+vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols, hy_error_t *err)
 {
   struct spec copy = *spec;
   struct spec_linux l;
   cleanup_free struct spec_namespace *ns = NULL;
   size_t i, n = 0;
 
+  if (vols && vols->n == spec->n_mounts)
+    copy.mounts = vols->guest;
   if (spec->linux_ == NULL)
-    return spec_to_json (spec, err);
+    return spec_to_json (&copy, err);
   l = *spec->linux_;
   ns = xcalloc (l.n_namespaces + 1, sizeof (*ns));
   for (i = 0; i < l.n_namespaces; i++)

@@ -172,6 +172,8 @@ on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
                   (int)msg->len, (const char *)msg->payload);
       }
       s->stage = CREATING;
+      if (vmproto_send (s->ctl, VMPROTO_NET, s->cfg->net_recs, s->cfg->net_len, err) < 0)
+        return -1;
       {
         size_t id_len = strlen (s->cfg->id) + 1;
         cleanup_free char *buf = xmalloc (id_len + s->cfg->config_len);

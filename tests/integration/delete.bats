@@ -68,3 +68,31 @@ load helpers
 	assert_contains "$output" /does/not/exist
 	residue_check
 }
+
+# Issue: delete --force failed with EBUSY.  A paused container whose
+# processes sit in sub-cgroups of their own (made here from the host, as a
+# container with a writable cgroupfs would) and an exec'd process still
+# running: delete --force kills, thaws, removes bottom-up, leaves nothing.
+@test "delete --force of a paused container with its own sub-cgroups and an exec'd process leaves nothing" {
+	local ctl sub pid
+	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p'
+	args payload sleep 60
+	hy_detach "$ID"
+	hy exec -d "$ID" payload sleep 60
+	pid=$(hy state "$ID" | jq -r .pid)
+	for ctl in memory pids cpu,cpuacct freezer unified; do
+		[ -d "/sys/fs/cgroup/$ctl/hyrun-test/$ID" ] || continue
+		sub=/sys/fs/cgroup/$ctl/hyrun-test/$ID/inner/deeper
+		mkdir -p "$sub"
+		echo "$pid" >"$sub/cgroup.procs"
+	done
+	[ -d "/sys/fs/cgroup/memory/hyrun-test/$ID/inner/deeper" ] || [ -d "/sys/fs/cgroup/hyrun-test/$ID/inner/deeper" ]
+	hy pause "$ID"
+	assert_eq "$(hy state "$ID" | jq -r .status)" paused
+	hy delete --force "$ID"
+	run hy state "$ID"
+	[ "$status" -ne 0 ]
+	for ctl in memory pids cpu,cpuacct freezer unified ""; do
+		[ ! -d "/sys/fs/cgroup/$ctl/hyrun-test/$ID" ] || { echo "cgroup left in $ctl"; false; }
+	done
+}

@@ -71,3 +71,25 @@ bar
 	assert_eq "$status" 0
 	assert_eq "$output" ""
 }
+
+# Issue: the exec path loaded seccomp after the uid switch ("seccomp: load
+# the filter: Operation canceled"); init, exec and the guest agent now share
+# one finalize sequence (libcontainer/finalize.c).  runc prints the same.
+@test "exec --user 1000 with a seccomp profile and without noNewPrivileges runs, filter applied, as runc" {
+	local rt root out=
+	cfg '.process.noNewPrivileges = false | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	args payload sleep 30
+	for rt in "$HYRUN" runc; do
+		command -v "$rt" >/dev/null || continue
+		root=$BATS_TEST_TMPDIR/root-$(basename "$rt")
+		(cd "$BUNDLE" && "$rt" --root "$root" run -d "$ID" </dev/null)
+		run "$rt" --root "$root" exec --user 1000:1000 "$ID" sh -c 'payload id; mkdir /tmp/d 2>&1 || echo denied'
+		echo "$rt: $status: $output"
+		assert_eq "$status" 0
+		assert_contains "$output" "uid=1000"
+		assert_contains "$output" denied
+		[ -z "$out" ] || assert_eq "$output" "$out"
+		out=$output
+		"$rt" --root "$root" delete --force "$ID"
+	done
+}

@@ -67,13 +67,18 @@ why() {
 	exit 1
 }
 
+# vmm_pids: the pids of the running VMMs (L1's busybox has no pgrep).
+vmm_pids() {
+	grep -lx 'hyrun:vmm' /proc/[0-9]*/comm 2>/dev/null | sed -n 's|/proc/\([0-9]*\)/comm|\1|p'
+}
+
 # residue ID: no state, no cgroup, no VMM left behind by container ID.
 residue() {
 	local left
 	[ ! -e "$ROOT/$1" ] || why "state dir $ROOT/$1 left"
 	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$1*" 2>/dev/null)
 	[ -z "$left" ] || why "cgroup left: $left"
-	left=$(pgrep -x 'hyrun:vmm')
+	left=$(vmm_pids)
 	[ -z "$left" ] || why "VMM process left: $left"
 }
 
@@ -226,17 +231,47 @@ case_memory_limit() {
 		max=$(cat /sys/fs/cgroup/memory/hyrun-test/default/vm-memlimit/memory.limit_in_bytes 2>/dev/null)
 	fi
 	[ "$max" = 268435456 ] || { hy delete --force $id; why "memory limit in the VMM's cgroup: \"$max\", expected 268435456"; }
+	# update: lower is the host cgroup's; above the RAM the VM booted
+	# with (256 - 16 MiB for the VMM) cannot be used: a clear error
+	out=$(hy update --memory 1g $id 2>&1) && { hy delete --force $id; why "update --memory 1g of a 240 MiB VM succeeded"; }
+	echo "update --memory 1g: $out"
+	case $out in *"cannot grow"*) ;; *) hy delete --force $id; why "update --memory 1g: $out" ;; esac
+	hy update --memory 250m $id || { hy delete --force $id; why "update --memory 250m failed"; }
+	[ -f /sys/fs/cgroup/cgroup.controllers ] && { max=$(cat $cg/memory.max); [ "$max" = 262144000 ] || { hy delete --force $id; why "memory.max after update: $max"; }; }
 	hy start $id || { hy delete --force $id; why "start failed"; }
 	wait_for 60 is_status $id stopped || { hy delete --force $id; why "the workload did not end"; }
 	out=$(cat "$LOGS/memlimit.out")
 	echo "guest MemTotal: $out"
 	kb=${out%% kB*}
 	hy delete $id || why "delete failed"
-	[ -n "$kb" ] && [ "$kb" -gt 131072 ] && [ "$kb" -le 262144 ] ||
-		why "guest MemTotal \"$out\" is not within 128..256 MiB"
+	[ -n "$kb" ] && [ "$kb" -gt 131072 ] && [ "$kb" -le 245760 ] ||
+		why "guest MemTotal \"$out\" is not within 128..240 MiB (256 MiB less the VMM's 16)"
 	residue $id
 	[ ! -d $cg ] || why "cgroup $cg left"
 	rmdir /sys/fs/cgroup/hyrun-test/default /sys/fs/cgroup/hyrun-test 2>/dev/null || true
+}
+
+# Free page reporting (devices/virtio_balloon.c): memory the guest frees
+# goes back to the host: the VMM's RSS falls after the workload frees
+# 100 MB it had filled.
+case_free_pages() {
+	local id=vm-balloon pid rss_full rss i
+	hy run -d -b "$B/balloon" $id </dev/null >"$LOGS/balloon.out" 2>&1 || why "run failed: $(cat "$LOGS/balloon.out")"
+	pid=$(pid_of $id)
+	wait_for 60 grep -q filled "$LOGS/balloon.out" || { hy delete --force $id; why "the workload never filled its memory"; }
+	rss_full=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status)
+	wait_for 30 grep -q freed "$LOGS/balloon.out" || { hy delete --force $id; why "the workload never freed"; }
+	i=0
+	while :; do
+		rss=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status)
+		[ $((rss_full - rss)) -gt 61440 ] && break
+		i=$((i + 1))
+		[ $i -lt 60 ] || { hy delete --force $id; why "VMM RSS $rss_full kB filled, still $rss kB 30 s after the guest freed 100 MB"; }
+		sleep 0.5
+	done
+	echo "VMM RSS: $rss_full kB filled, $rss kB after the guest freed ($(( (rss_full - rss) / 1024 )) MiB back)"
+	hy delete --force $id || why "delete failed"
+	residue $id
 }
 
 # bad_input BUNDLE ID EXPECTED: run fails, one clear line, nothing left.
@@ -303,6 +338,86 @@ case_demo() {
 	out=$(hy --debug run -b "$B/demo" vm-demo </dev/null 2>&1) || why "hyrun run failed (exit $?): $out"
 	echo "$out" | sed 's/^/# /' >&3
 	residue vm-demo
+}
+
+# --- volumes: the vols bundle's bind mounts (run-nested.sh) -------------
+# volumes runs it; the other volumes_* cases read what it printed.
+VOLS=/tmp/hyrun-vm-vols
+VC=vm-vols
+
+case_volumes() {
+	local pid rc=0 vmm=
+	umount "$VOLS/shm" 2>/dev/null
+	rm -rf "$VOLS" "$LOGS/vols.vmm" "$LOGS/vols.leak"
+	mkdir -p "$VOLS/data" "$VOLS/ro" "$VOLS/rro" "$VOLS/shm" || why "mkdir $VOLS"
+	echo "read only" >"$VOLS/ro/file"
+	echo "127.0.0.1 first" >"$VOLS/hosts"
+	mount -t tmpfs -o size=8m shm "$VOLS/shm" || why "mount a tmpfs on $VOLS/shm"
+	# /run shared: a mount the VMM made outside a namespace of its own
+	# would show up in this one
+	mount --make-rshared /run || why "mount --make-rshared /run"
+	hy run -b "$B/vols" $VC </dev/null >"$LOGS/vols.out" 2>&1 &
+	pid=$!
+	if wait_for 90 test -s "$VOLS/data/from-guest"; then
+		vmm=$(vmm_pids | head -n1)
+		echo "staging in the VMM's mount namespace:"
+		grep " $ROOT/$VC/vols" "/proc/$vmm/mountinfo" >"$LOGS/vols.vmm"
+		cat "$LOGS/vols.vmm"
+		echo "staging in this one:"
+		grep " $ROOT/$VC/vols" /proc/self/mountinfo >"$LOGS/vols.leak" && cat "$LOGS/vols.leak"
+		echo "host side" >"$VOLS/data/from-host.tmp" && mv "$VOLS/data/from-host.tmp" "$VOLS/data/from-host"
+		echo "127.0.0.1 second" >"$VOLS/hosts"
+	fi
+	wait "$pid" || rc=$?
+	cat "$LOGS/vols.out"
+	[ "$rc" = 0 ] || why "hyrun run exited $rc"
+	[ "$(cat "$VOLS/data/from-guest" 2>/dev/null)" = "written inside" ] ||
+		why "the guest's write did not reach the host folder"
+	grep -qx "data read: host side" "$LOGS/vols.out" || why "the file placed on the host was not seen in the guest"
+	[ -s "$LOGS/vols.vmm" ] || why "no staging mount in the VMM's (pid ${vmm:-none}) mount namespace"
+	[ ! -s "$LOGS/vols.leak" ] || why "the staging mounts leaked into the host's mount namespace"
+}
+
+case_volumes_ro() {
+	cat "$LOGS/vols.out"
+	grep -q "^ro: .*Read-only file system" "$LOGS/vols.out" || why "a write to the ro volume did not fail with EROFS"
+	grep -q "^rro: .*Read-only file system" "$LOGS/vols.out" || why "a write to the rro volume did not fail with EROFS"
+	grep -qx "ro read: read only" "$LOGS/vols.out" || why "the ro volume's file was not readable"
+	[ ! -e "$VOLS/ro/new" ] && [ ! -e "$VOLS/rro/new" ] || why "a file appeared in a read-only volume's folder"
+}
+
+case_volumes_file() {
+	cat "$LOGS/vols.out"
+	grep -qx "hosts: 127.0.0.1 first" "$LOGS/vols.out" || why "the guest did not read the bound file"
+	grep -qx "hosts later: 127.0.0.1 second" "$LOGS/vols.out" || why "the guest did not see the host's change of the file"
+}
+
+case_volumes_shm() {
+	cat "$LOGS/vols.out"
+	grep -q "^shm: [^ ]* /dev/shm tmpfs .*size=8192k" "$LOGS/vols.out" ||
+		why "/dev/shm in the guest is not a tmpfs of the source's size (8 MiB)"
+	grep -qx "shm write: in-shm" "$LOGS/vols.out" || why "/dev/shm is not writable"
+	[ ! -e "$VOLS/shm/f" ] || why "the guest's /dev/shm wrote into the host's tmpfs"
+}
+
+# rootfs/etc, relative to the bundle: from the rootfs share, not staged
+case_volumes_rootfs() {
+	local want
+	want=$(head -n1 "$B/vols/rootfs/etc/passwd")
+	cat "$LOGS/vols.out"
+	grep -qxF "inner: $want" "$LOGS/vols.out" || why "the bind of rootfs/etc did not show its passwd ($want)"
+	[ -s "$LOGS/vols.vmm" ] && ! grep "rootfs/etc" "$LOGS/vols.vmm" || why "rootfs/etc was staged (or no staging seen)"
+}
+
+case_volumes_residue() {
+	umount "$VOLS/shm" || why "umount $VOLS/shm"
+	residue $VC
+	! grep "$VOLS\|/vols " /proc/self/mountinfo || why "a mount is left"
+	rm -rf "$VOLS"
+}
+
+case_volume_device() {
+	bad_input voldev vm-voldev "mounts[7]: bind mount of \`/dev/null\` on \`/dev/hostnull\`: a character device"
 }
 
 # --- exec: one running container (the execw bundle), several processes --
@@ -487,6 +602,139 @@ case_exec_stopped() {
 	residue $EC
 }
 
+# --- networking: the container's netns, a veth, TAP + tc mirred ---------
+# The netns hynet holds hyv1 (10.88.0.2/24, MTU 1400, default via
+# 10.88.0.1); its peer hyv0 (10.88.0.1/24) is in L1's own namespace, as CNI
+# or `ip netns` + veth would leave them.  $IP and $TC are iproute2's
+# (busybox's ip applet comes first in PATH).
+NETNS=hynet
+net_make() {
+	[ -e /var/run ] || { mkdir -p /var && ln -s /run /var/run; }
+	"$IP" netns add $NETNS &&
+		"$IP" link add hyv0 type veth peer name hyv1 &&
+		"$IP" link set hyv1 netns $NETNS &&
+		"$IP" -n $NETNS link set hyv1 mtu 1400 up &&
+		"$IP" -n $NETNS addr add 10.88.0.2/24 dev hyv1 &&
+		"$IP" -n $NETNS route add default via 10.88.0.1 &&
+		"$IP" link set hyv0 mtu 1400 up &&
+		"$IP" addr add 10.88.0.1/24 dev hyv0 &&
+		"$IP" link add hyw0 type veth peer name hyw1 &&
+		"$IP" link set hyw1 netns $NETNS &&
+		"$IP" -n $NETNS link set hyw1 up &&
+		"$IP" -n $NETNS addr add 10.89.0.2/24 dev hyw1 &&
+		"$IP" link set hyw0 up &&
+		"$IP" addr add 10.89.0.1/24 dev hyw0
+}
+
+net_fresh() {
+	"$IP" netns del $NETNS 2>/dev/null
+	"$IP" link del hyv0 2>/dev/null
+	"$IP" link del hyw0 2>/dev/null
+	net_make || why "could not make the netns and veth"
+}
+
+# net_residue: no TAP and no qdisc of ours left in the netns.
+net_residue() {
+	local left
+	left=$("$IP" -n $NETNS -o link show | grep hytap)
+	[ -z "$left" ] || why "TAP left in $NETNS: $left"
+	left=$("$TC" -n $NETNS qdisc show dev hyv1 | grep ingress)
+	[ -z "$left" ] || why "ingress qdisc left on hyv1: $left"
+	left=$("$TC" -n $NETNS filter show dev hyv1 ingress)
+	[ -z "$left" ] || why "tc filter left on hyv1: $left"
+	left=$("$TC" -n $NETNS qdisc show dev hyw1 | grep ingress)
+	[ -z "$left" ] || why "ingress qdisc left on hyw1: $left"
+}
+
+case_net() {
+	local id=vm-net out mac mac2 name2 srv srv2 pid i=0
+	net_fresh
+	mac=$("$IP" -n $NETNS -o link show hyv1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	mac2=$("$IP" -n $NETNS -o link show hyw1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	echo "hyv1 in $NETNS: $mac, hyw1: $mac2"
+	busybox nc -l -p 7001 >"$LOGS/net.peer" 2>&1 &
+	srv=$!
+	busybox nc -l -p 7004 >"$LOGS/net.peer2" 2>&1 &
+	srv2=$!
+	hy run -b "$B/net" $id </dev/null >"$LOGS/net.out" 2>&1 &
+	pid=$!
+	wait_for 60 grep -q "server up" "$LOGS/net.out" || { kill $srv $srv2; hy delete --force $id; cat "$LOGS/net.out"; why "the guest did not get to its server"; }
+	echo "while it runs: $("$IP" -n $NETNS -o link show | grep hytap)"
+	"$TC" -n $NETNS filter show dev hyv1 ingress
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q "mirred (Egress Redirect to device hytap" ||
+		{ kill $srv $srv2; hy delete --force $id; why "no mirred redirect from hyv1 to a TAP while the VM runs"; }
+	until echo ping-from-peer | busybox nc -w 5 10.88.0.2 7002; do
+		i=$((i + 1))
+		[ $i -lt 20 ] || { kill $srv $srv2; hy delete --force $id; why "the guest's server was not reached from the peer"; }
+		sleep 0.5
+	done
+	wait $pid || { cat "$LOGS/net.out"; why "hyrun run failed (exit $?)"; }
+	kill $srv $srv2 2>/dev/null
+	out=$(cat "$LOGS/net.out")
+	echo "guest:"
+	echo "$out"
+	echo "peer's server got: $(cat "$LOGS/net.peer"), the second: $(cat "$LOGS/net.peer2")"
+	case $out in *"if eth0 $mac mtu 1400"*) ;; *) why "no eth0 with hyv1's MAC $mac and MTU 1400" ;; esac
+	case $out in *"if lo "*) ;; *) why "no lo in the guest" ;; esac
+	case $out in *"addr eth0 10.88.0.2/24"*) ;; *) why "eth0 has not 10.88.0.2/24" ;; esac
+	# the second interface: one TAP and one virtio-net each
+	name2=$(echo "$out" | sed -n "s/^if \([a-z0-9]*\) $mac2 mtu 1500\$/\1/p")
+	[ -n "$name2" ] && [ "$name2" != eth0 ] || why "no second interface with hyw1's MAC $mac2"
+	case $out in *"addr $name2 10.89.0.2/24"*) ;; *) why "$name2 has not 10.89.0.2/24" ;; esac
+	grep -q hello-on-second "$LOGS/net.peer2" || why "the server on the second interface's peer got nothing"
+	case $out in *"route default via 10.88.0.1"*) ;; *) why "no default route via 10.88.0.1" ;; esac
+	grep -q hello-from-guest "$LOGS/net.peer" || why "the peer's server got nothing from the guest"
+	case $out in *"server got: ping-from-peer"*) ;; *) why "the guest's server got nothing from the peer" ;; esac
+	residue $id
+	net_residue
+	"$IP" -n $NETNS -o addr show dev hyv1 | grep -q "10.88.0.2/24" || why "hyv1 lost its address"
+}
+
+# The VMM killed with SIGKILL cannot undo its redirect on hyv1 (the netns
+# outlives it); delete does.
+case_net_kill9() {
+	local id=vm-netkill pid
+	net_fresh
+	hy create -b "$B/netwait" $id </dev/null >"$LOGS/netwait.out" 2>&1 || why "create failed: $(cat "$LOGS/netwait.out")"
+	hy start $id || { hy delete --force $id; why "start failed"; }
+	wait_for 60 grep -q up "$LOGS/netwait.out" || { hy delete --force $id; why "the workload did not start"; }
+	pid=$(pid_of $id)
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q "Egress Redirect to device hytap" ||
+		{ hy delete --force $id; why "no redirect while it runs"; }
+	kill -9 "$pid"
+	wait_for 30 is_status $id stopped || { hy delete --force $id; why "status after SIGKILL: $(status $id)"; }
+	echo "after SIGKILL, before delete:"
+	"$TC" -n $NETNS qdisc show dev hyv1
+	"$TC" -n $NETNS filter show dev hyv1 ingress
+	"$IP" -n $NETNS -o link show | grep hytap && why "the TAP outlived its VMM"
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q mirred || why "nothing left to clean after SIGKILL (the case tests nothing)"
+	hy delete $id || { hy delete --force $id; why "delete failed"; }
+	residue $id
+	net_residue
+}
+
+# Host network (no network namespace) cannot be given to a guest.
+case_net_host() {
+	bad_input hostnet vm-hostnet "linux.namespaces: VM mode needs a network namespace"
+}
+
+# io.hyrun.vm.network=none without a netns, and a new netns (lo only): the
+# guest has lo and nothing else.
+case_net_none() {
+	local out
+	out=$(hy run -b "$B/netnone" vm-netnone </dev/null 2>&1) || why "run with network=none failed: $out"
+	echo "network=none: $out"
+	# (sit0: the guest kernel's own IPv6-in-IPv4 device, not a NIC)
+	case " $out " in *" lo "*) ;; *) why "network=none: no lo in \"$out\"" ;; esac
+	case $out in *eth*) why "network=none: guest interfaces \"$out\": a NIC" ;; esac
+	out=$(hy run -b "$B/netlo" vm-netlo </dev/null 2>&1) || why "run with a new netns failed: $out"
+	echo "new netns: $out"
+	case " $out " in *" lo "*) ;; *) why "a new netns: no lo in \"$out\"" ;; esac
+	case $out in *eth*) why "a new netns: guest interfaces \"$out\": a NIC" ;; esac
+	residue vm-netnone
+	residue vm-netlo
+}
+
 # --- terminals (process.terminal, exec -t) -------------------------------
 # tty_check OUT ROWS COLS: what /tty.sh (run-nested.sh) printed on its pty,
 # as the master read it (the guest pty echoes what is typed, ^C as "^C").
@@ -643,7 +891,7 @@ case_exec_tty_foreground() {
 	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_tty exec_tty_foreground exec_errors exec_stopped"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_tty exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -658,6 +906,7 @@ for c in "$@"; do
 	kill) check "vm: kill TERM reaches the workload's trap, then status stopped" case_kill ;;
 	delete) check "vm: delete leaves no state, cgroup or VMM" case_delete ;;
 	memory_limit) check "vm: a memory limit is the VMM cgroup's (pure v2: controllers enabled in each ancestor) and sizes the guest's RAM" case_memory_limit ;;
+	free_pages) check "vm: memory the guest frees goes back to the host (free page reporting: the VMM's RSS falls)" case_free_pages ;;
 	no_kernel) check "vm: a missing guest kernel fails run clearly, nothing left" case_no_kernel ;;
 	tiny_memory) check "vm: io.hyrun.vm.memory=1 fails run clearly, nothing left" case_tiny_memory ;;
 	hooks) check "vm: prestart, poststart and poststop hooks run on the host around the VM" case_hooks ;;
@@ -681,6 +930,17 @@ for c in "$@"; do
 	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
 	exec_errors) check "vm exec: a missing program, -t --detach without a console socket, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
+	volumes) check "vm volumes: a folder volume is read and written both ways, no staging mount on the host" case_volumes ;;
+	volumes_ro) check "vm volumes: writes to ro and rro volumes fail with EROFS" case_volumes_ro ;;
+	volumes_file) check "vm volumes: a bound file (/etc/hosts) is read, and a host-side change is seen" case_volumes_file ;;
+	volumes_shm) check "vm volumes: a bind on /dev/shm is a tmpfs of the source's size in the guest" case_volumes_shm ;;
+	volumes_rootfs) check "vm volumes: a bind of a rootfs folder (relative to the bundle) comes from the rootfs share" case_volumes_rootfs ;;
+	volumes_residue) check "vm volumes: nothing left after the run (state, mounts)" case_volumes_residue ;;
+	volume_device) check "vm volumes: a device node source fails run clearly, naming mounts[7], nothing left" case_volume_device ;;
+	net) check "vm net: a netns with two veths: eth0 has its MAC, address, MTU, route; guest and peer reach each other's servers; the second gets its own NIC; no TAP or tc left" case_net ;;
+	net_kill9) check "vm net: after the VMM is killed with SIGKILL, delete removes its tc redirect from the veth" case_net_kill9 ;;
+	net_host) check "vm net: no network namespace (host network) fails clearly, nothing left" case_net_host ;;
+	net_none) check "vm net: io.hyrun.vm.network=none, or a netns with only lo: the guest has only lo" case_net_none ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
 	qemu) check "vm: QEMU boots the guest kernel with the same devices (environment check)" case_qemu ;;
 	*) echo "cases.sh: unknown case $c" >&2; exit 2 ;;

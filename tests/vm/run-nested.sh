@@ -130,8 +130,53 @@ bundle hooks '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "c
 # controllers must be enabled in every ancestor hyrun creates
 bundle memlimit 'del(.annotations["io.hyrun.vm.memory"]) | .linux.cgroupsPath = "/hyrun-test/default/vm-memlimit" | .linux.resources.memory.limit = 268435456 | .linux.resources.pids.limit = 100' \
 	sh -c 'sed -n "s/MemTotal: *//p" /proc/meminfo'
+# free page reporting: 100 MB filled in a guest tmpfs, then freed
+bundle balloon '.annotations["io.hyrun.vm.memory"] = "256" | .mounts += [{"destination": "/mem", "type": "tmpfs", "source": "tmpfs", "options": ["size=200m"]}]' \
+	sh -c 'head -c 100000000 /dev/zero >/mem/x; echo filled; sleep 4; rm /mem/x; echo freed; sleep 60'
+# networking (cases.sh makes the netns hynet with a veth): the guest shows
+# its interface, reaches a server on the peer end, serves one to it
+bundle net '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/hynet" else . end)' \
+	sh -c 'for i in /sys/class/net/*; do echo "if ${i##*/} $(cat $i/address) mtu $(cat $i/mtu)"; done
+	ip -4 -o addr | sed -n "s/^[0-9]*: *\([^ ]*\) *inet \([^ ]*\).*/addr \1 \2/p"
+	ip route | sed "s/^/route /"
+	echo hello-on-second | nc -w 20 10.89.0.1 7004 && echo "second client done"
+	echo hello-from-guest | nc -w 20 10.88.0.1 7001 && echo "client done"
+	echo "server up"
+	nc -l -p 7002 | sed "s/^/server got: /"'
+bundle netwait '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/hynet" else . end)' \
+	sh -c 'echo up; while :; do sleep 1; done'
+bundle hostnet '.linux.namespaces |= map(select(.type != "network"))' true
+bundle netnone '.linux.namespaces |= map(select(.type != "network")) | .annotations["io.hyrun.vm.network"] = "none"' \
+	sh -c 'echo $(ls /sys/class/net)'
+bundle netlo . sh -c 'echo $(ls /sys/class/net)'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
+# volumes (cases.sh's volumes_*): host folders and a file under
+# /tmp/hyrun-vm-vols (made by the case) bound as podman binds -v volumes and
+# /etc/hosts, a tmpfs bound on /dev/shm as podman's userdata/shm, and a
+# folder of the rootfs named relative to the bundle
+V=/tmp/hyrun-vm-vols
+bundle vols ".mounts |= map(select(.destination != \"/dev/shm\")) + [
+	{destination: \"/data\", type: \"bind\", source: \"$V/data\", options: [\"rbind\", \"rw\"]},
+	{destination: \"/ro\", type: \"bind\", source: \"$V/ro\", options: [\"rbind\", \"ro\"]},
+	{destination: \"/rro\", type: \"bind\", source: \"$V/rro\", options: [\"rbind\", \"rro\"]},
+	{destination: \"/etc/hosts\", type: \"bind\", source: \"$V/hosts\", options: [\"bind\"]},
+	{destination: \"/dev/shm\", type: \"bind\", source: \"$V/shm\",
+	 options: [\"bind\", \"nosuid\", \"noexec\", \"nodev\"]},
+	{destination: \"/inner\", type: \"bind\", source: \"rootfs/etc\", options: [\"rbind\", \"ro\"]}]" sh -c '
+	echo "inner: $(cat /inner/passwd | head -n1)"
+	echo "written inside" >/data/from-guest
+	echo "hosts: $(cat /etc/hosts)"
+	echo "ro: $( (echo x >/ro/new) 2>&1 && echo write succeeded)"
+	echo "ro read: $(cat /ro/file)"
+	echo "rro: $( (echo x >/rro/new) 2>&1 && echo write succeeded)"
+	echo "shm: $(grep " /dev/shm " /proc/mounts)"
+	echo "shm write: $(echo in-shm >/dev/shm/f && cat /dev/shm/f)"
+	i=0; while [ ! -e /data/from-host ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	echo "data read: $(cat /data/from-host)"
+	i=0; while [ "$(cat /etc/hosts)" = "127.0.0.1 first" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	echo "hosts later: $(cat /etc/hosts)"'
+bundle voldev '.mounts += [{destination: "/dev/hostnull", type: "bind", source: "/dev/null", options: ["bind"]}]' true
 # terminals: tty.sh (in cases.sh's tty_* cases, also exec'd in execw) reads,
 # traps WINCH and INT and reads to EOF on its pty; ttyfg for a foreground run
 bundle tty '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' sh /tty.sh
@@ -169,7 +214,11 @@ write_env() {
 	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\nSUBREAPER=%s\nTTYRECV=%s\n' "$1" "$kernel" \
 		"$guest_release" "${HYRUN_VM_CASE_TIMEOUT:-90}" "$(realpath "$build/tests/vm/subreaper")" \
 		"$(realpath "$build/tests/vm/ttyrecv")" >"$B/env"
+	# iproute2's ip and tc (busybox's ip applet shadows ip in L1's PATH)
+	printf 'IP=%s\nTC=%s\n' "$ip_bin" "$tc_bin" >>"$B/env"
 }
+ip_bin=$(realpath "$(command -v ip)") || die "ip (iproute2) not found"
+tc_bin=$(realpath "$(command -v tc)") || die "tc (iproute2) not found"
 
 # --- directly on this host ------------------------------------------------
 if [ "$direct" = 1 ]; then
@@ -190,6 +239,10 @@ for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper tests
 	l1_copy "$root" "$build/$f"
 done
 l1_copy "$root" "$kernel"
+# the network cases: a netns with a veth, joined to the guest's TAP by tc
+l1_copy "$root" "$ip_bin"
+l1_copy "$root" "$tc_bin"
+l1_modules "$root" veth tun sch_ingress act_mirred cls_u32
 cp "$here/cases.sh" "$root/cases.sh"
 mv "$B" "$root/bundles"
 B=$root/bundles
