@@ -176,6 +176,12 @@ TESTS += tests/unit/test_agent_net
 tests_unit_test_agent_net_SOURCES = tests/unit/test_agent_net.c tests/unit/tap.h \
 	kvm-shim/agent/net.c
 tests_unit_test_agent_net_LDADD = $(VMM_LIBS)
+# the agent's terminal relay, on a real pty with pipes for the ports
+check_PROGRAMS += tests/unit/test_agent_tty
+TESTS += tests/unit/test_agent_tty
+tests_unit_test_agent_tty_SOURCES = tests/unit/test_agent_tty.c tests/unit/tap.h \
+	kvm-shim/agent/tty.c kvm-shim/agent/ports.c
+tests_unit_test_agent_tty_LDADD = $(VMM_LIBS)
 
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox

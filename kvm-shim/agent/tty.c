@@ -57,6 +57,7 @@ recv_master (int conn, hy_error_t *err)
       = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
   struct cmsghdr *c;
   ssize_t n;
+  unsigned ptn;
   int fd;
 
   do
@@ -69,7 +70,8 @@ recv_master (int conn, hy_error_t *err)
       || c->cmsg_len != CMSG_LEN (sizeof (int)))
     return hy_error_set (err, 0, "terminal: the console socket message carried no fd");
   memcpy (&fd, CMSG_DATA (c), sizeof (int));
-  if (!isatty (fd))
+  /* TIOCGPTN answers on a pty master only */
+  if (ioctl (fd, TIOCGPTN, &ptn) < 0)
     {
       close (fd);
       return hy_error_set (err, 0, "terminal: the fd received is not a pty master");
