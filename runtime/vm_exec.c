@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -288,6 +289,8 @@ vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bo
   struct proxy_io io = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, -1 };
   struct vmproto_reader rd;
   struct termios saved;
+  struct winsize ws;
+  struct spec_process sized;
   bool raw = false;
   sigset_t set;
   int status, r = -1;
@@ -312,6 +315,17 @@ vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bo
        * container mode's exec does (a stdin that is none is relayed as is) */
       raw = vm_tty_raw (STDIN_FILENO, &saved);
       io.tty = raw ? STDIN_FILENO : -1;
+    }
+  /* the guest pty starts at our terminal's size, so the process never
+   * sees it unset (EXEC_RESIZE follows only once it runs) */
+  if (io.tty >= 0 && !p->has_console_size && ioctl (io.tty, TIOCGWINSZ, &ws) == 0
+      && (ws.ws_row || ws.ws_col))
+    {
+      sized = *p;
+      sized.has_console_size = true;
+      sized.console_size.height = ws.ws_row;
+      sized.console_size.width = ws.ws_col;
+      p = &sized;
     }
   vmproto_reader_init (&rd);
   if (request (fd, &rd, p, err) < 0)
