@@ -880,6 +880,24 @@ EOP
 	out=$(hy exec $EC echo still running </dev/null) || why "exec after the terminal exec failed: $out"
 }
 
+# Foreground exec -t at a terminal (ttyrecv --pty is the user's): hyrun
+# puts it in raw mode, the guest pty starts at its size (24x80), its resize
+# follows, ^C and ^D typed there act in the guest.
+case_exec_tty_own() {
+	local out=$LOGS/exec-own.out rc=0
+	timeout $((T * 3)) "$TTYRECV" --pty 24x80 wait:ready 'send:hello\n' 'wait:got: hello' wait:resize-me \
+		size:40x120 'wait:winch: 40 120' wait:interrupt-me sleep:3000 'send:\x03' 'wait:sleep: 130' \
+		'send:line2\n\x04' 'wait:cat: done' eof -- "$HYRUN" --root "$ROOT" exec -t $EC sh /tty.sh \
+		>"$out" 2>"$out.err" || rc=$?
+	cat "$out.err"
+	echo "--- read from the terminal:"
+	cat "$out"
+	echo "---"
+	[ "$rc" = 0 ] || why "ttyrecv: $(grep 'failed' "$out.err" | tail -n1)"
+	tty_check "$out" 24 80
+	grep -qx "ttyrecv: CMD exit 0" "$out.err" || why "hyrun exec -t did not exit 0"
+}
+
 # Foreground exec -t without a console socket: our own stdin (a pipe
 # here) and stdout, as container mode.
 case_exec_tty_foreground() {
@@ -891,7 +909,7 @@ case_exec_tty_foreground() {
 	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_tty exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -915,6 +933,7 @@ for c in "$@"; do
 	tty_foreground) check "vm tty: a foreground run with a terminal relays a non-tty stdin, as container mode" case_tty_foreground ;;
 	tty_errors) check "vm tty: no or a dead --console-socket fails create clearly, nothing left" case_tty_errors ;;
 	exec_tty) check "vm exec: --process (terminal) --console-socket --detach --pid-file: the master gets the guest pty" case_exec_tty ;;
+	exec_tty_own) check "vm exec: -t at a terminal: raw mode, its size, resize, ^C and ^D reach the guest pty" case_exec_tty_own ;;
 	exec_tty_foreground) check "vm exec: -t in the foreground relays our stdin and stdout" case_exec_tty_foreground ;;
 	exec_setup) check "vm exec: a container to exec into (create, start)" case_exec_setup ;;
 	exec_uname) check "vm exec: runs in the guest (uname -r is the guest kernel's)" case_exec_uname ;;

@@ -2,6 +2,7 @@
 /* ttyrecv: stand in for containerd's shim or conmon on --console-socket.
  *
  *   ttyrecv SOCKET STEP...
+ *   ttyrecv --pty ROWSxCOLS STEP... -- CMD...
  *
  * Listens on the Unix socket SOCKET, receives one pty master over it with
  * SCM_RIGHTS (as runc sends it), checks it is a pty master, then runs the
@@ -13,7 +14,12 @@
  *   eof             read until the slave side is closed everywhere (EIO)
  * Everything read goes to stdout as it arrives; "ttyrecv: ..." lines on
  * stderr say what happened.  Exit 0 when every step succeeded, 1 on a
- * timeout (TTYRECV_TIMEOUT seconds per step, default 60) or an error. */
+ * timeout (TTYRECV_TIMEOUT seconds per step, default 60) or an error.
+ *
+ * With --pty there is no socket: ttyrecv makes a pty of that size itself
+ * and runs CMD on it as its controlling terminal and stdio (a user at a
+ * terminal running `hyrun exec -t`), then runs the steps on the master and
+ * prints "ttyrecv: CMD exit N" (or "signal N") at the end. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,19 +200,70 @@ step (const char *s, int timeout_s)
   return false;
 }
 
+/* --pty: CMD on a new pty of the given size; returns its pid. */
+static pid_t
+spawn_on_pty (const char *size, char **cmd)
+{
+  struct winsize ws = { 0 };
+  pid_t pid;
+  int slave;
+
+  if (sscanf (size, "%hux%hu", &ws.ws_row, &ws.ws_col) != 2)
+    {
+      fprintf (stderr, "ttyrecv: bad size \"%s\"\n", size);
+      exit (2);
+    }
+  master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt (master) < 0 || unlockpt (master) < 0)
+    die ("open a pty");
+  if (ioctl (master, TIOCSWINSZ, &ws) < 0)
+    die ("TIOCSWINSZ");
+  fflush (NULL);
+  pid = fork ();
+  if (pid < 0)
+    die ("fork");
+  if (pid == 0)
+    {
+      slave = open (ptsname (master), O_RDWR);
+      if (slave < 0 || setsid () < 0 || ioctl (slave, TIOCSCTTY, 0) < 0)
+        die ("make the pty the controlling terminal");
+      dup2 (slave, 0), dup2 (slave, 1), dup2 (slave, 2);
+      if (slave > 2)
+        close (slave);
+      execvp (cmd[0], cmd);
+      die ("exec");
+    }
+  return pid;
+}
+
 int
 main (int argc, char **argv)
 {
   const char *t = getenv ("TTYRECV_TIMEOUT");
-  int timeout_s = t ? atoi (t) : 60;
+  int timeout_s = t ? atoi (t) : 60, first = 2, last = argc, status;
+  pid_t cmd = 0;
 
   if (argc < 2)
     {
-      fprintf (stderr, "usage: ttyrecv SOCKET STEP...\n");
+      fprintf (stderr,
+               "usage: ttyrecv SOCKET STEP... | ttyrecv --pty ROWSxCOLS STEP... -- CMD...\n");
       return 2;
     }
-  master = receive (argv[1]);
-  for (int i = 2; i < argc; i++)
+  if (strcmp (argv[1], "--pty") == 0)
+    {
+      for (last = 3; last < argc && strcmp (argv[last], "--") != 0; last++)
+        ;
+      if (argc < 3 || last + 1 >= argc)
+        {
+          fprintf (stderr, "ttyrecv: --pty needs a size and -- CMD\n");
+          return 2;
+        }
+      first = 3;
+      cmd = spawn_on_pty (argv[2], argv + last + 1);
+    }
+  else
+    master = receive (argv[1]);
+  for (int i = first; i < last; i++)
     {
       if (!step (argv[i], timeout_s))
         {
@@ -214,6 +272,15 @@ main (int argc, char **argv)
           return 1;
         }
       fprintf (stderr, "ttyrecv: step \"%s\" done\n", argv[i]);
+    }
+  if (cmd > 0)
+    {
+      while (waitpid (cmd, &status, 0) < 0 && errno == EINTR)
+        ;
+      if (WIFSIGNALED (status))
+        fprintf (stderr, "ttyrecv: CMD signal %d\n", WTERMSIG (status));
+      else
+        fprintf (stderr, "ttyrecv: CMD exit %d\n", WEXITSTATUS (status));
     }
   return 0;
 }
