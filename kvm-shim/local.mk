@@ -120,6 +120,7 @@ hyrun_agent_SOURCES = \
 	kvm-shim/agent/agent.h \
 	kvm-shim/agent/main.c \
 	kvm-shim/agent/exec.c \
+	kvm-shim/agent/tty.c \
 	kvm-shim/agent/mounts.c \
 	kvm-shim/agent/ports.c \
 	kvm-shim/agent/volumes.c \
@@ -147,6 +148,7 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/vmm/machine.c kvm-shim/vmm/machine.h \
 	kvm-shim/vmm/session.c kvm-shim/vmm/session.h \
 	kvm-shim/vmm/exec_relay.c kvm-shim/vmm/exec_relay.h \
+	kvm-shim/vmm/tty.c kvm-shim/vmm/tty.h \
 	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h \
 	kvm-shim/vmm/volumes.c kvm-shim/vmm/volumes.h
 check_PROGRAMS += tests/unit/test_vmm_volumes
@@ -174,6 +176,12 @@ TESTS += tests/unit/test_agent_net
 tests_unit_test_agent_net_SOURCES = tests/unit/test_agent_net.c tests/unit/tap.h \
 	kvm-shim/agent/net.c
 tests_unit_test_agent_net_LDADD = $(VMM_LIBS)
+# the agent's terminal relay, on a real pty with pipes for the ports
+check_PROGRAMS += tests/unit/test_agent_tty
+TESTS += tests/unit/test_agent_tty
+tests_unit_test_agent_tty_SOURCES = tests/unit/test_agent_tty.c tests/unit/tap.h \
+	kvm-shim/agent/tty.c kvm-shim/agent/ports.c
+tests_unit_test_agent_tty_LDADD = $(VMM_LIBS)
 
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox
@@ -199,7 +207,7 @@ tests_unit_test_p9_LDADD = $(VMM_LIBS)
 # flake from a failure; tiny-init is the guest of the QEMU check and of
 # contrib/bench/vm-boot.  Static and never sanitized: they run in L1 and in
 # guests without the sanitizer runtimes.
-check_PROGRAMS += tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper
+check_PROGRAMS += tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv
 tests_vm_kvm_probe_SOURCES = tests/vm/kvm-probe.c
 tests_vm_kvm_probe_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 tests_vm_kvm_probe_LDFLAGS = -static
@@ -210,8 +218,13 @@ tests_vm_tiny_init_LDFLAGS = -static
 tests_vm_subreaper_SOURCES = tests/vm/subreaper.c
 tests_vm_subreaper_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 tests_vm_subreaper_LDFLAGS = -static
+# ttyrecv: containerd's shim's part on --console-socket (cases.sh)
+tests_vm_ttyrecv_SOURCES = tests/vm/ttyrecv.c
+tests_vm_ttyrecv_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
+tests_vm_ttyrecv_LDFLAGS = -static
 EXTRA_DIST += tests/vm/run-nested.sh tests/vm/cases.sh tests/vm/flake.sh
-check-vm: hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper
+check-vm: hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper \
+	tests/vm/ttyrecv
 	$(SHELL) $(srcdir)/tests/vm/run-nested.sh -B $(abs_builddir) $(VM_CASES)
 .PHONY: check-vm
 

@@ -271,7 +271,7 @@ exec_in_vm (struct container *c, const struct exec_opts *o, const struct spec_pr
                          id);
   /* Other commands must not wait on the lock while the process runs. */
   container_release (c);
-  return vm_exec (dir, id, p, o->detach, o->pid_file, err);
+  return vm_exec (dir, id, p, o->detach, o->console_socket, o->pid_file, err);
 }
 
 static int

@@ -16,6 +16,7 @@
 #include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/sandbox.h"
 #include "kvm-shim/vmm/session.h"
+#include "kvm-shim/vmm/tty.h"
 #include "kvm-shim/vmm/volumes.h"
 #include "libcontainer/fd.h"
 #include "libcontainer/spawn.h"
@@ -47,6 +48,7 @@ struct vmm_child
   int sync_fd, fifo_fd, exec_fd;
   const struct vmm_volumes *vols;
   const char *vols_dir; /* the staging folder, <state dir>/vols */
+  int tty_fd;           /* process.terminal: the host pty's slave (vm_tty.c); else -1 */
 };
 
 /* The VMM takes the container's network, IPC, UTS, cgroup and mount
@@ -85,12 +87,15 @@ on_created (void *opaque, hy_error_t *err)
 {
   struct vmm_child *c = opaque;
 
+  /* From here on the VMM is the container's init: it outlives create.
+   * Before READY: create exits as soon as it reads READY, and a parent
+   * death signal still armed then would kill the VMM (a dead parent before
+   * READY fails the send instead, and the VMM ends with an error). */
+  prctl (PR_SET_PDEATHSIG, 0);
   if (lc_spawn_child_ready (c->sync_fd, err) < 0)
     return -1;
   close (c->sync_fd);
   c->sync_fd = -1;
-  /* From here on the VMM is the container's init: it outlives create. */
-  prctl (PR_SET_PDEATHSIG, 0);
   return 0;
 }
 
@@ -148,6 +153,21 @@ vmm_child_main (struct vmm_child *c)
 
   prctl (PR_SET_NAME, "hyrun:vmm");
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* a terminal: the pty is the VMM's stdio (the stdio ports carry its
+   * bytes) and its controlling terminal (resizes raise SIGWINCH) */
+  if (c->tty_fd >= 0)
+    {
+      for (int fd = 0; fd <= 2; fd++)
+        if (dup2 (c->tty_fd, fd) < 0)
+          {
+            hy_error_set (&err, errno, "terminal: dup the pty");
+            lc_spawn_child_fail (c->sync_fd, &err);
+          }
+      if (c->tty_fd > 2)
+        close (c->tty_fd);
+      if (vmm_tty_take_control (STDIN_FILENO, &err) < 0)
+        lc_spawn_child_fail (c->sync_fd, &err);
+    }
   {
     int keep[] = { c->sync_fd, c->fifo_fd, c->exec_fd, log_fd };
     lc_fd_close_except (3 + c->cfg->preserve_fds, keep, sizeof (keep) / sizeof (keep[0]));
@@ -201,6 +221,8 @@ vmm_child_main (struct vmm_child *c)
   sc.exec_fd = c->exec_fd;
   sc.net_recs = net.recs;
   sc.net_len = net.n_recs * (uint32_t)sizeof (*net.recs);
+  sc.terminal = c->tty_fd >= 0;
+  sc.tty_fd = STDIN_FILENO;
   sc.on_created = on_created;
   sc.opaque = c;
   if (vmm_session_run (m, sv[0], &sc, &status, &err) < 0)
@@ -244,7 +266,7 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
 {
   cleanup_free char *rootfs = NULL, *json = NULL, *vols_dir = NULL;
   cleanup_vmm_volumes struct vmm_volumes vols = { 0 };
-  cleanup_close int exec_fd = -1;
+  cleanup_close int exec_fd = -1, tty_fd = -1;
   char real[PATH_MAX];
 
   rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path)
@@ -267,8 +289,12 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
    * finds it; the VMM only accepts on it */
   if ((exec_fd = vm_exec_listen (cfg->state_dir, err)) < 0)
     return -1;
+  if (spec->process->terminal
+      && (tty_fd = vm_tty_open (cfg->console_socket, spec->process, err)) < 0)
+    return -1;
   {
-    struct vmm_child c = { spec, cfg, plan, cg, real, json, -1, -1, exec_fd, &vols, vols_dir };
+    struct vmm_child c
+        = { spec, cfg, plan, cg, real, json, -1, -1, exec_fd, &vols, vols_dir, tty_fd };
     struct lc_spawn sp = { start_vmm, NULL, &c };
     if (lc_spawn (spec, cfg, &sp, out, err) < 0)
       return hy_error_prefix (err, "io.hyrun.isolation=vm");

@@ -70,6 +70,15 @@ __attribute__ ((noreturn)) void vm_exit_like (int status);
  * guest process's exit status its own.  Returns the exit code (foreground:
  * the process's, 128+N for a signal; detach: 0). */
 int vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bool detach,
-             const char *pid_file, hy_error_t *err);
+             const char *console_socket, const char *pid_file, hy_error_t *err);
+
+/* A terminal (vm_tty.c): a host pty pair whose master goes to
+ * console_socket (required); returns the slave, in raw mode, with
+ * p's consoleSize. */
+int vm_tty_open (const char *console_socket, const struct spec_process *p, hy_error_t *err);
+/* Put our own terminal fd in raw mode (false: not a terminal), the old
+ * mode in *saved. */
+struct termios;
+bool vm_tty_raw (int fd, struct termios *saved);
 
 #endif

@@ -216,10 +216,6 @@ vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p,
   const char *console = spec_annotation (spec, "io.hyrun.vm.debug-console");
 
   memset (p, 0, sizeof (*p));
-  if (spec->process && spec->process->terminal)
-    return hy_error_set (err, 0,
-                         "config.json: process.terminal: not supported with "
-                         "io.hyrun.isolation=vm yet");
   /* These run in the container's namespaces, which are the guest's: their
    * paths name host programs the guest does not have. */
   if (spec->hooks && spec->hooks->n_create_container)

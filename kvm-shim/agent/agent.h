@@ -29,6 +29,30 @@ int agent_net_apply (const uint8_t *payload, uint32_t len, hy_error_t *err);
  * entry), waiting for the driver to publish it. */
 int agent_port_open (const char *name, int flags, hy_error_t *err);
 
+/* Terminals (tty.c).  A listening socket at path, for libcontainer's
+ * create or exec as their console socket; then the pty master it sends
+ * (non-blocking). */
+int agent_tty_listen (const char *path, hy_error_t *err);
+int agent_tty_receive (int listen_fd, hy_error_t *err);
+/* RESIZE's payload (EXEC_RESIZE's data) to the master; -1 with errno. */
+int agent_tty_resize (int master, const uint8_t *winsize);
+/* The workload's terminal: its master relayed to the stdio ports. */
+struct agent_tty
+{
+  int master;            /* -1: no terminal */
+  int in_port, out_port; /* hyrun.stdin, hyrun.stdout; -1 once closed */
+  bool out_done;         /* the master gave EIO: nobody holds the slave */
+  uint8_t *in_buf;       /* typed bytes not yet written to the master */
+  size_t in_len;
+};
+void agent_tty_init (struct agent_tty *t);
+int agent_tty_attach (struct agent_tty *t, int master, hy_error_t *err);
+/* Fills p[0..1] (fd -1 when idle); then on_poll with the same two. */
+size_t agent_tty_pollfds (struct agent_tty *t, struct pollfd *p);
+void agent_tty_on_poll (struct agent_tty *t, const struct pollfd *p);
+/* The workload ended: what it wrote last, to the host. */
+void agent_tty_drain (struct agent_tty *t);
+
 /* The processes `hyrun exec` started (exec.c), by the VMM's exec id. */
 #define AGENT_MAX_EXECS 64
 struct agent_exec
@@ -40,13 +64,14 @@ struct agent_exec
   uint8_t *in_buf;           /* stdin not yet written */
   size_t in_len;
   bool in_eof; /* the host's stdin ended: close once in_buf is written */
+  bool tty;    /* on a pty: out_fd is its master, in_fd a dup of it */
 };
 struct agent_execs
 {
   struct agent_exec e[AGENT_MAX_EXECS];
 };
 void agent_execs_init (struct agent_execs *x);
-/* EXEC, EXEC_STDIN or EXEC_SIGNAL from the host.  init_pid is the
+/* EXEC, EXEC_STDIN, EXEC_SIGNAL or EXEC_RESIZE from the host.  init_pid is the
  * workload's (whose namespaces an exec joins), seccomp its filter.  -1
  * only when the channel fails; a failed exec answers EXEC_ERROR. */
 int agent_exec_msg (struct agent_execs *x, int ctl, const struct vmproto_msg *msg, pid_t init_pid,

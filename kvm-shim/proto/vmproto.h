@@ -20,6 +20,12 @@
 #define VMPROTO_PORT_STDIN "hyrun.stdin"
 #define VMPROTO_PORT_STDOUT "hyrun.stdout"
 #define VMPROTO_PORT_STDERR "hyrun.stderr"
+/* With process.terminal the workload's terminal rides on the stdio ports:
+ * hyrun.stdin carries what is typed on the host pty, hyrun.stdout what the
+ * guest pty's master gives (hyrun.stderr stays unused: a pty merges the
+ * two).  The bytes are raw: the host pty is in raw mode and the only line
+ * discipline is the guest pty's (^C becomes SIGINT there, ^D an EOF).
+ * Window sizes travel as RESIZE / EXEC_RESIZE on the control channel. */
 /* The 9p mount tag of the shared rootfs folder, and where the agent
  * mounts it. */
 #define VMPROTO_ROOTFS_TAG "rootfs"
@@ -60,6 +66,10 @@ enum vmproto_type
    * array of struct vmproto_net_rec (below), the agent applies it before
    * it creates the container */
   VMPROTO_NET,
+  /* terminals (process.terminal): a window size is a uint16 rows, then a
+   * uint16 columns (struct winsize's first two fields) */
+  VMPROTO_RESIZE,      /* host -> guest; the workload's pty: rows, columns */
+  VMPROTO_EXEC_RESIZE, /* host -> guest; id, then an exec'd process's pty: rows, columns */
   VMPROTO_TYPE_END,
 };
 
@@ -115,6 +125,11 @@ int vmproto_send_exec (int fd, enum vmproto_type type, uint32_t id, const void *
                        hy_error_t *err);
 int vmproto_send_exec_u32 (int fd, enum vmproto_type type, uint32_t id, uint32_t value,
                            hy_error_t *err);
+
+/* A window size (RESIZE's payload, EXEC_RESIZE's data): 4 bytes. */
+#define VMPROTO_WINSIZE_LEN 4u
+void vmproto_winsize_put (uint8_t out[VMPROTO_WINSIZE_LEN], uint16_t rows, uint16_t cols);
+void vmproto_winsize_get (const uint8_t in[VMPROTO_WINSIZE_LEN], uint16_t *rows, uint16_t *cols);
 
 const char *vmproto_type_name (enum vmproto_type type);
 

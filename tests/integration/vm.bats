@@ -47,9 +47,10 @@ no_vmm_left() {
 		'annotations.io.hyrun.vm.kernel: "vmlinux" is not an absolute path'
 }
 
-@test "vm: a terminal is refused until VM mode supports it" {
+@test "vm: a terminal without --console-socket is refused, as in container mode, before a VM starts" {
 	vm_bundle
-	bad_config '.process.terminal = true' 'process.terminal: not supported with io.hyrun.isolation=vm'
+	bad_config '.process.terminal = true' 'process.terminal is true: --console-socket is required'
+	no_vmm_left
 }
 
 @test "vm: a VM that cannot be built fails create cleanly (no /dev/kvm, or no kernel)" {

@@ -577,10 +577,10 @@ case_exec_errors() {
 	[ "$rc" != 0 ] || why "exec of a missing program succeeded"
 	case $out in *"/no/such/program"*) ;; *) why "the error does not name the program: $out" ;; esac
 	rc=0
-	out=$(hy exec -t $EC true </dev/null 2>&1) || rc=$?
-	echo "terminal: exit $rc: $out"
-	[ "$rc" != 0 ] || why "a terminal exec succeeded"
-	case $out in *"terminal"*"io.hyrun.isolation=vm"*) ;; *) why "the terminal refusal is unclear: $out" ;; esac
+	out=$(hy exec -t --detach $EC true </dev/null 2>&1) || rc=$?
+	echo "terminal, detached, no console socket: exit $rc: $out"
+	[ "$rc" != 0 ] || why "exec -t --detach without --console-socket succeeded"
+	case $out in *"--console-socket"*) ;; *) why "the refusal does not name --console-socket: $out" ;; esac
 	rc=0
 	out=$(hy exec vm-no-such-container true </dev/null 2>&1) || rc=$?
 	echo "missing container: exit $rc: $out"
@@ -735,7 +735,202 @@ case_net_none() {
 	residue vm-netlo
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none"
+# --- terminals (process.terminal, exec -t) -------------------------------
+# tty_check OUT SIZE: what /tty.sh (run-nested.sh) printed on its pty (SIZE:
+# the first `stty size`, an extended regular expression),
+# as the master read it (the guest pty echoes what is typed, ^C as "^C").
+tty_check() {
+	local out
+	out=$(tr -d '\r' <"$1")
+	echo "$out" | grep -qx '/dev/pts/[0-9]*' || why "tty did not print /dev/pts/N"
+	echo "$out" | grep -qxE "$2" || why "stty size did not show the initial size $2"
+	echo "$out" | grep -qx 'got: hello' || why "the typed line did not reach the process"
+	echo "$out" | grep -qx 'winch: 40 120' || why "the resize to 40x120 did not reach the process"
+	echo "$out" | grep -q 'got INT$' || why "^C did not raise SIGINT"
+	echo "$out" | grep -q '^sleep: 130$' || why "^C did not end sleep with SIGINT (130)"
+	echo "$out" | grep -qx 'line2' || why "cat did not echo line2"
+	echo "$out" | grep -q 'cat: done$' || why "^D did not end cat"
+}
+
+# ttyrecv_bg SOCK OUT: ttyrecv in the background, its pid in $ttyrecv_pid
+# once the socket listens; it plays tty.sh's other side: types a line,
+# resizes, types ^C (once sleep runs) and a line and ^D, reads to the end.
+ttyrecv_bg() {
+	rm -f "$1"
+	"$TTYRECV" "$1" wait:ready 'send:hello\n' 'wait:got: hello' wait:resize-me size:40x120 \
+		'wait:winch: 40 120' wait:interrupt-me sleep:3000 'send:\x03' 'wait:sleep: 130' \
+		'send:line2\n\x04' 'wait:cat: done' eof >"$2" 2>"$2.err" &
+	ttyrecv_pid=$!
+	wait_for 10 test -S "$1" || why "ttyrecv did not listen on $1"
+}
+
+# tty_debug ID: how the guest processes and the VMM's threads stand (a
+# ttyrecv step timed out: which side hangs?).
+tty_debug() {
+	echo "--- the guest's processes:"
+	hy exec "$1" sh -c 'for p in /proc/[0-9]*; do echo "$p $(tr "\0" " " <$p/cmdline) $(grep -E "^(State|SigPnd|SigCgt)" $p/status | tr "\n\t" "  ") $(cat $p/wchan)"; done' </dev/null
+	echo "--- the VMM's threads:"
+	for t in /proc/$(pid_of "$1")/task/*; do echo "$t $(cat $t/comm) $(cut -d' ' -f3 $t/stat) $(cat $t/wchan)"; done
+}
+
+# ttyrecv_end ID OUT: wait for ttyrecv; show what it saw.
+ttyrecv_end() {
+	local rc=0
+	wait "$ttyrecv_pid" || rc=$?
+	ttyrecv_pid=
+	cat "$2.err"
+	echo "--- read from the master:"
+	cat "$2"
+	echo "---"
+	[ "$rc" = 0 ] || { tty_debug "$1"; why "ttyrecv: $(grep 'failed' "$2.err" | tail -n1)"; }
+}
+
+# tty_cleanup ID: on the way out of a case: no ttyrecv, no container left
+# behind by a failure (the case has failed already then).
+tty_cleanup() {
+	[ -z "$ttyrecv_pid" ] || kill "$ttyrecv_pid" 2>/dev/null
+	[ ! -e "$ROOT/$1" ] || hy delete --force "$1" >/dev/null 2>&1
+}
+
+# create + start as containerd's shim does it: the master arrives on the
+# console socket, the process is on a guest pty with the config's size.
+case_tty_create() {
+	local out=$LOGS/tty-create.out
+	ttyrecv_pid=
+	trap 'tty_cleanup vm-tty' EXIT
+	ttyrecv_bg "$LOGS/tty.sock" "$out"
+	hy --debug --log "$LOGS/tty.log" create -b "$B/tty" --console-socket "$LOGS/tty.sock" vm-tty </dev/null ||
+		why "create failed"
+	hy start vm-tty || { cat "$LOGS/tty.log"; why "start failed"; }
+	ttyrecv_end vm-tty "$out"
+	tty_check "$out" "30 100"
+	wait_for 30 is_status vm-tty stopped || why "status after the end: $(status vm-tty)"
+	hy delete vm-tty || why "delete failed"
+	residue vm-tty
+}
+
+# The shim may resize the master while the guest still boots: the size
+# reaches the guest pty once the container exists (and wins over
+# process.consoleSize, as the later size).
+case_tty_boot_resize() {
+	local out=$LOGS/tty-size.out rc=0
+	ttyrecv_pid=
+	trap 'tty_cleanup vm-ttysize' EXIT
+	rm -f "$LOGS/tty-size.sock"
+	"$TTYRECV" "$LOGS/tty-size.sock" size:33x111 'wait:33 111' eof >"$out" 2>"$out.err" &
+	ttyrecv_pid=$!
+	wait_for 10 test -S "$LOGS/tty-size.sock" || why "ttyrecv did not listen"
+	hy create -b "$B/ttysize" --console-socket "$LOGS/tty-size.sock" vm-ttysize </dev/null || why "create failed"
+	hy start vm-ttysize || why "start failed"
+	wait "$ttyrecv_pid" || rc=$?
+	ttyrecv_pid=
+	cat "$out.err" "$out"
+	[ "$rc" = 0 ] || why "stty size in the guest did not print 33 111: $(tr -d '\r' <"$out")"
+	wait_for 30 is_status vm-ttysize stopped || why "status: $(status vm-ttysize)"
+	hy delete vm-ttysize || why "delete failed"
+	residue vm-ttysize
+}
+
+# Foreground run with a terminal and a stdin that is not one: as container
+# mode, hyrun receives the master itself and relays its stdin.
+case_tty_foreground() {
+	local out
+	out=$(echo "from a pipe" | hy run -b "$B/ttyfg" vm-ttyfg 2>&1) || why "run failed (exit $?): $out"
+	echo "$out"
+	out=$(echo "$out" | tr -d '\r')
+	echo "$out" | grep -qx '/dev/pts/[0-9]*' || why "tty did not print /dev/pts/N"
+	echo "$out" | grep -qx 'got: from a pipe' || why "stdin did not reach the process"
+	residue vm-ttyfg
+}
+
+case_tty_errors() {
+	local out rc=0
+	out=$(hy create -b "$B/tty" vm-tty-nosock </dev/null 2>&1) || rc=$?
+	echo "no console socket: exit $rc: $out"
+	[ "$rc" != 0 ] || why "create with a terminal and no --console-socket succeeded"
+	case $out in *"--console-socket"*) ;; *) why "the error does not name --console-socket: $out" ;; esac
+	residue vm-tty-nosock
+	rc=0
+	out=$(hy create -b "$B/tty" --console-socket "$LOGS/no-such.sock" vm-tty-nosock </dev/null 2>&1) || rc=$?
+	echo "a console socket nobody listens on: exit $rc: $out"
+	[ "$rc" != 0 ] || why "create with a dead console socket succeeded"
+	case $out in *"no-such.sock"*) ;; *) why "the error does not name the socket: $out" ;; esac
+	residue vm-tty-nosock
+}
+
+# exec as the shim does it: --process (terminal: true) --console-socket
+# --detach --pid-file; subreaper reaps the proxy.
+case_exec_tty() {
+	local out=$LOGS/exec-tty.out f=$LOGS/tty-process.json sr
+	ttyrecv_pid=
+	trap 'tty_cleanup vm-no-container' EXIT
+	cat >"$f" <<'EOP'
+{"terminal": true, "consoleSize": {"height": 25, "width": 90}, "user": {"uid": 0, "gid": 0},
+ "cwd": "/", "args": ["sh", "/tty.sh"], "env": ["PATH=/bin:/sbin:/usr/bin", "TERM=xterm"]}
+EOP
+	ttyrecv_bg "$LOGS/exec-tty.sock" "$out"
+	rm -f "$LOGS/exec-tty.pid"
+	sr=$("$SUBREAPER" "$LOGS/exec-tty.pid" "$HYRUN" --root "$ROOT" exec --process "$f" \
+		--console-socket "$LOGS/exec-tty.sock" --detach --pid-file "$LOGS/exec-tty.pid" $EC </dev/null 2>&1) ||
+		why "subreaper: $sr"
+	echo "$sr"
+	ttyrecv_end $EC "$out"
+	tty_check "$out" "25 90"
+	echo "$sr" | grep -q "^proxy: [0-9]* hyrun:vm-exec$" || why "the pid file's process is not the exec proxy"
+	echo "$sr" | grep -qx "status: exit 0" || why "the proxy did not exit 0 with the process"
+	out=$(hy exec $EC echo still running </dev/null) || why "exec after the terminal exec failed: $out"
+}
+
+# Foreground exec -t at a terminal (ttyrecv --pty is the user's): hyrun
+# puts it in raw mode, the guest pty starts at its size (24x80), its resize
+# follows, ^C and ^D typed there act in the guest.
+case_exec_tty_own() {
+	local out=$LOGS/exec-own.out rc=0
+	timeout $((T * 3)) "$TTYRECV" --pty 24x80 wait:ready 'send:hello\n' 'wait:got: hello' wait:resize-me \
+		size:40x120 'wait:winch: 40 120' wait:interrupt-me sleep:3000 'send:\x03' 'wait:sleep: 130' \
+		'send:line2\n\x04' 'wait:cat: done' eof -- "$HYRUN" --root "$ROOT" exec -t $EC sh /tty.sh \
+		>"$out" 2>"$out.err" || rc=$?
+	cat "$out.err"
+	echo "--- read from the terminal:"
+	cat "$out"
+	echo "---"
+	[ "$rc" = 0 ] || why "ttyrecv: $(grep 'failed' "$out.err" | tail -n1)"
+	tty_check "$out" "24 80"
+	grep -qx "ttyrecv: CMD exit 0" "$out.err" || why "hyrun exec -t did not exit 0"
+}
+
+# Foreground run at a terminal: hyrun is its own console socket receiver
+# (as in container mode) and relays its raw terminal to the host pty, the
+# VMM that to the guest; the first size is the config's or, once hyrun
+# has the master, the terminal's.
+case_tty_run_own() {
+	local out=$LOGS/run-own.out rc=0
+	timeout $((T * 3)) "$TTYRECV" --pty 24x80 wait:ready 'send:hello\n' 'wait:got: hello' wait:resize-me \
+		size:40x120 'wait:winch: 40 120' wait:interrupt-me sleep:3000 'send:\x03' 'wait:sleep: 130' \
+		'send:line2\n\x04' 'wait:cat: done' eof -- "$HYRUN" --root "$ROOT" run -b "$B/tty" vm-tty-run \
+		>"$out" 2>"$out.err" || rc=$?
+	cat "$out.err"
+	echo "--- read from the terminal:"
+	cat "$out"
+	echo "---"
+	[ "$rc" = 0 ] || { hy delete --force vm-tty-run; why "ttyrecv: $(grep 'failed' "$out.err" | tail -n1)"; }
+	tty_check "$out" "(30 100|24 80)"
+	grep -qx "ttyrecv: CMD exit 0" "$out.err" || why "hyrun run did not exit 0"
+	residue vm-tty-run
+}
+
+# Foreground exec -t without a console socket: our own stdin (a pipe
+# here) and stdout, as container mode.
+case_exec_tty_foreground() {
+	local out
+	out=$(echo "typed" | hy exec -t $EC sh -c 'tty; read l; echo "got: $l"' 2>&1) || why "exec -t failed (exit $?): $out"
+	echo "$out"
+	out=$(echo "$out" | tr -d '\r')
+	echo "$out" | grep -qx '/dev/pts/[0-9]*' || why "tty did not print /dev/pts/N"
+	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
+}
+
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -754,6 +949,14 @@ for c in "$@"; do
 	no_kernel) check "vm: a missing guest kernel fails run clearly, nothing left" case_no_kernel ;;
 	tiny_memory) check "vm: io.hyrun.vm.memory=1 fails run clearly, nothing left" case_tiny_memory ;;
 	hooks) check "vm: prestart, poststart and poststop hooks run on the host around the VM" case_hooks ;;
+	tty_create) check "vm tty: create --console-socket + start: the master gets the guest pty (size, typing, resize, ^C, ^D)" case_tty_create ;;
+	tty_boot_resize) check "vm tty: a resize while the guest boots reaches the guest pty" case_tty_boot_resize ;;
+	tty_foreground) check "vm tty: a foreground run with a terminal relays a non-tty stdin, as container mode" case_tty_foreground ;;
+	tty_run_own) check "vm tty: a foreground run at a terminal: raw relay, resize, ^C and ^D reach the guest pty" case_tty_run_own ;;
+	tty_errors) check "vm tty: no or a dead --console-socket fails create clearly, nothing left" case_tty_errors ;;
+	exec_tty) check "vm exec: --process (terminal) --console-socket --detach --pid-file: the master gets the guest pty" case_exec_tty ;;
+	exec_tty_own) check "vm exec: -t at a terminal: raw mode, its size, resize, ^C and ^D reach the guest pty" case_exec_tty_own ;;
+	exec_tty_foreground) check "vm exec: -t in the foreground relays our stdin and stdout" case_exec_tty_foreground ;;
 	exec_setup) check "vm exec: a container to exec into (create, start)" case_exec_setup ;;
 	exec_uname) check "vm exec: runs in the guest (uname -r is the guest kernel's)" case_exec_uname ;;
 	exec_namespaces) check "vm exec: joins the workload's UTS and pid namespaces" case_exec_namespaces ;;
@@ -766,7 +969,7 @@ for c in "$@"; do
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
 	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
-	exec_errors) check "vm exec: a missing program, a terminal, a missing container fail clearly; the container runs on" case_exec_errors ;;
+	exec_errors) check "vm exec: a missing program, -t --detach without a console socket, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
 	volumes) check "vm volumes: a folder volume is read and written both ways, no staging mount on the host" case_volumes ;;
 	volumes_ro) check "vm volumes: writes to ro and rro volumes fail with EROFS" case_volumes_ro ;;

@@ -78,8 +78,8 @@ die() {
 	exit 1
 }
 
-for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper; do
-	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper)"
+for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv; do
+	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv)"
 done
 command -v jq >/dev/null || die "jq not found (contrib/install-deps.sh build)"
 if [ -z "$kernel" ]; then
@@ -177,6 +177,30 @@ bundle vols ".mounts |= map(select(.destination != \"/dev/shm\")) + [
 	i=0; while [ "$(cat /etc/hosts)" = "127.0.0.1 first" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 	echo "hosts later: $(cat /etc/hosts)"'
 bundle voldev '.mounts += [{destination: "/dev/hostnull", type: "bind", source: "/dev/null", options: ["bind"]}]' true
+# terminals: tty.sh (in cases.sh's tty_* cases, also exec'd in execw) reads,
+# traps WINCH and INT and reads to EOF on its pty; ttyfg for a foreground run
+bundle tty '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' sh /tty.sh
+bundle ttyfg '.process.terminal = true' sh -c 'tty; read l; echo "got: $l"'
+bundle ttysize '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' stty size
+for b in tty execw; do
+	cat >"$B/$b/rootfs/tty.sh" <<'EOT'
+tty
+stty size
+echo ready
+read l
+echo "got: $l"
+w=
+trap 'w=1; echo "winch: $(stty size)"' WINCH
+echo resize-me
+while [ -z "$w" ]; do sleep 0.5; done
+trap 'echo got INT' INT
+echo interrupt-me
+sleep 100
+echo "sleep: $?"
+cat
+echo "cat: done"
+EOT
+done
 rm -rf "$B/template"
 if [ "$qemu" = 1 ]; then
 	mkdir -p "$B/qemu/rootfs" "$work/tiny/dev"
@@ -187,9 +211,9 @@ fi
 
 # write_env HYRUN: what cases.sh reads (an L1 gets no environment).
 write_env() {
-	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\nSUBREAPER=%s\n' "$1" "$kernel" \
+	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\nSUBREAPER=%s\nTTYRECV=%s\n' "$1" "$kernel" \
 		"$guest_release" "${HYRUN_VM_CASE_TIMEOUT:-90}" "$(realpath "$build/tests/vm/subreaper")" \
-		>"$B/env"
+		"$(realpath "$build/tests/vm/ttyrecv")" >"$B/env"
 	# iproute2's ip and tc (busybox's ip applet shadows ip in L1's PATH)
 	printf 'IP=%s\nTC=%s\n' "$ip_bin" "$tc_bin" >>"$B/env"
 }
@@ -211,7 +235,7 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (c
 l1_kernel "$kroot"
 root=$work/root
 l1_root "$root"
-for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper; do
+for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper tests/vm/ttyrecv; do
 	l1_copy "$root" "$build/$f"
 done
 l1_copy "$root" "$kernel"
@@ -235,6 +259,9 @@ fi
 	cat <<EOI
 mount -t cgroup2 none /sys/fs/cgroup
 mount -t tmpfs none /run
+# a host's devpts, where the terminal cases' host ptys come from
+mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
+[ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
 echo "hyrun-vm: L1 /init at \$(cut -d' ' -f1 /proc/uptime) s (L1 kernel \$(uname -r))"
 mount -t debugfs none /sys/kernel/debug
 t=/sys/kernel/debug/tracing
