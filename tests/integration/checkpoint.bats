@@ -47,7 +47,7 @@ criu_works() { command -v criu >/dev/null && criu check >/dev/null 2>&1; }
 	cfg '.root.readonly = false'
 	args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
 	hy_detach "$ID"
-	sleep 0.5
+	wait_file_contains "$BUNDLE/rootfs/tmp/count" 5
 	hy checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$ID"
 	run hy state "$ID"
 	[ "$status" -ne 0 ]

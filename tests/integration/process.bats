@@ -156,4 +156,5 @@ load helpers
 	assert_contains "$output" "process.capabilities"
 	run hy state "$ID"
 	[ "$status" -ne 0 ]
+	assert_contains "$output" "does not exist"
 }
