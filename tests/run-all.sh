@@ -357,15 +357,17 @@ vm_cases() {
 # vm_kvm_units KERNEL: the KVM unit tests of _build, and of _build-asan
 # when that was built, in one L1 boot (l1_units).
 vm_kvm_units() {
-	local b t bins=()
+	local b t bins=() guests=""
 	for b in _build _build-asan; do
 		[ "$b" = _build ] || [ "${ASAN_BUILT:-0}" = 1 ] || continue
+		# each build's tests load their guests from its own folder
+		guests="$guests $TOP/$b/tests/unit/guests"
 		(cd "$TOP/$b" && for t in $KVM_UNITS; do make -s "tests/unit/$t" || exit; done) \
 			>>"$LOGDIR/vm-kvm-unit-build.log" 2>&1 ||
 			step_fail vm-kvm-unit "cannot build the KVM unit tests in $b (see $LOGDIR/vm-kvm-unit-build.log)"
 		for t in $KVM_UNITS; do bins+=("$TOP/$b/tests/unit/$t"); done
 	done
-	HYRUN_TEST_KERNEL=$1 HYRUN_TEST_BUSYBOX=/bin/busybox GUEST_DIR=$TOP/_build/tests/unit/guests \
+	HYRUN_TEST_KERNEL=$1 HYRUN_TEST_BUSYBOX=/bin/busybox GUEST_DIR=${guests# } \
 		l1_units "${bins[@]}"
 }
 

@@ -17,8 +17,8 @@
 # A boot hit by the known L1 flake (no L2 instruction runs; test_vmm_guest,
 # run first, then prints "stop=interrupted ... exits=0") is retried
 # (HYRUN_L1_TRIES, 3 by default) and said so; any other failure is not.
-# Needs qemu-system-x86_64 and busybox (static).  Guest binaries are looked
-# up in GUEST_DIR when set.  Exit status: the first failing test's, else 0.
+# Needs qemu-system-x86_64 and busybox (static).  The guest binaries in
+# GUEST_DIR (folders, space-separated) are copied in at the same paths.  Exit status: the first failing test's, else 0.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../vm/l1.sh"
@@ -62,9 +62,11 @@ for v in ASAN_OPTIONS UBSAN_OPTIONS; do
   eval "f=\${$v:-}"
   [ -z "$f" ] || exports="$exports $v=$f"
 done
-if [ -n "${GUEST_DIR:-}" ]; then
-  mkdir -p "$root$GUEST_DIR" && cp "$GUEST_DIR"/*.bin "$root$GUEST_DIR/"
-fi
+# (the folders the tests were built with, space-separated: a sanitized
+# build's tests look in their own)
+for d in ${GUEST_DIR:-}; do
+  mkdir -p "$root$d" && cp "$d"/*.bin "$root$d/"
+done
 
 # /init: modules, then each test, one result marker per test on the console.
 {
