@@ -355,7 +355,9 @@ vm_cases() {
 }
 
 # vm_kvm_units KERNEL: the KVM unit tests of _build, and of _build-asan
-# when that was built, in one L1 boot (l1_units).
+# when that was built, and the checkpoint/restore round trip with criu
+# (tests/vm/criu-in-l1.sh; criu fails on this project's hosts' kernel), in
+# one L1 boot (l1_units).
 vm_kvm_units() {
 	local b t bins=() guests=""
 	for b in _build _build-asan; do
@@ -367,8 +369,23 @@ vm_kvm_units() {
 			step_fail vm-kvm-unit "cannot build the KVM unit tests in $b (see $LOGDIR/vm-kvm-unit-build.log)"
 		for t in $KVM_UNITS; do bins+=("$TOP/$b/tests/unit/$t"); done
 	done
-	HYRUN_TEST_KERNEL=$1 HYRUN_TEST_BUSYBOX=/bin/busybox GUEST_DIR=${guests# } \
-		l1_units "${bins[@]}"
+	# checkpoint/restore for real: criu works in L1 (tests/vm/criu-in-l1.sh)
+	local criu=() tar=$LOGDIR/criu-bundle.tar
+	if ! command -v criu >/dev/null; then
+		tally 0 0 1
+		echo "  skip [vm-criu] criu not installed on this host (apt-get install criu): no checkpoint round trip in L1"
+	elif sh "$TOP/tests/vm/criu-in-l1.sh" --bundle "$tar" "$TOP/_build/hyrun" >"$LOGDIR/vm-criu-bundle.log" 2>&1; then
+		bins+=("$TOP/tests/vm/criu-in-l1.sh")
+		criu=(HYRUN_TEST_CRIU="$(command -v criu)" HYRUN_TEST_HYRUN="$TOP/_build/hyrun"
+			HYRUN_TEST_BUNDLE="$tar" HYRUN_TEST_TAR="$(realpath "$(command -v tar)")"
+			HYRUN_TEST_IP="$(realpath "$(command -v ip)")"
+			HYRUN_L1_MODULES="unix_diag inet_diag tcp_diag udp_diag raw_diag netlink_diag af_packet_diag tun veth nf_tables nfnetlink")
+	else
+		step_fail vm-criu "cannot make the checkpoint test's bundle (see $LOGDIR/vm-criu-bundle.log)"
+	fi
+	L1_ENV=(HYRUN_TEST_KERNEL="$1" HYRUN_TEST_BUSYBOX=/bin/busybox GUEST_DIR="${guests# }" "${criu[@]}")
+	l1_units "${bins[@]}"
+	L1_ENV=()
 }
 
 # l1_units BINARY...: the unit-test programs in one L1 boot (run-in-l1.sh;
@@ -376,10 +393,12 @@ vm_kvm_units() {
 # Each program's part of the console is its TAP, checked with its exit
 # status; one that did not report (a hung or crashed L1) is a failure.
 # Sanitized programs report on the console (no log folder in L1).
+# L1_ENV: more VAR=VALUE for run-in-l1.sh (HYRUN_TEST_* files, modules).
+L1_ENV=()
 l1_units() {
 	local log=$LOGDIR/vm-kvm-unit.log console=$LOGDIR/vm-kvm-unit.console rc=0
 	rm -f "$console"
-	HYRUN_L1_TIMEOUT=$((L1_UNIT_TIMEOUT - 60)) \
+	env "${L1_ENV[@]}" HYRUN_L1_TIMEOUT=$((L1_UNIT_TIMEOUT - 60)) \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
 		timeout -k 10 "$L1_UNIT_TIMEOUT" sh "$RUN_IN_L1" -o "$console" "$@" >"$log" 2>&1 || rc=$?
@@ -396,7 +415,11 @@ l1_unit_results() {
 	shift 2
 	for b in "$@"; do
 		abs=$(realpath -m "$b")
-		case $abs in */_build-asan/*) name=vm-kvm-unit-asan ;; *) name=vm-kvm-unit ;; esac
+		case $abs in
+		*/_build-asan/*) name=vm-kvm-unit-asan ;;
+		*/criu-in-l1.sh) name=vm-criu ;;
+		*) name=vm-kvm-unit ;;
+		esac
 		name=$name/$(basename "$abs")
 		tap=$LOGDIR/${name%%/*}-$(basename "$abs").tap
 		st=$(sed -n "s|^hyrun-l1: $abs exit \([0-9]*\)$|\1|p" "$console" 2>/dev/null | tail -n1)

@@ -12,7 +12,7 @@
 # test's output is between "hyrun-l1: begin TEST" and "hyrun-l1: TEST exit N"
 # (tests/run-all.sh reads each test's TAP and status from it).
 # ASAN_OPTIONS and UBSAN_OPTIONS are passed on (sanitized tests report on
-# the console).
+# the console).  HYRUN_L1_MODULES: more L1 kernel modules to load.
 #
 # A boot hit by the known L1 flake (no L2 instruction runs; test_vmm_guest,
 # run first, then prints "stop=interrupted ... exits=0") is retried
@@ -42,6 +42,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hyrun-l1.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 l1_root "$root"
+# more of L1's kernel modules a test needs (names as modprobe takes them)
+[ -z "${HYRUN_L1_MODULES:-}" ] || l1_modules "$root" $HYRUN_L1_MODULES
 
 # Each test at its own absolute path, with the shared libraries it links.
 tests=""
