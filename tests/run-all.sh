@@ -355,9 +355,9 @@ vm_cases() {
 }
 
 # vm_kvm_units KERNEL: the KVM unit tests of _build, and of _build-asan
-# when that was built, and the checkpoint/restore round trip with criu
-# (tests/vm/criu-in-l1.sh; criu fails on this project's hosts' kernel), in
-# one L1 boot (l1_units).
+# when that was built, and container mode where these hosts cannot run it
+# (tests/vm/container-in-l1.sh: checkpoint/restore, cgroup v2), in one L1
+# boot (l1_units).
 vm_kvm_units() {
 	local b t bins=() guests=""
 	for b in _build _build-asan; do
@@ -369,21 +369,22 @@ vm_kvm_units() {
 			step_fail vm-kvm-unit "cannot build the KVM unit tests in $b (see $LOGDIR/vm-kvm-unit-build.log)"
 		for t in $KVM_UNITS; do bins+=("$TOP/$b/tests/unit/$t"); done
 	done
-	# checkpoint/restore for real: criu works in L1 (tests/vm/criu-in-l1.sh)
-	local criu=() tar=$LOGDIR/criu-bundle.tar
-	if ! command -v criu >/dev/null; then
-		tally 0 0 1
-		echo "  skip [vm-criu] criu not installed on this host (apt-get install criu): no checkpoint round trip in L1"
-	elif sh "$TOP/tests/vm/criu-in-l1.sh" --bundle "$tar" "$TOP/_build/hyrun" >"$LOGDIR/vm-criu-bundle.log" 2>&1; then
-		bins+=("$TOP/tests/vm/criu-in-l1.sh")
-		criu=(HYRUN_TEST_CRIU="$(command -v criu)" HYRUN_TEST_HYRUN="$TOP/_build/hyrun"
-			HYRUN_TEST_BUNDLE="$tar" HYRUN_TEST_TAR="$(realpath "$(command -v tar)")"
-			HYRUN_TEST_IP="$(realpath "$(command -v ip)")"
+	# container mode for real where these hosts cannot: checkpoint/restore
+	# (criu works in L1), cgroup v2 limits, update, freezer
+	# (tests/vm/container-in-l1.sh)
+	local ct=() tar=$LOGDIR/vm-container-bundles.tar
+	if sh "$TOP/tests/vm/container-in-l1.sh" --bundle "$tar" "$TOP/_build/hyrun" >"$LOGDIR/vm-container-bundles.log" 2>&1; then
+		bins+=("$TOP/tests/vm/container-in-l1.sh")
+		ct=(HYRUN_TEST_HYRUN="$TOP/_build/hyrun" HYRUN_TEST_BUNDLE="$tar"
+			HYRUN_TEST_TAR="$(realpath "$(command -v tar)")"
 			HYRUN_L1_MODULES="unix_diag inet_diag tcp_diag udp_diag raw_diag netlink_diag af_packet_diag tun veth nf_tables nfnetlink")
+		# without criu here, its cases skip in L1 saying so
+		! command -v criu >/dev/null || ct+=(HYRUN_TEST_CRIU="$(command -v criu)")
+		! command -v ip >/dev/null || ct+=(HYRUN_TEST_IP="$(realpath "$(command -v ip)")")
 	else
-		step_fail vm-criu "cannot make the checkpoint test's bundle (see $LOGDIR/vm-criu-bundle.log)"
+		step_fail vm-container "cannot make the bundles of tests/vm/container-in-l1.sh (see $LOGDIR/vm-container-bundles.log)"
 	fi
-	L1_ENV=(HYRUN_TEST_KERNEL="$1" HYRUN_TEST_BUSYBOX=/bin/busybox GUEST_DIR="${guests# }" "${criu[@]}")
+	L1_ENV=(HYRUN_TEST_KERNEL="$1" HYRUN_TEST_BUSYBOX=/bin/busybox GUEST_DIR="${guests# }" "${ct[@]}")
 	l1_units "${bins[@]}"
 	L1_ENV=()
 }
@@ -417,7 +418,7 @@ l1_unit_results() {
 		abs=$(realpath -m "$b")
 		case $abs in
 		*/_build-asan/*) name=vm-kvm-unit-asan ;;
-		*/criu-in-l1.sh) name=vm-criu ;;
+		*/container-in-l1.sh) name=vm-container ;;
 		*) name=vm-kvm-unit ;;
 		esac
 		name=$name/$(basename "$abs")
