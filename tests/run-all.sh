@@ -8,7 +8,9 @@
 #   5. VM mode end to end: the guest kernel (cached), then every VM-mode
 #      case in the nested test VM (tests/vm/run-nested.sh), or directly
 #      where the host has hardware KVM; the KVM unit tests in L1 (plain
-#      and sanitized); the guest agent against QEMU
+#      and sanitized), and container mode where these hosts cannot run
+#      it (checkpoint/restore, cgroup v2: tests/vm/container-in-l1.sh);
+#      the guest agent against QEMU
 #   6. the README's demo (contrib/demo.sh): both of its hello lines
 # Every step's TAP is counted and checked as a whole: its plan (1..N)
 # against the tests that ran, and the exit status of the program that
@@ -273,6 +275,8 @@ kvm_units_where() {
 		echo "they run in L1 in the vm stage, which --quick leaves out"
 	elif [ "$1" = asan ]; then
 		echo "they run sanitized in L1 in the vm stage (vm-kvm-unit-asan)"
+	elif [ "$1" = valgrind ]; then
+		echo "not under valgrind then (they run in L1 in the vm stage, vm-kvm-unit, and sanitized)"
 	else
 		echo "they run in L1 in the vm stage (vm-kvm-unit)"
 	fi
