@@ -122,7 +122,8 @@ mkdir -p "$ROOT"
 # /dev): GNU tar (HYRUN_TEST_TAR) ahead of busybox's
 # and iproute2's ip (HYRUN_TEST_IP; `ip addr save` and restore) for the
 # container's network namespace
-export PATH="$(dirname "${CRIU:-/usr/sbin/criu}"):$(dirname "${HYRUN_TEST_TAR:-/usr/bin/tar}"):$(dirname "${HYRUN_TEST_IP:-/usr/sbin/ip}"):$PATH"
+PATH="$(dirname "${CRIU:-/usr/sbin/criu}"):$(dirname "${HYRUN_TEST_TAR:-/usr/bin/tar}"):$(dirname "${HYRUN_TEST_IP:-/usr/sbin/ip}"):$PATH"
+export PATH
 echo "1..8"
 tar -xf "$HYRUN_TEST_BUNDLE" -C "$W" || echo "# no bundle: $HYRUN_TEST_BUNDLE"
 
