@@ -117,7 +117,7 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 	assert_eq "$(cat "$(v1 blkio)/blkio.throttle.write_iops_device")" "$dev 100"
 	# the default devices are allowed too (runc's list), and nothing wider
 	grep -qx "c 1:3 rwm" "$(v1 devices)/devices.list"
-	! grep -q "^a " "$(v1 devices)/devices.list"
+	refute_grep "^a " "$(v1 devices)/devices.list"
 	hy delete --force "$ID"
 	[ ! -d "$(v1 memory)" ]
 }
@@ -138,8 +138,7 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 	assert_eq "$a" "$b"
 	hy resume "$ID"
 	assert_eq "$(hy state "$ID" | jq -r .status)" running
-	sleep 0.3
-	[ "$(wc -l <"$BUNDLE/rootfs/count")" -gt "$b" ]
+	wait_for "the count grew past $b after resume" lines_above "$BUNDLE/rootfs/count" "$b"
 	hy delete --force "$ID"
 }
 
@@ -195,7 +194,7 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 	args payload sleep 30
 	hy_detach "$ID"
 	if [ "$(cat "$(v1 memory)/memory.kmem.limit_in_bytes")" = 50593792 ]; then
-		! grep -q "ignores kernel memory limits" "$BATS_TEST_TMPDIR/detach.log"
+		refute_grep "ignores kernel memory limits" "$BATS_TEST_TMPDIR/detach.log"
 	else
 		grep -q "linux.resources.memory.kernel: this kernel ignores kernel memory limits" \
 			"$BATS_TEST_TMPDIR/detach.log"

@@ -73,7 +73,7 @@ load helpers
 	[ -x "$recv" ] || { echo "console-receiver not built" >&2; return 1; }
 	"$recv" "$BATS_TEST_TMPDIR/console.sock" --timeout 10 >"$BATS_TEST_TMPDIR/console.out" 2>&1 &
 	local rpid=$!
-	for i in $(seq 40); do [ -S "$BATS_TEST_TMPDIR/console.sock" ] && break; sleep 0.05; done
+	wait_for "the console receiver listens" test -S "$BATS_TEST_TMPDIR/console.sock"
 	hy_create --console-socket "$BATS_TEST_TMPDIR/console.sock" "$ID"
 	hy start "$ID"
 	wait_status "$ID" stopped

@@ -170,6 +170,7 @@ load helpers
 	assert_contains "$output" "process.capabilities"
 	run hy state "$ID"
 	[ "$status" -ne 0 ]
+	assert_contains "$output" "does not exist"
 }
 
 # runtime-spec 1.2 fields are applied, not accepted and ignored.

@@ -11,6 +11,7 @@ load helpers
 	# the container is gone after a foreground run
 	run hy state "$ID"
 	[ "$status" -ne 0 ]
+	assert_contains "$output" "does not exist"
 }
 
 @test "run of a process killed by a signal exits 128+N" {

@@ -14,8 +14,20 @@ vm_bundle() {
 		'.annotations["io.hyrun.isolation"] = "vm" | .annotations["io.hyrun.vm.kernel"] = $k'
 }
 
+# every hyrun of this test (and a VMM it forks) carries this marker
+setup() {
+	setup_bundle
+	export HYRUN_VM_BATS_TEST=$BATS_TEST_TMPDIR
+}
+
+# no_vmm_left: no VMM of this test's (not any of the host's) is left.
 no_vmm_left() {
-	! pgrep -x 'hyrun:vmm' >/dev/null
+	local p left=""
+	for p in $(pgrep -x 'hyrun:vmm'); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "HYRUN_VM_BATS_TEST=$BATS_TEST_TMPDIR" &&
+			left="$left $p"
+	done
+	[ -z "$left" ] || { echo "VMM processes left:$left" >&2; return 1; }
 }
 
 @test "vm: an unknown io.hyrun.isolation value names the annotation" {

@@ -18,9 +18,14 @@ B=$1
 shift
 T=90
 . "$B/env"
-ROOT=${HYRUN_VM_STATE:-/run/hyrun-vm-test}
-LOGS=${HYRUN_VM_LOGS:-/tmp/hyrun-vm-logs}
+# a state root and a log folder of this run's own (another run, or a
+# container of the host's, is never looked at)
+mkdir -p /run
+ROOT=${HYRUN_VM_STATE:-$(mktemp -d /run/hyrun-vm-test.XXXXXX)}
+LOGS=${HYRUN_VM_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/hyrun-vm-logs.XXXXXX")}
 mkdir -p "$ROOT" "$LOGS"
+# every VMM this run starts inherits this marker (vmms_of_run)
+export HYRUN_VM_CASES_RUN="$ROOT"
 n=0
 failed=0
 
@@ -67,19 +72,26 @@ why() {
 	exit 1
 }
 
-# vmm_pids: the pids of the running VMMs (L1's busybox has no pgrep).
-vmm_pids() {
-	grep -lx 'hyrun:vmm' /proc/[0-9]*/comm 2>/dev/null | sed -n 's|/proc/\([0-9]*\)/comm|\1|p'
-}
-
 # residue ID: no state, no cgroup, no VMM left behind by container ID.
 residue() {
 	local left
 	[ ! -e "$ROOT/$1" ] || why "state dir $ROOT/$1 left"
 	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$1*" 2>/dev/null)
 	[ -z "$left" ] || why "cgroup left: $left"
-	left=$(vmm_pids)
+	left=$(vmms_of_run)
 	[ -z "$left" ] || why "VMM process left: $left"
+}
+
+# vmms_of_run: the pids of this run's VMMs (named hyrun:vmm, with this
+# run's HYRUN_VM_CASES_RUN), not every VMM of the host.  From /proc: L1's
+# busybox has no pgrep (with it, the check this replaces never saw a VMM).
+vmms_of_run() {
+	local d
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = "hyrun:vmm" ] || continue
+		tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "HYRUN_VM_CASES_RUN=$ROOT" && echo "${d#/proc/}"
+	done
+	return 0
 }
 
 # status ID: the "status" of `hyrun state ID`.
@@ -165,6 +177,8 @@ case_create() {
 	comm=$(cat "/proc/$pid/comm" 2>/dev/null)
 	echo "pid $pid ($comm)"
 	[ "$comm" = "hyrun:vmm" ] || why "pid $pid is \"$comm\", not the VMM (hyrun:vmm)"
+	# residue's VMM check must be able to see this run's VMMs
+	vmms_of_run | grep -qx "$pid" || why "the VMM $pid is not found by vmms_of_run (no HYRUN_VM_CASES_RUN)"
 }
 
 case_start() {
@@ -319,16 +333,18 @@ case_qemu() {
 # poststop after delete.
 case_hooks() {
 	local out pid
-	rm -f /tmp/vm-hook-prestart /tmp/vm-hook-poststart /tmp/vm-hook-poststop
+	# the hooks write into this run's bundles folder (run-nested.sh)
+	local h=$B/hooks-out
+	rm -f $h/vm-hook-prestart $h/vm-hook-poststart $h/vm-hook-poststop
 	out=$(hy run -b "$B/hooks" vm-hooks </dev/null 2>&1) || why "hyrun run failed (exit $?): $out"
 	echo "$out"
 	echo "$out" | grep -q hooked || why "the workload did not run"
-	cat /tmp/vm-hook-prestart /tmp/vm-hook-poststart /tmp/vm-hook-poststop 2>&1
-	grep -q '"id":"vm-hooks"' /tmp/vm-hook-prestart || why "prestart did not get the state"
-	pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' /tmp/vm-hook-prestart)
+	cat $h/vm-hook-prestart $h/vm-hook-poststart $h/vm-hook-poststop 2>&1
+	grep -q '"id":"vm-hooks"' $h/vm-hook-prestart || why "prestart did not get the state"
+	pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' $h/vm-hook-prestart)
 	[ -n "$pid" ] && [ "$pid" != 0 ] || why "prestart's state has no pid"
-	[ -s /tmp/vm-hook-poststart ] || why "poststart did not run"
-	[ -s /tmp/vm-hook-poststop ] || why "poststop did not run"
+	[ -s $h/vm-hook-poststart ] || why "poststart did not run"
+	[ -s $h/vm-hook-poststop ] || why "poststop did not run"
 	residue vm-hooks
 }
 
@@ -359,7 +375,7 @@ case_volumes() {
 	hy run -b "$B/vols" $VC </dev/null >"$LOGS/vols.out" 2>&1 &
 	pid=$!
 	if wait_for 90 test -s "$VOLS/data/from-guest"; then
-		vmm=$(vmm_pids | head -n1)
+		vmm=$(vmms_of_run | head -n1)
 		echo "staging in the VMM's mount namespace:"
 		grep " $ROOT/$VC/vols" "/proc/$vmm/mountinfo" >"$LOGS/vols.vmm"
 		cat "$LOGS/vols.vmm"
@@ -988,4 +1004,6 @@ for c in "$@"; do
 	esac
 done
 echo "# cases: $n run, $failed failed"
+# this run's own state root goes when empty (a left container keeps it)
+[ -n "${HYRUN_VM_STATE:-}" ] || rmdir "$ROOT" 2>/dev/null || true
 [ "$failed" = 0 ]

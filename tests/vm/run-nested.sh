@@ -125,7 +125,11 @@ bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do 
 # exec's cases run in this one, started once, with its own hostname
 bundle execw '.hostname = "vm-exec-host"' sh -c 'echo ready; while :; do sleep 1; done'
 bundle demo . sh -c 'echo "Hello from inside a hyrun VM: guest kernel $(uname -r), $(nproc) vCPU, $(sed -n "s/MemTotal: *//p" /proc/meminfo) of RAM"; ls /'
-bundle hooks '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-prestart"]}], "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststart"]}], "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststop"]}]}' sh -c 'echo hooked'
+# the hooks write into this run's bundles folder: $B here, /bundles in L1
+hooks=/bundles/hooks-out
+[ "$direct" = 1 ] && hooks=$B/hooks-out
+mkdir -p "$B/hooks-out"
+bundle hooks ".hooks = {\"prestart\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $hooks/vm-hook-prestart\"]}], \"poststart\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $hooks/vm-hook-poststart\"]}], \"poststop\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $hooks/vm-hook-poststop\"]}]}" sh -c 'echo hooked'
 # a memory limit under a containerd-style cgroupsPath: on pure cgroup v2 the
 # controllers must be enabled in every ancestor hyrun creates
 bundle memlimit 'del(.annotations["io.hyrun.vm.memory"]) | .linux.cgroupsPath = "/hyrun-test/default/vm-memlimit" | .linux.resources.memory.limit = 268435456 | .linux.resources.pids.limit = 100' \
@@ -220,14 +224,31 @@ write_env() {
 ip_bin=$(realpath "$(command -v ip)") || die "ip (iproute2) not found"
 tc_bin=$(realpath "$(command -v tc)") || die "tc (iproute2) not found"
 
+# check_tap TAP: every planned case reported and none failed (as the
+# exit status; the reason on stdout).
+check_tap() {
+	planned=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$1" | head -n1)
+	ran=$(grep -cE '^(ok|not ok) ' "$1" || true)
+	[ -n "$planned" ] || { echo "run-nested: the cases printed no plan (1..N)"; return 1; }
+	[ "$ran" = "$planned" ] || { echo "run-nested: $ran of $planned cases reported"; return 1; }
+	if grep -q '^not ok ' "$1"; then return 1; fi
+}
+
 # --- directly on this host ------------------------------------------------
 if [ "$direct" = 1 ]; then
 	echo "run-nested: running the cases directly on this host (hardware KVM)"
 	write_env "$build/hyrun"
-	rc=0
-	HYRUN_VM_LOGS=$work/logs sh "$here/cases.sh" "$B" $cases | tee "$work/tap" || rc=$?
+	# the cases' own status, not tee's (sh has no pipefail)
+	{
+		rc=0
+		HYRUN_VM_LOGS=$work/logs sh "$here/cases.sh" "$B" $cases || rc=$?
+		echo "$rc" >"$work/rc"
+	} | tee "$work/tap"
 	[ -z "$tapout" ] || cp "$work/tap" "$tapout"
-	exit "$rc"
+	rc=$(cat "$work/rc" 2>/dev/null || echo 1)
+	[ "$rc" = 0 ] || { echo "run-nested: cases.sh exited $rc"; exit 1; }
+	check_tap "$work/tap"
+	exit
 fi
 
 # --- in L1 ------------------------------------------------------------------
@@ -310,10 +331,6 @@ cat "$work/tap"
 if ! grep -q '^hyrun-vm: tap end' "$work/console"; then
 	echo "run-nested: the cases did not finish (L1 timeout ${HYRUN_L1_TIMEOUT} s or a crash); last console lines:"
 	tail -n 30 "$work/console" | sed 's/^/  /'
-	[ -z "$tapout" ] || echo "not ok - vm: the cases did not finish in L1 (see the console above)" >>"$tapout"
 	exit 1
 fi
-planned=$(sed -n 's/^1\.\.//p' "$work/tap")
-ran=$(grep -cE '^(ok|not ok) ' "$work/tap" || true)
-[ "$ran" = "$planned" ] || { echo "run-nested: $ran of $planned cases reported"; exit 1; }
-! grep -q '^not ok ' "$work/tap"
+check_tap "$work/tap"
