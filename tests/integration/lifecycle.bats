@@ -115,6 +115,8 @@ load helpers
 		out=$BATS_TEST_TMPDIR/$(basename "$rt").out
 		: >"$out"
 		(cd "$BUNDLE" && "$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" run -d "$ID" </dev/null)
+		# run -d returns before the process has exited
+		wait_for "$rt: the process stopped" sh -c "'$rt' --root '$BATS_TEST_TMPDIR/root-$(basename "$rt")' state '$ID' | grep -q '\"stopped\"'"
 		for c in "kill $ID KILL" "pause $ID" "resume $ID" "start $ID" "exec $ID true"; do
 			run "$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" $c
 			# the message without runc's time="..." level=error msg="..." frame
