@@ -77,12 +77,18 @@ create_parse_opts (int argc, char **argv, const char *cmd, bool is_run, struct c
           return hy_error_set (err, 0, "%s: flag provided but not defined: --detach", cmd);
         o->detach = true;
         break;
-      case 'S':
       case 'K':
+        if (!is_run)
+          return hy_error_set (err, 0, "%s: flag provided but not defined: --keep", cmd);
+        o->keep = true;
+        break;
+      case 'S':
         break;
       default:
         return -1;
       }
+  if (o->keep && o->detach)
+    return hy_error_set (err, 0, "run: --keep and --detach cannot be used together");
   return cli_one_id (argc, argv, cmd, &o->id, err);
 }
 

@@ -77,7 +77,7 @@ cmd_run (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     code = fg_wait_forwarding (pid, sfd, use_tty ? &tty : NULL);
     close (sfd);
     run_tty_close (&tty);
-    if (container_open (g->root, id, &c, err) == 0)
+    if (!o.keep && container_open (g->root, id, &c, err) == 0)
       destroy_container (&c, NULL);
   }
   return code;

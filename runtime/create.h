@@ -19,6 +19,7 @@ struct create_opts
   bool no_new_keyring;
   bool start_now; /* run in the foreground: no exec fifo */
   bool detach;
+  bool keep; /* run --keep (runc 1.2): the container stays, stopped, until delete */
 };
 
 /* Parse create's (and run's) flags; run adds --detach/-d. */

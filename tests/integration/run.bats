@@ -132,3 +132,17 @@ SIGTERM"
 		done
 	done
 }
+
+# runc 1.2's run --keep: the container stays, stopped, until delete.
+@test "run --keep keeps the container, stopped, until delete; --keep with --detach is refused" {
+	args payload exit 3
+	run sh -c "cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run --keep '$ID' </dev/null"
+	assert_eq "$status" 3
+	assert_eq "$(hy state "$ID" | jq -r .status)" stopped
+	hy delete "$ID"
+	run hy state "$ID"
+	[ "$status" -ne 0 ]
+	run sh -c "cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run --keep -d '$ID' </dev/null"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "--keep and --detach cannot be used together"
+}
