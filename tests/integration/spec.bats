@@ -82,3 +82,11 @@ load helpers
 	"$HYRUN" spec --bundle "$d"
 	assert_eq "$(jq -r .ociVersion "$d/config.json")" 1.0.2-dev
 }
+
+@test "--log with the text format writes runc's logrus lines (time=\"...\" level=... msg=\"...\")" {
+	local log=$BATS_TEST_TMPDIR/log.txt
+	run "$HYRUN" --root "$ROOT" --log "$log" state nosuch
+	[ "$status" -ne 0 ]
+	grep -qE '^time="[0-9T:-]+Z" level=error msg="container \\"nosuch\\" does not exist"$' "$log" ||
+		{ cat "$log"; false; }
+}
