@@ -13,6 +13,7 @@ Each case boots a fresh guest (about 1-3 s under TCG)."""
 import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
 READY, CREATED, STARTED, EXIT, ERROR, CONFIG, START, SIGNAL = range(1, 9)
+NET = 17  # kvm-shim/proto/vmproto.h: after the eight exec messages
 NAMES = {READY: "READY", CREATED: "CREATED", STARTED: "STARTED", EXIT: "EXIT",
          ERROR: "ERROR", CONFIG: "CONFIG", START: "START", SIGNAL: "SIGNAL"}
 
@@ -133,6 +134,7 @@ def run_case(name, args, stdin=b"", signal_after=None, edit=None, expect_error=F
         t, p = g.recv()
         assert t == READY, "first message %s" % NAMES.get(t)
         res["release"] = p.decode()
+        g.send(NET)  # no interface but lo: an empty NET, always sent
         g.send(CONFIG, b"case%d\0" % n_case + cfg.encode())
         t, p = g.recv()
         if expect_error:
