@@ -343,7 +343,17 @@ vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bo
       goto out;
     }
   fflush (NULL);
-  proxy = fork ();
+  /* named before the fork, so that the child has its name from birth:
+   * the shim (and the test standing in for it) may look at the pid in
+   * the pid file before the child has run at all */
+  {
+    char name[16] = "";
+    prctl (PR_GET_NAME, name);
+    prctl (PR_SET_NAME, "hyrun:vm-exec");
+    proxy = fork ();
+    if (proxy != 0)
+      prctl (PR_SET_NAME, name);
+  }
   if (proxy < 0)
     {
       hy_error_set (err, errno, "exec: fork the proxy");
