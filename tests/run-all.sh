@@ -7,7 +7,8 @@
 #   5. VM mode end to end: the guest kernel (cached), then every VM-mode
 #      case in the nested test VM (tests/vm/run-nested.sh), or directly
 #      where the host has hardware KVM; the KVM unit tests in L1; the guest
-#      agent against QEMU
+#      agent against QEMU; VM mode driven by the real containerd and
+#      podman in L1 (tests/vm/clients/run.sh)
 #   6. the README's demo (contrib/demo.sh): both of its hello lines
 # Every step's TAP lines are counted; the last line is the summary,
 # "N passed, N failed, N skipped".  A skip is not a pass: each is listed
@@ -207,6 +208,21 @@ vm_stage() {
 		step_fail vm-agent-qemu "agent-in-qemu.py ran no case (see $LOGDIR/vm-agent-qemu.tap)"
 }
 
+# vm-clients: VM mode under the real containerd and podman, in L1
+# (tests/vm/clients/run.sh); each case is counted.  Bounded: 20 minutes.
+clients_stage() {
+	local kernel log=$LOGDIR/vm-clients.log tap=$LOGDIR/vm-clients.tap rc=0
+	kernel=$(kvm-shim/kernel/build.sh 2>>"$LOGDIR/guest-kernel.log") ||
+		{ step_fail vm-clients "guest kernel build failed (see $LOGDIR/guest-kernel.log)"; return; }
+	HYRUN_L1_TIMEOUT=900 HYRUN_CLIENT_CASE_TIMEOUT=120 timeout 1200 \
+		sh tests/vm/clients/run.sh -B "$TOP/_build" -K "$kernel" -o "$tap" >"$log" 2>&1 || rc=$?
+	grep -E '^clients: ' "$log" || true
+	[ -s "$tap" ] && count_tap vm-clients "$tap"
+	if [ "$rc" != 0 ] && ! grep -qE '^not ok ' "$tap" 2>/dev/null; then
+		step_fail vm-clients "tests/vm/clients/run.sh exited $rc without a failing case (see $log)"
+	fi
+}
+
 # demo: the README's first command's demo, as a newcomer sees it (the
 # build is the one above; VM mode in the nested test VM here)
 demo_stage() {
@@ -230,6 +246,8 @@ if [ "$QUICK" = 0 ]; then
 	say "VM mode end to end (nested test VM)"
 	if [ -x "$TOP/_build/hyrun" ]; then
 		vm_stage
+		say "VM mode under containerd and podman (nested test VM)"
+		clients_stage
 	else
 		step_fail vm "no build to test"
 	fi
