@@ -20,8 +20,8 @@
 # container in VM mode waits for volumes: podman bind-mounts files from
 # outside the rootfs (/etc/hosts, /etc/hostname, /run/.containerenv).  A
 # ctr_* or pod_* case run alone gets ctd_start or pod_load run first.
-CLIENT_CASES="ctd_start ctr_run_vm ctr_run_annot ctr_run_container ctr_exec ctr_pause ctr_metrics ctr_kill ctr_memlimit pod_load pod_run_container ctd_nothing_left"
-CLIENT_CASES_PENDING="ctr_tty ctr_exec_tty ctr_volume ctr_netns pod_run_vm pod_run_annot pod_exec_stop pod_volume pod_tty"
+CLIENT_CASES="ctd_start ctr_run_vm ctr_run_annot ctr_run_container ctr_exec ctr_pause ctr_metrics ctr_kill ctr_memlimit pod_load pod_run_container dkr_start dkr_run_container ctd_nothing_left"
+CLIENT_CASES_PENDING="ctr_tty ctr_exec_tty ctr_volume ctr_netns pod_run_vm pod_run_annot pod_exec_stop pod_volume pod_tty dkr_run_vm"
 set -u
 . "$1"
 shift
@@ -41,7 +41,8 @@ check() {
 	n=$((n + 1))
 	log=$LOGS/$n-$name.log
 	t0=$(uptime_cs)
-	("$2") >"$log" 2>&1
+	# fd 3 is the TAP stream, for a case that reports figures (bench)
+	("$2") 3>&1 >"$log" 2>&1
 	rc=$?
 	t1=$(uptime_cs)
 	secs=$(echo "$t0 $t1" | awk '{ printf "%.1f", ($2 - $1) / 100 }')
@@ -394,6 +395,40 @@ case_pod_exec_stop() {
 	podman_residue
 }
 
+# --- Docker 20.10 on the containerd above, runtimes from contrib ------------
+
+DOCKER() {
+	timeout "$T" docker "$@"
+}
+
+case_dkr_start() {
+	# no bridge and no iptables in L1: containers use --network none
+	dockerd --config-file /clients/daemon.json --containerd /run/containerd/containerd.sock \
+		--storage-driver vfs --iptables=false --ip-masq=false --bridge=none >/tmp/dockerd.log 2>&1 &
+	wait_for 60 timeout 5 docker version || { tail -n 20 /tmp/dockerd.log; why "dockerd did not answer in 60 s"; }
+	docker info 2>/dev/null | grep -i runtime
+	docker info 2>/dev/null | grep -q "hyrun-vm" || why "dockerd lists no runtime hyrun-vm"
+	DOCKER import /clients/rootfs.tar busybox:hyrun || why "docker import failed"
+}
+
+case_dkr_run_container() {
+	local out rc=0
+	out=$(DOCKER run --rm --runtime hyrun --network none busybox:hyrun sh -c 'uname -r; exit 4' </dev/null) || rc=$?
+	echo "output: $out"
+	[ "$out" = "$HOST_RELEASE" ] || why "printed '$out', not L1's kernel release $HOST_RELEASE"
+	[ "$rc" = 4 ] || why "docker run exited $rc, the container 4"
+	no_vmm
+}
+
+case_dkr_run_vm() {
+	local out rc=0
+	out=$(DOCKER run --rm --runtime hyrun-vm --network none busybox:hyrun sh -c 'uname -r; exit 3' </dev/null) || rc=$?
+	echo "output: $out"
+	guest_release "$out"
+	[ "$rc" = 3 ] || why "docker run exited $rc, the container 3"
+	no_vmm
+}
+
 # --- pending: VM-mode terminals, volumes and networking (issue 19) ----------
 
 # in_pty COMMAND: COMMAND with a terminal of its own (util-linux script);
@@ -513,12 +548,35 @@ case_pod_tty() {
 	podman_residue
 }
 
+# --- bench (contrib/bench/ctr-run.sh; in no list) ---------------------------
+
+# `ctr run --rm IMAGE ID true` in VM mode (hyrun-vm) and in container mode
+# (hyrun), interleaved, BENCH_N (default 5) of each; medians as "# " lines.
+case_bench() {
+	local i mode bin t0 t1 rc
+	for i in $(seq "${BENCH_N:-5}"); do
+		for mode in vm container; do
+			bin=$BINDIR/hyrun-vm
+			[ "$mode" = vm ] || bin=$BINDIR/hyrun
+			t0=$(uptime_cs)
+			CTR run --rm --runc-binary "$bin" "$IMAGE" "b-$mode-$i" true </dev/null || why "ctr run ($mode) failed"
+			t1=$(uptime_cs)
+			echo "$(((t1 - t0) * 10))" >>"$LOGS/bench-$mode"
+		done
+	done
+	for mode in vm container; do
+		echo "# bench: ctr run --rm true, $mode mode: median $(sort -n "$LOGS/bench-$mode" |
+			awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ms of $(wc -l <"$LOGS/bench-$mode") (all: $(sort -n "$LOGS/bench-$mode" | tr '\n' ' '))" >&3
+	done
+}
+
 # --- run ----------------------------------------------------------------------
 
 [ $# -gt 0 ] || set -- $CLIENT_CASES
-# what the cases stand on comes first
-case " $* " in *" ctd_start "*) ;; *" ctr_"* | *" ctd_"*) set -- ctd_start "$@" ;; esac
+# what the cases stand on comes first (Docker runs on the containerd)
+case " $* " in *" dkr_start "*) ;; *" dkr_"*) set -- dkr_start "$@" ;; esac
 case " $* " in *" pod_load "*) ;; *" pod_"*) set -- pod_load "$@" ;; esac
+case " $* " in *" ctd_start "*) ;; *" ctr_"* | *" ctd_"* | *" dkr_"* | *" bench "*) set -- ctd_start "$@" ;; esac
 echo "1..$#"
 for c in "$@"; do
 	if command -v "case_$c" >/dev/null 2>&1; then

@@ -96,11 +96,26 @@ agent=$(cd "$root" && find . -path '*/hyrun/hyrun-agent' -type f | sed 's/^\.//'
 [ -f "$root$(dirname "$agent")/vmlinux" ] || cp "$kernel" "$root$(dirname "$agent")/vmlinux"
 bindir=$(dirname "$hy")
 # the clients as Debian installs them, with their libraries
-for f in containerd containerd-shim-runc-v2 ctr podman conmon script; do
+# (runc: dockerd refuses to start without its default runtime)
+for f in containerd containerd-shim-runc-v2 ctr podman conmon script runc; do
 	l1_copy "$root" "$(command -v "$f")"
 done
 l1_copy "$root" "$(command -v ip || echo /usr/sbin/ip)"
 l1_copy "$root" "$build/tests/vm/kvm-probe"
+# Docker 20.10 (Debian's docker.io; not installed on this host: unpacked
+# from the package, fetched once like L1's kernel), on the containerd above
+dkr=${HYRUN_L1_CACHE:-/var/tmp/hyrun-l1}/docker
+if [ ! -x "$dkr/root/usr/sbin/dockerd" ]; then
+	mkdir -p "$dkr" && (cd "$dkr" && apt-get download docker.io >/dev/null 2>&1) ||
+		die "apt-get download docker.io failed"
+	rm -rf "$dkr/root.tmp" && dpkg-deb -x "$dkr"/docker.io_*.deb "$dkr/root.tmp" && mv "$dkr/root.tmp" "$dkr/root"
+fi
+for f in usr/sbin/dockerd usr/bin/docker; do
+	mkdir -p "$root/$(dirname "$f")" && cp "$dkr/root/$f" "$root/$f"
+	for lib in $(ldd "$dkr/root/$f" | awk '/=>/ {print $3} /ld-linux/ {print $1}'); do
+		[ -e "$root$lib" ] || l1_copy "$root" "$lib"
+	done
+done
 # podman's own files (policy, registries, default containers.conf, seccomp)
 mkdir -p "$root/etc/containers" "$root/usr/share/containers" "$root/etc/containerd" "$root/var/lib" "$root/var/tmp"
 cp -a /etc/containers/. "$root/etc/containers/"
@@ -127,6 +142,11 @@ EOT
 # the image, built here (no registry is reachable): busybox-static
 mkdir -p "$root/clients"
 bash "$top/tests/e2e/make-oci-image.sh" "$root/clients/busybox.tar" docker.io/library/busybox:hyrun
+# the same rootfs as a plain tar for `docker import` (Docker 20.10 loads no
+# OCI layout): the image's one layer, its largest blob
+mkdir -p "$work/img" && tar -xf "$root/clients/busybox.tar" -C "$work/img"
+cp "$(ls -S "$work"/img/blobs/sha256/* | head -n1)" "$root/clients/rootfs.tar"
+sed "s|/usr/local/bin/|$bindir/|g" "$top/contrib/docker/daemon.json" >"$root/clients/daemon.json"
 cp "$here/cases.sh" "$root/clients/cases.sh"
 printf 'BINDIR=%s\nGUEST_RELEASE=%s\nIMAGE_TAR=/clients/busybox.tar\nIMAGE=docker.io/library/busybox:hyrun\nT=%s\n' \
 	"$bindir" "$guest_release" "${HYRUN_CLIENT_CASE_TIMEOUT:-120}" >"$root/clients/env"
