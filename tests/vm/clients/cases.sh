@@ -328,6 +328,11 @@ case_ctd_nothing_left() {
 	[ -z "$left" ] || why "hyrun state left under /run/hyrun (podman's): $left"
 	left=$(find /sys/fs/cgroup -type d -name 'libpod-*' 2>/dev/null)
 	[ -z "$left" ] || why "podman cgroups left: $left"
+	# Docker's containers are containerd's, in its namespace moby
+	left=$(timeout "$T" ctr -n moby container ls -q)
+	[ -z "$left" ] || why "Docker's containers left in containerd: $left"
+	left=$(find /sys/fs/cgroup/docker -mindepth 1 -type d 2>/dev/null)
+	[ -z "$left" ] || why "Docker's cgroups left: $left"
 }
 
 # --- podman ------------------------------------------------------------------
