@@ -68,8 +68,8 @@ die() {
 for f in hyrun hyrun-agent tests/vm/kvm-probe; do
 	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build hyrun hyrun-agent tests/vm/kvm-probe)"
 done
-for f in containerd containerd-shim-runc-v2 ctr podman conmon qemu-system-x86_64 script; do
-	command -v "$f" >/dev/null || die "$f not found (contrib/install-deps.sh e2e vm)"
+for f in containerd containerd-shim-runc-v2 ctr podman conmon runc qemu-system-x86_64 script; do
+	command -v "$f" >/dev/null || die "$f not found (contrib/install-deps.sh test)"
 done
 if [ -z "$kernel" ]; then
 	kernel=$("$top/kvm-shim/kernel/build.sh") || die "the guest kernel build failed"
