@@ -21,7 +21,7 @@
 # outside the rootfs (/etc/hosts, /etc/hostname, /run/.containerenv).  A
 # ctr_* or pod_* case run alone gets ctd_start or pod_load run first.
 CLIENT_CASES="ctd_start ctr_run_vm ctr_run_annot ctr_run_container ctr_exec ctr_pause ctr_metrics ctr_kill ctr_memlimit pod_load pod_run_container dkr_start dkr_run_container ctd_nothing_left"
-CLIENT_CASES_PENDING="ctr_tty ctr_exec_tty ctr_volume ctr_netns pod_run_vm pod_run_annot pod_exec_stop pod_volume pod_tty dkr_run_vm"
+CLIENT_CASES_PENDING="ctr_tty ctr_tty_size ctr_exec_tty ctr_volume ctr_netns pod_run_vm pod_run_annot pod_exec_stop pod_volume pod_tty dkr_run_vm"
 set -u
 . "$1"
 shift
@@ -452,6 +452,17 @@ case_ctr_tty() {
 	guest_release "$out"
 	case $out in *rc=5*) ;; *) why "ctr run -t did not exit 5" ;; esac
 	ctr_residue c-tty
+}
+
+# the terminal's size: ctr -t sends the host pty's size (a resize) at start
+case_ctr_tty_size() {
+	local out
+	out=$(in_pty "stty rows 33 cols 111; ctr -n $NS run --rm -t --runc-binary $BINDIR/hyrun-vm $IMAGE c-tsz sh -c 'stty size; uname -r'") ||
+		why "script failed"
+	echo "output: $out"
+	guest_release "$out"
+	case $out in *"33 111"*) ;; *) why "the guest's terminal is not 33 rows by 111 columns" ;; esac
+	ctr_residue c-tsz
 }
 
 case_ctr_exec_tty() {
