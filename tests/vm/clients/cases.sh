@@ -499,6 +499,12 @@ case_ctr_volume() {
 	:
 }
 
+# http_has IP PORT WORD: GET /index.html answers with WORD in it
+# (busybox-static's wget crashes in its resolver; nc does not resolve)
+http_has() {
+	printf 'GET /index.html HTTP/1.0\r\n\r\n' | nc -w 5 "$1" "$2" | grep -q "$3"
+}
+
 # a netns with a veth as CNI or `ctr --with-ns` users make it; a server
 # on the peer (L1's side) and one in the guest
 case_ctr_netns() {
@@ -514,8 +520,11 @@ case_ctr_netns() {
 	mkdir -p /tmp/www
 	echo hello-from-peer >/tmp/www/index.html
 	busybox httpd -p 10.77.0.1:8080 -h /tmp/www || why "httpd on the peer failed"
+	$ip addr show hyc-peer
+	wait_for 10 http_has 10.77.0.1 8080 hello-from-peer ||
+		why "the server on the peer does not answer in L1 itself"
 	out=$(CTR run --rm --runc-binary "$BINDIR/hyrun-vm" --with-ns network:/var/run/netns/hyc "$IMAGE" c-net \
-		sh -c 'uname -r; ip addr; wget -q -T 20 -O- http://10.77.0.1:8080/index.html' </dev/null)
+		sh -c 'uname -r; ip addr; ip route; ping -c 1 -W 5 10.77.0.1; printf "GET /index.html HTTP/1.0\r\n\r\n" | nc -w 20 10.77.0.1 8080' </dev/null)
 	echo "output: $out"
 	guest_release "$out"
 	case $out in *hello-from-peer*) ;; *) why "the guest did not reach the server on the veth peer" ;; esac
@@ -524,12 +533,7 @@ case_ctr_netns() {
 	# and the other way: a server in the guest, reached from the peer
 	ctr_detached_opts c-nets "$BINDIR/hyrun-vm" "--with-ns network:/var/run/netns/hyc" \
 		sh -c 'mkdir -p /w; echo hello-from-guest >/w/index.html; httpd -f -p 8081 -h /w'
-	i=0
-	until out=$(wget -q -T 5 -O- http://10.77.0.2:8081/index.html 2>&1) && [ "$out" = hello-from-guest ]; do
-		i=$((i + 1))
-		[ "$i" -lt 30 ] || why "the peer did not reach the server in the guest: $out"
-		sleep 1
-	done
+	wait_for 60 http_has 10.77.0.2 8081 hello-from-guest || task_failed c-nets "the peer did not reach the server in the guest"
 	ctr_gone c-nets
 	$ip -n hyc link show
 	[ "$($ip -n hyc -o link show | wc -l)" = 2 ] || why "links left in the netns besides lo and the veth"
