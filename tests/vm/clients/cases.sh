@@ -126,6 +126,7 @@ guest_release() {
 # no_vmm: no VMM process is left (hyrun's VMM is named hyrun:vmm).
 no_vmm() {
 	local left
+	command -v pgrep >/dev/null || why "no pgrep in L1: cannot look for VMM processes"
 	left=$(pgrep -x 'hyrun:vmm')
 	[ -z "$left" ] || { ps -o pid,args | grep -F hyrun; why "VMM process left: $left"; }
 }
@@ -237,6 +238,10 @@ case_ctr_run_container() {
 case_ctr_exec() {
 	local out rc=0
 	ctr_detached c-exec "$BINDIR/hyrun-vm" sh -c 'echo started >/started; while :; do sleep 1; done'
+	# where ctr_residue looks, while the task runs: its state, its cgroup, its VMM
+	[ -d "$SHIM_ROOT/c-exec" ] || why "no runtime state at $SHIM_ROOT/c-exec while the task runs"
+	[ -n "$(find /sys/fs/cgroup -type d -name c-exec)" ] || why "no cgroup named c-exec while the task runs"
+	pgrep -x 'hyrun:vmm' >/dev/null || why "no hyrun:vmm process while the task runs"
 	out=$(CTR task exec --exec-id e1 c-exec sh -c 'echo exec-ok; uname -r; cat /started; exit 7' </dev/null) || rc=$?
 	echo "output: $out"
 	case $out in *exec-ok*started*) ;; *) why "exec's output is missing" ;; esac
@@ -387,6 +392,9 @@ case_pod_exec_stop() {
 	local out rc=0 id
 	id=$(PODMAN --runtime hyrun-vm run -d --name p-exec --pull never --network none "$IMAGE" \
 		sh -c 'while :; do sleep 1; done') || why "podman run -d failed"
+	# where podman_residue looks, while it runs
+	[ -d "/run/hyrun/$id" ] || why "no hyrun state at /run/hyrun/$id while the container runs"
+	[ -n "$(find /sys/fs/cgroup -type d -name "libpod-$id*")" ] || why "no cgroup libpod-$id while the container runs"
 	out=$(PODMAN exec p-exec sh -c 'echo exec-ok; uname -r; exit 6' </dev/null) || rc=$?
 	echo "output: $out"
 	case $out in *exec-ok*) ;; *) why "exec's output is missing" ;; esac

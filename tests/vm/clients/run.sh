@@ -68,7 +68,7 @@ die() {
 for f in hyrun hyrun-agent tests/vm/kvm-probe; do
 	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build hyrun hyrun-agent tests/vm/kvm-probe)"
 done
-for f in containerd containerd-shim-runc-v2 ctr podman conmon runc qemu-system-x86_64 script; do
+for f in containerd containerd-shim-runc-v2 ctr podman conmon runc qemu-system-x86_64 script pgrep pkill; do
 	command -v "$f" >/dev/null || die "$f not found (contrib/install-deps.sh test)"
 done
 if [ -z "$kernel" ]; then
@@ -101,6 +101,9 @@ for f in containerd containerd-shim-runc-v2 ctr podman conmon script runc; do
 	l1_copy "$root" "$(command -v "$f")"
 done
 l1_copy "$root" "$(command -v ip || echo /usr/sbin/ip)"
+# busybox here has no pgrep/pkill: procps's (the residue checks use them)
+l1_copy "$root" "$(command -v pgrep)"
+ln -sf pgrep "$root$(dirname "$(realpath "$(command -v pgrep)")")/pkill"
 l1_copy "$root" "$build/tests/vm/kvm-probe"
 # Docker 20.10 (Debian's docker.io; not installed on this host: unpacked
 # from the package, fetched once like L1's kernel), on the containerd above
