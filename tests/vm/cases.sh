@@ -73,6 +73,7 @@ residue() {
 	[ ! -e "$ROOT/$1" ] || why "state dir $ROOT/$1 left"
 	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$1*" 2>/dev/null)
 	[ -z "$left" ] || why "cgroup left: $left"
+	command -v pgrep >/dev/null || why "no pgrep: cannot look for a VMM left"
 	left=$(pgrep -x 'hyrun:vmm')
 	[ -z "$left" ] || why "VMM process left: $left"
 }

@@ -166,6 +166,8 @@ for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper; do
 	l1_copy "$root" "$build/$f"
 done
 l1_copy "$root" "$kernel"
+# busybox there has no pgrep (cases.sh's residue check needs it)
+l1_copy "$root" "$(command -v pgrep)"
 cp "$here/cases.sh" "$root/cases.sh"
 mv "$B" "$root/bundles"
 B=$root/bundles
