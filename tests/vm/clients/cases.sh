@@ -50,6 +50,8 @@ check() {
 		echo "ok $n - $name ($secs s)"
 	else
 		why=$(sed -n 's/^why: //p' "$log" | tail -n1)
+		# what L1's kernel saw: a seccomp kill, a crash, the OOM killer
+		dmesg | grep -iE 'audit|seccomp|segfault|oom|killed|trap' | tail -n 5 >>"$log"
 		echo "not ok $n - $name # ${why:-exit $rc}"
 		echo "# --- log of $name ($secs s)"
 		tail -n 40 "$log" | sed 's/^/#   /'
