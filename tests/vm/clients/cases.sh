@@ -584,6 +584,7 @@ case_pod_tty() {
 # (hyrun), interleaved, BENCH_N (default 5) of each; medians as "# " lines.
 case_bench() {
 	local i mode bin t0 t1 rc
+	rm -f "$LOGS/bench-vm" "$LOGS/bench-container"
 	for i in $(seq "${BENCH_N:-5}"); do
 		for mode in vm container; do
 			bin=$BINDIR/hyrun-vm
