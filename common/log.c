@@ -102,7 +102,15 @@ hy_log (enum hy_log_level level, const char *fmt, ...)
       fprintf (out, ",\"time\":\"%s\"}\n", when);
     }
   else if (log_fd >= 0)
-    fprintf (out, "%s %s: %s\n", when, level_names[level], msg);
+    {
+      /* runc's (logrus's) text lines: time="..." level=... msg="..." */
+      char *dot = strchr (when, '.');
+      if (dot)
+        strcpy (dot, "Z");
+      fprintf (out, "time=\"%s\" level=%s msg=", when, level_names[level]);
+      append_json_string (out, msg);
+      fputc ('\n', out);
+    }
   else
     fprintf (out, "hyrun: %s%s%s\n", level == HY_LOG_ERROR ? "" : level_names[level],
              level == HY_LOG_ERROR ? "" : ": ", msg);

@@ -36,6 +36,6 @@ if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
 else
 	echo "This host has no KVM that can boot Linux: VM mode runs inside the nested"
 	echo "test VM (QEMU TCG + emulated AMD-V; its timings are not hardware timings)."
-	(cd _build && make -s tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper)
+	(cd _build && make -s tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv)
 	sh tests/vm/run-nested.sh -B "$top/_build" -K "$kernel" demo
 fi

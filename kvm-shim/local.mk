@@ -22,7 +22,8 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/vmm/loop.c kvm-shim/vmm/loop.h \
 	kvm-shim/virtio/queue.c kvm-shim/virtio/queue.h \
 	kvm-shim/virtio/mmio.c kvm-shim/virtio/mmio.h \
-	kvm-shim/devices/virtio_console.c kvm-shim/devices/virtio_console.h
+	kvm-shim/devices/virtio_console.c kvm-shim/devices/virtio_console.h \
+	kvm-shim/devices/virtio_balloon.c kvm-shim/devices/virtio_balloon.h
 VMM_LIBS = libhyvmm.a libhycommon.a $(SECCOMP_LIBS) -lpthread
 
 check_PROGRAMS += tests/unit/test_vmm_mem tests/unit/test_vmm_bus
@@ -119,8 +120,12 @@ hyrun_agent_SOURCES = \
 	kvm-shim/agent/agent.h \
 	kvm-shim/agent/main.c \
 	kvm-shim/agent/exec.c \
+	kvm-shim/agent/tty.c \
 	kvm-shim/agent/mounts.c \
 	kvm-shim/agent/ports.c \
+	kvm-shim/agent/volumes.c \
+	kvm-shim/agent/net.c \
+	kvm-shim/vmm/netlink.c kvm-shim/vmm/netlink.h \
 	kvm-shim/proto/vmproto.c kvm-shim/proto/vmproto.h \
 	$(libhycommon_a_SOURCES) $(libhyspec_a_SOURCES) $(libhycontainer_a_SOURCES)
 hyrun_agent_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -Os \
@@ -143,7 +148,41 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/vmm/machine.c kvm-shim/vmm/machine.h \
 	kvm-shim/vmm/session.c kvm-shim/vmm/session.h \
 	kvm-shim/vmm/exec_relay.c kvm-shim/vmm/exec_relay.h \
-	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h
+	kvm-shim/vmm/tty.c kvm-shim/vmm/tty.h \
+	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h \
+	kvm-shim/vmm/volumes.c kvm-shim/vmm/volumes.h
+check_PROGRAMS += tests/unit/test_vmm_volumes
+TESTS += tests/unit/test_vmm_volumes
+tests_unit_test_vmm_volumes_SOURCES = tests/unit/test_vmm_volumes.c tests/unit/tap.h
+tests_unit_test_vmm_volumes_LDADD = $(VMM_LIBS) libhyspec.a libhycommon.a $(YAJL_LIBS) \
+	$(SECCOMP_LIBS) $(CAP_LIBS)
+
+# VM-mode networking: the rtnetlink client (also in the agent), the host
+# side (TAP + tc mirred) and virtio-net.
+libhyvmm_a_SOURCES += \
+	kvm-shim/vmm/netlink.c kvm-shim/vmm/netlink.h \
+	kvm-shim/vmm/net_host.c kvm-shim/vmm/net_host.h \
+	kvm-shim/devices/virtio_net.c kvm-shim/devices/virtio_net.h
+check_PROGRAMS += tests/unit/test_netlink tests/unit/test_virtio_net
+TESTS += tests/unit/test_netlink tests/unit/test_virtio_net
+tests_unit_test_netlink_SOURCES = tests/unit/test_netlink.c tests/unit/tap.h
+tests_unit_test_netlink_LDADD = $(VMM_LIBS)
+tests_unit_test_virtio_net_SOURCES = tests/unit/test_virtio_net.c \
+	tests/unit/virtio_driver.h tests/unit/tap.h
+tests_unit_test_virtio_net_LDADD = $(VMM_LIBS)
+# the agent's part, built from its sources (the agent is a program of its own)
+check_PROGRAMS += tests/unit/test_agent_net
+TESTS += tests/unit/test_agent_net
+tests_unit_test_agent_net_SOURCES = tests/unit/test_agent_net.c tests/unit/tap.h \
+	kvm-shim/agent/net.c
+tests_unit_test_agent_net_LDADD = $(VMM_LIBS)
+# the agent's terminal relay, on a real pty with pipes for the ports
+check_PROGRAMS += tests/unit/test_agent_tty
+TESTS += tests/unit/test_agent_tty
+tests_unit_test_agent_tty_SOURCES = tests/unit/test_agent_tty.c tests/unit/tap.h \
+	kvm-shim/agent/tty.c kvm-shim/agent/ports.c
+tests_unit_test_agent_tty_LDADD = $(VMM_LIBS)
+
 check_PROGRAMS += tests/unit/test_vmm_sandbox
 TESTS += tests/unit/test_vmm_sandbox
 tests_unit_test_vmm_sandbox_SOURCES = tests/unit/test_vmm_sandbox.c tests/unit/tap.h
@@ -172,7 +211,7 @@ tests_unit_test_p9_LDADD = $(VMM_LIBS)
 # flake from a failure; tiny-init is the guest of the QEMU check and of
 # contrib/bench/vm-boot.  Static and never sanitized: they run in L1 and in
 # guests without the sanitizer runtimes.
-check_PROGRAMS += tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper
+check_PROGRAMS += tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv
 tests_vm_kvm_probe_SOURCES = tests/vm/kvm-probe.c
 tests_vm_kvm_probe_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 tests_vm_kvm_probe_LDFLAGS = -static
@@ -183,8 +222,13 @@ tests_vm_tiny_init_LDFLAGS = -static
 tests_vm_subreaper_SOURCES = tests/vm/subreaper.c
 tests_vm_subreaper_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 tests_vm_subreaper_LDFLAGS = -static
+# ttyrecv: containerd's shim's part on --console-socket (cases.sh)
+tests_vm_ttyrecv_SOURCES = tests/vm/ttyrecv.c
+tests_vm_ttyrecv_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
+tests_vm_ttyrecv_LDFLAGS = -static
 EXTRA_DIST += tests/vm/run-nested.sh tests/vm/cases.sh tests/vm/flake.sh
-check-vm: hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper
+check-vm: hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper \
+	tests/vm/ttyrecv
 	$(SHELL) $(srcdir)/tests/vm/run-nested.sh -B $(abs_builddir) $(VM_CASES)
 .PHONY: check-vm
 
@@ -219,3 +263,10 @@ EXTRA_DIST += contrib/bench/vm-boot
 check_PROGRAMS += contrib/bench/vm-setup
 contrib_bench_vm_setup_SOURCES = contrib/bench/vm-setup.c
 contrib_bench_vm_setup_LDADD = $(VMM_LIBS)
+
+# virtio-balloon's free page reporting against fake guest RAM.
+check_PROGRAMS += tests/unit/test_virtio_balloon
+TESTS += tests/unit/test_virtio_balloon
+tests_unit_test_virtio_balloon_SOURCES = tests/unit/test_virtio_balloon.c \
+	tests/unit/virtio_driver.h tests/unit/tap.h
+tests_unit_test_virtio_balloon_LDADD = $(VMM_LIBS)

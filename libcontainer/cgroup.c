@@ -53,8 +53,8 @@ add_hier (struct lc_cgroup *cg, const char *mnt, const char *ctrls, bool v2)
 }
 
 /* v1 controllers from super options: "rw,memory" → "memory". */
-static char *
-v1_controllers (const char *opts)
+char *
+lc_cgroup_v1_controllers (const char *opts)
 {
   cleanup_free char *copy = xstrdup (opts);
   char *tok, *save = NULL, *out = xstrdup ("");
@@ -103,7 +103,7 @@ find_hierarchies (struct lc_cgroup *cg, hy_error_t *err)
         continue;
       if (strcmp (fstype, "cgroup") == 0)
         {
-          cleanup_free char *ctrls = v1_controllers (opts);
+          cleanup_free char *ctrls = lc_cgroup_v1_controllers (opts);
           add_hier (cg, mnt, ctrls, false);
         }
       else if (strcmp (fstype, "cgroup2") == 0)
@@ -298,11 +298,76 @@ lc_cgroup_create (struct lc_cgroup *cg, hy_error_t *err)
   return 0;
 }
 
+/* runc's rule for values clients send as zero: they mean "not set", the
+ * kernel's value stays (Docker 20.10 sends blockIO.weight 0 for every
+ * container, and zero shares, quota, limits in `docker update`).  The
+ * fields runc writes even when zero (swappiness, burst, idle, device
+ * weights, throttles, hugepages, priorities) keep theirs. */
+struct unset_zeros
+{
+  struct spec_resources r;
+  struct spec_memory m;
+  struct spec_cpu c;
+  struct spec_block_io b;
+  struct spec_network n;
+};
+
+#define ZERO_UNSET(s, f)                                                                           \
+  do                                                                                               \
+    if ((s).has_##f && (s).f == 0)                                                                 \
+      (s).has_##f = false;                                                                         \
+  while (0)
+
+static const struct spec_resources *
+zeros_unset (const struct spec_resources *in, struct unset_zeros *u)
+{
+  u->r = *in;
+  if (in->memory)
+    {
+      u->m = *in->memory;
+      ZERO_UNSET (u->m, limit);
+      ZERO_UNSET (u->m, reservation);
+      ZERO_UNSET (u->m, swap);
+      ZERO_UNSET (u->m, kernel);
+      ZERO_UNSET (u->m, kernel_tcp);
+      u->r.memory = &u->m;
+    }
+  if (in->cpu)
+    {
+      u->c = *in->cpu;
+      ZERO_UNSET (u->c, shares);
+      ZERO_UNSET (u->c, quota);
+      ZERO_UNSET (u->c, period);
+      ZERO_UNSET (u->c, realtime_runtime);
+      ZERO_UNSET (u->c, realtime_period);
+      u->r.cpu = &u->c;
+    }
+  if (in->pids && in->pids->limit == 0)
+    u->r.pids = NULL;
+  if (in->block_io)
+    {
+      u->b = *in->block_io;
+      ZERO_UNSET (u->b, weight);
+      ZERO_UNSET (u->b, leaf_weight);
+      u->r.block_io = &u->b;
+    }
+  if (in->network)
+    {
+      u->n = *in->network;
+      ZERO_UNSET (u->n, class_id);
+      u->r.network = &u->n;
+    }
+  return &u->r;
+}
+
 int
 lc_cgroup_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
 {
+  struct unset_zeros u;
+
   if (r == NULL)
     return 0;
+  r = zeros_unset (r, &u);
   if (cg->mode == LC_CGROUP_V2)
     return cg_v2_apply (cg, r, err);
   return cg_v1_apply (cg, r, err);
@@ -319,7 +384,41 @@ lc_cgroup_enter (struct lc_cgroup *cg, pid_t pid, hy_error_t *err)
   return 0;
 }
 
-/* The pids of the first hierarchy that lists any (all hold the same). */
+/* Add the pids of `dir` and of every cgroup below it (the container may
+ * make its own) to the list, skipping those already there. */
+static int
+add_pids (const char *dir, pid_t **pids, size_t *n, hy_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/cgroup.procs", dir);
+  cleanup_file FILE *f = fopen (path, "re");
+  cleanup_dir DIR *d = NULL;
+  struct dirent *e;
+  long v;
+  size_t i;
+
+  if (f == NULL)
+    return errno == ENOENT ? 0 : hy_error_set (err, errno, "open `%s`", path);
+  while (fscanf (f, "%ld", &v) == 1)
+    {
+      for (i = 0; i < *n && (*pids)[i] != (pid_t)v; i++)
+        ;
+      if (i < *n)
+        continue;
+      *pids = xrealloc (*pids, (*n + 1) * sizeof (pid_t));
+      (*pids)[(*n)++] = (pid_t)v;
+    }
+  d = opendir (dir);
+  while (d && (e = readdir (d)))
+    if (e->d_type == DT_DIR && e->d_name[0] != '.')
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", dir, e->d_name);
+        if (add_pids (sub, pids, n, err) < 0)
+          return -1;
+      }
+  return 0;
+}
+
+/* Every pid in the container's cgroups, sub-cgroups included, once. */
 int
 lc_cgroup_pids (struct lc_cgroup *cg, pid_t **pids, size_t *n, hy_error_t *err)
 {
@@ -328,25 +427,8 @@ lc_cgroup_pids (struct lc_cgroup *cg, pid_t **pids, size_t *n, hy_error_t *err)
   *pids = NULL;
   *n = 0;
   for (i = 0; i < cg->n; i++)
-    {
-      cleanup_free char *path = xasprintf ("%s/cgroup.procs", cg->h[i].dir);
-      cleanup_file FILE *f = fopen (path, "re");
-      long v;
-
-      if (f == NULL)
-        {
-          if (errno == ENOENT)
-            continue;
-          return hy_error_set (err, errno, "open `%s`", path);
-        }
-      while (fscanf (f, "%ld", &v) == 1)
-        {
-          *pids = xrealloc (*pids, (*n + 1) * sizeof (pid_t));
-          (*pids)[(*n)++] = (pid_t)v;
-        }
-      if (*n)
-        return 0;
-    }
+    if (add_pids (cg->h[i].dir, pids, n, err) < 0)
+      return -1;
   return 0;
 }
 
@@ -514,17 +596,49 @@ lc_cgroup_kill_all (struct lc_cgroup *cg, int sig, hy_error_t *err)
   return 0;
 }
 
+/* rmdir a cgroup and, first, every cgroup the container made below it;
+ * EBUSY is retried for a while (the last exits are reaped asynchronously,
+ * and a kernel still tears down a dying cgroup). */
+static int
+rm_tree (const char *dir)
+{
+  cleanup_dir DIR *d = opendir (dir);
+  struct dirent *e;
+  int tries;
+
+  if (d == NULL)
+    return errno == ENOENT ? 0 : -1;
+  while ((e = readdir (d)))
+    if (e->d_type == DT_DIR && e->d_name[0] != '.')
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", dir, e->d_name);
+        rm_tree (sub);
+      }
+  for (tries = 0; tries < 400; tries++)
+    {
+      if (rmdir (dir) == 0 || errno == ENOENT)
+        return 0;
+      if (errno != EBUSY)
+        return -1;
+      nap (5000000);
+    }
+  return -1;
+}
+
+/* Kill everything in the container's cgroups (thawing them if paused),
+ * wait until they are empty, then remove them bottom-up.  What still
+ * holds a cgroup after that is named in the error. */
 int
 lc_cgroup_destroy (struct lc_cgroup *cg, hy_error_t *err)
 {
-  size_t i;
+  const char *u = cg_unified_dir (cg);
+  cleanup_free pid_t *left = NULL;
+  size_t i, n = 0;
   int tries;
 
-  for (tries = 0; tries < 500; tries++)
+  for (tries = 0; tries < 1000; tries++)
     {
       cleanup_free pid_t *pids = NULL;
-      size_t n = 0;
-      const char *u = cg_unified_dir (cg);
 
       if (lc_cgroup_pids (cg, &pids, &n, NULL) < 0 || n == 0)
         break;
@@ -532,18 +646,23 @@ lc_cgroup_destroy (struct lc_cgroup *cg, hy_error_t *err)
         cg_write (u, "cgroup.kill", "1", "cgroup.kill", NULL);
       else
         lc_cgroup_kill_all (cg, SIGKILL, NULL);
+      /* a frozen cgroup holds its SIGKILLed tasks until thawed */
+      lc_cgroup_freeze (cg, false, NULL);
       nap (2000000);
     }
   for (i = cg->n; i > 0; i--)
     {
       const struct cg_hier *h = &cg->h[i - 1];
-      if (rmdir (h->dir) < 0 && errno != ENOENT)
+      if (rm_tree (h->dir) < 0 && access (h->dir, F_OK) == 0)
         {
-          /* Retry briefly: the last exits are reaped asynchronously. */
-          for (tries = 0; tries < 100 && rmdir (h->dir) < 0 && errno == EBUSY; tries++)
-            nap (5000000);
-          if (access (h->dir, F_OK) == 0)
-            return hy_error_set (err, errno, "remove cgroup `%s`", h->dir);
+          int saved = errno;
+          char list[256] = "";
+          size_t k, len = 0;
+          if (lc_cgroup_pids (cg, &left, &n, NULL) == 0)
+            for (k = 0; k < n && len + 16 < sizeof (list); k++)
+              len += (size_t)snprintf (list + len, sizeof (list) - len, " %d", (int)left[k]);
+          return hy_error_set (err, saved, "remove cgroup `%s` (processes still in it:%s)", h->dir,
+                               n ? list : " none");
         }
     }
   return 0;

@@ -38,6 +38,9 @@ struct lc_cgroup *lc_cgroup_load (const char *saved_path, bool systemd, hy_error
 void lc_cgroup_free (struct lc_cgroup *cg);
 /* The path to store in the state file (owned by cg). */
 const char *lc_cgroup_path (const struct lc_cgroup *cg);
+/* The controllers of a v1 hierarchy from its super options ("rw,memory" ->
+ * "memory"; named ones like "name=systemd" kept), as mount(2) takes them. */
+char *lc_cgroup_v1_controllers (const char *opts);
 
 /* Create the cgroup in every hierarchy (mkdir -p; an existing one is
  * joined). */

@@ -61,10 +61,11 @@ missing_file (const char *dir, const char *file, const char *field, const char *
             if (strcmp (tok, ctrl) == 0)
               break;
           if (tok == NULL)
-            return hy_error_set (err, 0,
-                                 "%s: the %s controller is not enabled in `%s/cgroup.subtree_control` "
-                                 "(no %s)",
-                                 field, ctrl, parent, path);
+            return hy_error_set (
+                err, 0,
+                "%s: the %s controller is not enabled in `%s/cgroup.subtree_control` "
+                "(no %s)",
+                field, ctrl, parent, path);
         }
     }
   return hy_error_set (err, 0, "%s: not supported by this kernel (no %s)", field, path);

@@ -149,10 +149,16 @@ blkio_v1 (struct lc_cgroup *cg, const struct spec_block_io *b, hy_error_t *err)
   const char *d;
   size_t i;
 
+  if (!b->has_weight && !b->has_leaf_weight && !b->n_weight_device && !b->n_throttle_read_bps
+      && !b->n_throttle_write_bps && !b->n_throttle_read_iops && !b->n_throttle_write_iops)
+    return 0;
   if (need (cg, "blkio", F ("blockIO"), &d, err) < 0)
     return -1;
+  /* without CFQ the weight is BFQ's (runc does the same); 0 means unset */
   if (b->has_weight && b->weight != 0
-      && cg_write_u64 (d, "blkio.weight", b->weight, F ("blockIO.weight"), err) < 0)
+      && cg_write_u64 (d, cg_has_file (d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight",
+                       b->weight, F ("blockIO.weight"), err)
+             < 0)
     return -1;
   if (b->has_leaf_weight
       && cg_write_u64 (d, "blkio.leaf_weight", b->leaf_weight, F ("blockIO.leafWeight"), err) < 0)

@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "libcontainer/exec.h"
 #include "libcontainer/fd.h"
+#include "libcontainer/finalize.h"
 #include "libcontainer/lsm.h"
 #include "libcontainer/path.h"
 #include "libcontainer/security.h"
@@ -83,30 +84,6 @@ open_namespaces (pid_t pid, int fds[N_NS], hy_error_t *err)
   return 0;
 }
 
-static int
-apply_limits (const struct spec_process *p, hy_error_t *err)
-{
-  size_t i;
-  char buf[16];
-
-  for (i = 0; i < p->n_rlimits; i++)
-    {
-      struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
-      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
-        return hy_error_set (err, errno, "process.rlimits[%zu]: setrlimit %s", i,
-                             p->rlimits[i].type);
-    }
-  if (p->has_oom_score_adj)
-    {
-      snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
-      if (lc_proc_write ("/proc/self/oom_score_adj", buf, err) < 0)
-        return hy_error_prefix (err, "process.oomScoreAdj");
-    }
-  if (p->user.has_umask)
-    umask (p->user.umask);
-  return 0;
-}
-
 /* The process itself, in every namespace of the container. */
 __attribute__ ((noreturn)) static void
 exec_stage (const struct spec_process *p, const struct lc_exec_config *cfg, int console, int errfd)
@@ -124,32 +101,16 @@ exec_stage (const struct spec_process *p, const struct lc_exec_config *cfg, int 
     close (console);
   else if (setsid () < 0 && errno != EPERM)
     hy_debug ("exec: setsid: %s", strerror (errno));
-  if (apply_limits (p, &err) < 0)
+  if (lc_process_limits (p, &err) < 0)
     die (errfd, &err);
   env = lc_user_env (p);
   exe = lc_user_find_exec (p->args[0], env, &err);
   if (exe == NULL)
     die (errfd, &err);
-  if (lc_lsm_apply (p, &err) < 0 || lc_caps_drop_bounding (p->capabilities, &err) < 0
-      || lc_caps_keep (&err) < 0 || lc_user_switch (&p->user, &err) < 0)
-    die (errfd, &err);
-  if (p->cwd && chdir (p->cwd) < 0)
-    {
-      hy_error_set (&err, errno, "process.cwd: chdir `%s`", p->cwd);
-      die (errfd, &err);
-    }
-  if (!p->no_new_privileges && lc_seccomp_load (cfg->seccomp, NULL, &err) < 0)
-    die (errfd, &err);
-  if (lc_caps_apply (p->capabilities, &err) < 0)
-    die (errfd, &err);
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    {
-      hy_error_set (&err, errno, "process.noNewPrivileges");
-      die (errfd, &err);
-    }
-  if (lc_fd_cloexec_from (3 + cfg->preserve_fds, &err) < 0)
-    die (errfd, &err);
-  if (p->no_new_privileges && lc_seccomp_load (cfg->seccomp, NULL, &err) < 0)
+  /* the init's sequence (finalize.h): seccomp before the uid switch
+   * unless no_new_privs */
+  if (lc_process_finalize (p, cfg->personality, cfg->seccomp, 3 + cfg->preserve_fds, NULL, &err) < 0
+      || lc_process_seccomp_late (p, cfg->seccomp, NULL, &err) < 0)
     die (errfd, &err);
   execve (exe, p->args, env);
   hy_error_set (&err, errno, "exec `%s`", exe);

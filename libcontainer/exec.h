@@ -23,6 +23,7 @@ struct lc_exec_config
   /* The filter to load: the container's linux.seccomp unless the process
    * file brings its own; NULL for none. */
   const struct spec_seccomp *seccomp;
+  const struct spec_personality *personality; /* the container's linux.personality */
 };
 
 /* Returns the host pid of the new process (a child of the caller) once it

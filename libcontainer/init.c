@@ -9,6 +9,7 @@
 #include "common/xalloc.h"
 #include "libcontainer/fd.h"
 #include "libcontainer/lsm.h"
+#include "libcontainer/finalize.h"
 #include "libcontainer/init.h"
 #include "libcontainer/netlink.h"
 #include "libcontainer/path.h"
@@ -83,28 +84,6 @@ apply_sysctls (const struct spec *spec, hy_error_t *err)
   return 0;
 }
 
-static int
-apply_process_limits (const struct spec_process *p, hy_error_t *err)
-{
-  size_t i;
-  char buf[16];
-
-  for (i = 0; i < p->n_rlimits; i++)
-    {
-      struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
-      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
-        return hy_error_set (err, errno, "process.rlimits[%zu]: setrlimit %s", i,
-                             p->rlimits[i].type);
-    }
-  if (p->has_oom_score_adj)
-    {
-      snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
-      if (lc_proc_write ("/proc/self/oom_score_adj", buf, err) < 0)
-        return hy_error_prefix (err, "process.oomScoreAdj");
-    }
-  return 0;
-}
-
 /* Everything done as root in the container's namespaces, before ready. */
 static int
 setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
@@ -159,7 +138,7 @@ setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
     return -1;
   if (apply_sysctls (spec, err) < 0 || lc_rootfs_finalize (spec, err) < 0)
     return -1;
-  return apply_process_limits (spec->process, err);
+  return lc_process_limits (spec->process, err);
 }
 
 /* Load the filter; with a listener, send it the notify fd and the
@@ -188,6 +167,20 @@ load_seccomp (struct lc_init_args *a, const struct spec_seccomp *sc, const char 
 /* Before ready (runc's finalizeNamespace): LSM, identity, capabilities
  * and, without no_new_privs, seccomp.  An error here fails `create`, and
  * `start` releases a process that has little left to do but exec. */
+/* load_seccomp as an lc_seccomp_loader */
+struct init_loader
+{
+  struct lc_init_args *a;
+  const char *state;
+};
+
+static int
+init_load (void *opaque, const struct spec_seccomp *sc, hy_error_t *err)
+{
+  struct init_loader *l = opaque;
+  return load_seccomp (l->a, sc, l->state, err);
+}
+
 static int
 finalize_process (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
 {
@@ -195,28 +188,11 @@ finalize_process (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
   const struct spec_seccomp *sc = a->spec->linux_ ? a->spec->linux_->seccomp : NULL;
   cleanup_free char *seccomp_state
       = a->listener_fd >= 0 ? lc_hook_state (a->spec, a->cfg, "created", host_pid) : NULL;
-  bool cwd_done = chdir (p->cwd) == 0;
+  struct init_loader l = { a, seccomp_state };
+  struct lc_seccomp_loader ld = { init_load, &l };
 
-  /* Before the seccomp filter, so the profile need not allow it. */
-  if (lc_fd_cloexec_from (3 + a->cfg->preserve_fds, err) < 0)
-    return -1;
-  if (lc_lsm_apply (p, err) < 0)
-    return -1;
-  /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN in the
-   * effective set, which a switch to a non-zero uid clears: load it
-   * before the switch (runc's order). */
-  if (!p->no_new_privileges && load_seccomp (a, sc, seccomp_state, err) < 0)
-    return -1;
-  if (lc_caps_drop_bounding (p->capabilities, err) < 0 || lc_caps_keep (err) < 0
-      || lc_user_switch (&p->user, err) < 0)
-    return -1;
-  if (!cwd_done && chdir (p->cwd) < 0)
-    return hy_error_set (err, errno, "process.cwd: chdir `%s`", p->cwd);
-  if (lc_caps_apply (p->capabilities, err) < 0)
-    return -1;
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return hy_error_set (err, errno, "process.noNewPrivileges");
-  return 0;
+  return lc_process_finalize (p, a->spec->linux_ ? a->spec->linux_->personality : NULL, sc,
+                              3 + a->cfg->preserve_fds, &ld, err);
 }
 
 /* After `start`: startContainer hooks, the no_new_privs seccomp filter
@@ -239,8 +215,12 @@ finish_and_exec (struct lc_init_args *a, const char *exe, char **env, pid_t host
           < 0)
         goto fail;
     }
-  if (p->no_new_privileges && load_seccomp (a, sc, seccomp_state, &err) < 0)
-    goto fail;
+  {
+    struct init_loader l = { a, seccomp_state };
+    struct lc_seccomp_loader ld = { init_load, &l };
+    if (lc_process_seccomp_late (p, sc, &ld, &err) < 0)
+      goto fail;
+  }
   execve (exe, p->args, env);
   hy_error_set (&err, errno, "exec `%s`", exe);
 fail:

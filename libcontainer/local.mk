@@ -9,6 +9,8 @@ libhycontainer_a_SOURCES = \
 	libcontainer/fifo.c \
 	libcontainer/hooks.c \
 	libcontainer/init.c libcontainer/init.h \
+	libcontainer/spawn.c libcontainer/spawn.h \
+	libcontainer/finalize.c libcontainer/finalize.h \
 	libcontainer/lsm.c libcontainer/lsm.h \
 	libcontainer/mount.c libcontainer/mount.h \
 	libcontainer/mountinfo.c libcontainer/mountinfo.h \

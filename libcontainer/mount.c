@@ -4,6 +4,7 @@
 #include "libcontainer/mount.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "libcontainer/cgroup.h"
 #include "libcontainer/path.h"
 
 #include <errno.h>
@@ -75,8 +76,32 @@ set_recursive_attrs (int root_fd, const struct spec_mount *m, int *fd, hy_error_
   return 0;
 }
 
+/* proc and sysfs only on an ordinary directory: a symlink there (even one
+ * resolved inside the rootfs) is refused, as runc does since the attacks
+ * that mounted procfs through one. */
+static int
+ordinary_dir (int root_fd, const struct spec_mount *m, hy_error_t *err)
+{
+  cleanup_free char *parent = xstrdup (m->destination);
+  char *slash = strrchr (parent, '/');
+  const char *last = slash ? slash + 1 : parent;
+  cleanup_close int dir_fd = -1;
+  struct stat st;
+
+  if (slash)
+    *slash = '\0';
+  dir_fd = lc_path_open_in_root (root_fd, slash && parent[0] ? parent : "/", LC_PATH_MKDIR, err);
+  if (dir_fd < 0)
+    return hy_error_prefix (err, "mounts: `%s`", m->destination);
+  if (fstatat (dir_fd, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR (st.st_mode))
+    return hy_error_set (
+        err, 0, "filesystem \"%s\" must be mounted on an ordinary directory: `%s` is %s", m->type,
+        m->destination, S_ISLNK (st.st_mode) ? "a symlink" : "not a directory");
+  return 0;
+}
+
 int
-lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
+lc_mount_one (int root_fd, const struct spec_mount *m, bool cgroupns, hy_error_t *err)
 {
   cleanup_close int target_fd = -1;
   char target[64];
@@ -85,6 +110,9 @@ lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
 
   if (m->bind && stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode))
     create = LC_PATH_MKFILE;
+  if (!m->bind && m->type && (strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0)
+      && ordinary_dir (root_fd, m, err) < 0)
+    return -1;
   target_fd = lc_path_open_in_root (root_fd, m->destination, create, err);
   if (target_fd < 0)
     return hy_error_prefix (err, "mounts: `%s`", m->destination);
@@ -96,7 +124,7 @@ lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
     }
   else if (strcmp (m->type, "cgroup") == 0)
     {
-      if (lc_mount_cgroup (root_fd, m, target, err) < 0)
+      if (lc_mount_cgroup (root_fd, m, target, cgroupns, err) < 0)
         return -1;
     }
   else if (mount (m->source ? m->source : m->type, target, m->type, m->flags & ~MS_REC, m->data)
@@ -125,11 +153,47 @@ lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err)
   return 0;
 }
 
+/* One hierarchy under the tmpfs of a "cgroup" mount, at `full`.  In a
+ * cgroup namespace of its own a new mount of the hierarchy has the
+ * namespace's root, the container's cgroup, as its root (runc's way with
+ * cgroupns); without one the container's cgroup directory of the host's
+ * mount is bound there (runc's way without).  Binding the host's mount in
+ * a cgroup namespace would show the whole host tree: /proc/self/cgroup
+ * says "/" there. */
+static int
+mount_hierarchy (const char *mnt, const char *fstype, const char *opts, const char *full,
+                 unsigned long flags, bool cgroupns)
+{
+  cleanup_free char *own = NULL, *src = NULL;
+
+  if (cgroupns)
+    {
+      cleanup_free char *ctrls
+          = strcmp (fstype, "cgroup") == 0 ? lc_cgroup_v1_controllers (opts) : NULL;
+      return mount (fstype, full, fstype, MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY),
+                    ctrls);
+    }
+  own = lc_mount_own_cgroup (fstype, opts);
+  src = xasprintf ("%s%s", mnt, own ? own : "");
+  return mount (src, full, NULL, MS_BIND | MS_REC, NULL);
+}
+
+/* The bind's flags (ro, nosuid...): a remount of the new mount, which
+ * `path` must reach (not a /proc/self/fd of the directory under it). */
+static int
+remount_bind (const char *path, unsigned long flags, bool cgroupns)
+{
+  if (cgroupns)
+    return 0; /* a new mount took the flags already */
+  return mount (NULL, path, NULL, MS_REMOUNT | MS_BIND | (flags & REMOUNT_FLAGS), NULL);
+}
+
 /* Mount of type "cgroup": a tmpfs with the container's own cgroup of each
- * host hierarchy bind-mounted in it (runc's way without a cgroup
- * namespace), or a cgroup2 mount on a pure v2 host. */
+ * host hierarchy in it (mount_hierarchy), or on a pure v2 host the
+ * container's own cgroup2. */
 int
-lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy_error_t *err)
+lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, bool cgroupns,
+                 hy_error_t *err)
 {
   cleanup_file FILE *mi = fopen ("/proc/self/mountinfo", "re");
   cleanup_free char *line = NULL;
@@ -142,8 +206,15 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy
   if (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
     {
       /* Pure v2 (mounts below /sys/fs/cgroup, if listed, are shadowed). */
-      if (mount ("cgroup2", target, "cgroup2", m->flags & ~MS_REC, NULL) < 0)
+      char top[64];
+      if (mount_hierarchy ("/sys/fs/cgroup", "cgroup2", "", target, m->flags, cgroupns) < 0)
         return hy_error_set (err, errno, "mount cgroup2 on `%s`", m->destination);
+      dir_fd = lc_path_open_in_root (root_fd, m->destination, LC_PATH_NOCREATE, err);
+      if (dir_fd < 0)
+        return -1;
+      lc_path_fd_name (dir_fd, top, sizeof (top));
+      if (remount_bind (top, m->flags, cgroupns) < 0)
+        return hy_error_set (err, errno, "remount the cgroup2 bind on `%s`", m->destination);
       return 0;
     }
   if (mount ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
@@ -158,8 +229,7 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy
       char mnt[PATH_MAX], fstype[64], opts[512];
       const char *sep = strstr (line, " - ");
       char *name;
-      char src[PATH_MAX + 64], dst[64];
-      cleanup_free char *own = NULL;
+      char dst[64];
 
       if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
           || sscanf (sep, " - %63s %*s %511s", fstype, opts) != 2)
@@ -168,17 +238,15 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy
           || (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0))
         continue;
       name = mnt + 15;
-      own = lc_mount_own_cgroup (fstype, opts);
-      snprintf (src, sizeof (src), "%s%s", mnt, own ? own : "");
       if (mkdirat (dir_fd, name, 0755) < 0 && errno != EEXIST)
         return hy_error_set (err, errno, "mkdir `%s/%s`", m->destination, name);
       snprintf (dst, sizeof (dst), "/proc/self/fd/%d", dir_fd);
       {
         cleanup_free char *full = xasprintf ("%s/%s", dst, name);
-        if (mount (src, full, NULL, MS_BIND | MS_REC, NULL) < 0
-            || mount (NULL, full, NULL, MS_REMOUNT | MS_BIND | (m->flags & REMOUNT_FLAGS), NULL)
-                   < 0)
-          return hy_error_set (err, errno, "bind `%s` on `%s/%s`", src, m->destination, name);
+        if (mount_hierarchy (mnt, fstype, opts, full, m->flags, cgroupns) < 0
+            || remount_bind (full, m->flags, cgroupns) < 0)
+          return hy_error_set (err, errno, "mount the cgroup hierarchy `%s` on `%s/%s`", mnt,
+                               m->destination, name);
       }
       /* cpu,cpuacct is also reachable as cpu and cpuacct. */
       if (strchr (name, ','))

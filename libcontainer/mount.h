@@ -7,8 +7,11 @@
 #include "spec/spec.h"
 
 /* Resolve m->destination inside root_fd (creating it) and mount. */
-int lc_mount_one (int root_fd, const struct spec_mount *m, hy_error_t *err);
-int lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, hy_error_t *err);
+int lc_mount_one (int root_fd, const struct spec_mount *m, bool cgroupns, hy_error_t *err);
+/* A mount of type "cgroup": the container's own cgroups only, whether
+ * the process is in a cgroup namespace of its own (`cgroupns`) or not. */
+int lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, bool cgroupns,
+                     hy_error_t *err);
 char *lc_mount_own_cgroup (const char *fstype, const char *super_opts);
 
 #endif

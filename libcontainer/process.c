@@ -9,6 +9,7 @@
 #include "libcontainer/init.h"
 #include "libcontainer/path.h"
 #include "libcontainer/security.h"
+#include "libcontainer/spawn.h"
 #include "libcontainer/sync.h"
 #include "spec/jsonw.h"
 
@@ -331,30 +332,41 @@ lc_run_runtime_hooks (const struct spec *spec, const struct lc_config *cfg, pid_
                        state, err);
 }
 
-/* Drive the init through its stages; returns 0 when it reports ready. */
-static int
-parent_sync (const struct spec *spec, const struct lc_config *cfg, struct lc_cgroup *cg,
-             struct lc_init_args *a, int fd, pid_t pid, hy_error_t *err)
+/* lc_spawn's start for the container init: clone it (through stage 1
+ * when needed) with its end of the sync socket and the exec fifo. */
+struct init_spawn
 {
-  const struct spec_linux *l = spec->linux_;
+  struct lc_init_args *a;
+  const struct spec *spec;
+  struct lc_cgroup *cg;
+};
+
+static pid_t
+start_init (void *opaque, int parent_fd, int child_fd, int fifo_fd, hy_error_t *err)
+{
+  struct init_spawn *is = opaque;
+
+  is->a->sync_fd = child_fd;
+  is->a->fifo_fd = fifo_fd;
+  return spawn (is->a, parent_fd, err);
+}
+
+/* The parent's part before the init goes on: the uid/gid maps of a new
+ * user namespace, the cgroup, then GO. */
+static int
+prepare_init (void *opaque, int fd, pid_t pid, hy_error_t *err)
+{
+  struct init_spawn *is = opaque;
+  const struct spec_linux *l = is->spec->linux_;
   int32_t p = pid;
 
-  if (a->new_userns
+  if (is->a->new_userns
       && (write_id_map (pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0
           || write_id_map (pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0))
     return -1;
-  if (cg && lc_cgroup_enter (cg, pid, err) < 0)
+  if (is->cg && lc_cgroup_enter (is->cg, pid, err) < 0)
     return -1;
-  if (lc_sync_send (fd, LC_SYNC_GO, &p, sizeof (p), err) < 0)
-    return -1;
-  if (spec->hooks && (spec->hooks->n_prestart || spec->hooks->n_create_runtime))
-    {
-      if (lc_sync_recv (fd, LC_SYNC_HOOKS_RUNTIME, NULL, NULL, err) < 0
-          || lc_run_runtime_hooks (spec, cfg, pid, err) < 0
-          || lc_sync_send (fd, LC_SYNC_HOOKS_DONE, NULL, 0, err) < 0)
-        return -1;
-    }
-  return lc_sync_recv (fd, LC_SYNC_READY, NULL, NULL, err);
+  return lc_sync_send (fd, LC_SYNC_GO, &p, sizeof (p), err);
 }
 
 int
@@ -363,22 +375,16 @@ lc_container_create (const struct spec *spec, const struct lc_config *cfg, struc
 {
   struct lc_init_args a
       = { .spec = spec, .cfg = cfg, .fifo_fd = -1, .console_fd = -1, .listener_fd = -1 };
+  struct init_spawn is = { &a, spec, cg };
+  struct lc_spawn sp = { start_init, prepare_init, &is };
   cleanup_free char *rootfs = NULL;
-  cleanup_close int fifo_fd = -1, console_fd = -1, parent_fd = -1, child_fd = -1;
-  int sv[2];
-  pid_t pid;
+  cleanup_close int console_fd = -1;
 
   if (spec->process == NULL)
     return hy_error_set (err, 0, "config.json: process: required to create a container");
   if (resolve_rootfs (spec, cfg, &rootfs, err) < 0)
     return -1;
   lc_seccomp_preload (spec->linux_ ? spec->linux_->seccomp : NULL);
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    return hy_error_set (err, errno, "socketpair");
-  parent_fd = sv[0];
-  child_fd = sv[1];
-  if (!cfg->start_now && (fifo_fd = lc_container_fifo_create (cfg->state_dir, err)) < 0)
-    return -1;
   if (spec->process->terminal)
     {
       if (cfg->console_socket == NULL)
@@ -388,23 +394,7 @@ lc_container_create (const struct spec *spec, const struct lc_config *cfg, struc
         return -1;
     }
   a.rootfs = rootfs;
-  a.sync_fd = child_fd;
-  a.fifo_fd = fifo_fd;
   a.console_fd = console_fd;
   init_args_setup (&a, spec);
-  pid = spawn (&a, parent_fd, err);
-  if (pid < 0)
-    return -1;
-  close (take_fd (child_fd));
-  if (parent_sync (spec, cfg, cg, &a, parent_fd, pid, err) < 0)
-    {
-      int status;
-      kill (pid, SIGKILL);
-      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-        ;
-      return -1;
-    }
-  out->pid = pid;
-  out->start_time = lc_proc_start_time (pid);
-  return 0;
+  return lc_spawn (spec, cfg, &sp, out, err);
 }

@@ -66,5 +66,12 @@ int lc_terminal_setup (int console_sock, const struct spec_process *proc, int *s
                        hy_error_t *err);
 /* In the process: make slave the controlling terminal and dup it to 0,1,2. */
 int lc_terminal_attach (int slave_fd, hy_error_t *err);
+/* The steps of lc_terminal_setup, for a caller that relays the pty itself
+ * (VM mode): open a pair (consoleSize applied; with raw, the slave in raw
+ * mode - no line discipline, no echo - before anyone holds the master),
+ * and send a master to the console socket as runc does. */
+int lc_terminal_open (const struct spec_process *proc, bool raw, int *master_fd, int *slave_fd,
+                      hy_error_t *err);
+int lc_terminal_send_master (int console_sock, int master_fd, hy_error_t *err);
 
 #endif

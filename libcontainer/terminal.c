@@ -103,16 +103,12 @@ open_slave (int master, hy_error_t *err)
 }
 
 int
-lc_terminal_setup (int console_sock, const struct spec_process *proc, int *slave_fd,
-                   hy_error_t *err)
+lc_terminal_open (const struct spec_process *proc, bool raw, int *master_fd, int *slave_fd,
+                  hy_error_t *err)
 {
   cleanup_close int master = -1;
   cleanup_close int slave = -1;
-  /* runc sends the master's file name, which is /dev/ptmx. */
-  static const char payload[] = "/dev/ptmx";
 
-  if (console_sock < 0)
-    return hy_error_set (err, EINVAL, "process.terminal is true but no --console-socket was given");
   master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     return hy_error_set (err, errno, "open /dev/ptmx");
@@ -128,8 +124,43 @@ lc_terminal_setup (int console_sock, const struct spec_process *proc, int *slave
       if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
         return hy_error_set (err, errno, "process.consoleSize: set the window size");
     }
-  if (lc_send_fd (console_sock, master, payload, sizeof (payload) - 1, err) < 0)
+  if (raw)
+    {
+      struct termios t;
+      if (tcgetattr (slave, &t) < 0)
+        return hy_error_set (err, errno, "tcgetattr on the pty");
+      cfmakeraw (&t);
+      if (tcsetattr (slave, TCSANOW, &t) < 0)
+        return hy_error_set (err, errno, "put the pty in raw mode");
+    }
+  *master_fd = take_fd (master);
+  *slave_fd = take_fd (slave);
+  return 0;
+}
+
+int
+lc_terminal_send_master (int console_sock, int master_fd, hy_error_t *err)
+{
+  /* runc sends the master's file name, which is /dev/ptmx. */
+  static const char payload[] = "/dev/ptmx";
+
+  if (lc_send_fd (console_sock, master_fd, payload, sizeof (payload) - 1, err) < 0)
     return hy_error_prefix (err, "send the pty master to the console socket");
+  return 0;
+}
+
+int
+lc_terminal_setup (int console_sock, const struct spec_process *proc, int *slave_fd,
+                   hy_error_t *err)
+{
+  cleanup_close int master = -1;
+  cleanup_close int slave = -1;
+
+  if (console_sock < 0)
+    return hy_error_set (err, EINVAL, "process.terminal is true but no --console-socket was given");
+  if (lc_terminal_open (proc, false, &master, &slave, err) < 0
+      || lc_terminal_send_master (console_sock, master, err) < 0)
+    return -1;
   *slave_fd = take_fd (slave);
   return 0;
 }

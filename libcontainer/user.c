@@ -103,9 +103,15 @@ lc_user_find_exec (const char *argv0, char **env, hy_error_t *err)
 
   if (strchr (argv0, '/'))
     {
+      struct stat st;
       if (is_executable (argv0))
         return xstrdup (argv0);
-      hy_error_set (err, errno ? errno : EACCES, "exec: \"%s\": cannot execute", argv0);
+      /* runc's (Go's) lower-case wording: podman and conmon map "no such
+       * file or directory" to exit 127 and "permission denied" to 126 */
+      if (stat (argv0, &st) < 0 && errno == ENOENT)
+        hy_error_set (err, 0, "exec: \"%s\": stat %s: no such file or directory", argv0, argv0);
+      else
+        hy_error_set (err, 0, "exec: \"%s\": permission denied", argv0);
       return NULL;
     }
   copy = xstrdup (path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");

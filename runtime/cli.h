@@ -20,6 +20,8 @@ struct hy_globals
   /* the isolation when the bundle does not say: "vm" for a hyrun started
    * as hyrun-vm, or --isolation; NULL: container */
   const char *isolation;
+  /* the exit status of a failed command (1; exec: 255, as runc) */
+  int error_exit;
   char **envp;
   int argc0; /* original argc/argv, for re-executing from a sealed copy */
   char **argv0;

@@ -170,7 +170,8 @@ cmd_restore (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     return -1;
   cc.o.criu_path = g->criu;
   co.id = id;
-  co.bundle = cc.bundle;
+  /* as create and runc: the bundle is the current directory by default */
+  co.bundle = cc.bundle ? cc.bundle : ".";
   co.pid_file = cc.pid_file;
   if (lc_criu_check (g->criu, err) < 0 || create_load (&co, &bundle, &spec, err) < 0)
     return -1;

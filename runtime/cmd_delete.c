@@ -11,6 +11,7 @@
 #include "runtime/cli.h"
 #include "runtime/create.h"
 #include "runtime/state_dir.h"
+#include "runtime/vm.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -19,82 +20,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static void
-run_poststop (const struct spec_state *st)
-{
-  cleanup_free char *config = xasprintf ("%s/config.json", st->bundle);
-  cleanup_error hy_error_t err = NULL;
-  cleanup_spec struct spec *spec = spec_load (config, &err);
-  cleanup_free char *json = NULL;
-  struct spec_state s = *st;
-
-  if (spec == NULL || spec->hooks == NULL || spec->hooks->n_poststop == 0)
-    return;
-  s.status = (char *)"stopped";
-  json = spec_state_to_json (&s, SPEC_STATE_HOOK);
-  /* runtime-spec: poststop failures are logged, the delete goes on. */
-  if (lc_hooks_run (spec->hooks->poststop, spec->hooks->n_poststop, "poststop", json, &err) < 0)
-    hy_warn ("%s", err->msg);
-}
-
-/* SIGKILL the init and every process of the cgroup, thaw a paused
- * container (a frozen task dies only once thawed), then wait (bounded)
- * until the init is gone. */
-static void
-kill_container (const struct spec_state *st, struct lc_cgroup *cg)
-{
-  cleanup_error hy_error_t ignored = NULL;
-  int pidfd = -1;
-
-  if (container_alive (st))
-    {
-      pidfd = syscall (SYS_pidfd_open, st->pid, 0);
-      kill (st->pid, SIGKILL);
-    }
-  if (cg)
-    {
-      bool frozen = false;
-      lc_cgroup_kill_all (cg, SIGKILL, &ignored);
-      hy_error_free (&ignored);
-      if (lc_cgroup_is_frozen (cg, &frozen, &ignored) == 0 && frozen)
-        lc_cgroup_freeze (cg, false, &ignored);
-    }
-  if (pidfd >= 0)
-    {
-      struct pollfd p = { pidfd, POLLIN, 0 };
-      poll (&p, 1, 5000);
-      close (pidfd);
-    }
-  /* Our own child when `run` deletes what it started. */
-  if (st->pid > 0)
-    waitpid (st->pid, NULL, WNOHANG);
-}
-
-int
-destroy_container (struct container *c, hy_error_t *err)
-{
-  if (c->st)
-    {
-      cleanup_cgroup struct lc_cgroup *cg = NULL;
-      if (c->st->cgroup_path)
-        {
-          cg = lc_cgroup_load (c->st->cgroup_path, c->st->systemd_cgroup, err);
-          if (cg == NULL)
-            return -1;
-        }
-      kill_container (c->st, cg);
-      if (cg && lc_cgroup_destroy (cg, err) < 0)
-        return -1;
-      if (c->st->host_mounts && lc_mountinfo_unmount_under (c->st->rootfs, err) < 0)
-        return -1;
-    }
-  if (container_remove (c, err) < 0)
-    return -1;
-  if (c->st)
-    run_poststop (c->st);
-  return 0;
-}
 
 int
 cmd_delete (struct hy_globals *g, int argc, char **argv, hy_error_t *err)

@@ -221,6 +221,12 @@ process_from_flags (struct spec_process *p, const struct exec_opts *o, char **ar
         c = p->capabilities = xcalloc (1, sizeof (*c));
       for (size_t i = 0; i < o->n_caps; i++)
         {
+          if (!spec_cap_known (o->caps[i]))
+            {
+              /* as runc: a warning, not an error */
+              hy_warn ("--cap: ignoring unknown or unavailable capability \"%s\"", o->caps[i]);
+              continue;
+            }
           add_cap (&c->bounding, &c->n_bounding, o->caps[i]);
           add_cap (&c->effective, &c->n_effective, o->caps[i]);
           add_cap (&c->permitted, &c->n_permitted, o->caps[i]);
@@ -241,7 +247,7 @@ check_status (struct container *c, const struct exec_opts *o, const char *id, hy
     return 0;
   if (strcmp (status, "paused") == 0)
     return hy_error_set (err, 0, "cannot exec in a paused container %s (use --ignore-paused)", id);
-  return hy_error_set (err, 0, "cannot exec in a %s container %s", status, id);
+  return hy_error_set (err, 0, "cannot exec in a %s container", status);
 }
 
 static bool
@@ -265,7 +271,7 @@ exec_in_vm (struct container *c, const struct exec_opts *o, const struct spec_pr
                          id);
   /* Other commands must not wait on the lock while the process runs. */
   container_release (c);
-  return vm_exec (dir, id, p, o->detach, o->pid_file, err);
+  return vm_exec (dir, id, p, o->detach, o->console_socket, o->pid_file, err);
 }
 
 static int
@@ -323,6 +329,7 @@ exec_in (struct hy_globals *g, struct exec_opts *o, int argc, char **argv, hy_er
   cfg.cg = cg;
   cfg.preserve_fds = o->preserve_fds;
   cfg.seccomp = spec->linux_ ? spec->linux_->seccomp : NULL;
+  cfg.personality = spec->linux_ ? spec->linux_->personality : NULL;
   cfg.console_socket = o->console_socket;
   if (p->terminal && !o->console_socket)
     {
@@ -386,5 +393,12 @@ cmd_exec (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     }
   r = exec_in (g, &o, argc, argv, err);
   exec_opts_release (&o);
+  if (r < 0)
+    {
+      /* runc's wording and status for an exec that never ran (the shim
+       * and conmon tell it from the process's own exit code by them) */
+      hy_error_prefix (err, "exec failed");
+      g->error_exit = 255;
+    }
   return r;
 }

@@ -19,7 +19,8 @@ open_running (struct hy_globals *g, int argc, char **argv, const char *cmd, stru
   if (cli_one_id (argc, argv, cmd, &id, err) < 0 || container_open (g->root, id, c, err) < 0)
     return -1;
   if (!container_alive (c->st))
-    return hy_error_set (err, 0, "container not running");
+    return hy_error_set (
+        err, 0, strcmp (cmd, "resume") == 0 ? "container not paused" : "container not running");
   *cg = lc_cgroup_load (c->st->cgroup_path, c->st->systemd_cgroup, err);
   return *cg ? 0 : -1;
 }

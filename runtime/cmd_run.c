@@ -55,14 +55,15 @@ cmd_run (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   pid = c.st->pid;
   if (o.detach)
     {
-      code = lc_container_start (c.dir, pid, err) < 0 ? -1 : 0;
-      if (code == 0)
-        start_poststart (spec, c.st);
-      return code;
+      if (lc_container_start (c.dir, pid, err) < 0 || start_poststart (spec, c.st, err) < 0)
+        {
+          destroy_container (&c, NULL);
+          return -1;
+        }
+      return 0;
     }
   /* runc's run is create + start: poststart runs here too */
-  start_poststart (spec, c.st);
-  if (use_tty && run_tty_accept (&tty, err) < 0)
+  if (start_poststart (spec, c.st, err) < 0 || (use_tty && run_tty_accept (&tty, err) < 0))
     {
       destroy_container (&c, NULL);
       return -1;
@@ -76,7 +77,7 @@ cmd_run (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     code = fg_wait_forwarding (pid, sfd, use_tty ? &tty : NULL);
     close (sfd);
     run_tty_close (&tty);
-    if (container_open (g->root, id, &c, err) == 0)
+    if (!o.keep && container_open (g->root, id, &c, err) == 0)
       destroy_container (&c, NULL);
   }
   return code;

@@ -10,34 +10,19 @@
 #include "runtime/create.h"
 #include "runtime/state_dir.h"
 
+#include <signal.h>
 #include <string.h>
-
-void
-start_poststart (const struct spec *spec, const struct spec_state *st)
-{
-  cleanup_error hy_error_t err = NULL;
-  cleanup_free char *json = NULL;
-  struct spec_state s = *st;
-
-  if (spec == NULL || spec->hooks == NULL || spec->hooks->n_poststart == 0)
-    return;
-  s.status = (char *)"running";
-  json = spec_state_to_json (&s, SPEC_STATE_HOOK);
-  /* runtime-spec: a failing poststart hook only warns. */
-  if (lc_hooks_run (spec->hooks->poststart, spec->hooks->n_poststart, "poststart", json, &err) < 0)
-    hy_warn ("%s", err->msg);
-}
 
 /* `start` has no parsed config: the hooks come from the bundle's (the
  * process itself is already running). */
-static void
-run_poststart (const struct spec_state *st)
+static int
+run_poststart (const struct spec_state *st, hy_error_t *err)
 {
   cleanup_free char *config = xasprintf ("%s/config.json", st->bundle);
-  cleanup_error hy_error_t err = NULL;
-  cleanup_spec struct spec *spec = spec_load (config, &err);
+  cleanup_error hy_error_t load_err = NULL;
+  cleanup_spec struct spec *spec = spec_load (config, &load_err);
 
-  start_poststart (spec, st);
+  return start_poststart (spec, st, err);
 }
 
 int
@@ -54,6 +39,5 @@ cmd_start (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
                          strcmp (status, "stopped") == 0 ? "stopped" : "already been started");
   if (lc_container_start (c.dir, c.st->pid, err) < 0)
     return -1;
-  run_poststart (c.st);
-  return 0;
+  return run_poststart (c.st, err);
 }

@@ -8,6 +8,7 @@
 #include "libcontainer/cgroup.h"
 #include "runtime/cli.h"
 #include "runtime/state_dir.h"
+#include "runtime/vm.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -304,6 +305,18 @@ cmd_update (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   for (size_t i = 0; i < n_flags; i++)
     if (apply_flag (r, flags[i].opt, flags[i].name, flags[i].arg, err) < 0)
       goto out;
+  /* A VM keeps the RAM it booted with: a limit above it cannot be used */
+  if (c.st->vm_mem_mib && r->memory && r->memory->has_limit && r->memory->limit > 0
+      && ((uint64_t)r->memory->limit >> 20) > c.st->vm_mem_mib + VM_OVERHEAD_MIB)
+    {
+      hy_error_set (err, 0,
+                    "linux.resources.memory.limit: %lld bytes is more than the %llu MiB of RAM "
+                    "this VM booted with (and %d MiB for its VMM): a VM's RAM cannot grow "
+                    "(io.hyrun.isolation=vm)",
+                    (long long)r->memory->limit, (unsigned long long)c.st->vm_mem_mib,
+                    VM_OVERHEAD_MIB);
+      goto out;
+    }
   cg = lc_cgroup_load (c.st->cgroup_path, c.st->systemd_cgroup, err);
   if (cg == NULL)
     goto out;

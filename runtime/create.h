@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* create and run share one path from bundle to created container. */
+/* The container lifecycle on the host (runtime/lifecycle.c): create and
+ * run share one path from bundle to created container; start, run and
+ * delete share the poststart hooks and the teardown. */
 #ifndef HY_RUNTIME_CREATE_H
 #define HY_RUNTIME_CREATE_H
 
@@ -17,6 +19,7 @@ struct create_opts
   bool no_new_keyring;
   bool start_now; /* run in the foreground: no exec fifo */
   bool detach;
+  bool keep; /* run --keep (runc 1.2): the container stays, stopped, until delete */
 };
 
 /* Parse create's (and run's) flags; run adds --detach/-d. */
@@ -37,8 +40,9 @@ struct spec_state *new_state (const struct spec *spec, const struct create_opts 
 /* --pid-file: the pid, no newline, written atomically (runc). */
 int write_pid_file (const char *path, pid_t pid, hy_error_t *err);
 
-/* The poststart hooks of a started container (a failure only warns). */
-void start_poststart (const struct spec *spec, const struct spec_state *st);
+/* The poststart hooks of a started container; a failing one kills the
+ * container's process and is an error (runc). */
+int start_poststart (const struct spec *spec, const struct spec_state *st, hy_error_t *err);
 
 /* Tear a container down: kill what is left, remove its cgroup and state
  * dir, run poststop hooks. */
@@ -51,7 +55,6 @@ enum isolation
   ISOLATION_CONTAINER,
   ISOLATION_VM,
 };
-int isolation_of (const struct spec *spec, const char *dflt, enum isolation *out,
-                  hy_error_t *err);
+int isolation_of (const struct spec *spec, const char *dflt, enum isolation *out, hy_error_t *err);
 
 #endif

@@ -74,11 +74,16 @@ static int
 parse_globals (int argc, char **argv, struct hy_globals *g, hy_error_t *err)
 {
   static const struct option opts[] = {
-    { "root", required_argument, NULL, 'r' },       { "log", required_argument, NULL, 'l' },
-    { "log-format", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'd' },
-    { "systemd-cgroup", no_argument, NULL, 's' },   { "criu", required_argument, NULL, 'c' },
-    { "rootless", required_argument, NULL, 'R' },   { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'v' },          { "isolation", required_argument, NULL, 'i' },
+    { "root", required_argument, NULL, 'r' },
+    { "log", required_argument, NULL, 'l' },
+    { "log-format", required_argument, NULL, 'f' },
+    { "debug", no_argument, NULL, 'd' },
+    { "systemd-cgroup", no_argument, NULL, 's' },
+    { "criu", required_argument, NULL, 'c' },
+    { "rootless", required_argument, NULL, 'R' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'v' },
+    { "isolation", required_argument, NULL, 'i' },
     { NULL, 0, NULL, 0 },
   };
   int c;
@@ -177,7 +182,7 @@ main (int argc, char **argv, char **envp)
       /* runc prints the error on stderr as well when it logs to a file. */
       if (g.log)
         fprintf (stderr, "hyrun: %s\n", err ? err->msg : "unknown error");
-      return 1;
+      return g.error_exit ? g.error_exit : 1;
     }
   return r;
 }

@@ -152,8 +152,9 @@ container_remove (struct container *c, hy_error_t *err)
   if (d == NULL)
     return errno == ENOENT ? 0 : hy_error_set (err, errno, "open `%s`", c->dir);
   while ((de = readdir (d)))
-    if (strcmp (de->d_name, ".") && strcmp (de->d_name, ".."))
-      unlinkat (dirfd (d), de->d_name, 0);
+    if (strcmp (de->d_name, ".") && strcmp (de->d_name, "..")
+        && unlinkat (dirfd (d), de->d_name, 0) < 0 && errno == EISDIR)
+      unlinkat (dirfd (d), de->d_name, AT_REMOVEDIR); /* VM mode's vols, empty here */
   if (rmdir (c->dir) < 0 && errno != ENOENT)
     return hy_error_set (err, errno, "remove `%s`", c->dir);
   return 0;

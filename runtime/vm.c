@@ -13,10 +13,13 @@
 #include "common/xalloc.h"
 #include "kvm-shim/vmm/guest_spec.h"
 #include "kvm-shim/vmm/machine.h"
+#include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/sandbox.h"
 #include "kvm-shim/vmm/session.h"
+#include "kvm-shim/vmm/tty.h"
+#include "kvm-shim/vmm/volumes.h"
 #include "libcontainer/fd.h"
-#include "libcontainer/sync.h"
+#include "libcontainer/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +46,9 @@ struct vmm_child
   const char *rootfs;
   char *config_json;
   int sync_fd, fifo_fd, exec_fd;
+  const struct vmm_volumes *vols;
+  const char *vols_dir; /* the staging folder, <state dir>/vols */
+  int tty_fd;           /* process.terminal: the host pty's slave (vm_tty.c); else -1 */
 };
 
 /* The VMM takes the container's network, IPC, UTS, cgroup and mount
@@ -75,23 +82,20 @@ enter_namespaces (const struct spec *spec, hy_error_t *err)
   return 0;
 }
 
-static bool
-has_runtime_hooks (const struct spec *spec)
-{
-  return spec->hooks && (spec->hooks->n_prestart || spec->hooks->n_create_runtime);
-}
-
 static int
 on_created (void *opaque, hy_error_t *err)
 {
   struct vmm_child *c = opaque;
 
-  if (lc_sync_send (c->sync_fd, LC_SYNC_READY, NULL, 0, err) < 0)
+  /* From here on the VMM is the container's init: it outlives create.
+   * Before READY: create exits as soon as it reads READY, and a parent
+   * death signal still armed then would kill the VMM (a dead parent before
+   * READY fails the send instead, and the VMM ends with an error). */
+  prctl (PR_SET_PDEATHSIG, 0);
+  if (lc_spawn_child_ready (c->sync_fd, err) < 0)
     return -1;
   close (c->sync_fd);
   c->sync_fd = -1;
-  /* From here on the VMM is the container's init: it outlives create. */
-  prctl (PR_SET_PDEATHSIG, 0);
   return 0;
 }
 
@@ -129,38 +133,68 @@ debug_times (struct vmm_machine *m)
             (unsigned long long)st.by_reason[KVM_EXIT_MMIO]);
 }
 
+/* A failure after the network was set up: nothing may stay behind on the
+ * host interfaces (the namespace may outlive the container). */
+__attribute__ ((noreturn)) static void
+vm_die (struct vmm_child *c, struct vmm_net *net, hy_error_t *err)
+{
+  vmm_net_teardown (net);
+  lc_spawn_child_fail (c->sync_fd, err);
+}
+
 __attribute__ ((noreturn)) static void
 vmm_child_main (struct vmm_child *c)
 {
   cleanup_error hy_error_t err = NULL;
   struct vmm_machine *m = NULL;
   struct vmm_session_config sc = { 0 };
+  struct vmm_net net = { 0 };
   int sv[2], status = 0, log_fd = hy_log_fd ();
 
   prctl (PR_SET_NAME, "hyrun:vmm");
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* a terminal: the pty is the VMM's stdio (the stdio ports carry its
+   * bytes) and its controlling terminal (resizes raise SIGWINCH) */
+  if (c->tty_fd >= 0)
+    {
+      for (int fd = 0; fd <= 2; fd++)
+        if (dup2 (c->tty_fd, fd) < 0)
+          {
+            hy_error_set (&err, errno, "terminal: dup the pty");
+            lc_spawn_child_fail (c->sync_fd, &err);
+          }
+      if (c->tty_fd > 2)
+        close (c->tty_fd);
+      if (vmm_tty_take_control (STDIN_FILENO, &err) < 0)
+        lc_spawn_child_fail (c->sync_fd, &err);
+    }
   {
     int keep[] = { c->sync_fd, c->fifo_fd, c->exec_fd, log_fd };
     lc_fd_close_except (3 + c->cfg->preserve_fds, keep, sizeof (keep) / sizeof (keep[0]));
   }
   if (c->cg && lc_cgroup_enter (c->cg, getpid (), &err) < 0)
-    lc_sync_die (c->sync_fd, &err);
+    lc_spawn_child_fail (c->sync_fd, &err);
   if (enter_namespaces (c->spec, &err) < 0)
-    lc_sync_die (c->sync_fd, &err);
+    lc_spawn_child_fail (c->sync_fd, &err);
   /* the namespaces exist: the runtime's hooks run now, as for an init */
-  if (has_runtime_hooks (c->spec)
-      && (lc_sync_send (c->sync_fd, LC_SYNC_HOOKS_RUNTIME, NULL, 0, &err) < 0
-          || lc_sync_recv (c->sync_fd, LC_SYNC_HOOKS_DONE, NULL, NULL, &err) < 0))
-    lc_sync_die (c->sync_fd, &err);
+  if (lc_spawn_child_hooks (c->sync_fd, c->spec, &err) < 0)
+    lc_spawn_child_fail (c->sync_fd, &err);
+  if (vmm_volumes_stage (c->vols, c->vols_dir, &err) < 0)
+    lc_spawn_child_fail (c->sync_fd, &err);
+  /* the network namespace is final now (hooks may have filled it): join
+   * its interfaces to TAPs for the guest (net_host.h) */
+  if (c->plan->network && vmm_net_setup (&net, &err) < 0)
+    lc_spawn_child_fail (c->sync_fd, &err);
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     {
       hy_error_set (&err, errno, "socketpair");
-      lc_sync_die (c->sync_fd, &err);
+      vm_die (c, &net, &err);
     }
   {
     struct vmm_machine_config mc = { .kernel = c->plan->kernel,
                                      .agent = c->plan->agent,
                                      .share = c->rootfs,
+                                     .vols = c->vols->n_staged ? c->vols_dir : NULL,
                                      .mem_mib = c->plan->mem_mib,
                                      .vcpus = c->plan->vcpus,
                                      .mergeable = c->plan->ksm,
@@ -170,29 +204,59 @@ vmm_child_main (struct vmm_child *c)
                                      .ctl_fd = sv[1],
                                      .stdin_fd = STDIN_FILENO,
                                      .stdout_fd = STDOUT_FILENO,
-                                     .stderr_fd = STDERR_FILENO };
+                                     .stderr_fd = STDERR_FILENO,
+                                     .net = &net };
     vmm_session_block_signals ();
     m = vmm_machine_create (&mc, &err);
     if (m == NULL || vmm_machine_start (m, &err) < 0 || vmm_sandbox_apply (&err) < 0)
-      lc_sync_die (c->sync_fd, &err);
+      {
+        vmm_machine_destroy (m);
+        vm_die (c, &net, &err);
+      }
   }
   sc.id = c->cfg->id;
   sc.config_json = c->config_json;
   sc.config_len = strlen (c->config_json);
   sc.fifo_fd = c->fifo_fd;
   sc.exec_fd = c->exec_fd;
+  sc.net_recs = net.recs;
+  sc.net_len = net.n_recs * (uint32_t)sizeof (*net.recs);
+  sc.terminal = c->tty_fd >= 0;
+  sc.tty_fd = STDIN_FILENO;
   sc.on_created = on_created;
   sc.opaque = c;
   if (vmm_session_run (m, sv[0], &sc, &status, &err) < 0)
     {
+      vmm_machine_stop (m, NULL);
       if (c->sync_fd >= 0)
-        lc_sync_die (c->sync_fd, &err);
+        vm_die (c, &net, &err);
+      vmm_net_teardown (&net);
       dprintf (STDERR_FILENO, "hyrun: vm: %s\n", err->msg);
       _exit (127);
     }
   vmm_machine_stop (m, NULL);
   debug_times (m);
+  vmm_net_teardown (&net);
   vm_exit_like (status);
+}
+
+/* lc_spawn's start for VM mode: fork the VMM as the container's init. */
+static pid_t
+start_vmm (void *opaque, int parent_fd, int child_fd, int fifo_fd, hy_error_t *err)
+{
+  struct vmm_child *c = opaque;
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    return hy_error_set (err, errno, "fork the VMM");
+  if (pid == 0)
+    {
+      close (parent_fd);
+      c->sync_fd = child_fd;
+      c->fifo_fd = fifo_fd;
+      vmm_child_main (c);
+    }
+  return pid;
 }
 
 int
@@ -200,11 +264,10 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
                      const struct vm_plan *plan, struct lc_cgroup *cg, struct lc_created *out,
                      hy_error_t *err)
 {
-  cleanup_free char *rootfs = NULL, *json = NULL;
-  cleanup_close int fifo_fd = -1, parent_fd = -1, child_fd = -1, exec_fd = -1;
+  cleanup_free char *rootfs = NULL, *json = NULL, *vols_dir = NULL;
+  cleanup_vmm_volumes struct vmm_volumes vols = { 0 };
+  cleanup_close int exec_fd = -1, tty_fd = -1;
   char real[PATH_MAX];
-  int sv[2];
-  pid_t pid;
 
   rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path)
                                       : xasprintf ("%s/%s", cfg->bundle, spec->root->path);
@@ -212,42 +275,41 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
     return hy_error_set (err, errno, "root.path: `%s`", rootfs);
   /* What the agent gets is the config as validated here, not the file
    * again: the file could have changed since. */
-  json = vmm_guest_spec_json (spec, err);
+  if (vmm_volumes_plan (spec, cfg->bundle, real, &vols, err) < 0)
+    return -1;
+  json = vmm_guest_spec_json (spec, &vols, err);
   if (json == NULL)
     return -1;
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    return hy_error_set (err, errno, "socketpair");
-  parent_fd = sv[0];
-  child_fd = sv[1];
-  if (!cfg->start_now && (fifo_fd = lc_container_fifo_create (cfg->state_dir, err)) < 0)
-    return -1;
+  /* the staging tmpfs's mount point: the tmpfs itself lives only in the
+   * VMM's mount namespace */
+  vols_dir = xasprintf ("%s/vols", cfg->state_dir);
+  if (vols.n_staged && mkdir (vols_dir, 0700) < 0)
+    return hy_error_set (err, errno, "mkdir `%s`", vols_dir);
   /* bound here, in the runtime's mount namespace, where `hyrun exec`
    * finds it; the VMM only accepts on it */
   if ((exec_fd = vm_exec_listen (cfg->state_dir, err)) < 0)
     return -1;
-  pid = fork ();
-  if (pid < 0)
-    return hy_error_set (err, errno, "fork the VMM");
-  if (pid == 0)
-    {
-      struct vmm_child c = { spec, cfg, plan, cg, real, json, child_fd, fifo_fd, exec_fd };
-      close (parent_fd);
-      vmm_child_main (&c);
-    }
-  close (take_fd (child_fd));
-  if ((has_runtime_hooks (spec)
-       && (lc_sync_recv (parent_fd, LC_SYNC_HOOKS_RUNTIME, NULL, NULL, err) < 0
-           || lc_run_runtime_hooks (spec, cfg, pid, err) < 0
-           || lc_sync_send (parent_fd, LC_SYNC_HOOKS_DONE, NULL, 0, err) < 0))
-      || lc_sync_recv (parent_fd, LC_SYNC_READY, NULL, NULL, err) < 0)
-    {
-      int status;
-      kill (pid, SIGKILL);
-      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-        ;
+  if (spec->process->terminal
+      && (tty_fd = vm_tty_open (cfg->console_socket, spec->process, err)) < 0)
+    return -1;
+  {
+    struct vmm_child c
+        = { spec, cfg, plan, cg, real, json, -1, -1, exec_fd, &vols, vols_dir, tty_fd };
+    struct lc_spawn sp = { start_vmm, NULL, &c };
+    if (lc_spawn (spec, cfg, &sp, out, err) < 0)
       return hy_error_prefix (err, "io.hyrun.isolation=vm");
-    }
-  out->pid = pid;
-  out->start_time = lc_proc_start_time (pid);
+  }
   return 0;
+}
+
+void
+vm_net_cleanup (const char *bundle)
+{
+  cleanup_free char *config = xasprintf ("%s/config.json", bundle);
+  cleanup_error hy_error_t err = NULL;
+  cleanup_spec struct spec *spec = spec_load (config, &err);
+  const struct spec_namespace *ns = spec ? spec_namespace_find (spec, SPEC_NS_NETWORK) : NULL;
+
+  if (ns && ns->path && vmm_net_clean_stale_in (ns->path, &err) < 0)
+    hy_warn ("%s", err->msg);
 }

@@ -12,6 +12,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* What the VMM itself needs in the container's cgroup beside guest RAM:
+ * its own RSS (~2 MiB), KVM's nested page tables, 9P and queue buffers,
+ * with a margin.  A memory limit L gives the guest L minus this, so the
+ * guest, not the cgroup's OOM killer, meets the limit first. */
+#define VM_OVERHEAD_MIB 16
+
 struct vm_plan
 {
   char *kernel;  /* io.hyrun.vm.kernel, else vm.kernel.path, else the installed one */
@@ -20,7 +26,8 @@ struct vm_plan
   uint64_t mem_mib;
   unsigned vcpus;
   bool ksm;
-  bool console;                   /* io.hyrun.vm.debug-console=true: guest kernel log on stderr */
+  bool console; /* io.hyrun.vm.debug-console=true: guest kernel log on stderr */
+  bool network; /* the netns's interfaces go to the guest; io.hyrun.vm.network=none: not */
   struct spec_resources host_res; /* vm_host_resources() */
 };
 
@@ -48,6 +55,11 @@ int vm_container_create (const struct spec *spec, const struct lc_config *cfg,
 int vm_exec_listen (const char *state_dir, hy_error_t *err);
 int vm_exec_connect (const char *state_dir, hy_error_t *err);
 
+/* delete: a VMM killed with SIGKILL could not undo its tc redirect on an
+ * interface of a network namespace that outlives it (one joined by path):
+ * remove it (kvm-shim/vmm/net_host.h).  Failures are warnings. */
+void vm_net_cleanup (const char *bundle);
+
 /* End this process the way a guest process ended: its exit code, or its
  * signal (raised with the default action).  For the VMM and exec's proxy. */
 __attribute__ ((noreturn)) void vm_exit_like (int status);
@@ -58,6 +70,15 @@ __attribute__ ((noreturn)) void vm_exit_like (int status);
  * guest process's exit status its own.  Returns the exit code (foreground:
  * the process's, 128+N for a signal; detach: 0). */
 int vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bool detach,
-             const char *pid_file, hy_error_t *err);
+             const char *console_socket, const char *pid_file, hy_error_t *err);
+
+/* A terminal (vm_tty.c): a host pty pair whose master goes to
+ * console_socket (required); returns the slave, in raw mode, with
+ * p's consoleSize. */
+int vm_tty_open (const char *console_socket, const struct spec_process *p, hy_error_t *err);
+/* Put our own terminal fd in raw mode (false: not a terminal), the old
+ * mode in *saved. */
+struct termios;
+bool vm_tty_raw (int fd, struct termios *saved);
 
 #endif

@@ -8,10 +8,17 @@
  * proxy is hyrun itself (exit code: the process's, 128+N for a signal); with
  * --detach it is a child ("hyrun:vm-exec") whose pid goes in the pid
  * file and which ends as the guest process ended (same code, same signal),
- * for the shim that reaps it. */
+ * for the shim that reaps it.  With a terminal the process runs on a pty in
+ * the guest; on the host its bytes go to a pty whose master went to
+ * --console-socket (vm_tty.c), or in the foreground without one to our own
+ * terminal (in raw mode); SIGWINCH sends that terminal's size as
+ * EXEC_RESIZE.  (The pty of a foreground exec with --console-socket cannot
+ * be hyrun's controlling terminal without leaving the caller's session:
+ * there only the first size reaches the guest.) */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "kvm-shim/proto/vmproto.h"
+#include "kvm-shim/vmm/tty.h"
 #include "runtime/create.h"
 #include "runtime/foreground.h"
 #include "runtime/vm.h"
@@ -23,14 +30,23 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define SOCK_NAME "exec.sock"
+
+/* Where the proxy's process reads and writes on the host. */
+struct proxy_io
+{
+  int in, out, err; /* stdin; where EXEC_STDOUT and EXEC_STDERR go */
+  int tty;          /* the terminal whose size the process's pty follows; -1: none */
+};
 
 /* The socket's path through an O_PATH fd of the state dir: a state dir
  * under a long --root (containerd's ids are 64 characters) would not fit
@@ -125,7 +141,8 @@ write_all (int fd, const uint8_t *p, size_t n, bool *ok)
 /* What the VMM sent while relaying: 1 with *status at EXEC_EXIT, 0 to go
  * on, -1 on EXEC_ERROR or a broken stream. */
 static int
-on_vmm (int fd, struct vmproto_reader *rd, bool out_ok[2], int *status, hy_error_t *err)
+on_vmm (int fd, struct vmproto_reader *rd, const struct proxy_io *io, bool out_ok[2], int *status,
+        hy_error_t *err)
 {
   uint8_t buf[65536];
   struct vmproto_msg msg;
@@ -149,9 +166,9 @@ on_vmm (int fd, struct vmproto_reader *rd, bool out_ok[2], int *status, hy_error
     {
       data = vmproto_exec_data (&msg, &len);
       if (msg.type == VMPROTO_EXEC_STDOUT)
-        write_all (STDOUT_FILENO, data, len, &out_ok[0]);
+        write_all (io->out, data, len, &out_ok[0]);
       else if (msg.type == VMPROTO_EXEC_STDERR)
-        write_all (STDERR_FILENO, data, len, &out_ok[1]);
+        write_all (io->err, data, len, &out_ok[1]);
       else if (msg.type == VMPROTO_EXEC_EXIT)
         {
           *status = (int)vmproto_exec_u32 (&msg);
@@ -166,7 +183,8 @@ on_vmm (int fd, struct vmproto_reader *rd, bool out_ok[2], int *status, hy_error
 /* The proxy's loop: stdin and signals to the guest process, its output to
  * ours, until it exits.  Returns its wait status. */
 static int
-relay (int fd, struct vmproto_reader *rd, const sigset_t *set, hy_error_t *err)
+relay (int fd, struct vmproto_reader *rd, const sigset_t *set, const struct proxy_io *io,
+       hy_error_t *err)
 {
   cleanup_close int sfd = signalfd (-1, set, SFD_CLOEXEC);
   bool in_open = true, out_ok[2] = { true, true };
@@ -174,10 +192,13 @@ relay (int fd, struct vmproto_reader *rd, const sigset_t *set, hy_error_t *err)
 
   if (sfd < 0)
     return hy_error_set (err, errno, "signalfd");
+  /* the size set before we took the terminal */
+  if (io->tty >= 0 && vmm_tty_send_size (fd, io->tty, VMPROTO_EXEC_RESIZE, 0, err) < 0)
+    return -1;
   while (r == 0)
     {
       struct pollfd p[3]
-          = { { fd, POLLIN, 0 }, { sfd, POLLIN, 0 }, { in_open ? STDIN_FILENO : -1, POLLIN, 0 } };
+          = { { fd, POLLIN, 0 }, { sfd, POLLIN, 0 }, { in_open ? io->in : -1, POLLIN, 0 } };
       if (poll (p, 3, -1) < 0)
         {
           if (errno != EINTR)
@@ -185,20 +206,25 @@ relay (int fd, struct vmproto_reader *rd, const sigset_t *set, hy_error_t *err)
           continue;
         }
       if (p[0].revents)
-        r = on_vmm (fd, rd, out_ok, &status, err);
+        r = on_vmm (fd, rd, io, out_ok, &status, err);
       if (r == 0 && (p[1].revents & POLLIN))
         {
           struct signalfd_siginfo si;
           /* SIGCHLD and SIGPIPE are ours (the latter when nobody reads our
            * output), not the process's */
-          if (read (sfd, &si, sizeof (si)) == sizeof (si) && si.ssi_signo != SIGCHLD
-              && si.ssi_signo != SIGPIPE)
+          if (read (sfd, &si, sizeof (si)) != sizeof (si))
+            continue;
+          /* with a terminal, SIGWINCH is its resize: the guest pty takes
+           * the size and signals the process itself */
+          if (si.ssi_signo == SIGWINCH && io->tty >= 0)
+            r = vmm_tty_send_size (fd, io->tty, VMPROTO_EXEC_RESIZE, 0, err);
+          else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGPIPE)
             r = vmproto_send_exec_u32 (fd, VMPROTO_EXEC_SIGNAL, 0, si.ssi_signo, err);
         }
       if (r == 0 && p[2].revents)
         {
           uint8_t buf[VMPROTO_EXEC_CHUNK];
-          ssize_t n = read (STDIN_FILENO, buf, sizeof (buf));
+          ssize_t n = read (io->in, buf, sizeof (buf));
           if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
           if (n <= 0)
@@ -236,14 +262,17 @@ request (int fd, struct vmproto_reader *rd, const struct spec_process *p, hy_err
 
 /* The detached proxy: relay, then end the way the guest process did. */
 __attribute__ ((noreturn)) static void
-proxy_main (int fd, struct vmproto_reader *rd, const sigset_t *set)
+proxy_main (int fd, struct vmproto_reader *rd, const sigset_t *set, const struct proxy_io *io)
 {
   cleanup_error hy_error_t err = NULL;
-  int status;
+  int status = -1;
 
   prctl (PR_SET_NAME, "hyrun:vm-exec");
   setsid ();
-  status = relay (fd, rd, set, &err);
+  /* our own session: the pty can be its controlling terminal, and the
+   * master's resizes raise SIGWINCH here */
+  if (io->tty < 0 || vmm_tty_take_control (io->tty, &err) == 0)
+    status = relay (fd, rd, set, io, &err);
   if (status < 0)
     {
       dprintf (STDERR_FILENO, "hyrun: %s\n", err ? err->msg : "exec: relay failed");
@@ -254,24 +283,50 @@ proxy_main (int fd, struct vmproto_reader *rd, const sigset_t *set)
 
 int
 vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bool detach,
-         const char *pid_file, hy_error_t *err)
+         const char *console_socket, const char *pid_file, hy_error_t *err)
 {
-  cleanup_close int fd = -1;
+  cleanup_close int fd = -1, tty = -1;
+  struct proxy_io io = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, -1 };
   struct vmproto_reader rd;
+  struct termios saved;
+  struct winsize ws;
+  struct spec_process sized;
+  bool raw = false;
   sigset_t set;
   int status, r = -1;
   pid_t proxy;
 
-  if (p->terminal)
-    return hy_error_set (err, 0,
-                         "exec into %s: a terminal (process.terminal, --tty) is not supported "
-                         "with io.hyrun.isolation=vm yet",
-                         id);
+  if (p->terminal && detach && console_socket == NULL)
+    return hy_error_set (err, 0, "exec: a terminal with --detach needs --console-socket");
   /* every signal for the proxy queues from here on, to be forwarded */
   fg_block_signals (&set, true);
   fd = vm_exec_connect (state_dir, err);
   if (fd < 0)
     return hy_error_prefix (err, "exec into %s", id);
+  if (p->terminal && console_socket)
+    {
+      if ((tty = vm_tty_open (console_socket, p, err)) < 0)
+        return hy_error_prefix (err, "exec into %s", id);
+      io = (struct proxy_io){ tty, tty, tty, tty };
+    }
+  else if (p->terminal)
+    {
+      /* the foreground without a console socket: our own terminal, as
+       * container mode's exec does (a stdin that is none is relayed as is) */
+      raw = vm_tty_raw (STDIN_FILENO, &saved);
+      io.tty = raw ? STDIN_FILENO : -1;
+    }
+  /* the guest pty starts at our terminal's size, so the process never
+   * sees it unset (EXEC_RESIZE follows only once it runs) */
+  if (io.tty >= 0 && !p->has_console_size && ioctl (io.tty, TIOCGWINSZ, &ws) == 0
+      && (ws.ws_row || ws.ws_col))
+    {
+      sized = *p;
+      sized.has_console_size = true;
+      sized.console_size.height = ws.ws_row;
+      sized.console_size.width = ws.ws_col;
+      p = &sized;
+    }
   vmproto_reader_init (&rd);
   if (request (fd, &rd, p, err) < 0)
     {
@@ -282,7 +337,7 @@ vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bo
     {
       if (pid_file && write_pid_file (pid_file, getpid (), err) < 0)
         goto out;
-      status = relay (fd, &rd, &set, err);
+      status = relay (fd, &rd, &set, &io, err);
       if (status >= 0)
         r = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
       goto out;
@@ -295,7 +350,7 @@ vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bo
       goto out;
     }
   if (proxy == 0)
-    proxy_main (fd, &rd, &set);
+    proxy_main (fd, &rd, &set, &io);
   if (pid_file && write_pid_file (pid_file, proxy, err) < 0)
     {
       kill (proxy, SIGKILL); /* the VMM then kills the guest process */
@@ -303,6 +358,8 @@ vm_exec (const char *state_dir, const char *id, const struct spec_process *p, bo
     }
   r = 0;
 out:
+  if (raw)
+    tcsetattr (STDIN_FILENO, TCSANOW, &saved);
   vmproto_reader_fini (&rd);
   return r;
 }

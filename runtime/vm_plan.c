@@ -53,11 +53,14 @@ plan_memory (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
   else if (r && r->memory && r->memory->has_limit && r->memory->limit > 0)
     {
       n = (uint64_t)r->memory->limit >> 20;
-      if (n < VMM_MIN_MEM_MIB)
+      if (n < VMM_MIN_MEM_MIB + VM_OVERHEAD_MIB)
         return hy_error_set (err, 0,
                              "config.json: linux.resources.memory.limit: %lld bytes is less than "
-                             "the %d MiB a VM needs (io.hyrun.isolation=vm)",
-                             (long long)r->memory->limit, VMM_MIN_MEM_MIB);
+                             "the %d MiB a VM needs (%d of guest RAM, %d for the VMM; "
+                             "io.hyrun.isolation=vm)",
+                             (long long)r->memory->limit, VMM_MIN_MEM_MIB + VM_OVERHEAD_MIB,
+                             VMM_MIN_MEM_MIB, VM_OVERHEAD_MIB);
+      n -= VM_OVERHEAD_MIB;
       p->mem_mib = n > MAX_MEM_MIB ? MAX_MEM_MIB : n;
     }
   return 0;
@@ -183,6 +186,29 @@ plan_cmdline (const struct spec *spec, struct vm_plan *p)
     }
 }
 
+/* The guest's network is the container's network namespace, shared
+ * through the VMM (kvm-shim/vmm/net_host.h): the host's own network would
+ * have its interfaces redirected into the guest. */
+static int
+plan_network (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
+{
+  const char *v = spec_annotation (spec, "io.hyrun.vm.network");
+
+  if (v && strcmp (v, "none") != 0)
+    return hy_error_set (err, 0,
+                         "config.json: annotations: io.hyrun.vm.network: \"%s\": only \"none\" "
+                         "(no network in the guest) is known",
+                         v);
+  p->network = v == NULL;
+  if (p->network && spec_namespace_find (spec, SPEC_NS_NETWORK) == NULL)
+    return hy_error_set (err, 0,
+                         "config.json: linux.namespaces: VM mode needs a network namespace (the "
+                         "guest gets its interfaces; the host's own cannot be given away): add "
+                         "one, or set the annotation io.hyrun.vm.network=none for a guest "
+                         "without network");
+  return 0;
+}
+
 int
 vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p, hy_error_t *err)
 {
@@ -190,10 +216,6 @@ vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p,
   const char *console = spec_annotation (spec, "io.hyrun.vm.debug-console");
 
   memset (p, 0, sizeof (*p));
-  if (spec->process && spec->process->terminal)
-    return hy_error_set (err, 0,
-                         "config.json: process.terminal: not supported with "
-                         "io.hyrun.isolation=vm yet");
   /* These run in the container's namespaces, which are the guest's: their
    * paths name host programs the guest does not have. */
   if (spec->hooks && spec->hooks->n_create_container)
@@ -204,6 +226,8 @@ vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p,
     return hy_error_set (err, 0,
                          "config.json: hooks.startContainer: not supported with "
                          "io.hyrun.isolation=vm yet");
+  if (plan_network (spec, p, err) < 0)
+    return -1;
   p->ksm = ksm && strcmp (ksm, "true") == 0;
   p->console = console && strcmp (console, "true") == 0;
   if (plan_memory (spec, p, err) < 0 || plan_vcpus (spec, p, err) < 0
@@ -225,10 +249,12 @@ vm_plan_fini (struct vm_plan *p)
   p->kernel = p->agent = p->cmdline = NULL;
 }
 
-/* deny all, then /dev/kvm (10:232) for the VMM */
+/* deny all, then /dev/kvm (10:232) and /dev/net/tun (10:200, the guest's
+ * TAPs) for the VMM */
 static struct spec_device_cgroup vmm_devices[] = {
   { false, 'a', false, false, 0, 0, NULL },
   { true, 'c', true, true, 10, 232, (char *)"rw" },
+  { true, 'c', true, true, 10, 200, (char *)"rw" },
 };
 
 const struct spec_resources *

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `hyrun spec`: the default config.json, the same as `runc spec` (and
- * `runc spec --rootless`, mapped to the caller's own uid and gid). */
+ * `runc spec --rootless`, mapped to the caller's own uid and gid).  Its
+ * ociVersion is runc 1.1's, the oldest whose fields it uses: runc 1.1 and
+ * crun 1.8 refuse a bundle that says 1.2.0. */
 #include "common/xalloc.h"
 #include "spec/spec.h"
 
@@ -10,7 +12,7 @@
 
 static const char default_config[]
     = "{\n"
-      "	\"ociVersion\": \"1.2.0\",\n"
+      "	\"ociVersion\": \"1.0.2-dev\",\n"
       "	\"process\": {\n"
       "		\"terminal\": true,\n"
       "		\"user\": {\n"
@@ -187,7 +189,7 @@ static const char default_config[]
 
 static const char rootless_config[]
     = "{\n"
-      "	\"ociVersion\": \"1.2.0\",\n"
+      "	\"ociVersion\": \"1.0.2-dev\",\n"
       "	\"process\": {\n"
       "		\"terminal\": true,\n"
       "		\"user\": {\n"

@@ -291,6 +291,17 @@ parse_misc (struct pctx *c, yajl_val lx, const char *path, struct spec_linux *l)
           || get_string (c, v, pi, "l3CacheSchema", &l->intel_rdt->l3_cache_schema) < 0
           || get_string (c, v, pi, "memBwSchema", &l->intel_rdt->mem_bw_schema) < 0)
         return -1;
+      /* not applied (no resctrl support): refused, as runc refuses it on
+       * a host without RDT, rather than ignored */
+      return perr (c, pi, "not supported by hyrun (no Intel RDT / resctrl support)");
+    }
+  /* runtime-spec 1.2's NUMA policy is not applied: refused, not ignored */
+  if (get_object (c, lx, path, "memoryPolicy", &v) < 0)
+    return -1;
+  if (v)
+    {
+      cleanup_free char *pm = path_key (path, "memoryPolicy");
+      return perr (c, pm, "not supported by hyrun");
     }
   if (get_object (c, lx, path, "personality", &v) < 0)
     return -1;
@@ -301,6 +312,11 @@ parse_misc (struct pctx *c, yajl_val lx, const char *path, struct spec_linux *l)
       if (get_string (c, v, pp, "domain", &l->personality->domain) < 0
           || get_strv (c, v, pp, "flags", &l->personality->flags, &l->personality->n_flags) < 0)
         return -1;
+      if (l->personality->n_flags)
+        {
+          cleanup_free char *pf = path_key (pp, "flags");
+          return perr (c, pf, "not supported (the runtime-spec reserves it)");
+        }
       if (l->personality->domain && strcmp (l->personality->domain, "LINUX") != 0
           && strcmp (l->personality->domain, "LINUX32") != 0)
         {

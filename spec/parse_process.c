@@ -5,6 +5,7 @@
  * apply time (runc warns and drops). */
 #include "spec/parse_util.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "spec/spec.h"
 
@@ -79,21 +80,34 @@ parse_user (struct pctx *c, yajl_val p, const char *path, struct spec_user *u)
   return 0;
 }
 
-static int
-check_cap_names (struct pctx *c, const char *path, char **names, size_t n)
+bool
+spec_cap_known (const char *name)
 {
-  size_t i;
+  cap_value_t cap;
 
-  for (i = 0; i < n; i++)
+  return strncmp (name, "CAP_", 4) == 0 && cap_from_name (name, &cap) == 0 && cap >= 0 && cap <= 63;
+}
+
+/* runc 1.1 and crun warn about capability names they do not know (a
+ * config written for a newer kernel) and go on without them. */
+static void
+drop_unknown_caps (const char *path, char **names, size_t *n)
+{
+  size_t i, kept = 0;
+
+  for (i = 0; i < *n; i++)
     {
-      cap_value_t cap;
-      if (cap_from_name (names[i], &cap) < 0 || strncmp (names[i], "CAP_", 4) != 0)
+      if (spec_cap_known (names[i]))
         {
-          cleanup_free char *pi = path_idx (path, i);
-          return perr (c, pi, "unknown capability \"%s\"", names[i]);
+          names[kept++] = names[i];
+          continue;
         }
+      hy_warn ("%s[%zu]: ignoring unknown or unavailable capability \"%s\"", path, i, names[i]);
+      free (names[i]);
     }
-  return 0;
+  *n = kept;
+  if (names)
+    names[kept] = NULL;
 }
 
 static int
@@ -123,9 +137,9 @@ parse_caps (struct pctx *c, yajl_val p, const char *path, struct spec_capabiliti
   for (i = 0; i < 5; i++)
     {
       cleanup_free char *ps = path_key (pc, sets[i].key);
-      if (get_strv (c, v, pc, sets[i].key, sets[i].names, sets[i].n) < 0
-          || check_cap_names (c, ps, *sets[i].names, *sets[i].n) < 0)
+      if (get_strv (c, v, pc, sets[i].key, sets[i].names, sets[i].n) < 0)
         return -1;
+      drop_unknown_caps (ps, *sets[i].names, sets[i].n);
     }
   return 0;
 }
@@ -260,6 +274,24 @@ parse_scheduler (struct pctx *c, yajl_val p, const char *path, struct spec_proce
   sc->has_priority = r > 0;
   if (get_strv (c, v, ps, "flags", &sc->flags, &sc->n_flags) < 0)
     return -1;
+  for (i = 0; i < sc->n_flags; i++)
+    {
+      static const char *const names[]
+          = { "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM",     "SCHED_FLAG_DL_OVERRUN",
+              "SCHED_FLAG_KEEP_POLICY",   "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+              "SCHED_FLAG_UTIL_CLAMP_MAX" };
+      size_t k;
+      for (k = 0; k < sizeof (names) / sizeof (names[0]); k++)
+        if (strcmp (sc->flags[i], names[k]) == 0)
+          break;
+      if (k == sizeof (names) / sizeof (names[0]))
+        {
+          cleanup_free char *pf = path_key (ps, "flags");
+          cleanup_free char *pfi = path_idx (pf, i);
+          return perr (c, pfi, "unknown scheduler flag \"%s\"", sc->flags[i]);
+        }
+      sc->flag_bits |= 1ull << k; /* the kernel's bit order (uapi/linux/sched.h) */
+    }
   if ((r = get_uint64 (c, v, ps, "runtime", &sc->runtime)) < 0)
     return -1;
   sc->has_runtime = r > 0;

@@ -78,6 +78,7 @@ struct spec_scheduler
   int priority;
   char **flags;
   size_t n_flags;
+  uint64_t flag_bits; /* SCHED_FLAG_* of flags */
   bool has_runtime, has_deadline, has_period;
   uint64_t runtime, deadline, period;
 };
@@ -448,6 +449,8 @@ void spec_process_free (struct spec_process *p);
 void spec_resources_free (struct spec_resources *r);
 
 /* Lookups. */
+/* A capability name this runtime knows (CAP_..., libcap's list). */
+bool spec_cap_known (const char *name);
 const char *spec_annotation (const struct spec *s, const char *key);
 const struct spec_namespace *spec_namespace_find (const struct spec *s, enum spec_ns_type type);
 const char *spec_ns_type_name (enum spec_ns_type type); /* "pid", "network", ... */

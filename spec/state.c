@@ -79,6 +79,8 @@ write_file (struct jsonw *w, const struct spec_state *st)
   jsonw_bool (w, st->systemd_cgroup);
   jsonw_key (w, "isolation");
   jsonw_string (w, st->isolation ? st->isolation : "container");
+  jsonw_key (w, "vmMemMiB");
+  jsonw_uint (w, st->vm_mem_mib);
   jsonw_key (w, "terminal");
   jsonw_bool (w, st->terminal);
   jsonw_key (w, "hostMounts");
@@ -164,6 +166,7 @@ spec_state_parse (const char *name, const char *json, size_t len, hy_error_t *er
       || get_string (&c, t, "", "cgroupPath", &st->cgroup_path) < 0
       || get_bool (&c, t, "", "systemdCgroup", &st->systemd_cgroup) < 0
       || get_string (&c, t, "", "isolation", &st->isolation) < 0
+      || get_uint64 (&c, t, "", "vmMemMiB", &st->vm_mem_mib) < 0
       || get_bool (&c, t, "", "terminal", &st->terminal) < 0
       || get_bool (&c, t, "", "hostMounts", &st->host_mounts) < 0)
     {

@@ -30,8 +30,9 @@ struct spec_state
   /* private */
   char *cgroup_path; /* as resolved by the cgroup manager */
   bool systemd_cgroup;
-  char *isolation; /* "container" | "vm" */
-  bool terminal;   /* process.terminal at create */
+  char *isolation;     /* "container" | "vm" */
+  uint64_t vm_mem_mib; /* VM mode: the guest RAM it booted with */
+  bool terminal;       /* process.terminal at create */
   /* no mount namespace of its own: its mounts under rootfs are on the
    * host, and `delete` removes them */
   bool host_mounts;

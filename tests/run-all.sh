@@ -1,59 +1,186 @@
 #!/bin/bash
 # The whole hyrun test suite, as CI runs it (as root, on Debian 12):
+#   0. the runner's own self-test (tests/runner-selftest.sh)
 #   1. build (-Werror) and the unit tests (TAP), each also under valgrind
 #   2. the bats integration suite against the real binary
 #   3. an ASan+UBSan build: unit tests and the integration suite again
 #   4. end to end under a real containerd and a real podman
 #   5. VM mode end to end: the guest kernel (cached), then every VM-mode
 #      case in the nested test VM (tests/vm/run-nested.sh), or directly
-#      where the host has hardware KVM; the KVM unit tests in L1; the guest
-#      agent against QEMU; VM mode driven by the real containerd and
-#      podman in L1 (tests/vm/clients/run.sh)
+#      where the host has hardware KVM; the KVM unit tests in L1 (plain
+#      and sanitized), and container mode where these hosts cannot run
+#      it (checkpoint/restore, cgroup v2: tests/vm/container-in-l1.sh);
+#      the guest agent against QEMU; VM mode driven by the real containerd,
+#      podman and Docker in L1 (tests/vm/clients/run.sh)
 #   6. the README's demo (contrib/demo.sh): both of its hello lines
-# Every step's TAP lines are counted; the last line is the summary,
-# "N passed, N failed, N skipped".  A skip is not a pass: each is listed
-# with its reason.
-#   tests/run-all.sh [--quick]   --quick: steps 1 and 2 only
+# Every step's TAP is counted and checked as a whole: its plan (1..N)
+# against the tests that ran, and the exit status of the program that
+# printed it (a crash, a timeout, a killed bats, a status without a failing
+# test: each is a failure, whatever ok lines came before).  A unit test may
+# exit 77 (a whole-file skip) only with its reason.  Sanitizer reports go
+# to files under the log folder (log_path), and each one is a failure,
+# whatever the test's exit status.  A skip is not a pass: each is listed
+# with its reason.  The summary gives each pass's numbers (plain,
+# valgrind, asan, e2e, vm, ...), and the very last line the totals, each
+# test counted once per pass: "N passed, N failed, N skipped" (CI reads it).
+#   tests/run-all.sh [--quick]   --quick: steps 0 to 2 only
+# Sourced (tests/runner-selftest.sh does), it only defines its functions;
+# the commands it runs can then be replaced by stubs (BATS, RUN_IN_L1, ...).
 set -u
-cd "$(dirname "$0")/.."
-TOP=$(pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JOBS=$(nproc)
-QUICK=0
-[ "${1:-}" = --quick ] && QUICK=1
-
-passed=0
-failed=0
-skipped=0
-failures=()
 LOGDIR=${LOGDIR:-$TOP/_test-logs}
-rm -rf "$LOGDIR"
-mkdir -p "$LOGDIR"
+# the commands and limits the stages use (the self-test swaps in stubs)
+BATS=${BATS:-bats}
+VALGRIND=${VALGRIND:-valgrind}
+RUN_IN_L1=${RUN_IN_L1:-$TOP/tests/unit/guests/run-in-l1.sh}
+RUN_NESTED=${RUN_NESTED:-$TOP/tests/vm/run-nested.sh}
+AGENT_QEMU=${AGENT_QEMU:-$TOP/tests/vm/agent-in-qemu.py}
+UNIT_TIMEOUT=${UNIT_TIMEOUT:-600}
+BATS_TIMEOUT=${BATS_TIMEOUT:-1800}
+L1_UNIT_TIMEOUT=${L1_UNIT_TIMEOUT:-1200}
+VM_TIMEOUT=${VM_TIMEOUT:-900}
+KVM_UNITS="test_vmm_guest test_virtio_guest test_vmm_linux"
 
 say() { printf '\n=== %s\n' "$*"; }
 
-# count_tap NAME LOGFILE: add a TAP log's results to the totals.
-count_tap() {
-	local name=$1 log=$2 ok nok skip
-	ok=$(grep -cE '^ok ' "$log" || true)
-	skip=$(grep -ciE '^ok .*# skip' "$log" || true)
-	nok=$(grep -cE '^not ok ' "$log" || true)
-	ok=$((ok - skip))
-	passed=$((passed + ok))
-	skipped=$((skipped + skip))
-	failed=$((failed + nok))
-	grep -E '^not ok ' "$log" | sed "s|^|  FAIL [$name] |" || true
-	grep -iE '^ok .*# skip' "$log" | sed "s|^|  skip [$name] |" || true
-	while read -r l; do failures+=("[$name] $l"); done < <(grep -E '^not ok ' "$log" || true)
-	echo "$name: $ok passed, $nok failed, $skip skipped"
+# --- the tally ------------------------------------------------------------
+# Every result goes through tally, into the totals and into the current
+# pass's numbers (PASS: plain, valgrind, asan, e2e, vm, demo, ...).
+tally_reset() {
+	passed=0
+	failed=0
+	skipped=0
+	failures=()
+	passes=()
+	declare -gA pass_passed=() pass_failed=() pass_skipped=()
+	PASS=plain
 }
 
-# step_fail NAME WHY: a step that could not run counts as one failure.
+# tally PASSED FAILED SKIPPED
+tally() {
+	case " ${passes[*]} " in *" $PASS "*) ;; *) passes+=("$PASS") ;; esac
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+	skipped=$((skipped + $3))
+	pass_passed[$PASS]=$((${pass_passed[$PASS]:-0} + $1))
+	pass_failed[$PASS]=$((${pass_failed[$PASS]:-0} + $2))
+	pass_skipped[$PASS]=$((${pass_skipped[$PASS]:-0} + $3))
+}
+
+# step_fail NAME WHY: one failure (a step that could not run, a program
+# that crashed or ran short, a sanitizer report, ...).
 step_fail() {
-	failed=$((failed + 1))
+	tally 0 1 0
 	failures+=("[$1] $2")
 	echo "FAIL [$1] $2"
 }
 
+# tap_plan LOG: N of the TAP plan "1..N" (empty without one).
+tap_plan() {
+	sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$1" 2>/dev/null | head -n1
+}
+
+# tap_ran LOG: how many tests reported (ok or not ok).
+tap_ran() {
+	grep -cE '^(ok|not ok)( |$)' "$1" 2>/dev/null || true
+}
+
+# count_tap NAME LOGFILE: add a TAP log's results to the totals (no more:
+# check_tap also checks the plan and the exit status).
+count_tap() {
+	local name=$1 log=$2 ok nok skip
+	ok=$(grep -cE '^ok ' "$log" 2>/dev/null || true)
+	skip=$(grep -ciE '^ok .*# skip' "$log" 2>/dev/null || true)
+	nok=$(grep -cE '^not ok ' "$log" 2>/dev/null || true)
+	# "1..0 # SKIP why": a whole file skipped, one skip
+	grep -qiE '^1\.\.0 *# *skip' "$log" 2>/dev/null && skip=$((skip + 1)) && ok=$((ok + 1))
+	ok=$((ok - skip))
+	tally "$ok" "$nok" "$skip"
+	grep -E '^not ok ' "$log" 2>/dev/null | sed "s|^|  FAIL [$name] |" || true
+	grep -iE '^ok .*# skip|^1\.\.0 *# *skip' "$log" 2>/dev/null | sed "s|^|  skip [$name] |" || true
+	while read -r l; do failures+=("[$name] $l"); done < <(grep -E '^not ok ' "$log" 2>/dev/null || true)
+	echo "$name: $ok passed, $nok failed, $skip skipped"
+}
+
+# exit_why STATUS: what an exit status says went wrong (empty for 0).
+exit_why() {
+	case $1 in
+	0) ;;
+	124) echo "timed out" ;;
+	126 | 127) echo "could not be run (exit $1)" ;;
+	*) if [ "$1" -gt 128 ]; then
+		echo "killed by signal $(($1 - 128)) (SIG$(kill -l $(($1 - 128)) 2>/dev/null))"
+	else
+		echo "exited $1"
+	fi ;;
+	esac
+}
+
+# rc_text STATUS: the same, "exited 0" for 0.
+rc_text() {
+	if [ "$1" = 0 ]; then echo "exited 0"; else exit_why "$1"; fi
+}
+
+# check_tap NAME LOG STATUS [WHY]: count_tap, then the program that wrote
+# LOG as a whole: its plan (1..N; "1..0 # SKIP why" for none) against the
+# tests it ran, and its exit status: 0; non-zero only with a failing test
+# (a crash, a signal or a timeout never passes); 77 a whole-file skip, only
+# with its reason.  WHY: more that went wrong (valgrind's or a sanitizer's
+# reports).  Whatever is wrong adds ONE failure: the program's.
+check_tap() {
+	local name=$1 log=$2 rc=$3 why=${4:-} plan ran nok
+	[ -f "$log" ] || : >"$log"
+	count_tap "$name" "$log"
+	plan=$(tap_plan "$log")
+	ran=$(tap_ran "$log")
+	nok=$(grep -cE '^not ok ' "$log" || true)
+	case $rc in
+	0) ;;
+	77) grep -qiE '^ok .*# skip [^ ]|^1\.\.0 *# *skip [^ ]' "$log" ||
+		why="${why:+$why; }exited 77 (a skip) without saying why" ;;
+	1) [ "$nok" -gt 0 ] || why="${why:+$why; }exited 1 without a failing test" ;;
+	*) why="${why:+$why; }$(exit_why "$rc")" ;;
+	esac
+	if [ -z "$plan" ]; then
+		why="${why:+$why; }no TAP plan (1..N)${ran:+, $ran reported}"
+	elif [ "$ran" != "$plan" ]; then
+		why="${why:+$why; }ran $ran of $plan planned tests"
+	fi
+	[ -z "$why" ] || step_fail "$name" "$why (see $log)"
+}
+
+# --- sanitizer reports ----------------------------------------------------
+# san_opts DIR: ASan and UBSan options (SAN_ASAN, SAN_UBSAN, for
+# ASAN_OPTIONS and UBSAN_OPTIONS) with their reports in files under DIR
+# (DIR/asan.PID, DIR/ubsan.PID), never only on a stderr that a test may
+# throw away or accept as "the command failed".  The build links the
+# runtimes statically (configure.ac) so that UBSan honours log_path too.
+san_opts() {
+	mkdir -p "$1" && chmod 1777 "$1"
+	SAN_ASAN="detect_leaks=1:abort_on_error=0:exitcode=99:log_path=$1/asan"
+	SAN_UBSAN="print_stacktrace=1:halt_on_error=1:exitcode=98:log_path=$1/ubsan"
+}
+
+# SAN_PATTERN: a sanitizer report on a stdout or stderr (one from a process
+# that could not open its log_path, e.g. inside a container's root).
+SAN_PATTERN="ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|ERROR: Can't open file|Sanitizer:DEADLYSIGNAL"
+
+# san_reports DIR: the report files under DIR, one per line.
+san_reports() {
+	find "$1" -type f -size +0 2>/dev/null | sort
+}
+
+# san_check NAME DIR: each report under DIR is a failure, whatever the
+# tests did, named with its first line.
+san_check() {
+	local f
+	for f in $(san_reports "$2"); do
+		step_fail "$1" "sanitizer report $f: $(grep -m1 -E "$SAN_PATTERN|SUMMARY" "$f")"
+	done
+}
+
+# --- build and unit tests -------------------------------------------------
 # build DIR CONFIGURE-ARGS...
 build() {
 	local dir=$1
@@ -69,64 +196,337 @@ host_kvm() {
 	[ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo
 }
 
-# unit DIR NAME [valgrind]: run each unit test program, TAP counted.
+# unit_list DIR: the unit-test programs the build in DIR declares (its
+# Makefile's TESTS), so that one missing from the build is a failure, not
+# a shorter run.
+unit_list() {
+	printf 'hyrun-print-tests:\n\t@echo "hyrun-tests: $(TESTS)"\n' |
+		make -s --no-print-directory -C "$1" -f Makefile -f - hyrun-print-tests 2>/dev/null |
+		sed -n 's/^hyrun-tests: //p'
+}
+
+# unit DIR NAME [valgrind|asan]: run each unit-test program, its TAP, plan
+# and exit status checked (check_tap); under valgrind its errors, sanitized
+# every sanitizer report of its processes (files under
+# $LOGDIR/sanitizer/NAME/PROGRAM) fail it too.
 unit() {
-	local dir=$1 name=$2 vg=${3:-} t log
-	for t in "$dir"/tests/unit/test_*; do
-		[ -x "$t" ] && [ -f "$t" ] || continue
-		log=$LOGDIR/$name-$(basename "$t").tap
-		case $(basename "$t") in
-		test_vmm_guest | test_virtio_guest | test_vmm_linux)
+	local dir=$1 name=$2 mode=${3:-} list t base log rc why san
+	if ! list=$(unit_list "$dir") || [ -z "$list" ]; then
+		step_fail "$name" "cannot list the unit tests of $dir (its Makefile's TESTS)"
+		return
+	fi
+	for t in $list; do
+		base=$(basename "$t")
+		log=$LOGDIR/$name-$base.tap
+		why=""
+		if [ ! -f "$dir/$t" ] || [ ! -x "$dir/$t" ]; then
+			step_fail "$name/$base" "$dir/$t is missing (the build did not make it)"
+			continue
+		fi
+		case " $KVM_UNITS " in
+		*" $base "*)
 			if [ ! -w /dev/kvm ]; then
 				# they drive real guests: without a /dev/kvm here they run
 				# in the nested test VM in the vm stage (counted there)
-				echo "ok 1 - $(basename "$t") # SKIP no /dev/kvm on this host; runs in L1 in the vm stage" >"$log"
-				count_tap "$name/$(basename "$t")" "$log"
+				echo "ok 1 - $base # SKIP no /dev/kvm on this host; $(kvm_units_where "$mode")" >"$log"
+				count_tap "$name/$base" "$log"
 				continue
-			fi ;;
+			fi
+			;;
 		esac
-		if [ -n "$vg" ] && { [ "$(basename "$t")" = test_seccomp ] || [ "$(basename "$t")" = test_vmm_sandbox ]; }; then
+		if [ "$mode" = valgrind ] && { [ "$base" = test_seccomp ] || [ "$base" = test_vmm_sandbox ]; }; then
 			# valgrind cannot follow a process through its own seccomp
 			# filters (its syscalls get filtered too): it hangs there
-			echo "ok 1 - valgrind/$(basename "$t") # SKIP valgrind cannot run under seccomp filters" >"$log"
-			count_tap "$name/$(basename "$t")" "$log"
+			echo "ok 1 - valgrind/$base # SKIP valgrind cannot run under seccomp filters" >"$log"
+			count_tap "$name/$base" "$log"
 			continue
 		fi
-		if [ -n "$vg" ]; then
+		case $mode in
+		valgrind)
 			# forked children exit through _exit or exec: leaks are checked
 			# in the test process only; a child's memory errors are not
 			# printed, but it exits 99 on them and its test sees that
-			timeout 600 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-				--child-silent-after-fork=yes --trace-children=no "$t" >"$log" 2>"$log.valgrind"
-			local rc=$?
-			count_tap "$name/$(basename "$t")" "$log"
-			if [ "$rc" = 99 ]; then
-				step_fail "$name/$(basename "$t")" "valgrind reported errors (see $log.valgrind)"
-			fi
-		else
-			timeout 600 "$t" >"$log" 2>&1
-			count_tap "$name/$(basename "$t")" "$log"
-		fi
+			timeout -k 10 "$UNIT_TIMEOUT" $VALGRIND -q --error-exitcode=99 --leak-check=full \
+				--errors-for-leak-kinds=definite --child-silent-after-fork=yes --trace-children=no \
+				"$dir/$t" >"$log" 2>"$log.valgrind"
+			rc=$?
+			[ "$rc" != 99 ] || why="valgrind reported errors (see $log.valgrind)"
+			;;
+		asan)
+			san=$LOGDIR/sanitizer/$name/$base
+			san_opts "$san"
+			ASAN_OPTIONS=$SAN_ASAN UBSAN_OPTIONS=$SAN_UBSAN \
+				timeout -k 10 "$UNIT_TIMEOUT" "$dir/$t" >"$log" 2>&1
+			rc=$?
+			[ -z "$(san_reports "$san")" ] || why="sanitizer reports: $(san_reports "$san" | tr '\n' ' ')"
+			;;
+		*)
+			timeout -k 10 "$UNIT_TIMEOUT" "$dir/$t" >"$log" 2>&1
+			rc=$?
+			;;
+		esac
+		check_tap "$name/$base" "$log" "$rc" "$why"
 	done
 }
 
-# integration NAME BUILD-DIR
-integration() {
-	local log=$LOGDIR/$1.tap
-	BUILD_DIR=$2 BATS_TEST_TIMEOUT=120 timeout 1800 bats --tap "$TOP/tests/integration" >"$log" 2>&1
-	count_tap "$1" "$log"
+# kvm_units_where MODE: where the KVM unit tests run instead (a skip
+# reason must be true).
+kvm_units_where() {
+	if [ "${QUICK:-0}" = 1 ]; then
+		echo "they run in L1 in the vm stage, which --quick leaves out"
+	elif [ "$1" = asan ]; then
+		echo "they run sanitized in L1 in the vm stage (vm-kvm-unit-asan)"
+	elif [ "$1" = valgrind ]; then
+		echo "not under valgrind then (they run in L1 in the vm stage, vm-kvm-unit, and sanitized)"
+	else
+		echo "they run in L1 in the vm stage (vm-kvm-unit)"
+	fi
 }
 
+# --- bats suites ----------------------------------------------------------
+# bats_suite NAME DIR [VAR=VALUE...]: `bats --tap DIR` with the variables
+# set, its plan and exit status checked: a missing, hung or killed bats
+# is a failure, however many ok lines it printed.
+bats_suite() {
+	local name=$1 dir=$2 log=$LOGDIR/$1.tap rc
+	shift 2
+	env "$@" timeout -k 10 "$BATS_TIMEOUT" $BATS --tap "$dir" >"$log" 2>&1
+	rc=$?
+	check_tap "$name" "$log" "$rc"
+}
+
+# integration NAME BUILD-DIR [asan]: the bats integration suite; sanitized,
+# every sanitizer report of any process it ran is a failure, even in a test
+# that expects a non-zero exit (which would accept ASan's 99).
+integration() {
+	local san=$LOGDIR/sanitizer/$1
+	if [ "${3:-}" = asan ]; then
+		san_opts "$san"
+		bats_suite "$1" "$TOP/tests/integration" BUILD_DIR="$2" BATS_TEST_TIMEOUT=120 \
+			ASAN_OPTIONS="$SAN_ASAN" UBSAN_OPTIONS="$SAN_UBSAN"
+		san_check "$1" "$san"
+		san_grep "$1" "$LOGDIR/$1.tap"
+	else
+		bats_suite "$1" "$TOP/tests/integration" BUILD_DIR="$2" BATS_TEST_TIMEOUT=120
+	fi
+}
+
+# san_grep NAME LOG...: sanitizer reports that reached a test's output
+# (one failure per log).
+san_grep() {
+	local name=$1 f
+	shift
+	for f in "$@"; do
+		grep -qE "$SAN_PATTERN" "$f" 2>/dev/null &&
+			step_fail "$name" "sanitizer report in $f: $(grep -m1 -E "$SAN_PATTERN" "$f")"
+	done
+	return 0
+}
+
+# --- VM mode --------------------------------------------------------------
+# vm: the guest kernel, then tests/vm/run-nested.sh; each case is counted.
+# Whatever keeps the cases from running (no kernel source, no QEMU, the L1
+# flake on every boot, an L1 that did not finish) is a failure, never a
+# silent pass.  Bounded: 15 minutes in all (flaky boots end in ~15 s each).
+vm_stage() {
+	local kernel
+	if ! kernel=$("$TOP/kvm-shim/kernel/build.sh" 2>"$LOGDIR/guest-kernel.log"); then
+		step_fail vm "guest kernel build failed (see $LOGDIR/guest-kernel.log; contrib/install-deps.sh vm)"
+		return
+	fi
+	echo "guest kernel: $kernel"
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		step_fail vm "qemu-system-x86_64 not found: no nested test VM (contrib/install-deps.sh vm)"
+		return
+	fi
+	vm_cases "$kernel"
+	# layer 2: the KVM unit tests (bare-metal guests driving the VMM, and
+	# a Linux boot through the loaders), in L1 when this host's KVM
+	# cannot run them (they skip here, with their reason, in the unit stage)
+	host_kvm || vm_kvm_units "$kernel"
+	vm_agent_qemu "$kernel"
+}
+
+# vm_cases KERNEL: every case of tests/vm/cases.sh, in L1 (or directly);
+# the TAP of the last L1 boot only (a retried boot is not counted twice),
+# its plan and run-nested.sh's status checked.
+vm_cases() {
+	local log=$LOGDIR/vm.log tap=$LOGDIR/vm.tap rc=0
+	rm -f "$tap"
+	HYRUN_L1_TIMEOUT=420 HYRUN_VM_CASE_TIMEOUT=60 timeout -k 10 "$VM_TIMEOUT" \
+		sh "$RUN_NESTED" -B "$TOP/_build" -K "$1" -o "$tap" >"$log" 2>&1 || rc=$?
+	grep -E '^run-nested: ' "$log" || true
+	check_tap vm "$tap" "$rc"
+}
+
+# vm_kvm_units KERNEL: the KVM unit tests of _build, and of _build-asan
+# when that was built, and container mode where these hosts cannot run it
+# (tests/vm/container-in-l1.sh: checkpoint/restore, cgroup v2), in one L1
+# boot (l1_units).
+vm_kvm_units() {
+	local b t bins=() guests=""
+	for b in _build _build-asan; do
+		[ "$b" = _build ] || [ "${ASAN_BUILT:-0}" = 1 ] || continue
+		# each build's tests load their guests from its own folder
+		guests="$guests $TOP/$b/tests/unit/guests"
+		(cd "$TOP/$b" && for t in $KVM_UNITS; do make -s "tests/unit/$t" || exit; done) \
+			>>"$LOGDIR/vm-kvm-unit-build.log" 2>&1 ||
+			step_fail vm-kvm-unit "cannot build the KVM unit tests in $b (see $LOGDIR/vm-kvm-unit-build.log)"
+		for t in $KVM_UNITS; do bins+=("$TOP/$b/tests/unit/$t"); done
+	done
+	# container mode for real where these hosts cannot: checkpoint/restore
+	# (criu works in L1), cgroup v2 limits, update, freezer
+	# (tests/vm/container-in-l1.sh)
+	local ct=() tar=$LOGDIR/vm-container-bundles.tar
+	if sh "$TOP/tests/vm/container-in-l1.sh" --bundle "$tar" "$TOP/_build/hyrun" >"$LOGDIR/vm-container-bundles.log" 2>&1; then
+		bins+=("$TOP/tests/vm/container-in-l1.sh")
+		ct=(HYRUN_TEST_HYRUN="$TOP/_build/hyrun" HYRUN_TEST_BUNDLE="$tar"
+			HYRUN_TEST_TAR="$(realpath "$(command -v tar)")"
+			HYRUN_L1_MODULES="unix_diag inet_diag tcp_diag udp_diag raw_diag netlink_diag af_packet_diag tun veth nf_tables nfnetlink")
+		# without criu here, its cases skip in L1 saying so
+		! command -v criu >/dev/null || ct+=(HYRUN_TEST_CRIU="$(command -v criu)")
+		! command -v ip >/dev/null || ct+=(HYRUN_TEST_IP="$(realpath "$(command -v ip)")")
+	else
+		step_fail vm-container "cannot make the bundles of tests/vm/container-in-l1.sh (see $LOGDIR/vm-container-bundles.log)"
+	fi
+	L1_ENV=(HYRUN_TEST_KERNEL="$1" HYRUN_TEST_BUSYBOX=/bin/busybox GUEST_DIR="${guests# }" "${ct[@]}")
+	l1_units "${bins[@]}"
+	L1_ENV=()
+}
+
+# l1_units BINARY...: the unit-test programs in one L1 boot (run-in-l1.sh;
+# a retried boot is not counted twice: -o keeps the last boot's console).
+# Each program's part of the console is its TAP, checked with its exit
+# status; one that did not report (a hung or crashed L1) is a failure.
+# Sanitized programs report on the console (no log folder in L1).
+# L1_ENV: more VAR=VALUE for run-in-l1.sh (HYRUN_TEST_* files, modules).
+L1_ENV=()
+l1_units() {
+	local log=$LOGDIR/vm-kvm-unit.log console=$LOGDIR/vm-kvm-unit.console rc=0
+	rm -f "$console"
+	env "${L1_ENV[@]}" HYRUN_L1_TIMEOUT=$((L1_UNIT_TIMEOUT - 60)) \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
+		timeout -k 10 "$L1_UNIT_TIMEOUT" sh "$RUN_IN_L1" -o "$console" "$@" >"$log" 2>&1 || rc=$?
+	echo "run-in-l1.sh: $(rc_text "$rc")"
+	l1_unit_results "$console" "$rc" "$@"
+}
+
+# l1_unit_results CONSOLE STATUS BINARY...: each BINARY's TAP, between its
+# "hyrun-l1: begin BINARY" and "hyrun-l1: BINARY exit N" on CONSOLE,
+# checked (check_tap), as vm-kvm-unit[-asan]/NAME; any sanitizer report
+# in it fails it too.
+l1_unit_results() {
+	local console=$1 rc=$2 b abs name tap st why
+	shift 2
+	for b in "$@"; do
+		abs=$(realpath -m "$b")
+		case $abs in
+		*/_build-asan/*) name=vm-kvm-unit-asan ;;
+		*/container-in-l1.sh) name=vm-container ;;
+		*) name=vm-kvm-unit ;;
+		esac
+		name=$name/$(basename "$abs")
+		tap=$LOGDIR/${name%%/*}-$(basename "$abs").tap
+		st=$(sed -n "s|^hyrun-l1: $abs exit \([0-9]*\)$|\1|p" "$console" 2>/dev/null | tail -n1)
+		if [ -z "$st" ]; then
+			step_fail "$name" "did not report in L1 (run-in-l1.sh: $(rc_text "$rc"); see $LOGDIR/vm-kvm-unit.log)"
+			continue
+		fi
+		sed -n "\|^hyrun-l1: begin $abs$|,\|^hyrun-l1: $abs exit|p" "$console" |
+			grep -v '^hyrun-l1: ' >"$tap"
+		why=""
+		grep -qE "$SAN_PATTERN" "$tap" && why="sanitizer report: $(grep -m1 -E "$SAN_PATTERN" "$tap")"
+		check_tap "$name" "$tap" "$st" "$why"
+	done
+}
+
+# vm_agent_qemu KERNEL: the guest agent and kernel against a reference
+# VMM (QEMU, no KVM), its plan and exit status checked.
+vm_agent_qemu() {
+	local rc=0
+	timeout -k 10 300 python3 "$AGENT_QEMU" "$TOP/_build/hyrun" "$TOP/_build/hyrun-agent" \
+		"$1" >"$LOGDIR/vm-agent-qemu.tap" 2>&1 || rc=$?
+	check_tap vm-agent-qemu "$LOGDIR/vm-agent-qemu.tap" "$rc"
+}
+
+# vm-clients: VM mode under the real containerd, podman and Docker, in L1
+# (tests/vm/clients/run.sh); each case counted, its plan and status checked.
+# Bounded: 20 minutes.
+clients_stage() {
+	local kernel log=$LOGDIR/vm-clients.log tap=$LOGDIR/vm-clients.tap rc=0
+	kernel=$("$TOP/kvm-shim/kernel/build.sh" 2>>"$LOGDIR/guest-kernel.log") ||
+		{ step_fail vm-clients "guest kernel build failed (see $LOGDIR/guest-kernel.log)"; return; }
+	rm -f "$tap"
+	HYRUN_L1_TIMEOUT=900 HYRUN_CLIENT_CASE_TIMEOUT=120 timeout -k 10 1200 \
+		sh "$TOP/tests/vm/clients/run.sh" -B "$TOP/_build" -K "$kernel" -o "$tap" >"$log" 2>&1 || rc=$?
+	grep -E '^clients: ' "$log" || true
+	check_tap vm-clients "$tap" "$rc"
+}
+
+# demo: the README's first command's demo, as a newcomer sees it (the
+# build is the one above; VM mode in the nested test VM here)
+demo_stage() {
+	local log=$LOGDIR/demo.log tap=$LOGDIR/demo.tap n=0 want
+	(cd "$TOP" && DEMO_BUNDLE=$LOGDIR/demo-bundle timeout 600 contrib/demo.sh) >"$log" 2>&1
+	echo "# contrib/demo.sh exited $?" >>"$log"
+	echo "1..2" >"$tap"
+	for want in "Hello from inside a hyrun container: hostname hyrun, pid 1" \
+		"Hello from inside a hyrun VM: guest kernel"; do
+		n=$((n + 1))
+		if grep -qF "$want" "$log"; then
+			echo "ok $n - demo prints: $want" >>"$tap"
+		else
+			echo "not ok $n - demo prints: $want (see $log)" >>"$tap"
+		fi
+	done
+	check_tap demo "$tap" 0
+}
+
+# summary: the failures, each pass's numbers, and as the very last line
+# the totals (CI reads it).
+summary() {
+	local f p
+	say "summary"
+	for f in "${failures[@]}"; do echo "  $f"; done
+	echo "logs: $LOGDIR"
+	for p in "${passes[@]}"; do
+		echo "  pass $p: ${pass_passed[$p]} passed, ${pass_failed[$p]} failed, ${pass_skipped[$p]} skipped"
+	done
+	echo "$passed passed, $failed failed, $skipped skipped"
+}
+
+# Sourced: the functions only.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
+# --- the run --------------------------------------------------------------
+cd "$TOP" || exit 1
+QUICK=0
+[ "${1:-}" = --quick ] && QUICK=1
+ASAN_BUILT=0
+rm -rf "$LOGDIR"
+mkdir -p "$LOGDIR"
+tally_reset
+
+say "the runner's self-test"
+PASS=selftest
+timeout -k 10 300 bash "$TOP/tests/runner-selftest.sh" >"$LOGDIR/runner-selftest.tap" 2>&1
+check_tap runner-selftest "$LOGDIR/runner-selftest.tap" $?
+
 say "build"
+PASS=plain
 autoreconf -fi >"$LOGDIR/autoreconf.log" 2>&1 || step_fail build "autoreconf (see $LOGDIR/autoreconf.log)"
 if build "$TOP/_build"; then
 	say "unit tests"
 	unit "$TOP/_build" unit
 	say "unit tests under valgrind"
+	PASS=valgrind
 	unit "$TOP/_build" valgrind valgrind
+	PASS=plain
 	say "format"
 	if make -C "$TOP/_build" -s check-format >"$LOGDIR/format.log" 2>&1; then
-		passed=$((passed + 1)); echo "format: clean"
+		tally 1 0 0
+		echo "format: clean"
 	else
 		step_fail format "clang-format differences (see $LOGDIR/format.log)"
 	fi
@@ -139,114 +539,28 @@ fi
 
 if [ "$QUICK" = 0 ]; then
 	say "ASan + UBSan build"
+	PASS=asan
 	if build "$TOP/_build-asan" --enable-asan --enable-ubsan; then
-		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
-		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
-		unit "$TOP/_build-asan" asan-unit
+		ASAN_BUILT=1
+		unit "$TOP/_build-asan" asan-unit asan
 		say "integration under ASan + UBSan"
-		integration asan-integration "$TOP/_build-asan"
-		if grep -lE 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$LOGDIR"/asan-* >/dev/null 2>&1; then
-			step_fail asan "sanitizer reports in: $(grep -lE 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$LOGDIR"/asan-* | tr '\n' ' ')"
-		fi
-		unset ASAN_OPTIONS UBSAN_OPTIONS
+		integration asan-integration "$TOP/_build-asan" asan
+		san_grep asan "$LOGDIR"/asan-unit-*.tap
 	else
 		step_fail asan "ASan+UBSan build failed (see $LOGDIR/build-_build-asan.log)"
 	fi
 
 	say "end to end: containerd and podman"
-	log=$LOGDIR/e2e.tap
-	HYRUN=$TOP/_build/hyrun BATS_TEST_TIMEOUT=300 timeout 1500 \
-		bats --tap "$TOP/tests/e2e" >"$log" 2>&1
-	count_tap e2e "$log"
+	PASS=e2e
+	bats_suite e2e "$TOP/tests/e2e" HYRUN="$TOP/_build/hyrun" BATS_TEST_TIMEOUT=300
 fi
-
-# vm: the guest kernel, then tests/vm/run-nested.sh; each case is counted.
-# Whatever keeps the cases from running (no kernel source, no QEMU, the L1
-# flake on every boot, an L1 that did not finish) is a failure, never a
-# silent pass.  Bounded: 15 minutes in all (flaky boots end in ~15 s each).
-vm_stage() {
-	local kernel log=$LOGDIR/vm.log tap=$LOGDIR/vm.tap rc=0
-	if ! kernel=$(kvm-shim/kernel/build.sh 2>"$LOGDIR/guest-kernel.log"); then
-		step_fail vm "guest kernel build failed (see $LOGDIR/guest-kernel.log; contrib/install-deps.sh vm)"
-		return
-	fi
-	echo "guest kernel: $kernel"
-	if ! command -v qemu-system-x86_64 >/dev/null; then
-		step_fail vm "qemu-system-x86_64 not found: no nested test VM (contrib/install-deps.sh vm)"
-		return
-	fi
-	HYRUN_L1_TIMEOUT=420 HYRUN_VM_CASE_TIMEOUT=60 timeout 900 \
-		sh tests/vm/run-nested.sh -B "$TOP/_build" -K "$kernel" -o "$tap" >"$log" 2>&1 || rc=$?
-	grep -E '^run-nested: ' "$log" || true
-	if [ -s "$tap" ]; then
-		count_tap vm "$tap"
-	fi
-	if [ "$rc" != 0 ] && ! grep -qE '^not ok ' "$tap" 2>/dev/null; then
-		step_fail vm "run-nested.sh exited $rc without a failing case (see $log)"
-	fi
-	# layer 2: the KVM unit tests (bare-metal guests driving the VMM, and
-	# a Linux boot through the loaders), in L1 when this host's KVM
-	# cannot run them (they skip here, with their reason, in the unit stage)
-	if ! host_kvm; then
-		(cd _build && make -s tests/unit/test_vmm_guest tests/unit/test_virtio_guest \
-			tests/unit/test_vmm_linux >/dev/null 2>&1)
-		HYRUN_TEST_KERNEL=$kernel HYRUN_TEST_BUSYBOX=/bin/busybox \
-			GUEST_DIR=$TOP/_build/tests/unit/guests HYRUN_L1_TIMEOUT=420 timeout 900 \
-			sh tests/unit/guests/run-in-l1.sh _build/tests/unit/test_vmm_guest \
-			_build/tests/unit/test_virtio_guest _build/tests/unit/test_vmm_linux \
-			>"$LOGDIR/vm-kvm-unit.log" 2>&1
-		grep -E '^(ok|not ok) ' "$LOGDIR/vm-kvm-unit.log" >"$LOGDIR/vm-kvm-unit.tap" || true
-		count_tap vm-kvm-unit "$LOGDIR/vm-kvm-unit.tap"
-		[ -s "$LOGDIR/vm-kvm-unit.tap" ] ||
-			step_fail vm-kvm-unit "the KVM unit tests did not run in L1 (see $LOGDIR/vm-kvm-unit.log)"
-	fi
-	# the guest agent and kernel against a reference VMM (QEMU, no KVM)
-	timeout 300 python3 tests/vm/agent-in-qemu.py "$TOP/_build/hyrun" "$TOP/_build/hyrun-agent" \
-		"$kernel" >"$LOGDIR/vm-agent-qemu.tap" 2>&1
-	count_tap vm-agent-qemu "$LOGDIR/vm-agent-qemu.tap"
-	grep -qE '^1\.\.[1-9]' "$LOGDIR/vm-agent-qemu.tap" ||
-		step_fail vm-agent-qemu "agent-in-qemu.py ran no case (see $LOGDIR/vm-agent-qemu.tap)"
-}
-
-# vm-clients: VM mode under the real containerd and podman, in L1
-# (tests/vm/clients/run.sh); each case is counted.  Bounded: 20 minutes.
-clients_stage() {
-	local kernel log=$LOGDIR/vm-clients.log tap=$LOGDIR/vm-clients.tap rc=0
-	kernel=$(kvm-shim/kernel/build.sh 2>>"$LOGDIR/guest-kernel.log") ||
-		{ step_fail vm-clients "guest kernel build failed (see $LOGDIR/guest-kernel.log)"; return; }
-	HYRUN_L1_TIMEOUT=900 HYRUN_CLIENT_CASE_TIMEOUT=120 timeout 1200 \
-		sh tests/vm/clients/run.sh -B "$TOP/_build" -K "$kernel" -o "$tap" >"$log" 2>&1 || rc=$?
-	grep -E '^clients: ' "$log" || true
-	[ -s "$tap" ] && count_tap vm-clients "$tap"
-	if [ "$rc" != 0 ] && ! grep -qE '^not ok ' "$tap" 2>/dev/null; then
-		step_fail vm-clients "tests/vm/clients/run.sh exited $rc without a failing case (see $log)"
-	fi
-}
-
-# demo: the README's first command's demo, as a newcomer sees it (the
-# build is the one above; VM mode in the nested test VM here)
-demo_stage() {
-	local log=$LOGDIR/demo.log tap=$LOGDIR/demo.tap n=0 want
-	DEMO_BUNDLE=$LOGDIR/demo-bundle timeout 600 contrib/demo.sh >"$log" 2>&1
-	echo "# contrib/demo.sh exited $?" >>"$log"
-	: >"$tap"
-	for want in "Hello from inside a hyrun container: hostname hyrun, pid 1" \
-		"Hello from inside a hyrun VM: guest kernel"; do
-		n=$((n + 1))
-		if grep -qF "$want" "$log"; then
-			echo "ok $n - demo prints: $want" >>"$tap"
-		else
-			echo "not ok $n - demo prints: $want (see $log)" >>"$tap"
-		fi
-	done
-	count_tap demo "$tap"
-}
 
 if [ "$QUICK" = 0 ]; then
 	say "VM mode end to end (nested test VM)"
+	PASS=vm
 	if [ -x "$TOP/_build/hyrun" ]; then
 		vm_stage
-		say "VM mode under containerd and podman (nested test VM)"
+		say "VM mode under containerd, podman and Docker (nested test VM)"
 		clients_stage
 	else
 		step_fail vm "no build to test"
@@ -255,11 +569,9 @@ fi
 
 if [ "$QUICK" = 0 ]; then
 	say "demo (contrib/demo.sh)"
+	PASS=demo
 	demo_stage
 fi
 
-say "summary"
-for f in "${failures[@]}"; do echo "  $f"; done
-echo "logs: $LOGDIR"
-echo "$passed passed, $failed failed, $skipped skipped"
+summary
 [ "$failed" = 0 ]

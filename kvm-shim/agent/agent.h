@@ -14,13 +14,44 @@
 
 /* The guest's own file systems: proc, sys, dev, run, tmp, cgroup2, and the
  * shared rootfs folder over virtio-9p at AGENT_ROOTFS. */
-#define AGENT_ROOTFS "/run/hyrun/rootfs"
+#define AGENT_ROOTFS VMPROTO_ROOTFS_DIR
 int agent_mount_base (hy_error_t *err);
 int agent_mount_rootfs (hy_error_t *err);
+/* The volumes share at VMPROTO_VOLS_DIR, when a mount of the container
+ * takes its source there (volumes.c). */
+int agent_mount_volumes (const struct spec *spec, hy_error_t *err);
+
+/* Configure the guest's interfaces from a VMPROTO_NET payload (net.c):
+ * each found by its MAC, given the MTU, addresses and routes, up. */
+int agent_net_apply (const uint8_t *payload, uint32_t len, hy_error_t *err);
 
 /* Open the virtio-console port called `name` (its /sys/class/virtio-ports
  * entry), waiting for the driver to publish it. */
 int agent_port_open (const char *name, int flags, hy_error_t *err);
+
+/* Terminals (tty.c).  A listening socket at path, for libcontainer's
+ * create or exec as their console socket; then the pty master it sends
+ * (non-blocking). */
+int agent_tty_listen (const char *path, hy_error_t *err);
+int agent_tty_receive (int listen_fd, hy_error_t *err);
+/* RESIZE's payload (EXEC_RESIZE's data) to the master; -1 with errno. */
+int agent_tty_resize (int master, const uint8_t *winsize);
+/* The workload's terminal: its master relayed to the stdio ports. */
+struct agent_tty
+{
+  int master;            /* -1: no terminal */
+  int in_port, out_port; /* hyrun.stdin, hyrun.stdout; -1 once closed */
+  bool out_done;         /* the master gave EIO: nobody holds the slave */
+  uint8_t *in_buf;       /* typed bytes not yet written to the master */
+  size_t in_len;
+};
+void agent_tty_init (struct agent_tty *t);
+int agent_tty_attach (struct agent_tty *t, int master, hy_error_t *err);
+/* Fills p[0..1] (fd -1 when idle); then on_poll with the same two. */
+size_t agent_tty_pollfds (struct agent_tty *t, struct pollfd *p);
+void agent_tty_on_poll (struct agent_tty *t, const struct pollfd *p);
+/* The workload ended: what it wrote last, to the host. */
+void agent_tty_drain (struct agent_tty *t);
 
 /* The processes `hyrun exec` started (exec.c), by the VMM's exec id. */
 #define AGENT_MAX_EXECS 64
@@ -33,13 +64,14 @@ struct agent_exec
   uint8_t *in_buf;           /* stdin not yet written */
   size_t in_len;
   bool in_eof; /* the host's stdin ended: close once in_buf is written */
+  bool tty;    /* on a pty: out_fd is its master, in_fd a dup of it */
 };
 struct agent_execs
 {
   struct agent_exec e[AGENT_MAX_EXECS];
 };
 void agent_execs_init (struct agent_execs *x);
-/* EXEC, EXEC_STDIN or EXEC_SIGNAL from the host.  init_pid is the
+/* EXEC, EXEC_STDIN, EXEC_SIGNAL or EXEC_RESIZE from the host.  init_pid is the
  * workload's (whose namespaces an exec joins), seccomp its filter.  -1
  * only when the channel fails; a failed exec answers EXEC_ERROR. */
 int agent_exec_msg (struct agent_execs *x, int ctl, const struct vmproto_msg *msg, pid_t init_pid,

@@ -5,7 +5,9 @@
  * seccomp), its stdio three pipes that the agent relays as EXEC_STDIN /
  * EXEC_STDOUT / EXEC_STDERR; EXEC_SIGNAL signals it; its wait status goes
  * back as EXEC_EXIT once its output is drained.  A failed exec answers
- * EXEC_ERROR and leaves the agent and the workload alone. */
+ * EXEC_ERROR and leaves the agent and the workload alone.  With a
+ * terminal (process.terminal) the process gets a pty instead (tty.c): its
+ * master is relayed as EXEC_STDIN / EXEC_STDOUT, EXEC_RESIZE sizes it. */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "kvm-shim/agent/agent.h"
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,6 +95,46 @@ spawn (struct agent_exec *e, const struct spec_process *p, pid_t init_pid,
   return pid;
 }
 
+/* A process on a pty: libcontainer's exec opens it in the container's
+ * devpts and sends the master to our console socket; the agent's stdio
+ * (/dev/null) are what the process would have had otherwise. */
+static pid_t
+spawn_tty (struct agent_exec *e, const struct spec_process *p, pid_t init_pid,
+           const struct spec_seccomp *seccomp, hy_error_t *err)
+{
+  static unsigned serial;
+  struct lc_exec_config cfg = { .init_pid = init_pid, .seccomp = seccomp };
+  char path[64];
+  cleanup_close int lfd = -1;
+  int master;
+  pid_t pid;
+
+  snprintf (path, sizeof (path), "/run/hyrun/exec-tty-%u.sock", ++serial);
+  lfd = agent_tty_listen (path, err);
+  if (lfd < 0)
+    return -1;
+  cfg.console_socket = path;
+  pid = lc_exec_process (p, &cfg, err);
+  master = pid < 0 ? -1 : agent_tty_receive (lfd, err);
+  unlink (path);
+  if (pid < 0)
+    return -1;
+  if (master < 0)
+    {
+      kill (pid, SIGKILL); /* reaped by the supervise loop, as nobody's */
+      return -1;
+    }
+  e->tty = true;
+  e->out_fd = master;
+  e->in_fd = fcntl (master, F_DUPFD_CLOEXEC, 3);
+  if (e->in_fd < 0)
+    {
+      kill (pid, SIGKILL);
+      return hy_error_set (err, errno, "exec: dup the pty master");
+    }
+  return pid;
+}
+
 /* EXEC: "<id><process JSON>".  Only a failure to talk to the host is an
  * error of the agent's; the exec's own failure goes back as EXEC_ERROR. */
 static int
@@ -117,7 +160,8 @@ start (struct agent_execs *x, int ctl, const struct vmproto_msg *msg, pid_t init
   if (p)
     {
       release (e);
-      pid = spawn (e, p, init_pid, seccomp, &why);
+      pid = p->terminal ? spawn_tty (e, p, init_pid, seccomp, &why)
+                        : spawn (e, p, init_pid, seccomp, &why);
       spec_process_free (p);
     }
   if (pid < 0)
@@ -189,6 +233,14 @@ agent_exec_msg (struct agent_execs *x, int ctl, const struct vmproto_msg *msg, p
     return 0;
   if (msg->type == VMPROTO_EXEC_STDIN)
     on_stdin (e, msg);
+  else if (msg->type == VMPROTO_EXEC_RESIZE)
+    {
+      uint32_t len;
+      const uint8_t *ws = vmproto_exec_data (msg, &len);
+      /* a process without a terminal has no size */
+      if (e->tty && e->out_fd >= 0)
+        agent_tty_resize (e->out_fd, ws);
+    }
   else if (msg->type == VMPROTO_EXEC_SIGNAL)
     {
       uint32_t sig = vmproto_exec_u32 (msg);

@@ -38,6 +38,7 @@ struct agent
   struct spec *spec;
   pid_t pid; /* the workload (the container init), 0 before create */
   struct agent_execs execs;
+  struct agent_tty tty; /* process.terminal */
 };
 
 /* The guest is disposable: whatever happens, it ends here.  With
@@ -153,6 +154,30 @@ detach_stdio (void)
   close (null);
 }
 
+/* process.terminal: the agent is the console socket (tty.c); the pty is
+ * the workload's stdio, the stdio ports are the agent's, to relay. */
+static int
+create_on_tty (struct agent *a, struct lc_config *cfg, hy_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/tty.sock", a->state_dir);
+  cleanup_close int lfd = agent_tty_listen (path, err);
+  struct lc_created cr = { 0 };
+  int master;
+
+  if (lfd < 0)
+    return -1;
+  cfg->console_socket = path;
+  if (lc_container_create (a->spec, cfg, NULL, &cr, err) < 0)
+    return -1;
+  a->pid = cr.pid;
+  master = agent_tty_receive (lfd, err);
+  unlink (path);
+  detach_stdio ();
+  if (master < 0)
+    return -1;
+  return agent_tty_attach (&a->tty, master, err);
+}
+
 static int
 create (struct agent *a, hy_error_t *err)
 {
@@ -169,6 +194,8 @@ create (struct agent *a, hy_error_t *err)
    * move the rootfs over / and chroot instead.  The wall that matters in
    * VM mode is the VM; this is the container inside it. */
   cfg.no_pivot = true;
+  if (a->spec->process && a->spec->process->terminal)
+    return create_on_tty (a, &cfg, err);
   if (attach_stdio (err) < 0)
     return -1;
   if (lc_container_create (a->spec, &cfg, NULL, &cr, err) < 0)
@@ -195,9 +222,15 @@ handle_msg (struct agent *a, const struct vmproto_msg *msg, bool *started, hy_er
        * itself, as in container mode */
       kill (a->pid, (int)vmproto_u32 (msg));
       return 0;
+    case VMPROTO_RESIZE:
+      /* the kernel signals SIGWINCH to the pty's foreground group */
+      if (a->tty.master >= 0 && agent_tty_resize (a->tty.master, msg->payload) < 0)
+        return hy_error_set (err, errno, "terminal: set the window size");
+      return 0;
     case VMPROTO_EXEC:
     case VMPROTO_EXEC_STDIN:
     case VMPROTO_EXEC_SIGNAL:
+    case VMPROTO_EXEC_RESIZE:
       /* exec joins the workload's namespaces: it needs a started one */
       if (!*started)
         return hy_error_set (err, 0, "%s: %s before START", VMPROTO_PORT_CTL,
@@ -220,7 +253,7 @@ supervise (struct agent *a, int sfd, hy_error_t *err)
 
   for (;;)
     {
-      struct pollfd p[2 + 3 * AGENT_MAX_EXECS] = { { a->ctl, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+      struct pollfd p[4 + 3 * AGENT_MAX_EXECS] = { { a->ctl, POLLIN, 0 }, { sfd, POLLIN, 0 } };
       struct agent_exec *owner[3 * AGENT_MAX_EXECS];
       struct vmproto_msg msg;
       size_t n_exec;
@@ -230,7 +263,10 @@ supervise (struct agent *a, int sfd, hy_error_t *err)
       while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
         {
           if (pid == a->pid)
-            return vmproto_send_u32 (a->ctl, VMPROTO_EXIT, (uint32_t)status, err);
+            {
+              agent_tty_drain (&a->tty);
+              return vmproto_send_u32 (a->ctl, VMPROTO_EXIT, (uint32_t)status, err);
+            }
           if (agent_exec_reaped (&a->execs, a->ctl, pid, status, err) < 0)
             return -1;
         }
@@ -239,8 +275,9 @@ supervise (struct agent *a, int sfd, hy_error_t *err)
           return -1;
       if (r < 0)
         return -1;
-      n_exec = agent_exec_pollfds (&a->execs, p + 2, owner, 3 * AGENT_MAX_EXECS);
-      if (poll (p, 2 + n_exec, -1) < 0 && errno != EINTR)
+      agent_tty_pollfds (&a->tty, p + 2);
+      n_exec = agent_exec_pollfds (&a->execs, p + 4, owner, 3 * AGENT_MAX_EXECS);
+      if (poll (p, 4 + n_exec, -1) < 0 && errno != EINTR)
         return hy_error_set (err, errno, "poll");
       if (p[1].revents & POLLIN)
         {
@@ -248,8 +285,9 @@ supervise (struct agent *a, int sfd, hy_error_t *err)
           if (read (sfd, &si, sizeof (si)) < 0 && errno != EAGAIN)
             return hy_error_set (err, errno, "signalfd");
         }
+      agent_tty_on_poll (&a->tty, p + 2);
       for (size_t i = 0; i < n_exec; i++)
-        if (agent_exec_on_poll (owner[i], &p[2 + i], a->ctl, err) < 0)
+        if (agent_exec_on_poll (owner[i], &p[4 + i], a->ctl, err) < 0)
           return -1;
       if (p[0].revents & (POLLIN | POLLHUP))
         {
@@ -279,6 +317,7 @@ main (void)
    * handler for, a write to a closed exec stdin returns EPIPE; and an
    * ignored SIGPIPE would be inherited through every execve. */
   agent_execs_init (&a.execs);
+  agent_tty_init (&a.tty);
   sigemptyset (&chld);
   sigaddset (&chld, SIGCHLD);
   sigprocmask (SIG_BLOCK, &chld, NULL);
@@ -292,9 +331,12 @@ main (void)
     fail (&a, &err);
   uname (&u);
   if (vmproto_send (a.ctl, VMPROTO_READY, u.release, (uint32_t)strlen (u.release), &err) < 0
+      || expect (&a, VMPROTO_NET, &msg, &err) < 0
+      || agent_net_apply (msg.payload, msg.len, &err) < 0
       || expect (&a, VMPROTO_CONFIG, &msg, &err) < 0 || load_config (&a, &msg, &err) < 0
-      || agent_mount_rootfs (&err) < 0 || create (&a, &err) < 0
-      || vmproto_send (a.ctl, VMPROTO_CREATED, NULL, 0, &err) < 0 || supervise (&a, sfd, &err) < 0)
+      || agent_mount_rootfs (&err) < 0 || agent_mount_volumes (a.spec, &err) < 0
+      || create (&a, &err) < 0 || vmproto_send (a.ctl, VMPROTO_CREATED, NULL, 0, &err) < 0
+      || supervise (&a, sfd, &err) < 0)
     fail (&a, &err);
   power_off ();
 }

@@ -35,6 +35,9 @@ static const struct
   [VMPROTO_EXEC_STDERR] = { "EXEC_STDERR", 4 + 1, 4 + VMPROTO_EXEC_CHUNK },
   [VMPROTO_EXEC_EXIT] = { "EXEC_EXIT", 8, 8 },
   [VMPROTO_EXEC_ERROR] = { "EXEC_ERROR", 4 + 1, 4 + 4096 },
+  [VMPROTO_NET] = { "NET", 0, VMPROTO_NET_MAX_RECS *VMPROTO_NET_REC_SIZE },
+  [VMPROTO_RESIZE] = { "RESIZE", VMPROTO_WINSIZE_LEN, VMPROTO_WINSIZE_LEN },
+  [VMPROTO_EXEC_RESIZE] = { "EXEC_RESIZE", 4 + VMPROTO_WINSIZE_LEN, 4 + VMPROTO_WINSIZE_LEN },
 };
 
 const char *
@@ -98,6 +101,9 @@ vmproto_reader_next (struct vmproto_reader *r, struct vmproto_msg *msg, hy_error
     return hy_error_set (err, 0, "%s: %s message with a payload of %u bytes (allowed %u..%u)",
                          VMPROTO_PORT_CTL, rules[h.type].name, h.len, rules[h.type].min,
                          rules[h.type].max);
+  if (h.type == VMPROTO_NET && h.len % VMPROTO_NET_REC_SIZE != 0)
+    return hy_error_set (err, 0, "%s: NET message of %u bytes: not whole %u-byte records",
+                         VMPROTO_PORT_CTL, h.len, VMPROTO_NET_REC_SIZE);
   if (r->len - sizeof (h) < h.len)
     return 0;
   msg->type = (enum vmproto_type)h.type;
@@ -199,4 +205,24 @@ vmproto_send_exec_u32 (int fd, enum vmproto_type type, uint32_t id, uint32_t val
 {
   uint32_t le = htole32 (value);
   return vmproto_send_exec (fd, type, id, &le, sizeof (le), err);
+}
+
+void
+vmproto_winsize_put (uint8_t out[VMPROTO_WINSIZE_LEN], uint16_t rows, uint16_t cols)
+{
+  uint16_t r = htole16 (rows), c = htole16 (cols);
+
+  memcpy (out, &r, 2);
+  memcpy (out + 2, &c, 2);
+}
+
+void
+vmproto_winsize_get (const uint8_t in[VMPROTO_WINSIZE_LEN], uint16_t *rows, uint16_t *cols)
+{
+  uint16_t r, c;
+
+  memcpy (&r, in, 2);
+  memcpy (&c, in + 2, 2);
+  *rows = le16toh (r);
+  *cols = le16toh (c);
 }

@@ -20,8 +20,20 @@
 #define VMPROTO_PORT_STDIN "hyrun.stdin"
 #define VMPROTO_PORT_STDOUT "hyrun.stdout"
 #define VMPROTO_PORT_STDERR "hyrun.stderr"
-/* The 9p mount tag of the shared rootfs folder. */
+/* With process.terminal the workload's terminal rides on the stdio ports:
+ * hyrun.stdin carries what is typed on the host pty, hyrun.stdout what the
+ * guest pty's master gives (hyrun.stderr stays unused: a pty merges the
+ * two).  The bytes are raw: the host pty is in raw mode and the only line
+ * discipline is the guest pty's (^C becomes SIGINT there, ^D an EOF).
+ * Window sizes travel as RESIZE / EXEC_RESIZE on the control channel. */
+/* The 9p mount tag of the shared rootfs folder, and where the agent
+ * mounts it. */
 #define VMPROTO_ROOTFS_TAG "rootfs"
+#define VMPROTO_ROOTFS_DIR "/run/hyrun/rootfs"
+/* The 9p mount tag of the volumes share (kvm-shim/vmm/volumes.h), and
+ * where the agent mounts it: entry N there is the source of mounts[N]. */
+#define VMPROTO_VOLS_TAG "hyrun.vols"
+#define VMPROTO_VOLS_DIR "/run/hyrun/vols"
 
 #define VMPROTO_MAX_PAYLOAD (1u << 20)
 
@@ -49,6 +61,15 @@ enum vmproto_type
   VMPROTO_EXEC_STDERR,  /* guest -> host; id, then bytes */
   VMPROTO_EXEC_EXIT,    /* guest -> host; id, uint32 wait status */
   VMPROTO_EXEC_ERROR,   /* guest -> host; id, one line of text: the exec failed */
+  /* networking: host -> guest, once, between READY and CONFIG (always
+   * sent, empty when the guest has no interface but lo); payload: an
+   * array of struct vmproto_net_rec (below), the agent applies it before
+   * it creates the container */
+  VMPROTO_NET,
+  /* terminals (process.terminal): a window size is a uint16 rows, then a
+   * uint16 columns (struct winsize's first two fields) */
+  VMPROTO_RESIZE,      /* host -> guest; the workload's pty: rows, columns */
+  VMPROTO_EXEC_RESIZE, /* host -> guest; id, then an exec'd process's pty: rows, columns */
   VMPROTO_TYPE_END,
 };
 
@@ -105,6 +126,42 @@ int vmproto_send_exec (int fd, enum vmproto_type type, uint32_t id, const void *
 int vmproto_send_exec_u32 (int fd, enum vmproto_type type, uint32_t id, uint32_t value,
                            hy_error_t *err);
 
+/* A window size (RESIZE's payload, EXEC_RESIZE's data): 4 bytes. */
+#define VMPROTO_WINSIZE_LEN 4u
+void vmproto_winsize_put (uint8_t out[VMPROTO_WINSIZE_LEN], uint16_t rows, uint16_t cols);
+void vmproto_winsize_get (const uint8_t in[VMPROTO_WINSIZE_LEN], uint16_t *rows, uint16_t *cols);
+
 const char *vmproto_type_name (enum vmproto_type type);
+
+/* VMPROTO_NET: the guest's network, read by the VMM from the host
+ * interfaces it joined to virtio-net devices (one per interface; the
+ * device's MAC is the host interface's, and that MAC names the guest
+ * interface a record is about).  Fixed 48-byte records, multi-byte fields
+ * little-endian, addresses in network order; the payload length is a
+ * multiple of the record size (checked by the reader), at most
+ * VMPROTO_NET_MAX_RECS records. */
+enum vmproto_net_kind
+{
+  VMPROTO_NET_LINK = 1,  /* mtu: the interface's MTU; bring it up */
+  VMPROTO_NET_ADDR = 2,  /* addr/prefix_len: an address of the interface */
+  VMPROTO_NET_ROUTE = 3, /* addr/prefix_len: destination (0/0: default), gw (zero: on-link) */
+};
+
+struct vmproto_net_rec
+{
+  uint8_t kind;       /* enum vmproto_net_kind */
+  uint8_t family;     /* 4 or 6 (ADDR, ROUTE) */
+  uint8_t prefix_len; /* ADDR, ROUTE */
+  uint8_t pad0;
+  uint32_t mtu; /* LINK */
+  uint8_t mac[6];
+  uint8_t pad1[2];
+  uint8_t addr[16]; /* IPv4 in the first 4 bytes */
+  uint8_t gw[16];
+};
+
+#define VMPROTO_NET_REC_SIZE 48
+#define VMPROTO_NET_MAX_RECS 256
+_Static_assert(sizeof (struct vmproto_net_rec) == VMPROTO_NET_REC_SIZE, "vmproto_net_rec layout");
 
 #endif

@@ -149,6 +149,7 @@ client_msg (struct vmm_exec_client *c, int ctl, const struct vmproto_msg *msg, h
       break;
     case VMPROTO_EXEC_STDIN:
     case VMPROTO_EXEC_SIGNAL:
+    case VMPROTO_EXEC_RESIZE:
       if (!c->sent)
         return false;
       break;

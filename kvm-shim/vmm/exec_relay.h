@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The VMM's exec clients (`hyrun exec` into a VM-mode container): each
  * connection on the exec socket gets an exec id of the VMM's; its EXEC,
- * EXEC_STDIN and EXEC_SIGNAL go down the control port with that id, and
- * what the guest sends for the id comes back to it.  A client that goes
+ * EXEC_STDIN, EXEC_SIGNAL and EXEC_RESIZE go down the control port with
+ * that id, and what the guest sends for the id comes back to it.  A client that goes
  * away before its process ended has the process killed (SIGKILL can only
  * reach `hyrun exec`'s proxy process that way). */
 #ifndef VMM_EXEC_RELAY_H

@@ -8,7 +8,8 @@
  * namespace keeps one in the guest's spec, joined by the path of the
  * guest's own (/proc/self/ns/net: a no-op join), so that what needs one
  * there - net.* sysctls, as podman sets by default - is still accepted and
- * applied in the guest's namespace. */
+ * applied in the guest's namespace.  Mounts: the bind mounts as the
+ * volumes plan rewrote them (volumes.h). */
 #include "kvm-shim/vmm/guest_spec.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -16,15 +17,17 @@
 #include <string.h>
 
 char *
-vmm_guest_spec_json (const struct spec *spec, hy_error_t *err)
+vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols, hy_error_t *err)
 {
   struct spec copy = *spec;
   struct spec_linux l;
   cleanup_free struct spec_namespace *ns = NULL;
   size_t i, n = 0;
 
+  if (vols && vols->n == spec->n_mounts)
+    copy.mounts = vols->guest;
   if (spec->linux_ == NULL)
-    return spec_to_json (spec, err);
+    return spec_to_json (&copy, err);
   l = *spec->linux_;
   ns = xcalloc (l.n_namespaces + 1, sizeof (*ns));
   for (i = 0; i < l.n_namespaces; i++)

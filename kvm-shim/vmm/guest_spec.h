@@ -6,9 +6,12 @@
 #define VMM_GUEST_SPEC_H
 
 #include "common/error.h"
+#include "kvm-shim/vmm/volumes.h"
 #include "spec/spec.h"
 
-/* The config.json the agent receives, as a new string. */
-char *vmm_guest_spec_json (const struct spec *spec, hy_error_t *err);
+/* The config.json the agent receives, as a new string; the mounts are
+ * vols' guest mounts when given. */
+char *vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols,
+                           hy_error_t *err);
 
 #endif

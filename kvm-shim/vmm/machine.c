@@ -12,7 +12,9 @@
 #include "kvm-shim/devices/rtc.h"
 #include "kvm-shim/devices/serial.h"
 #include "kvm-shim/devices/virtio_9p.h"
+#include "kvm-shim/devices/virtio_balloon.h"
 #include "kvm-shim/devices/virtio_console.h"
+#include "kvm-shim/devices/virtio_net.h"
 #include "kvm-shim/proto/vmproto.h"
 #include "kvm-shim/vmm/boot.h"
 #include "kvm-shim/vmm/cpio.h"
@@ -48,6 +50,10 @@ struct vmm_machine
   struct vmm_rtc *rtc;
   struct virtio_console *con;
   struct virtio_9p *p9;
+  struct virtio_9p *p9_vols;      /* the volumes (vmm/volumes.h), a device of its own */
+  struct virtio_balloon *balloon; /* free page reporting */
+  struct virtio_net *nics[VMM_NET_MAX_IFS];
+  unsigned n_nics;
   unsigned n_vcpus;
   struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
   pthread_t threads[VMM_MAX_VCPUS];
@@ -220,6 +226,29 @@ attach_9p (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t
   return m->p9 ? 0 : -1;
 }
 
+static int
+attach_9p_vols (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t *err)
+{
+  if (m->cfg.vols == NULL)
+    return 0;
+  m->p9_vols = virtio_9p_create (p, m->cfg.vols, VMPROTO_VOLS_TAG, err);
+  return m->p9_vols ? 0 : -1;
+}
+
+/* Free pages the guest reports go back to the host (virtio_balloon.h). */
+static int
+attach_balloon (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t *err)
+{
+  m->balloon = virtio_balloon_create (p, err);
+  return m->balloon ? 0 : -1;
+}
+
+static struct virtio_dev *
+balloon_dev (struct vmm_machine *m)
+{
+  return m->balloon ? virtio_balloon_dev (m->balloon) : NULL;
+}
+
 static struct virtio_dev *
 console_dev (struct vmm_machine *m)
 {
@@ -232,6 +261,12 @@ p9_dev (struct vmm_machine *m)
   return m->p9 ? virtio_9p_dev (m->p9) : NULL;
 }
 
+static struct virtio_dev *
+p9_vols_dev (struct vmm_machine *m)
+{
+  return m->p9_vols ? virtio_9p_dev (m->p9_vols) : NULL;
+}
+
 /* The virtio devices, one slot each, attached in this order and torn down
  * in reverse. */
 static const struct
@@ -242,8 +277,35 @@ static const struct
 } virtio_devices[] = {
   { "virtio-console", attach_console, console_dev },
   { "virtio-9p", attach_9p, p9_dev },
+  { "virtio-9p (volumes)", attach_9p_vols, p9_vols_dev },
+  { "virtio-balloon", attach_balloon, balloon_dev },
 };
 #define N_VIRTIO (sizeof (virtio_devices) / sizeof (virtio_devices[0]))
+
+/* virtio-net: one device per host interface, in the slots after the
+ * table's (VIRTIO_MMIO_MAX_SLOTS bounds them). */
+static int
+attach_nics (struct vmm_machine *m, hy_error_t *err)
+{
+  const struct vmm_net *net = m->cfg.net;
+  unsigned i;
+
+  for (i = 0; net && i < net->n_ifs; i++)
+    {
+      const struct vmm_net_if *nif = &net->ifs[i];
+      unsigned slot = (unsigned)N_VIRTIO + i;
+      struct virtio_mmio_params p = { m->bus, m->vm, m->vm->mem, virtio_mmio_slot_base (slot),
+                                      virtio_mmio_slot_irq (slot) };
+
+      if (slot >= VIRTIO_MMIO_MAX_SLOTS)
+        return hy_error_set (err, 0, "virtio-net: no device slot left for interface %s", nif->name);
+      m->nics[i] = virtio_net_create (&p, m->loop, nif->tap_fd, nif->mac, nif->mtu, err);
+      if (m->nics[i] == NULL)
+        return hy_error_prefix (err, "interface %s", nif->name);
+      m->n_nics++;
+    }
+  return 0;
+}
 
 static int
 attach_devices (struct vmm_machine *m, hy_error_t *err)
@@ -267,7 +329,7 @@ attach_devices (struct vmm_machine *m, hy_error_t *err)
       if (virtio_devices[i].attach (m, &p, err) < 0)
         return hy_error_prefix (err, "%s", virtio_devices[i].name);
     }
-  return 0;
+  return attach_nics (m, err);
 }
 
 /* reboot=t: a guest reboot is a triple fault, which ends the run loop;
@@ -289,6 +351,13 @@ make_cmdline (struct vmm_machine *m)
           free (s);
           s = n;
         }
+    }
+  for (i = 0; i < m->n_nics; i++)
+    {
+      cleanup_free char *frag = virtio_mmio_cmdline (virtio_net_dev (m->nics[i]));
+      char *n = xasprintf ("%s %s", s, frag);
+      free (s);
+      s = n;
     }
   if (m->cfg.cmdline && *m->cfg.cmdline)
     {
@@ -523,6 +592,11 @@ vmm_machine_destroy (struct vmm_machine *m)
     vmm_machine_stop (m, NULL);
   for (i = m->n_vcpus; i-- > 0;)
     vmm_vcpu_destroy (m->vcpus[i]);
+  for (i = m->n_nics; i-- > 0;)
+    virtio_net_destroy (m->nics[i]);
+  virtio_balloon_destroy (m->balloon);
+  if (m->p9_vols)
+    virtio_9p_destroy (m->p9_vols);
   if (m->p9)
     virtio_9p_destroy (m->p9);
   if (m->con)

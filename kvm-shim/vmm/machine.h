@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "kvm-shim/vmm/boot.h"
+#include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/vcpu.h"
 
 #include <stdbool.h>
@@ -20,6 +21,7 @@ struct vmm_machine_config
   const char *agent;   /* packed into the initramfs as /init; or: */
   const char *initrd;  /* a ready initramfs (uncompressed cpio) */
   const char *share;   /* folder shared over virtio-9p (tag "rootfs"); NULL: none */
+  const char *vols;    /* the volumes' staging folder (tag "hyrun.vols"); NULL: none */
   uint64_t mem_mib;    /* guest RAM */
   unsigned vcpus;      /* 1..VMM_MAX_VCPUS */
   bool mergeable;      /* KSM */
@@ -30,6 +32,9 @@ struct vmm_machine_config
    * (a socket, both ways) and the container's stdio. */
   int ctl_fd;
   int stdin_fd, stdout_fd, stderr_fd;
+  /* The host's network (net_host.h), not owned: one virtio-net device per
+   * interface, on its TAP.  NULL: none. */
+  const struct vmm_net *net;
 };
 
 #define VMM_MAX_VCPUS 32

@@ -13,6 +13,7 @@
 #include "common/xalloc.h"
 #include "kvm-shim/proto/vmproto.h"
 #include "kvm-shim/vmm/exec_relay.h"
+#include "kvm-shim/vmm/tty.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,6 +172,8 @@ on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
                   (int)msg->len, (const char *)msg->payload);
       }
       s->stage = CREATING;
+      if (vmproto_send (s->ctl, VMPROTO_NET, s->cfg->net_recs, s->cfg->net_len, err) < 0)
+        return -1;
       {
         size_t id_len = strlen (s->cfg->id) + 1;
         cleanup_free char *buf = xmalloc (id_len + s->cfg->config_len);
@@ -183,6 +186,10 @@ on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
       hy_debug ("vm: container created in the guest after %llu ms",
                 (unsigned long long)ms_since_start (s));
       s->stage = CREATED;
+      /* the master may have been resized while the guest booted */
+      if (s->cfg->terminal
+          && vmm_tty_send_size (s->ctl, s->cfg->tty_fd, VMPROTO_RESIZE, 0, err) < 0)
+        return -1;
       if (s->cfg->on_created && s->cfg->on_created (s->cfg->opaque, err) < 0)
         return -1;
       if (s->cfg->fifo_fd < 0)
@@ -234,6 +241,12 @@ on_signal (struct session *s, int sfd, hy_error_t *err)
 
   if (read (sfd, &si, sizeof (si)) != sizeof (si))
     return 0;
+  /* with a terminal, SIGWINCH is the host pty's resize: the guest pty
+   * takes the size (and signals the workload itself) */
+  if (si.ssi_signo == SIGWINCH && s->cfg->terminal)
+    return s->stage == CREATED || s->stage == RUNNING
+               ? vmm_tty_send_size (s->ctl, s->cfg->tty_fd, VMPROTO_RESIZE, 0, err)
+               : 0;
   if (s->stage == CREATED || s->stage == RUNNING)
     return vmproto_send_u32 (s->ctl, VMPROTO_SIGNAL, si.ssi_signo, err);
   if (si.ssi_signo == SIGCONT || si.ssi_signo == SIGWINCH || si.ssi_signo == SIGURG)

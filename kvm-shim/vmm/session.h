@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "kvm-shim/vmm/machine.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct vmm_session_config
@@ -20,6 +21,14 @@ struct vmm_session_config
   /* The listening exec socket (`hyrun exec`, exec_relay.h), accepted on
    * while the workload runs; -1: none. */
   int exec_fd;
+  /* The VMPROTO_NET records (net_host.h), sent before CONFIG. */
+  const void *net_recs;
+  uint32_t net_len;
+  /* process.terminal: tty_fd is the host pty's slave (the VMM's
+   * controlling terminal): its size goes down as RESIZE once the container
+   * exists and at every SIGWINCH, which is then not forwarded. */
+  bool terminal;
+  int tty_fd;
   /* Called once the container is created in the guest (agent CREATED):
    * the runtime's create returns then.  May be NULL. */
   int (*on_created) (void *opaque, hy_error_t *err);

@@ -44,7 +44,6 @@ load helpers
 	bad_config '.mounts[0].options += ["nosuchopt"]' "mounts[0]"
 	bad_config '.mounts[0].destination = "relative/dest"' "mounts[0].destination"
 	bad_config '.process.rlimits = [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]' "process.rlimits[0].type"
-	bad_config '.process.capabilities.bounding += ["CAP_NOPE"]' "process.capabilities.bounding"
 	bad_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_NOPE"}' "linux.seccomp.defaultAction"
 	bad_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getpid"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_BOGUS"}]}]}' "linux.seccomp.syscalls[0].args[0].op"
 	bad_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_BOGUS"]}' "linux.seccomp.architectures[0]"

@@ -19,15 +19,20 @@ setup() {
 @test "events streams stats every interval and reports an OOM kill" {
 	hy events --interval 200ms "$ID" >"$BATS_TEST_TMPDIR/events" 2>&1 &
 	local ev=$!
-	sleep 0.5
+	wait_for "a first stats event" grep -q '"type":"stats"' "$BATS_TEST_TMPDIR/events"
 	# a process that outgrows the 32 MiB limit
 	run hy exec "$ID" sh -c 'x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; while :; do x=$x$x; done'
-	sleep 0.5
+	wait_for "the OOM event" grep -q '"type":"oom"' "$BATS_TEST_TMPDIR/events"
+	wait_for "a second stats event" stats_events_at_least 2
 	hy kill "$ID" KILL
 	wait "$ev" || true
 	[ "$(grep -c '"type":"stats"' "$BATS_TEST_TMPDIR/events")" -ge 2 ]
 	grep -q '"type":"oom"' "$BATS_TEST_TMPDIR/events"
 	hy delete "$ID"
+}
+
+stats_events_at_least() {
+	[ "$(grep -c '"type":"stats"' "$BATS_TEST_TMPDIR/events")" -ge "$1" ]
 }
 
 @test "events on a stopped or unknown container fails" {

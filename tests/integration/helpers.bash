@@ -103,25 +103,82 @@ hy_create() {
 		{ cat "$BATS_TEST_TMPDIR/create.log" >&2; return 1; }
 }
 
-# wait_status ID STATUS: poll state until it shows STATUS (2 s at most).
-wait_status() {
-	local i
-	for i in $(seq 40); do
-		[ "$(hy state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
+# WAIT_TIMEOUT: how long a wait_* helper waits for its condition before it
+# fails (seconds; generous for a loaded 2-core CI box: a wait ends as soon
+# as the condition holds).
+WAIT_TIMEOUT=${WAIT_TIMEOUT:-30}
+
+# wait_for WHAT COMMAND...: poll COMMAND until it succeeds (WAIT_TIMEOUT);
+# on a timeout, fail saying WHAT never happened.
+wait_for() {
+	local what=$1 end
+	shift
+	end=$((SECONDS + WAIT_TIMEOUT))
+	until "$@" >/dev/null 2>&1; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "waited ${WAIT_TIMEOUT}s, but never: $what" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
-	echo "container $1 never reached $2" >&2
-	return 1
 }
 
-# wait_file_contains FILE TEXT: poll FILE for TEXT (2 s at most).
+# has_status ID STATUS: `state` shows STATUS.
+has_status() {
+	[ "$(hy state "$1" 2>/dev/null | jq -r .status)" = "$2" ]
+}
+
+# wait_status ID STATUS: poll state until it shows STATUS.
+wait_status() {
+	wait_for "container $1 reached $2 (it is $(hy state "$1" 2>/dev/null | jq -r .status))" has_status "$1" "$2"
+}
+
+# wait_file_contains FILE TEXT: poll FILE for TEXT.
 wait_file_contains() {
-	local i
-	for i in $(seq 40); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
+	wait_for "$1 showed $2" grep -qF -- "$2" "$1"
+}
+
+# lines_above FILE N: FILE has more than N lines.
+lines_above() {
+	[ "$(wc -l <"$1")" -gt "$2" ]
+}
+
+# children_of PID: the pids of PID's children.
+children_of() {
+	pgrep -P "$1" || true
+}
+
+# children_running PID N [COMM]: PID has at least N children running COMM
+# (default payload).
+children_running() {
+	local c n=0
+	for c in $(children_of "$1"); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "${3:-payload}" ] && n=$((n + 1))
 	done
-	echo "$1 never showed $2" >&2
+	[ "$n" -ge "$2" ]
+}
+
+# none_alive PID...: none of the processes is there (a zombie counts as gone).
+none_alive() {
+	local p
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] || continue
+		[ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = Z ] || return 1
+	done
+}
+
+# refute_grep GREP-ARGS...: grep finds no match (and could read its input).
+# Use it, not `! grep`: bats runs a test under errexit, which ignores a
+# command negated with `!`, so `! grep` before a test's last line asserts
+# nothing.
+refute_grep() {
+	local out rc=0
+	out=$(grep "$@") || rc=$?
+	case $rc in
+	1) return 0 ;;
+	0) printf 'expected no match: grep %s\nfound: %s\n' "$*" "$out" >&2 ;;
+	*) printf 'grep %s failed (exit %s)\n' "$*" "$rc" >&2 ;;
+	esac
 	return 1
 }
 

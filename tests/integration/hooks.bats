@@ -69,3 +69,31 @@ running"
 	assert_eq "$(cat "$log")" payload
 	hy delete -f "$ID"
 }
+
+# runtime-spec 1.1 and runc: a failing poststart hook is an error and the
+# process is killed; run deletes the container.  `run -d` of the same bundle
+# under runc in this test.  (runc 1.1 runs poststart hooks in `create`
+# already, so its create fails where hyrun's start does: hyrun keeps the
+# spec's order, poststart after the process is exec'd.)
+@test "a failing poststart hook fails start and run and stops the container, as runc" {
+	local rt root
+	cfg '.hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]'
+	args payload sleep 30
+	root=$BATS_TEST_TMPDIR/root-hyrun
+	hy_create "$ID"
+	run hy start "$ID"
+	echo "start: $status $output"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "poststart hook #0 (/bin/sh): exited with status 3"
+	wait_status "$ID" stopped
+	hy delete "$ID"
+	for rt in "$HYRUN" runc; do
+		command -v "$rt" >/dev/null || continue
+		root=$BATS_TEST_TMPDIR/root-$(basename "$rt")
+		run sh -c "cd '$BUNDLE' && '$rt' --root '$root' run -d '$ID' </dev/null"
+		echo "$rt run -d: $status $output"
+		[ "$status" -ne 0 ]
+		run "$rt" --root "$root" state "$ID"
+		[ "$status" -ne 0 ]
+	done
+}

@@ -38,13 +38,15 @@ load helpers
 	cfg '.linux.namespaces |= map(select(.type != "pid"))'
 	args sh -c 'payload sleep 60 & payload sleep 60 & wait'
 	hy_detach "$ID"
-	local pid
+	local pid kids
 	pid=$(hy state "$ID" | jq -r .pid)
-	sleep 0.2
+	# both children exist before the kill (their ppid is the init)
+	wait_for "both children of $pid run payload" children_running "$pid" 2
+	kids=$(children_of "$pid")
 	hy kill --all "$ID" KILL
 	wait_status "$ID" stopped
-	run pgrep -f "payload sleep 60"
-	[ "$status" -ne 0 ]
+	# this container's processes, not every "payload sleep 60" on the host
+	wait_for "the children ($kids) are gone" none_alive $kids
 	hy delete "$ID"
 }
 

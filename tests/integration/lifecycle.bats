@@ -73,7 +73,7 @@ load helpers
 	[ -x "$recv" ] || { echo "console-receiver not built" >&2; return 1; }
 	"$recv" "$BATS_TEST_TMPDIR/console.sock" --timeout 10 >"$BATS_TEST_TMPDIR/console.out" 2>&1 &
 	local rpid=$!
-	for i in $(seq 40); do [ -S "$BATS_TEST_TMPDIR/console.sock" ] && break; sleep 0.05; done
+	wait_for "the console receiver listens" test -S "$BATS_TEST_TMPDIR/console.sock"
 	hy_create --console-socket "$BATS_TEST_TMPDIR/console.sock" "$ID"
 	hy start "$ID"
 	wait_status "$ID" stopped
@@ -103,4 +103,27 @@ load helpers
 	st=$(hy state "$ID" | jq -r .status)
 	[ "$st" = running ] || [ "$st" = paused ]
 	hy delete --force "$ID"
+}
+
+# kill, pause, resume, start and exec of a stopped container: runc's
+# messages and exit statuses, the same case run under runc in this test.
+@test "a stopped container refuses kill, pause, resume, start and exec as runc does" {
+	command -v runc >/dev/null || skip "runc not installed (apt-get install runc)"
+	local rt out c
+	args payload exit 0
+	for rt in "$HYRUN" runc; do
+		out=$BATS_TEST_TMPDIR/$(basename "$rt").out
+		: >"$out"
+		(cd "$BUNDLE" && "$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" run -d "$ID" </dev/null)
+		# run -d returns before the process has exited
+		wait_for "$rt: the process stopped" sh -c "'$rt' --root '$BATS_TEST_TMPDIR/root-$(basename "$rt")' state '$ID' | grep -q '\"stopped\"'"
+		for c in "kill $ID KILL" "pause $ID" "resume $ID" "start $ID" "exec $ID true"; do
+			run "$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" $c
+			# the message without runc's time="..." level=error msg="..." frame
+			echo "$c: $status $(echo "$output" | sed -n 's/.*msg="\(.*\)"$/\1/p; s/^hyrun: //p')" >>"$out"
+		done
+		"$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" delete "$ID"
+	done
+	cat "$BATS_TEST_TMPDIR/hyrun.out"
+	assert_eq "$(cat "$BATS_TEST_TMPDIR/hyrun.out")" "$(cat "$BATS_TEST_TMPDIR/runc.out")"
 }

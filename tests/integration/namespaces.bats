@@ -133,7 +133,7 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	grep -qF " $BUNDLE/rootfs/proc " /proc/self/mountinfo
 	hy delete --force "$ID"
 	# unlike runc, delete takes them away (teardown checks none is left)
-	! grep -F " $BUNDLE/rootfs/" /proc/self/mountinfo
+	refute_grep -F " $BUNDLE/rootfs/" /proc/self/mountinfo
 }
 
 @test "without a mount namespace, paths it would remount or hide on the host are refused by name" {
@@ -151,6 +151,6 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 		*rootfsPropagation*) assert_contains "$output" linux.rootfsPropagation ;;
 		*root.readonly*) assert_contains "$output" root.readonly ;;
 		esac
-		! grep -F " $BUNDLE/rootfs/" /proc/self/mountinfo
+		refute_grep -F " $BUNDLE/rootfs/" /proc/self/mountinfo
 	done
 }

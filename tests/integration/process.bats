@@ -84,6 +84,20 @@ load helpers
 	assert_eq "$output" 0000000000000021
 }
 
+@test "capabilities: an unknown name is warned about and skipped, as runc" {
+	command -v runc >/dev/null || skip "runc not installed (apt-get install runc)"
+	cfg '.process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_NOPE"], "effective": ["CAP_CHOWN", "CAP_NOPE"], "permitted": ["CAP_CHOWN"]}'
+	args payload status CapEff
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_contains "$output" 'ignoring unknown or unavailable capability "CAP_NOPE"'
+	assert_eq "$(echo "$output" | grep -v warning)" 0000000000000001
+	run sh -c "cd '$BUNDLE' && runc --root '$BATS_TEST_TMPDIR/runc' run '$ID-runc' </dev/null 2>&1"
+	assert_eq "$status" 0
+	assert_contains "$output" "ignoring unknown or unavailable capabilities: [CAP_NOPE]"
+	assert_eq "$(echo "$output" | grep -v warning)" 0000000000000001
+}
+
 @test "hostname and domainname" {
 	cfg '.hostname = "box" | .domainname = "example.org"'
 	args payload hostname
@@ -156,4 +170,46 @@ load helpers
 	assert_contains "$output" "process.capabilities"
 	run hy state "$ID"
 	[ "$status" -ne 0 ]
+	assert_contains "$output" "does not exist"
+}
+
+# runtime-spec 1.2 fields are applied, not accepted and ignored.
+@test "process.scheduler, process.ioPriority and linux.personality are applied; linux.memoryPolicy and linux.intelRdt are refused by name" {
+	cfg '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5} | .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0} | .linux.personality = {"domain": "LINUX32"}'
+	args sh -c 'sed -n "s/^policy *: *//p; s/^prio *: *//p" /proc/self/sched; ionice; uname -m'
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_eq "$output" "3
+125
+idle
+i686"
+	cfg '.process.scheduler = {"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_BOGUS"]}'
+	run hy_run "$ID-b"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" 'process.scheduler.flags[0]: unknown scheduler flag "SCHED_FLAG_BOGUS"'
+	cfg 'del(.process.scheduler) | .linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0"}'
+	run hy_run "$ID-c"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.memoryPolicy: not supported"
+	cfg 'del(.linux.memoryPolicy) | .linux.intelRdt = {"closID": "x"}'
+	run hy_run "$ID-d"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.intelRdt: not supported"
+}
+
+# runc gives pipes used as stdio to the process's user: a non-root
+# process can reopen /dev/stdout and /dev/stderr.
+@test "stdio pipes belong to the process user when terminal is false, as runc" {
+	local rt
+	cfg '.process.user = {"uid": 1000, "gid": 1000} | .process.terminal = false'
+	args sh -c 'echo out >/dev/stdout && echo err >/dev/stderr'
+	for rt in "$HYRUN" runc; do
+		command -v "$rt" >/dev/null || continue
+		run sh -c "cd '$BUNDLE' && '$rt' --root '$BATS_TEST_TMPDIR/root-$(basename "$rt")' run '$ID' </dev/null 2>&1 | cat"
+		echo "$rt: $status $output"
+		assert_eq "$status" 0
+		# runc copies stdout and stderr on their own: either order
+		assert_eq "$(echo "$output" | sort)" "err
+out"
+	done
 }

@@ -65,7 +65,7 @@ as_user() {
 	pid=$(as_user "$USER_HYRUN" --root "$ROOT" state "$ID" | jq -r .pid)
 	assert_eq "$(awk '/^Uid/ {print $2}' /proc/$pid/status)" "$(id -u "$USER_NAME")"
 	as_user "$USER_HYRUN" --root "$ROOT" kill "$ID" KILL
-	for i in $(seq 40); do [ -d "/proc/$pid" ] || break; sleep 0.05; done
+	wait_for "the container's process $pid is gone" none_alive "$pid"
 	as_user "$USER_HYRUN" --root "$ROOT" delete "$ID"
 }
 

@@ -11,6 +11,7 @@ load helpers
 	# the container is gone after a foreground run
 	run hy state "$ID"
 	[ "$status" -ne 0 ]
+	assert_contains "$output" "does not exist"
 }
 
 @test "run of a process killed by a signal exits 128+N" {
@@ -107,4 +108,41 @@ SIGTERM"
 	# a LISTEN_PID that is not hyrun's is ignored
 	run sh -c "cd '$BUNDLE' && exec 3</etc/hostname && LISTEN_FDS=1 LISTEN_PID=1 exec '$HYRUN' --root '$ROOT' run '$ID-b' </dev/null"
 	assert_eq "${lines[0]}" " "
+}
+
+# podman and conmon turn these runc messages into exit codes 127 and 126:
+# hyrun's say the same words (runc's are Go's, in lower case).
+@test "run: a missing or non-executable process binary fails with runc's wording" {
+	command -v runc >/dev/null || skip "runc not installed (apt-get install runc)"
+	local a rt want
+	for a in /nonexistent nosuchcmd /etc/passwd; do
+		args "$a"
+		for rt in "$HYRUN" runc; do
+			run sh -c "cd '$BUNDLE' && '$rt' --root '$BATS_TEST_TMPDIR/root-$(basename "$rt")' run '$ID' </dev/null"
+			echo "$rt $a: $status $output"
+			[ "$status" -ne 0 ]
+			"$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" delete -f "$ID" 2>/dev/null || true
+			case $a in
+			/nonexistent) want='exec: "/nonexistent": stat /nonexistent: no such file or directory' ;;
+			nosuchcmd) want='exec: "nosuchcmd": executable file not found in $PATH' ;;
+			*) want='exec: "/etc/passwd": permission denied' ;;
+			esac
+			# runc's log line escapes the quotes
+			assert_contains "$(printf '%s' "$output" | sed 's/\\"/"/g')" "$want"
+		done
+	done
+}
+
+# runc 1.2's run --keep: the container stays, stopped, until delete.
+@test "run --keep keeps the container, stopped, until delete; --keep with --detach is refused" {
+	args payload exit 3
+	run sh -c "cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run --keep '$ID' </dev/null"
+	assert_eq "$status" 3
+	assert_eq "$(hy state "$ID" | jq -r .status)" stopped
+	hy delete "$ID"
+	run hy state "$ID"
+	[ "$status" -ne 0 ]
+	run sh -c "cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run --keep -d '$ID' </dev/null"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "--keep and --detach cannot be used together"
 }

@@ -104,3 +104,23 @@ load helpers
 	run hy_run "$ID"
 	assert_eq "$output" done
 }
+
+# runc refuses proc and sysfs on anything but an ordinary directory (the
+# symlinked-/proc attacks); so does hyrun, naming the mount, and leaves
+# nothing behind.
+@test "security: a rootfs whose /proc is a symlink is refused, as runc" {
+	local rt
+	rm -rf "$BUNDLE/rootfs/proc"
+	ln -s /tmp "$BUNDLE/rootfs/proc"
+	args true
+	for rt in "$HYRUN" runc; do
+		command -v "$rt" >/dev/null || continue
+		run sh -c "cd '$BUNDLE' && '$rt' --root '$BATS_TEST_TMPDIR/root-$(basename "$rt")' run '$ID' </dev/null"
+		echo "$rt: $status $output"
+		[ "$status" -ne 0 ]
+		assert_contains "$output" "must be mounted on"
+		"$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" delete -f "$ID" 2>/dev/null || true
+	done
+	run hy state "$ID"
+	[ "$status" -ne 0 ]
+}

@@ -75,3 +75,18 @@ load helpers
 	[ "$status" -ne 0 ]
 	jq -e 'select(.level == "error") | .msg and .time' "$BATS_TEST_TMPDIR/log.json"
 }
+
+@test "spec: the default config is one runc 1.1 and crun 1.8 accept (ociVersion 1.0.2-dev, runc's)" {
+	local d=$BATS_TEST_TMPDIR/s
+	mkdir -p "$d"
+	"$HYRUN" spec --bundle "$d"
+	assert_eq "$(jq -r .ociVersion "$d/config.json")" 1.0.2-dev
+}
+
+@test "--log with the text format writes runc's logrus lines (time=\"...\" level=... msg=\"...\")" {
+	local log=$BATS_TEST_TMPDIR/log.txt
+	run "$HYRUN" --root "$ROOT" --log "$log" state nosuch
+	[ "$status" -ne 0 ]
+	grep -qE '^time="[0-9T:-]+Z" level=error msg="container \\"nosuch\\" does not exist"$' "$log" ||
+		{ cat "$log"; false; }
+}

@@ -14,8 +14,20 @@ vm_bundle() {
 		'.annotations["io.hyrun.isolation"] = "vm" | .annotations["io.hyrun.vm.kernel"] = $k'
 }
 
+# every hyrun of this test (and a VMM it forks) carries this marker
+setup() {
+	setup_bundle
+	export HYRUN_VM_BATS_TEST=$BATS_TEST_TMPDIR
+}
+
+# no_vmm_left: no VMM of this test's (not any of the host's) is left.
 no_vmm_left() {
-	! pgrep -x 'hyrun:vmm' >/dev/null
+	local p left=""
+	for p in $(pgrep -x 'hyrun:vmm'); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "HYRUN_VM_BATS_TEST=$BATS_TEST_TMPDIR" &&
+			left="$left $p"
+	done
+	[ -z "$left" ] || { echo "VMM processes left:$left" >&2; return 1; }
 }
 
 @test "vm: an unknown io.hyrun.isolation value names the annotation" {
@@ -30,7 +42,7 @@ no_vmm_left() {
 	bad_config '.annotations["io.hyrun.vm.memory"] = "lots"' \
 		'annotations.io.hyrun.vm.memory: "lots" is not a number'
 	bad_config '.linux.resources.memory.limit = 33554432' \
-		'linux.resources.memory.limit: 33554432 bytes is less than the 64 MiB a VM needs'
+		'linux.resources.memory.limit: 33554432 bytes is less than the 80 MiB a VM needs (64 of guest RAM, 16 for the VMM'
 }
 
 @test "vm: a vCPU count out of range is refused" {
@@ -47,9 +59,10 @@ no_vmm_left() {
 		'annotations.io.hyrun.vm.kernel: "vmlinux" is not an absolute path'
 }
 
-@test "vm: a terminal is refused until VM mode supports it" {
+@test "vm: a terminal without --console-socket is refused, as in container mode, before a VM starts" {
 	vm_bundle
-	bad_config '.process.terminal = true' 'process.terminal: not supported with io.hyrun.isolation=vm'
+	bad_config '.process.terminal = true' 'process.terminal is true: --console-socket is required'
+	no_vmm_left
 }
 
 @test "vm: a VM that cannot be built fails create cleanly (no /dev/kvm, or no kernel)" {

@@ -29,7 +29,7 @@ guest_view (const char *json)
       hy_error_free (&err);
       return NULL;
     }
-  g = vmm_guest_spec_json (host, &err);
+  g = vmm_guest_spec_json (host, NULL, &err);
   if (g)
     guest = spec_parse ("guest config.json", g, strlen (g), &err);
   if (guest == NULL)

@@ -118,7 +118,7 @@ main (void)
   struct sigaction sa = { .sa_handler = on_alarm };
   cleanup_error hy_error_t err = NULL;
   struct outcome o;
-  int i;
+  int i, r;
 
   tap_plan (N_TESTS);
   if (access ("/dev/kvm", R_OK | W_OK) < 0)
@@ -131,7 +131,10 @@ main (void)
       return 77; /* `make check-vmm-l1` runs it in a nested VM instead */
     }
   sigaction (SIGALRM, &sa, NULL);
-  tap_ok (run_guest (&o, &err) == 0, "virtio guest: runs: %s", err ? err->msg : "ok");
+  /* run first: the message reads err afterwards (arguments are evaluated
+   * in no set order) */
+  r = run_guest (&o, &err);
+  tap_ok (r == 0, "virtio guest: runs: %s", err ? err->msg : "ok");
   /* Same shape as test_vmm_guest's line: run-in-l1.sh spots the L1 flake
    * ("stop=interrupted code=0 exits=0 ") in it. */
   tap_diag ("virtio guest: stop=%s code=%d exits=%llu io=%llu mmio=%llu",

@@ -155,8 +155,10 @@ test_real_mode (void)
   const struct guest g = { "hello_real.bin", 0x1000, VMM_CPU_REAL, true, true };
   cleanup_error hy_error_t err = NULL;
   struct outcome o;
+  int r;
 
-  tap_ok (run_guest (&g, &o, &err) == 0, "real mode: the guest runs: %s", err ? err->msg : "ok");
+  r = run_guest (&g, &o, &err);
+  tap_ok (r == 0, "real mode: the guest runs: %s", err ? err->msg : "ok");
   report ("real mode", &o);
   tap_ok (strcmp (o.out, "hello\n") == 0, "real mode: \"hello\\n\" reaches the serial fd");
   tap_ok (o.stop == VMM_STOP_REQUESTED && o.code == 42,
@@ -172,8 +174,10 @@ test_real_mode_hlt (void)
   const struct guest g = { "hello_real.bin", 0x1000, VMM_CPU_REAL, false, false };
   cleanup_error hy_error_t err = NULL;
   struct outcome o;
+  int r;
 
-  tap_ok (run_guest (&g, &o, &err) == 0, "HLT: the guest runs: %s", err ? err->msg : "ok");
+  r = run_guest (&g, &o, &err);
+  tap_ok (r == 0, "HLT: the guest runs: %s", err ? err->msg : "ok");
   report ("HLT", &o);
   tap_ok (strcmp (o.out, "hello\n") == 0, "HLT: the output is the same");
   tap_ok (o.stop == VMM_STOP_HLT && o.stats.by_reason[KVM_EXIT_HLT] == 1,
@@ -187,8 +191,10 @@ test_flat32 (void)
   const struct guest g = { "hello_flat32.bin", 0x100000, VMM_CPU_FLAT32, true, true };
   cleanup_error hy_error_t err = NULL;
   struct outcome o;
+  int r;
 
-  tap_ok (run_guest (&g, &o, &err) == 0, "flat32: the guest runs: %s", err ? err->msg : "ok");
+  r = run_guest (&g, &o, &err);
+  tap_ok (r == 0, "flat32: the guest runs: %s", err ? err->msg : "ok");
   report ("flat32", &o);
   tap_ok (strcmp (o.out, "hello\n") == 0, "flat32: \"hello\\n\" reaches the serial fd");
   tap_ok (o.stop == VMM_STOP_REQUESTED && o.code == 32, "flat32: the exit port stops it with 32");
@@ -201,9 +207,11 @@ test_long_mode (void)
   const struct guest g = { "hello_long.bin", 0x100000, VMM_CPU_LONG64, true, true };
   cleanup_error hy_error_t err = NULL;
   struct outcome o;
+  int r;
   uint64_t io;
 
-  tap_ok (run_guest (&g, &o, &err) == 0, "long mode: the guest runs: %s", err ? err->msg : "ok");
+  r = run_guest (&g, &o, &err);
+  tap_ok (r == 0, "long mode: the guest runs: %s", err ? err->msg : "ok");
   report ("long mode", &o);
   tap_ok (strncmp (o.out, "hello\n", 6) == 0, "long mode: \"hello\\n\" reaches the serial fd");
   tap_ok (strcmp (o.out + (o.out[0] ? 6 : 0), "KVMKVMKVM\n") == 0,

@@ -150,8 +150,8 @@ main (void)
     busybox = "/bin/busybox";
   if (!is_static_elf (busybox))
     return skip_all ("no static busybox (HYRUN_TEST_BUSYBOX)");
-  tap_ok (build_initramfs (c, busybox, &err) == 0, "initramfs of %zu bytes: %s", c->len,
-          err ? err->msg : "ok");
+  r = build_initramfs (c, busybox, &err);
+  tap_ok (r == 0, "initramfs of %zu bytes: %s", c->len, err ? err->msg : "ok");
   sigaction (SIGALRM, &sa, NULL);
   clock_gettime (CLOCK_MONOTONIC, &t0);
   r = boot (kernel, c, console, &stop, &stats, &info, &err);

@@ -119,10 +119,72 @@ test_exec_roundtrip (void)
   vmproto_reader_fini (&r);
 }
 
+/* NET: empty (a guest with lo only) and two records come through. */
+static void
+test_net_ok (void)
+{
+  struct vmproto_net_rec recs[2] = { { .kind = VMPROTO_NET_LINK }, { .kind = VMPROTO_NET_ADDR } };
+  struct vmproto_reader r;
+  struct vmproto_msg m;
+  hy_error_t err = NULL;
+  size_t n1, n2;
+  uint8_t *a = vmproto_encode (VMPROTO_NET, NULL, 0, &n1);
+  uint8_t *b = vmproto_encode (VMPROTO_NET, recs, sizeof (recs), &n2);
+  int ok;
+
+  vmproto_reader_init (&r);
+  vmproto_reader_feed (&r, a, n1);
+  vmproto_reader_feed (&r, b, n2);
+  ok = vmproto_reader_next (&r, &m, &err) == 1 && m.type == VMPROTO_NET && m.len == 0;
+  ok = ok && vmproto_reader_next (&r, &m, &err) == 1 && m.len == 2 * VMPROTO_NET_REC_SIZE
+       && m.payload[VMPROTO_NET_REC_SIZE] == VMPROTO_NET_ADDR;
+  tap_ok (ok && err == NULL, "NET: an empty one and one of two records come through");
+  vmproto_reader_fini (&r);
+  free (a);
+  free (b);
+}
+
+/* RESIZE and EXEC_RESIZE: rows then columns, 16 bits each. */
+static void
+test_resize (void)
+{
+  struct vmproto_reader r;
+  struct vmproto_msg m;
+  hy_error_t err = NULL;
+  uint8_t ws[VMPROTO_WINSIZE_LEN], buf[64];
+  uint16_t rows = 0, cols = 0, erows = 0, ecols = 0;
+  uint32_t len = 0;
+  const uint8_t *data = NULL;
+  int fds[2], ok = 1;
+  ssize_t n;
+
+  if (pipe (fds) < 0)
+    abort ();
+  vmproto_winsize_put (ws, 40, 300);
+  ok &= vmproto_send (fds[1], VMPROTO_RESIZE, ws, sizeof (ws), &err) == 0;
+  vmproto_winsize_put (ws, 25, 90);
+  ok &= vmproto_send_exec (fds[1], VMPROTO_EXEC_RESIZE, 3, ws, sizeof (ws), &err) == 0;
+  close (fds[1]);
+  vmproto_reader_init (&r);
+  while ((n = read (fds[0], buf, sizeof (buf))) > 0)
+    vmproto_reader_feed (&r, buf, (size_t)n);
+  close (fds[0]);
+  ok &= vmproto_reader_next (&r, &m, &err) == 1 && m.type == VMPROTO_RESIZE;
+  if (ok)
+    vmproto_winsize_get (m.payload, &rows, &cols);
+  ok &= vmproto_reader_next (&r, &m, &err) == 1 && m.type == VMPROTO_EXEC_RESIZE
+        && vmproto_exec_id (&m) == 3 && (data = vmproto_exec_data (&m, &len)) && len == 4;
+  if (ok)
+    vmproto_winsize_get (data, &erows, &ecols);
+  tap_ok (ok && err == NULL && rows == 40 && cols == 300 && erows == 25 && ecols == 90,
+          "RESIZE and EXEC_RESIZE carry rows and columns");
+  vmproto_reader_fini (&r);
+}
+
 int
 main (void)
 {
-  tap_plan (16);
+  tap_plan (22);
   test_roundtrip_split ();
   test_incomplete ();
   expect_refused (0, 0, "type 0", "unknown message type");
@@ -138,5 +200,14 @@ main (void)
   expect_refused (VMPROTO_EXEC_STDERR, 4 + VMPROTO_EXEC_CHUNK + 1, "EXEC_STDERR over a chunk",
                   "EXEC_STDERR");
   expect_refused (VMPROTO_EXEC_EXIT, 3, "EXEC_EXIT shorter than the id", "EXEC_EXIT");
+  /* NET: whole 48-byte records, at most VMPROTO_NET_MAX_RECS */
+  expect_refused (VMPROTO_NET, VMPROTO_NET_REC_SIZE + 1, "NET with a partial record",
+                  "not whole 48-byte records");
+  expect_refused (VMPROTO_NET, (VMPROTO_NET_MAX_RECS + 1) * VMPROTO_NET_REC_SIZE,
+                  "NET over the record limit", "NET message");
+  test_net_ok ();
+  test_resize ();
+  expect_refused (VMPROTO_RESIZE, 8, "RESIZE with 8 bytes", "RESIZE message");
+  expect_refused (VMPROTO_EXEC_RESIZE, 4, "EXEC_RESIZE without the size", "EXEC_RESIZE");
   return tap_done ();
 }

@@ -78,8 +78,8 @@ die() {
 	exit 1
 }
 
-for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper; do
-	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper)"
+for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv; do
+	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv)"
 done
 command -v jq >/dev/null || die "jq not found (contrib/install-deps.sh build)"
 if [ -z "$kernel" ]; then
@@ -125,13 +125,86 @@ bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do 
 # exec's cases run in this one, started once, with its own hostname
 bundle execw '.hostname = "vm-exec-host"' sh -c 'echo ready; while :; do sleep 1; done'
 bundle demo . sh -c 'echo "Hello from inside a hyrun VM: guest kernel $(uname -r), $(nproc) vCPU, $(sed -n "s/MemTotal: *//p" /proc/meminfo) of RAM"; ls /'
-bundle hooks '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-prestart"]}], "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststart"]}], "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/vm-hook-poststop"]}]}' sh -c 'echo hooked'
+# the hooks write into this run's bundles folder: $B here, /bundles in L1
+hooks=/bundles/hooks-out
+[ "$direct" = 1 ] && hooks=$B/hooks-out
+mkdir -p "$B/hooks-out"
+bundle hooks ".hooks = {\"prestart\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $hooks/vm-hook-prestart\"]}], \"poststart\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $hooks/vm-hook-poststart\"]}], \"poststop\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $hooks/vm-hook-poststop\"]}]}" sh -c 'echo hooked'
 # a memory limit under a containerd-style cgroupsPath: on pure cgroup v2 the
 # controllers must be enabled in every ancestor hyrun creates
 bundle memlimit 'del(.annotations["io.hyrun.vm.memory"]) | .linux.cgroupsPath = "/hyrun-test/default/vm-memlimit" | .linux.resources.memory.limit = 268435456 | .linux.resources.pids.limit = 100' \
 	sh -c 'sed -n "s/MemTotal: *//p" /proc/meminfo'
+# free page reporting: 100 MB filled in a guest tmpfs, then freed
+bundle balloon '.annotations["io.hyrun.vm.memory"] = "256" | .mounts += [{"destination": "/mem", "type": "tmpfs", "source": "tmpfs", "options": ["size=200m"]}]' \
+	sh -c 'head -c 100000000 /dev/zero >/mem/x; echo filled; sleep 4; rm /mem/x; echo freed; sleep 60'
+# networking (cases.sh makes the netns hynet with a veth): the guest shows
+# its interface, reaches a server on the peer end, serves one to it
+bundle net '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/hynet" else . end)' \
+	sh -c 'for i in /sys/class/net/*; do echo "if ${i##*/} $(cat $i/address) mtu $(cat $i/mtu)"; done
+	ip -4 -o addr | sed -n "s/^[0-9]*: *\([^ ]*\) *inet \([^ ]*\).*/addr \1 \2/p"
+	ip route | sed "s/^/route /"
+	echo hello-on-second | nc -w 20 10.89.0.1 7004 && echo "second client done"
+	echo hello-from-guest | nc -w 20 10.88.0.1 7001 && echo "client done"
+	echo "server up"
+	nc -l -p 7002 | sed "s/^/server got: /"'
+bundle netwait '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/hynet" else . end)' \
+	sh -c 'echo up; while :; do sleep 1; done'
+bundle hostnet '.linux.namespaces |= map(select(.type != "network"))' true
+bundle netnone '.linux.namespaces |= map(select(.type != "network")) | .annotations["io.hyrun.vm.network"] = "none"' \
+	sh -c 'echo $(ls /sys/class/net)'
+bundle netlo . sh -c 'echo $(ls /sys/class/net)'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
+# volumes (cases.sh's volumes_*): host folders and a file under
+# /tmp/hyrun-vm-vols (made by the case) bound as podman binds -v volumes and
+# /etc/hosts, a tmpfs bound on /dev/shm as podman's userdata/shm, and a
+# folder of the rootfs named relative to the bundle
+V=/tmp/hyrun-vm-vols
+bundle vols ".mounts |= map(select(.destination != \"/dev/shm\")) + [
+	{destination: \"/data\", type: \"bind\", source: \"$V/data\", options: [\"rbind\", \"rw\"]},
+	{destination: \"/ro\", type: \"bind\", source: \"$V/ro\", options: [\"rbind\", \"ro\"]},
+	{destination: \"/rro\", type: \"bind\", source: \"$V/rro\", options: [\"rbind\", \"rro\"]},
+	{destination: \"/etc/hosts\", type: \"bind\", source: \"$V/hosts\", options: [\"bind\"]},
+	{destination: \"/dev/shm\", type: \"bind\", source: \"$V/shm\",
+	 options: [\"bind\", \"nosuid\", \"noexec\", \"nodev\"]},
+	{destination: \"/inner\", type: \"bind\", source: \"rootfs/etc\", options: [\"rbind\", \"ro\"]}]" sh -c '
+	echo "inner: $(cat /inner/passwd | head -n1)"
+	echo "written inside" >/data/from-guest
+	echo "hosts: $(cat /etc/hosts)"
+	echo "ro: $( (echo x >/ro/new) 2>&1 && echo write succeeded)"
+	echo "ro read: $(cat /ro/file)"
+	echo "rro: $( (echo x >/rro/new) 2>&1 && echo write succeeded)"
+	echo "shm: $(grep " /dev/shm " /proc/mounts)"
+	echo "shm write: $(echo in-shm >/dev/shm/f && cat /dev/shm/f)"
+	i=0; while [ ! -e /data/from-host ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	echo "data read: $(cat /data/from-host)"
+	i=0; while [ "$(cat /etc/hosts)" = "127.0.0.1 first" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	echo "hosts later: $(cat /etc/hosts)"'
+bundle voldev '.mounts += [{destination: "/dev/hostnull", type: "bind", source: "/dev/null", options: ["bind"]}]' true
+# terminals: tty.sh (in cases.sh's tty_* cases, also exec'd in execw) reads,
+# traps WINCH and INT and reads to EOF on its pty; ttyfg for a foreground run
+bundle tty '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' sh /tty.sh
+bundle ttyfg '.process.terminal = true' sh -c 'tty; read l; echo "got: $l"'
+bundle ttysize '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' stty size
+for b in tty execw; do
+	cat >"$B/$b/rootfs/tty.sh" <<'EOT'
+tty
+stty size
+echo ready
+read l
+echo "got: $l"
+w=
+trap 'w=1; echo "winch: $(stty size)"' WINCH
+echo resize-me
+while [ -z "$w" ]; do sleep 0.5; done
+trap 'echo got INT' INT
+echo interrupt-me
+sleep 100
+echo "sleep: $?"
+cat
+echo "cat: done"
+EOT
+done
 rm -rf "$B/template"
 if [ "$qemu" = 1 ]; then
 	mkdir -p "$B/qemu/rootfs" "$work/tiny/dev"
@@ -142,19 +215,40 @@ fi
 
 # write_env HYRUN: what cases.sh reads (an L1 gets no environment).
 write_env() {
-	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\nSUBREAPER=%s\n' "$1" "$kernel" \
+	printf 'HYRUN=%s\nKERNEL=%s\nGUEST_RELEASE=%s\nT=%s\nSUBREAPER=%s\nTTYRECV=%s\n' "$1" "$kernel" \
 		"$guest_release" "${HYRUN_VM_CASE_TIMEOUT:-90}" "$(realpath "$build/tests/vm/subreaper")" \
-		>"$B/env"
+		"$(realpath "$build/tests/vm/ttyrecv")" >"$B/env"
+	# iproute2's ip and tc (busybox's ip applet shadows ip in L1's PATH)
+	printf 'IP=%s\nTC=%s\n' "$ip_bin" "$tc_bin" >>"$B/env"
+}
+ip_bin=$(realpath "$(command -v ip)") || die "ip (iproute2) not found"
+tc_bin=$(realpath "$(command -v tc)") || die "tc (iproute2) not found"
+
+# check_tap TAP: every planned case reported and none failed (as the
+# exit status; the reason on stdout).
+check_tap() {
+	planned=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$1" | head -n1)
+	ran=$(grep -cE '^(ok|not ok) ' "$1" || true)
+	[ -n "$planned" ] || { echo "run-nested: the cases printed no plan (1..N)"; return 1; }
+	[ "$ran" = "$planned" ] || { echo "run-nested: $ran of $planned cases reported"; return 1; }
+	if grep -q '^not ok ' "$1"; then return 1; fi
 }
 
 # --- directly on this host ------------------------------------------------
 if [ "$direct" = 1 ]; then
 	echo "run-nested: running the cases directly on this host (hardware KVM)"
 	write_env "$build/hyrun"
-	rc=0
-	HYRUN_VM_LOGS=$work/logs sh "$here/cases.sh" "$B" $cases | tee "$work/tap" || rc=$?
+	# the cases' own status, not tee's (sh has no pipefail)
+	{
+		rc=0
+		HYRUN_VM_LOGS=$work/logs sh "$here/cases.sh" "$B" $cases || rc=$?
+		echo "$rc" >"$work/rc"
+	} | tee "$work/tap"
 	[ -z "$tapout" ] || cp "$work/tap" "$tapout"
-	exit "$rc"
+	rc=$(cat "$work/rc" 2>/dev/null || echo 1)
+	[ "$rc" = 0 ] || { echo "run-nested: cases.sh exited $rc"; exit 1; }
+	check_tap "$work/tap"
+	exit
 fi
 
 # --- in L1 ------------------------------------------------------------------
@@ -162,12 +256,14 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (c
 l1_kernel "$kroot"
 root=$work/root
 l1_root "$root"
-for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper; do
+for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper tests/vm/ttyrecv; do
 	l1_copy "$root" "$build/$f"
 done
 l1_copy "$root" "$kernel"
-# busybox there has no pgrep (cases.sh's residue check needs it)
-l1_copy "$root" "$(command -v pgrep)"
+# the network cases: a netns with a veth, joined to the guest's TAP by tc
+l1_copy "$root" "$ip_bin"
+l1_copy "$root" "$tc_bin"
+l1_modules "$root" veth tun sch_ingress act_mirred cls_u32
 cp "$here/cases.sh" "$root/cases.sh"
 mv "$B" "$root/bundles"
 B=$root/bundles
@@ -184,6 +280,9 @@ fi
 	cat <<EOI
 mount -t cgroup2 none /sys/fs/cgroup
 mount -t tmpfs none /run
+# a host's devpts, where the terminal cases' host ptys come from
+mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
+[ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
 echo "hyrun-vm: L1 /init at \$(cut -d' ' -f1 /proc/uptime) s (L1 kernel \$(uname -r))"
 mount -t debugfs none /sys/kernel/debug
 t=/sys/kernel/debug/tracing
@@ -232,10 +331,6 @@ cat "$work/tap"
 if ! grep -q '^hyrun-vm: tap end' "$work/console"; then
 	echo "run-nested: the cases did not finish (L1 timeout ${HYRUN_L1_TIMEOUT} s or a crash); last console lines:"
 	tail -n 30 "$work/console" | sed 's/^/  /'
-	[ -z "$tapout" ] || echo "not ok - vm: the cases did not finish in L1 (see the console above)" >>"$tapout"
 	exit 1
 fi
-planned=$(sed -n 's/^1\.\.//p' "$work/tap")
-ran=$(grep -cE '^(ok|not ok) ' "$work/tap" || true)
-[ "$ran" = "$planned" ] || { echo "run-nested: $ran of $planned cases reported"; exit 1; }
-! grep -q '^not ok ' "$work/tap"
+check_tap "$work/tap"

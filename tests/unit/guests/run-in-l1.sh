@@ -4,23 +4,36 @@
 # VM ("L1", tests/vm/l1.sh; shared/facts/nested-kvm.md).  For hosts whose
 # own /dev/kvm is missing or cannot run the guests.
 #
-#   run-in-l1.sh [-k KERNEL_ROOT] TEST_BINARY...
+#   run-in-l1.sh [-k KERNEL_ROOT] [-o CONSOLE] TEST_BINARY...
 #
 # KERNEL_ROOT is an unpacked Debian linux-image-*-cloud-amd64 package; without
-# -k it is downloaded into $HYRUN_L1_CACHE (tests/vm/l1.sh).
+# -k it is downloaded into $HYRUN_L1_CACHE (tests/vm/l1.sh).  -o CONSOLE:
+# the console of the last boot (not of a retried one) is copied there; each
+# test's output is between "hyrun-l1: begin TEST" and "hyrun-l1: TEST exit N"
+# (tests/run-all.sh reads each test's TAP and status from it).
+# ASAN_OPTIONS and UBSAN_OPTIONS are passed on (sanitized tests report on
+# the console).  HYRUN_L1_MODULES: more L1 kernel modules to load.
 #
 # A boot hit by the known L1 flake (no L2 instruction runs; test_vmm_guest,
 # run first, then prints "stop=interrupted ... exits=0") is retried
 # (HYRUN_L1_TRIES, 3 by default) and said so; any other failure is not.
-# Needs qemu-system-x86_64 and busybox (static).  Guest binaries are looked
-# up in GUEST_DIR when set.  Exit status: the first failing test's, else 0.
+# Needs qemu-system-x86_64 and busybox (static).  The guest binaries in
+# GUEST_DIR (folders, space-separated) are copied in at the same paths.  Exit status: the first failing test's, else 0.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../vm/l1.sh"
 
 kroot=""
-if [ "${1:-}" = "-k" ]; then kroot=$2; shift 2; fi
-[ $# -gt 0 ] || { echo "usage: $0 [-k KERNEL_ROOT] TEST_BINARY..." >&2; exit 2; }
+out=""
+while getopts k:o: o; do
+  case $o in
+  k) kroot=$OPTARG ;;
+  o) out=$OPTARG ;;
+  *) echo "usage: $0 [-k KERNEL_ROOT] [-o CONSOLE] TEST_BINARY..." >&2; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "usage: $0 [-k KERNEL_ROOT] [-o CONSOLE] TEST_BINARY..." >&2; exit 2; }
 command -v qemu-system-x86_64 >/dev/null || { echo "$0: qemu-system-x86_64 not found" >&2; exit 77; }
 command -v busybox >/dev/null || { echo "$0: busybox not found" >&2; exit 77; }
 l1_kernel "$kroot"
@@ -29,6 +42,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hyrun-l1.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 l1_root "$root"
+# more of L1's kernel modules a test needs (names as modprobe takes them)
+[ -z "${HYRUN_L1_MODULES:-}" ] || l1_modules "$root" $HYRUN_L1_MODULES
 
 # Each test at its own absolute path, with the shared libraries it links.
 tests=""
@@ -45,9 +60,15 @@ for v in $(env | sed -n 's/^\(HYRUN_TEST_[A-Z_]*\)=.*/\1/p'); do
   [ -f "$f" ] && l1_copy "$root" "$f" && f=$(realpath "$f")
   exports="$exports $v=$f"
 done
-if [ -n "${GUEST_DIR:-}" ]; then
-  mkdir -p "$root$GUEST_DIR" && cp "$GUEST_DIR"/*.bin "$root$GUEST_DIR/"
-fi
+for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+  eval "f=\${$v:-}"
+  [ -z "$f" ] || exports="$exports $v=$f"
+done
+# (the folders the tests were built with, space-separated: a sanitized
+# build's tests look in their own)
+for d in ${GUEST_DIR:-}; do
+  mkdir -p "$root$d" && cp "$d"/*.bin "$root$d/"
+done
 
 # /init: modules, then each test, one result marker per test on the console.
 {
@@ -55,6 +76,7 @@ fi
   cat <<EOI
 ${exports:+export $exports}
 for t in $tests; do
+  echo "hyrun-l1: begin \$t"
   \$t >/tmp/out 2>&1; rc=\$?; cat /tmp/out
   echo "hyrun-l1: \$t exit \$rc"
   # The L1 flake (above): no point running the rest in this boot.
@@ -74,7 +96,8 @@ for try in $(seq 1 "${HYRUN_L1_TRIES:-3}"); do
   echo "$0: L1 boot $try of ${HYRUN_L1_TRIES:-3} ran no guest instruction (the known L1 flake)" >&2
 done
 
+[ -z "$out" ] || cp "$work/console" "$out"
 status=$(awk '/^hyrun-l1: .* exit [0-9]+/ { if ($NF != 0) { print $NF; exit } }' "$work/console")
-ran=$(grep -c '^hyrun-l1: ' "$work/console" || true)
+ran=$(grep -c '^hyrun-l1: .* exit [0-9]*$' "$work/console" || true)
 [ "$ran" -eq $# ] || { echo "$0: only $ran of $# tests reported" >&2; exit 1; }
 exit "${status:-0}"
