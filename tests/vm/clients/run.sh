@@ -14,8 +14,8 @@
 #   -K  the guest kernel (default: kvm-shim/kernel/build.sh's cached vmlinux)
 #   -k  an unpacked Debian cloud kernel package for L1 (default: downloaded)
 #   -o  also write the TAP (with the logs of failing cases) to TAP_FILE
-#   -p  also run the pending cases (CLIENT_CASES_PENDING in cases.sh: what
-#       needs VM-mode terminals, volumes and networking)
+#   -p  also run the pending cases (CLIENT_CASES_PENDING in cases.sh: cases
+#       written ahead of what they test)
 #   CASE  a subset of the cases (default: CLIENT_CASES, plus the pending
 #       ones with -p)
 #
@@ -29,7 +29,7 @@
 # switch_roots to it: container mode works in L1 too.
 #
 # Environment: HYRUN_L1_MEM (MiB, default 3072 here), HYRUN_L1_TIMEOUT
-# (default 1200 s), HYRUN_CLIENT_CASE_TIMEOUT (default 120 s: each client
+# (default 1500 s), HYRUN_CLIENT_CASE_TIMEOUT (default 120 s: each client
 # command of a case), HYRUN_L1_TRIES (boots hit by the known L1 flake,
 # default 3), and l1.sh's.
 set -eu
@@ -195,7 +195,7 @@ l1_pack "$root" "$work/l1.cpio"
 echo "clients: L1 initramfs $(($(stat -c %s "$work/l1.cpio") / 1048576)) MiB, cases: $cases"
 
 export HYRUN_L1_MEM=${HYRUN_L1_MEM:-3072}
-export HYRUN_L1_TIMEOUT=${HYRUN_L1_TIMEOUT:-1200}
+export HYRUN_L1_TIMEOUT=${HYRUN_L1_TIMEOUT:-1500}
 tries=${HYRUN_L1_TRIES:-3}
 try=1
 while :; do
