@@ -63,7 +63,8 @@ memory_v2 (const char *d, const struct spec_memory *m, hy_error_t *err)
 static int
 cpu_v2 (const char *d, const struct spec_cpu *c, hy_error_t *err)
 {
-  if (c->has_shares
+  /* shares 0 means unset, as in runc (Docker 20.10 sends it) */
+  if (c->has_shares && c->shares != 0
       && cg_write_u64 (d, "cpu.weight", lc_cgroup_shares_to_weight (c->shares), F ("cpu.shares"),
                        err)
              < 0)
@@ -97,7 +98,8 @@ io_v2 (const char *d, const struct spec_block_io *b, hy_error_t *err)
 {
   size_t i;
 
-  if (b->has_weight
+  /* weight 0 means unset, as in runc (Docker 20.10 sends it) */
+  if (b->has_weight && b->weight != 0
       && cg_write_u64 (d, "io.weight", blkio_to_io_weight (b->weight), F ("blockIO.weight"), err)
              < 0)
     return -1;

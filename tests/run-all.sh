@@ -10,7 +10,8 @@
 #      where the host has hardware KVM; the KVM unit tests in L1 (plain
 #      and sanitized), and container mode where these hosts cannot run
 #      it (checkpoint/restore, cgroup v2: tests/vm/container-in-l1.sh);
-#      the guest agent against QEMU
+#      the guest agent against QEMU; VM mode driven by the real containerd,
+#      podman and Docker in L1 (tests/vm/clients/run.sh)
 #   6. the README's demo (contrib/demo.sh): both of its hello lines
 # Every step's TAP is counted and checked as a whole: its plan (1..N)
 # against the tests that ran, and the exit status of the program that
@@ -449,6 +450,20 @@ vm_agent_qemu() {
 	check_tap vm-agent-qemu "$LOGDIR/vm-agent-qemu.tap" "$rc"
 }
 
+# vm-clients: VM mode under the real containerd, podman and Docker, in L1
+# (tests/vm/clients/run.sh); each case counted, its plan and status checked.
+# Bounded: 25 minutes (26 cases took 3.5 to 7 minutes on a busy 2-core host).
+clients_stage() {
+	local kernel log=$LOGDIR/vm-clients.log tap=$LOGDIR/vm-clients.tap rc=0
+	kernel=$("$TOP/kvm-shim/kernel/build.sh" 2>>"$LOGDIR/guest-kernel.log") ||
+		{ step_fail vm-clients "guest kernel build failed (see $LOGDIR/guest-kernel.log)"; return; }
+	rm -f "$tap"
+	HYRUN_L1_TIMEOUT=1380 HYRUN_CLIENT_CASE_TIMEOUT=120 timeout -k 10 1500 \
+		sh "$TOP/tests/vm/clients/run.sh" -B "$TOP/_build" -K "$kernel" -o "$tap" >"$log" 2>&1 || rc=$?
+	grep -E '^clients: ' "$log" || true
+	check_tap vm-clients "$tap" "$rc"
+}
+
 # demo: the README's first command's demo, as a newcomer sees it (the
 # build is the one above; VM mode in the nested test VM here)
 demo_stage() {
@@ -545,6 +560,8 @@ if [ "$QUICK" = 0 ]; then
 	PASS=vm
 	if [ -x "$TOP/_build/hyrun" ]; then
 		vm_stage
+		say "VM mode under containerd, podman and Docker (nested test VM)"
+		clients_stage
 	else
 		step_fail vm "no build to test"
 	fi

@@ -4,8 +4,12 @@
  * joined by path, runtime/vm.c); a path names a host namespace the guest
  * cannot see, so inside the guest every namespace is a new one.  The
  * network namespace is the VM itself: the workload stays in the guest's
- * own, where its virtio-net interfaces are.  Mounts: the bind mounts as
- * the volumes plan rewrote them (volumes.h). */
+ * own, where its virtio-net interfaces are; a container with a network
+ * namespace keeps one in the guest's spec, joined by the path of the
+ * guest's own (/proc/self/ns/net: a no-op join), so that what needs one
+ * there - net.* sysctls, as podman sets by default - is still accepted and
+ * applied in the guest's namespace.  Mounts: the bind mounts as the
+ * volumes plan rewrote them (volumes.h). */
 #include "kvm-shim/vmm/guest_spec.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -28,10 +32,9 @@ vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols, hy
   ns = xcalloc (l.n_namespaces + 1, sizeof (*ns));
   for (i = 0; i < l.n_namespaces; i++)
     {
-      if (l.namespaces[i].type == SPEC_NS_NETWORK)
-        continue;
       ns[n].type = l.namespaces[i].type;
-      ns[n].path = NULL; /* the host's, not the guest's */
+      /* the host's path, not the guest's */
+      ns[n].path = ns[n].type == SPEC_NS_NETWORK ? (char *)"/proc/self/ns/net" : NULL;
       n++;
     }
   l.namespaces = ns;

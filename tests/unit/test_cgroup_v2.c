@@ -79,7 +79,7 @@ main (void)
   cleanup_error hy_error_t err = NULL;
   int r;
 
-  tap_plan (14);
+  tap_plan (17);
   if (dir == NULL)
     return 1;
   prepare (dir);
@@ -110,6 +110,15 @@ main (void)
   tap_ok (r == 0, "unlimited values apply");
   expect (dir, "memory.max", "max");
   expect (dir, "pids.max", "max");
+
+  /* Docker 20.10 sends cpu.shares 0 and blockIO.weight 0 for every
+   * container: runc takes zero as unset (cpu.weight 0 is out of range) */
+  prepare (dir);
+  hy_error_free (&err);
+  r = apply (dir, "{\"cpu\": {\"shares\": 0}, \"blockIO\": {\"weight\": 0}}", &err);
+  tap_ok (r == 0, "cpu.shares 0 and blockIO.weight 0 apply");
+  expect (dir, "cpu.weight", "");
+  expect (dir, "io.weight", "");
 
   hy_error_free (&err);
   r = apply (dir, "{\"memory\": {\"kernel\": 1048576}}", &err);

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The spec the guest agent gets (kvm-shim/vmm/guest_spec.c): namespace
+ * paths name host namespaces and are dropped; the network namespace is the
+ * guest's own, joined by /proc/self/ns/net, so the guest still accepts the
+ * net.* sysctls podman sets by default. */
+#include "kvm-shim/vmm/guest_spec.h"
+#include "tests/unit/tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG(NS)                                                                                 \
+  "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"                                      \
+  "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},\"linux\":{\"namespaces\":[" NS "],"              \
+  "\"sysctl\":{\"net.ipv4.ping_group_range\":\"0 0\"}}}"
+
+/* The host spec JSON through the guest's view and back through the
+ * guest's parser; NULL (with the error printed) if the guest refuses it. */
+static struct spec *
+guest_view (const char *json)
+{
+  hy_error_t err = NULL;
+  struct spec *host = spec_parse ("config.json", json, strlen (json), &err), *guest = NULL;
+  char *g;
+
+  if (host == NULL)
+    {
+      tap_diag ("host: %s", err->msg);
+      hy_error_free (&err);
+      return NULL;
+    }
+  g = vmm_guest_spec_json (host, NULL, &err);
+  if (g)
+    guest = spec_parse ("guest config.json", g, strlen (g), &err);
+  if (guest == NULL)
+    tap_diag ("guest: %s", err ? err->msg : "?");
+  hy_error_free (&err);
+  free (g);
+  spec_free (host);
+  return guest;
+}
+
+int
+main (void)
+{
+  struct spec *s;
+  const struct spec_namespace *ns;
+
+  tap_plan (3);
+  s = guest_view (CONFIG ("{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/var/run/netns/c\"},"
+                          "{\"type\":\"ipc\",\"path\":\"/proc/7/ns/ipc\"},{\"type\":\"mount\"}"));
+  ns = s ? spec_namespace_find (s, SPEC_NS_NETWORK) : NULL;
+  tap_ok (ns && ns->path && strcmp (ns->path, "/proc/self/ns/net") == 0,
+          "a joined network namespace becomes the guest's own, with the net.* sysctl accepted");
+  ns = s ? spec_namespace_find (s, SPEC_NS_IPC) : NULL;
+  tap_ok (ns && ns->path == NULL, "another joined namespace becomes a new one in the guest");
+  if (s)
+    spec_free (s);
+  s = guest_view (CONFIG ("{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"mount\"}"));
+  ns = s ? spec_namespace_find (s, SPEC_NS_NETWORK) : NULL;
+  tap_ok (ns && ns->path && strcmp (ns->path, "/proc/self/ns/net") == 0,
+          "a new network namespace is the guest's own too (no second one inside the guest)");
+  if (s)
+    spec_free (s);
+  return tap_done ();
+}
