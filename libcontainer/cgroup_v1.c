@@ -97,9 +97,7 @@ cpu_v1 (struct lc_cgroup *cg, const struct spec_cpu *c, hy_error_t *err)
        || c->has_realtime_period || c->has_idle)
       && need (cg, "cpu", F ("cpu"), &d, err) < 0)
     return -1;
-  /* shares 0 means unset, as in runc (Docker 20.10 sends it) */
-  if (c->has_shares && c->shares != 0
-      && cg_write_u64 (d, "cpu.shares", c->shares, F ("cpu.shares"), err) < 0)
+  if (c->has_shares && cg_write_u64 (d, "cpu.shares", c->shares, F ("cpu.shares"), err) < 0)
     return -1;
   if (c->has_period && cg_write_u64 (d, "cpu.cfs_period_us", c->period, F ("cpu.period"), err) < 0)
     return -1;
@@ -154,8 +152,8 @@ blkio_v1 (struct lc_cgroup *cg, const struct spec_block_io *b, hy_error_t *err)
     return 0;
   if (need (cg, "blkio", F ("blockIO"), &d, err) < 0)
     return -1;
-  /* without CFQ the weight is BFQ's (runc does the same); 0 means unset */
-  if (b->has_weight && b->weight != 0
+  /* without CFQ the weight is BFQ's (runc does the same) */
+  if (b->has_weight
       && cg_write_u64 (d, cg_has_file (d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight",
                        b->weight, F ("blockIO.weight"), err)
              < 0)

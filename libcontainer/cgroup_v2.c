@@ -63,8 +63,7 @@ memory_v2 (const char *d, const struct spec_memory *m, hy_error_t *err)
 static int
 cpu_v2 (const char *d, const struct spec_cpu *c, hy_error_t *err)
 {
-  /* shares 0 means unset, as in runc (Docker 20.10 sends it) */
-  if (c->has_shares && c->shares != 0
+  if (c->has_shares
       && cg_write_u64 (d, "cpu.weight", lc_cgroup_shares_to_weight (c->shares), F ("cpu.shares"),
                        err)
              < 0)
@@ -98,8 +97,7 @@ io_v2 (const char *d, const struct spec_block_io *b, hy_error_t *err)
 {
   size_t i;
 
-  /* weight 0 means unset, as in runc (Docker 20.10 sends it) */
-  if (b->has_weight && b->weight != 0
+  if (b->has_weight
       && cg_write_u64 (d, "io.weight", blkio_to_io_weight (b->weight), F ("blockIO.weight"), err)
              < 0)
     return -1;

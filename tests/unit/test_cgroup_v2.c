@@ -59,7 +59,8 @@ apply (const char *dir, const char *json, hy_error_t *err)
 
   if (r == NULL)
     return -1;
-  ret = cg_v2_apply (&cg, r, err);
+  /* the public entry: zero values are dropped there, as runc does */
+  ret = lc_cgroup_apply (&cg, r, err);
   spec_resources_free (r);
   return ret;
 }
