@@ -174,3 +174,12 @@ a:e5 660"
 	assert_contains "$output" '"rro"'
 	assert_contains "$output" '"nosymfollow"'
 }
+
+@test "mounts: tmpfs mode= and size= are applied exactly" {
+	cfg '.mounts += [{"destination": "/t", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1750", "size=2m"]}]'
+	args sh -c 'stat -c %a /t; df -k /t | tail -n1'
+	run hy_run "$ID"
+	assert_eq "$status" 0
+	assert_eq "$(echo "$output" | head -n1)" 1750
+	assert_eq "$(echo "$output" | tail -n1 | awk '{print $2}')" 2048
+}
