@@ -205,15 +205,23 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, bo
     return hy_error_set (err, errno, "open /proc/self/mountinfo");
   if (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
     {
-      /* Pure v2 (mounts below /sys/fs/cgroup, if listed, are shadowed). */
+      /* Pure v2 (mounts below /sys/fs/cgroup, if listed, are shadowed):
+       * a new cgroup2 mount, as runc's (rooted at the container's cgroup
+       * in a cgroup namespace; criu needs a real mount there).  Where
+       * the kernel refuses one (a user namespace without a cgroup
+       * namespace), runc's fallback: the container's own directory. */
       char top[64];
-      if (mount_hierarchy ("/sys/fs/cgroup", "cgroup2", "", target, m->flags, cgroupns) < 0)
+      if (mount ("cgroup2", target, "cgroup2", m->flags & ~MS_REC, NULL) == 0)
+        return 0;
+      if ((errno != EPERM && errno != EBUSY) || cgroupns)
         return hy_error_set (err, errno, "mount cgroup2 on `%s`", m->destination);
+      if (mount_hierarchy ("/sys/fs/cgroup", "cgroup2", "", target, m->flags, false) < 0)
+        return hy_error_set (err, errno, "bind the container's cgroup2 on `%s`", m->destination);
       dir_fd = lc_path_open_in_root (root_fd, m->destination, LC_PATH_NOCREATE, err);
       if (dir_fd < 0)
         return -1;
       lc_path_fd_name (dir_fd, top, sizeof (top));
-      if (remount_bind (top, m->flags, cgroupns) < 0)
+      if (remount_bind (top, m->flags, false) < 0)
         return hy_error_set (err, errno, "remount the cgroup2 bind on `%s`", m->destination);
       return 0;
     }
