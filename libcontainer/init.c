@@ -26,11 +26,29 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
+
+/* Whether fd is the namespace of that type this process is in already:
+ * joining it is then a no-op, and setns() would refuse it from a new user
+ * namespace (the VM guest's spec names its own netns as /proc/self/ns/net). */
+static bool
+already_in (int fd, enum spec_ns_type type)
+{
+  const char *name = type == SPEC_NS_NETWORK ? "net"
+                     : type == SPEC_NS_MOUNT ? "mnt"
+                                             : spec_ns_type_name (type);
+  char path[64];
+  struct stat a, b;
+
+  snprintf (path, sizeof (path), "/proc/self/ns/%s", name);
+  return fstat (fd, &a) == 0 && stat (path, &b) == 0 && a.st_ino == b.st_ino
+         && a.st_dev == b.st_dev;
+}
 
 static int
 join_late_namespaces (const struct spec *spec, hy_error_t *err)
@@ -46,6 +64,8 @@ join_late_namespaces (const struct spec *spec, hy_error_t *err)
       if (ns == NULL || ns->path == NULL)
         continue;
       fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd >= 0 && already_in (fd, ns->type))
+        continue;
       if (fd < 0 || setns (fd, spec_ns_clone_flag (ns->type)) < 0)
         return hy_error_set (err, errno, "linux.namespaces: join %s namespace `%s`",
                              spec_ns_type_name (ns->type), ns->path);
