@@ -295,7 +295,8 @@ p9_op_read (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return ENOBUFS;
   if (count > w->cap - w->off - 4)
     count = (uint32_t)(w->cap - w->off - 4);
-  n_out = p9_reserve (w, 4);
+  if ((n_out = p9_reserve (w, 4)) == NULL)
+    return ENOBUFS;
   data = w->p + w->off;
   n = pread (f->io_fd, data, count, (off_t)off);
   if (n < 0)
@@ -348,7 +349,9 @@ p9_op_readdir (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return EBADF;
   if (lseek (f->io_fd, (off_t)off, SEEK_SET) < 0)
     return errno;
-  n_out = p9_reserve (w, 4);
+  /* the reply cap is the guest's buffer: even the count may not fit */
+  if ((n_out = p9_reserve (w, 4)) == NULL)
+    return ENOBUFS;
   start = w->off;
   limit = w->off + count < w->cap ? w->off + count : w->cap;
   while ((n = syscall (SYS_getdents64, f->io_fd, buf, sizeof (buf))) > 0)

@@ -23,7 +23,8 @@
 
 static struct p9_server *srv;
 static uint8_t req[P9_MAX_MSIZE], resp[P9_MAX_MSIZE];
-static struct p9_rd reply; /* body of the last reply */
+static size_t resp_cap = sizeof (resp); /* the guest's reply buffer */
+static struct p9_rd reply;              /* body of the last reply */
 static uint8_t reply_type;
 static char dir[64], outside[64];
 
@@ -70,7 +71,7 @@ msg (uint8_t type, const char *fmt, ...)
   req[4] = type;
   req[5] = 1;
   req[6] = 0;
-  n = p9_server_handle (srv, req, w.off, resp, sizeof (resp));
+  n = p9_server_handle (srv, req, w.off, resp, resp_cap);
   reply = (struct p9_rd){ resp, n, 7, n < 7 };
   reply_type = n >= 7 ? resp[4] : 0;
   return reply_type;
@@ -219,16 +220,42 @@ test_malformed (void)
   tap_ok (msg (116, "484", 0, (uint64_t)0, 0x7fffffff) == 7, "Tread of a directory fid fails");
 }
 
+/* The reply cap is the guest's descriptor length: 7..10 bytes hold the
+ * header but not Rreaddir's count (nor an Rlerror); 11 hold an empty
+ * Rreaddir. */
+static void
+test_tiny_reply_buffer (void)
+{
+  bool ok = true;
+
+  msg (110, "442", 0, 30, 0);
+  msg (12, "44", 30, O_RDONLY | O_DIRECTORY);
+  for (resp_cap = 7; resp_cap <= 11; resp_cap++)
+    {
+      int t = msg (40, "484", 30, (uint64_t)0, 8192);
+      ok = ok && (resp_cap < 11 ? t == 0 : t == 41 && p9_get32 (&reply) == 0);
+      t = msg (116, "484", 30, (uint64_t)0, 100);
+      ok = ok && (resp_cap < 11 ? t == 0 : t == 7);
+    }
+  resp_cap = sizeof (resp);
+  tap_ok (
+      ok,
+      "Treaddir and Tread into a 7..11-byte buffer: no reply, Rlerror or nothing listed; no crash");
+  tap_ok (msg (40, "484", 30, (uint64_t)0, 8192) == 41, "and the fid still works after");
+  msg (120, "4", 30);
+}
+
 int
 main (void)
 {
   char cmd[256];
 
-  tap_plan (35);
+  tap_plan (37);
   setup ();
   test_session ();
   test_escapes ();
   test_malformed ();
+  test_tiny_reply_buffer ();
   p9_server_destroy (srv);
   snprintf (cmd, sizeof (cmd), "rm -rf %s %s", dir, outside);
   if (system (cmd) != 0)
