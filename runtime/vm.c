@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "kvm-shim/vmm/guest_spec.h"
+#include "kvm-shim/vmm/idmap.h"
 #include "kvm-shim/vmm/machine.h"
 #include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/sandbox.h"
@@ -149,7 +150,8 @@ vmm_child_main (struct vmm_child *c)
   struct vmm_machine *m = NULL;
   struct vmm_session_config sc = { 0 };
   struct vmm_net net = { 0 };
-  int sv[2], status = 0, log_fd = hy_log_fd ();
+  struct p9_idmap idmap;
+  int sv[2], status = 0, log_fd = hy_log_fd (), mapped;
 
   prctl (PR_SET_NAME, "hyrun:vmm");
   prctl (PR_SET_PDEATHSIG, SIGKILL);
@@ -179,7 +181,8 @@ vmm_child_main (struct vmm_child *c)
   /* the namespaces exist: the runtime's hooks run now, as for an init */
   if (lc_spawn_child_hooks (c->sync_fd, c->spec, &err) < 0)
     lc_spawn_child_fail (c->sync_fd, &err);
-  if (vmm_volumes_stage (c->vols, c->vols_dir, &err) < 0)
+  if (vmm_volumes_stage (c->vols, c->vols_dir, &err) < 0
+      || (mapped = vmm_idmap_from_spec (c->spec, &idmap, &err)) < 0)
     lc_spawn_child_fail (c->sync_fd, &err);
   /* the network namespace is final now (hooks may have filled it): join
    * its interfaces to TAPs for the guest (net_host.h) */
@@ -195,6 +198,7 @@ vmm_child_main (struct vmm_child *c)
                                      .agent = c->plan->agent,
                                      .share = c->rootfs,
                                      .vols = c->vols->n_staged ? c->vols_dir : NULL,
+                                     .idmap = mapped ? &idmap : NULL,
                                      .mem_mib = c->plan->mem_mib,
                                      .vcpus = c->plan->vcpus,
                                      .mergeable = c->plan->ksm,

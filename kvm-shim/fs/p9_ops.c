@@ -117,6 +117,7 @@ via_proc (struct p9_server *srv, const char *path, uint32_t valid, uint32_t mode
   if (fd < 0)
     return -fd;
   snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
+  p9_cred_for (srv, fd, NULL);
   if (fstat (fd, &st) < 0)
     e = errno;
   else if (S_ISLNK (st.st_mode))
@@ -146,10 +147,15 @@ p9_op_setattr (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
   ts[1].tv_nsec = (long)p9_get64 (r);
   if (f == NULL || r->bad)
     return e ? e : EINVAL;
+  /* no id outside the user namespace's map reaches the host */
+  if (((valid & SETATTR_UID) && !p9_uid_mapped (srv, uid))
+      || ((valid & SETATTR_GID) && !p9_gid_mapped (srv, gid)))
+    return EPERM;
   if ((valid & (SETATTR_MODE | SETATTR_SIZE)) && (e = via_proc (srv, f->path, valid, mode, size)))
     return e;
   if ((dir = p9_parent (srv, f->path, &name)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, name);
   if ((valid & (SETATTR_UID | SETATTR_GID))
       && fchownat (dir, name, (valid & SETATTR_UID) ? uid : (uid_t)-1,
                    (valid & SETATTR_GID) ? gid : (gid_t)-1, AT_SYMLINK_NOFOLLOW)
@@ -190,6 +196,7 @@ open_io (struct p9_server *srv, const char *path, uint32_t flags, struct stat *s
     io = -EACCES; /* devices, fifos, sockets: the guest's own business */
   else
     {
+      p9_cred_for (srv, fd, NULL);
       snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
       io = open (proc, (int)(flags & OPEN_FLAGS_KEPT) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
       if (io < 0)
@@ -254,6 +261,8 @@ p9_op_lcreate (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return ENAMETOOLONG;
   if ((dir = p9_open_path (srv, f->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
+  gid = p9_cred_gid (srv, gid);
   io = openat (dir, name,
                (int)(flags & OPEN_FLAGS_KEPT & ~O_DIRECTORY) | O_CREAT | O_EXCL | O_NOFOLLOW
                    | O_CLOEXEC | O_NOCTTY,
@@ -396,7 +405,7 @@ made (struct p9_server *srv, struct p9_fid *f, int dir, const char *name, gid_t 
   cleanup_free char *path = p9_join (f->path, name);
   int e = 0;
 
-  if (fchownat (dir, name, f->uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+  if (fchownat (dir, name, f->uid, p9_cred_gid (srv, gid), AT_SYMLINK_NOFOLLOW) < 0)
     e = errno;
   close (dir);
   if (e == 0)
@@ -420,6 +429,7 @@ p9_op_mkdir (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return e ? e : EINVAL;
   if ((dir = p9_open_path (srv, f->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
   if (mkdirat (dir, name, mode & 07777) < 0)
     {
       e = errno;
@@ -445,6 +455,7 @@ p9_op_symlink (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return e ? e : EINVAL;
   if ((dir = p9_open_path (srv, f->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
   if (symlinkat (target, dir, name) < 0)
     {
       e = errno;
@@ -477,6 +488,7 @@ p9_op_mknod (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return EPERM;
   if ((dir = p9_open_path (srv, f->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
   if (mknodat (dir, name, mode & (S_IFMT | 07777), makedev (major, minor)) < 0)
     {
       e = errno;
@@ -527,7 +539,9 @@ p9_op_link (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return -ddir;
   if ((odir = p9_parent (srv, f->path, &old)) < 0)
     e = -odir;
-  else if (linkat (odir, old, ddir, name, 0) < 0)
+  else if ((p9_cred_caps (srv,
+                          p9_inode_mapped (srv, ddir, NULL) && p9_inode_mapped (srv, odir, old)),
+            linkat (odir, old, ddir, name, 0) < 0))
     e = errno;
   if (odir >= 0)
     close (odir);
@@ -550,7 +564,9 @@ rename_in (struct p9_server *srv, const char *from, const char *to_dir, const ch
     return -odir;
   if ((ndir = p9_open_path (srv, to_dir, O_DIRECTORY)) < 0)
     e = -ndir;
-  else if (renameat (odir, old, ndir, to_name) < 0)
+  else if ((p9_cred_caps (srv,
+                          p9_inode_mapped (srv, odir, NULL) && p9_inode_mapped (srv, ndir, NULL)),
+            renameat (odir, old, ndir, to_name) < 0))
     e = errno;
   close (odir);
   if (ndir >= 0)
@@ -611,6 +627,7 @@ p9_op_unlinkat (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return e ? e : EINVAL;
   if ((dir = p9_open_path (srv, d->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
   e = unlinkat (dir, name, (flags & AT_REMOVEDIR) ? AT_REMOVEDIR : 0) < 0 ? errno : 0;
   close (dir);
   return e;
@@ -633,6 +650,7 @@ p9_op_remove (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     e = -dir;
   else
     {
+      p9_cred_for (srv, dir, NULL);
       if (fstatat (dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0
           || unlinkat (dir, name, S_ISDIR (st.st_mode) ? AT_REMOVEDIR : 0) < 0)
         e = errno;

@@ -108,6 +108,12 @@ static const char *const allowed[] = {
   "fsetxattr",
   "fremovexattr",
   "umask",
+  /* a container with a user namespace: each request as its mapped ids,
+   * fs capabilities only on the namespace's own inodes (fs/p9_cred.c) */
+  "setfsuid",
+  "setfsgid",
+  "capget",
+  "capset",
   "getuid",
   "getgid",
   "geteuid",

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -245,20 +246,129 @@ test_tiny_reply_buffer (void)
   msg (120, "4", 30);
 }
 
+static bool
+owned (const char *name, uid_t uid, gid_t gid, mode_t mode)
+{
+  char p[256];
+  struct stat st;
+
+  snprintf (p, sizeof (p), "%s/%s", dir, name);
+  if (lstat (p, &st) < 0)
+    return false;
+  if (st.st_uid != uid || st.st_gid != gid || (st.st_mode & 07777) != mode)
+    tap_diag ("%s: %u:%u %04o", name, st.st_uid, st.st_gid, st.st_mode & 07777);
+  return st.st_uid == uid && st.st_gid == gid && (st.st_mode & 07777) == mode;
+}
+
+static void
+host_file (const char *name, uid_t uid, gid_t gid, mode_t mode, bool is_dir)
+{
+  char p[256];
+
+  snprintf (p, sizeof (p), "%s/%s", dir, name);
+  if (is_dir ? mkdir (p, mode) : close (open (p, O_CREAT | O_WRONLY, mode))) /* close(-1) fails */
+    abort ();
+  if (chown (p, uid, gid) < 0 || chmod (p, mode) < 0)
+    abort ();
+}
+
+/* A container with a user namespace (0 -> 100000, 65536 ids): the guest
+ * acts with the mapped ids, never as host root; the namespace's root
+ * keeps its power over the namespace's own files. */
+static void
+test_idmap (void)
+{
+  struct p9_idmap map = {
+    .uid = { { 0, 100000, 65536 } }, .gid = { { 0, 100000, 65536 } }, .n_uid = 1, .n_gid = 1
+  };
+  struct p9_server *plain = srv;
+  hy_error_t err = NULL;
+
+  if (getuid () != 0)
+    {
+      for (int i = 0; i < 12; i++)
+        tap_skip ("needs root", "9P with an id map");
+      return;
+    }
+  strcpy (dir, "/tmp/hyrun-p9-map.XXXXXX");
+  if (!mkdtemp (dir) || chown (dir, 100000, 100000) < 0 || chmod (dir, 0755) < 0)
+    abort ();
+  host_file ("host-root-suid", 0, 0, 04755, false);
+  host_file ("host-root-dir", 0, 0, 0755, true);
+  host_file ("user-secret", 101000, 101000, 0600, false);
+  srv = p9_server_create (dir, &err);
+  if (srv == NULL || p9_server_set_idmap (srv, &map, &err) < 0)
+    abort ();
+  tap_ok (msg (100, "4s", 131072 + 24, "9P2000.L") == 101
+              && msg (104, "44ss4", 0, NOFID, "root", "", 0) == 105
+              && msg (110, "442", 0, 1, 0) == 111,
+          "idmap: the guest's root attaches");
+  tap_ok (msg (14, "4s444", 1, "suid", O_RDWR | O_CREAT, 04755, 0) == 15
+              && owned ("suid", 100000, 100000, 0755),
+          "idmap: a file the guest's root creates is the namespace root's on the host");
+  tap_ok (msg (110, "442s", 0, 2, 1, "suid") == 111
+              && msg (26, "4444488888", 2, 0x2, 0, 0, 0, (uint64_t)0, (uint64_t)0, (uint64_t)0,
+                      (uint64_t)0, (uint64_t)0)
+                     == 7
+              && lerror () == EPERM && owned ("suid", 100000, 100000, 0755),
+          "idmap: chown to host uid 0 is EPERM");
+  tap_ok (msg (26, "4444488888", 2, 0x1, 04755, 0, 0, (uint64_t)0, (uint64_t)0, (uint64_t)0,
+               (uint64_t)0, (uint64_t)0)
+                  == 27
+              && owned ("suid", 100000, 100000, 04755),
+          "idmap: setuid on its own file is fine (setuid to a mapped id)");
+  tap_ok (msg (110, "442s", 0, 3, 1, "host-root-suid") == 111
+              && msg (26, "4444488888", 3, 0x1, 04777, 0, 0, (uint64_t)0, (uint64_t)0, (uint64_t)0,
+                      (uint64_t)0, (uint64_t)0)
+                     == 7
+              && owned ("host-root-suid", 0, 0, 04755),
+          "idmap: chmod of a host root's file is refused");
+  tap_ok (msg (12, "44", 3, O_WRONLY) == 7 && lerror () == EACCES,
+          "idmap: a host root's setuid file cannot be opened for writing");
+  tap_ok (msg (110, "442s", 0, 4, 1, "host-root-dir") == 111
+              && msg (72, "4s44", 4, "x", 0755, 0) == 7 && lerror () == EACCES,
+          "idmap: nothing is made in a host root's directory");
+  tap_ok (msg (110, "442s", 0, 5, 1, "user-secret") == 111 && msg (12, "44", 5, O_RDWR) == 13,
+          "idmap: the namespace's root opens another mapped user's 0600 file");
+  tap_ok (msg (26, "4444488888", 5, 0x2 | 0x4, 0, 100005, 100005, (uint64_t)0, (uint64_t)0,
+               (uint64_t)0, (uint64_t)0, (uint64_t)0)
+                  == 27
+              && owned ("user-secret", 100005, 100005, 0600),
+          "idmap: and chowns it to another mapped id");
+  tap_ok (msg (104, "44ss4", 6, NOFID, "u", "", 101000) == 105
+              && msg (72, "4s44", 6, "home", 0700, 101000) == 73
+              && owned ("home", 101000, 101000, 0700),
+          "idmap: a mapped user's directory is that user's on the host");
+  tap_ok (msg (72, "4s44", 6, "g0", 0700, 0) == 73 && owned ("g0", 101000, 100000, 0700),
+          "idmap: an unmapped group (host 0) becomes the namespace root's group");
+  tap_ok (setfsuid ((uid_t)-1) == 0 && setfsgid ((gid_t)-1) == 0,
+          "idmap: the serving thread is host root again between requests");
+  p9_server_destroy (srv);
+  srv = plain;
+  {
+    char cmd[128];
+    snprintf (cmd, sizeof (cmd), "rm -rf %s", dir);
+    if (system (cmd) != 0)
+      tap_diag ("could not remove %s", dir);
+  }
+}
+
 int
 main (void)
 {
-  char cmd[256];
-
-  tap_plan (37);
+  tap_plan (49);
   setup ();
   test_session ();
   test_escapes ();
   test_malformed ();
   test_tiny_reply_buffer ();
   p9_server_destroy (srv);
-  snprintf (cmd, sizeof (cmd), "rm -rf %s %s", dir, outside);
-  if (system (cmd) != 0)
-    tap_diag ("could not remove %s", dir);
+  {
+    char cmd[256];
+    snprintf (cmd, sizeof (cmd), "rm -rf %s %s", dir, outside);
+    if (system (cmd) != 0)
+      tap_diag ("could not remove %s", dir);
+  }
+  test_idmap ();
   return tap_done ();
 }
