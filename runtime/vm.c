@@ -9,6 +9,7 @@
  * exit status is the workload's. */
 #include "runtime/vm.h"
 #include "common/cleanup.h"
+#include "common/exit_like.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "kvm-shim/vmm/guest_spec.h"
@@ -100,23 +101,12 @@ on_created (void *opaque, hy_error_t *err)
   return 0;
 }
 
-/* End the way the workload ended: its exit code, or its signal. */
+/* End the way the workload ended: its exit code, or its signal when that
+ * one terminates (the status is the guest's word: no stop signals). */
 __attribute__ ((noreturn)) void
 vm_exit_like (int status)
 {
-  if (WIFSIGNALED (status))
-    {
-      int sig = WTERMSIG (status);
-      sigset_t all;
-      prctl (PR_SET_DUMPABLE, 0);
-      signal (sig, SIG_DFL);
-      sigfillset (&all);
-      sigdelset (&all, sig);
-      sigprocmask (SIG_SETMASK, &all, NULL);
-      raise (sig);
-      _exit (128 + sig);
-    }
-  _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 255);
+  hy_exit_like (status);
 }
 
 static void
