@@ -20,6 +20,8 @@
  * header with msize=131072). */
 #define P9_MAX_MSIZE (256u * 1024)
 #define P9_MAX_FIDS 4096
+/* Of them, open for I/O at once (less when RLIMIT_NOFILE is low). */
+#define P9_MAX_OPEN 2048
 
 struct p9_server;
 

@@ -250,10 +250,12 @@ p9_op_lopen (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return e ? e : EINVAL;
   if (f->io_fd >= 0)
     return EBUSY;
+  if (!p9_fid_may_open (srv))
+    return EMFILE;
   io = open_io (srv, f->path, flags, &st);
   if (io < 0)
     return -io;
-  f->io_fd = io;
+  p9_fid_opened (srv, f, io);
   f->is_dir = S_ISDIR (st.st_mode);
   put_open_reply (srv, w, &st);
   return 0;
@@ -280,6 +282,8 @@ p9_op_lcreate (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return f->io_fd >= 0 ? EBUSY : EINVAL;
   if ((path = p9_join (f->path, name)) == NULL)
     return ENAMETOOLONG;
+  if (!p9_fid_may_open (srv))
+    return EMFILE;
   if ((dir = p9_open_path (srv, f->path, O_DIRECTORY)) < 0)
     return -dir;
   p9_cred_for (srv, dir, NULL);
@@ -301,7 +305,7 @@ p9_op_lcreate (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
   free (f->path);
   f->path = path;
   path = NULL;
-  f->io_fd = io;
+  p9_fid_opened (srv, f, io);
   f->is_dir = false;
   put_open_reply (srv, w, &st);
   return 0;

@@ -31,6 +31,9 @@ struct p9_server
   uint32_t msize;
   struct p9_fid *fids[P9_MAX_FIDS];
   size_t n_fids;
+  /* fids with an open io_fd, and how many may be: the VMM's own fds
+   * (vCPUs, sockets, the exec socket) must never run out */
+  size_t n_open, max_open;
   /* p9_cred.c: the user namespace's map, when the container has one */
   bool mapped;
   struct p9_idmap map;
@@ -42,6 +45,10 @@ struct p9_fid *p9_fid_get (struct p9_server *srv, uint32_t num);
 struct p9_fid *p9_fid_new (struct p9_server *srv, uint32_t num, const char *path, uid_t uid,
                            int *err);
 void p9_fid_free (struct p9_server *srv, struct p9_fid *fid);
+/* Whether another fid may hold an open fd (else the op answers EMFILE);
+ * p9_fid_opened counts one that now does. */
+bool p9_fid_may_open (const struct p9_server *srv);
+void p9_fid_opened (struct p9_server *srv, struct p9_fid *fid, int io_fd);
 /* After a rename: fids at or under `from` now live under `to`. */
 void p9_fids_moved (struct p9_server *srv, const char *from, const char *to);
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -69,9 +70,25 @@ p9_fid_free (struct p9_server *srv, struct p9_fid *fid)
         break;
       }
   if (fid->io_fd >= 0)
-    close (fid->io_fd);
+    {
+      close (fid->io_fd);
+      srv->n_open--;
+    }
   free (fid->path);
   free (fid);
+}
+
+bool
+p9_fid_may_open (const struct p9_server *srv)
+{
+  return srv->n_open < srv->max_open;
+}
+
+void
+p9_fid_opened (struct p9_server *srv, struct p9_fid *fid, int io_fd)
+{
+  fid->io_fd = io_fd;
+  srv->n_open++;
 }
 
 void
@@ -477,6 +494,15 @@ p9_server_create (const char *root, hy_error_t *err)
       return NULL;
     }
   srv->msize = P9_MAX_MSIZE;
+  /* two servers (rootfs, volumes) share the process's fds: each may
+   * hold half of what is left after a reserve for the VMM itself */
+  {
+    struct rlimit rl;
+    rlim_t cur = getrlimit (RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    srv->max_open = cur > 256 + 128 ? (size_t)((cur - 128) / 2) : 128;
+    if (srv->max_open > P9_MAX_OPEN)
+      srv->max_open = P9_MAX_OPEN;
+  }
   return srv;
 }
 

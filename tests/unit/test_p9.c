@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -246,6 +247,48 @@ test_tiny_reply_buffer (void)
   msg (120, "4", 30);
 }
 
+/* A guest opening fids without end: the server stops at its share of
+ * RLIMIT_NOFILE with EMFILE, the process keeps fds of its own, and the fid
+ * table stops at P9_MAX_FIDS. */
+static void
+test_fid_limits (void)
+{
+  struct p9_server *plain = srv;
+  struct rlimit old, low;
+  hy_error_t err = NULL;
+  uint32_t i, opened = 0, first_err = 0, added = 0;
+  int fd;
+
+  if (getrlimit (RLIMIT_NOFILE, &old) < 0)
+    abort ();
+  low = old;
+  low.rlim_cur = 400; /* a share of (400 - 128) / 2 = 136 open fids */
+  if (setrlimit (RLIMIT_NOFILE, &low) < 0 || (srv = p9_server_create (dir, &err)) == NULL)
+    abort ();
+  msg (100, "4s", 8192, "9P2000.L");
+  msg (104, "44ss4", 0, NOFID, "root", "", 0);
+  for (i = 1; i <= 300; i++)
+    if (msg (110, "442", 0, i, 0) == 111 && msg (12, "44", i, O_RDONLY | O_DIRECTORY) == 13)
+      opened++;
+    else if (first_err == 0)
+      first_err = (uint32_t)lerror ();
+  tap_ok (opened == 136 && first_err == EMFILE, "%u fids opened, then Rlerror %u (EMFILE)", opened,
+          first_err);
+  fd = open ("/", O_RDONLY | O_CLOEXEC);
+  tap_ok (fd >= 0, "and the process still has fds of its own");
+  close (fd);
+  tap_ok (msg (120, "4", 1) == 121 && msg (12, "44", 200, O_RDONLY | O_DIRECTORY) == 13,
+          "a clunk makes room for one more open");
+  for (i = 301; i < 301 + P9_MAX_FIDS && msg (110, "442", 0, i, 0) == 111; i++)
+    added++;
+  /* fid 0 and 2..300 were there */
+  tap_ok (300 + added == P9_MAX_FIDS && lerror () == EMFILE,
+          "the fid table stops at %d with EMFILE (%u more)", P9_MAX_FIDS, added);
+  p9_server_destroy (srv);
+  srv = plain;
+  setrlimit (RLIMIT_NOFILE, &old);
+}
+
 static bool
 owned (const char *name, uid_t uid, gid_t gid, mode_t mode)
 {
@@ -356,12 +399,13 @@ test_idmap (void)
 int
 main (void)
 {
-  tap_plan (49);
+  tap_plan (53);
   setup ();
   test_session ();
   test_escapes ();
   test_malformed ();
   test_tiny_reply_buffer ();
+  test_fid_limits ();
   p9_server_destroy (srv);
   {
     char cmd[256];
