@@ -26,6 +26,10 @@
   ((1u << CAP_CHOWN) | (1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH) | (1u << CAP_FOWNER) \
    | (1u << CAP_FSETID))
 
+/* This thread's fs capabilities as last set (-1: not known): a walk asks
+ * at every component, and the answer rarely changes. */
+static __thread int fs_caps_raised = -1;
+
 static bool
 in_ranges (const struct p9_idrange *r, size_t n, uint32_t id)
 {
@@ -128,6 +132,7 @@ p9_cred_begin (struct p9_server *srv, uint32_t uid)
    * the kernel drop the file-system capabilities from the effective set */
   srv->saved_fsgid = (uint32_t)setfsgid (gid);
   srv->saved_fsuid = (uint32_t)setfsuid (uid);
+  fs_caps_raised = uid == 0 ? -1 : 0;
 }
 
 void
@@ -138,6 +143,7 @@ p9_cred_end (struct p9_server *srv)
   /* back to fsuid 0: the kernel raises the permitted fs caps again */
   setfsuid (srv->saved_fsuid);
   setfsgid (srv->saved_fsgid);
+  fs_caps_raised = -1;
 }
 
 static void
@@ -146,13 +152,17 @@ set_fs_caps (bool raise)
   struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
   struct __user_cap_data_struct d[2];
 
+  if (fs_caps_raised == (int)raise)
+    return;
+  fs_caps_raised = -1;
   if (syscall (SYS_capget, &h, d) < 0)
     return;
   if (raise)
     d[0].effective |= FS_CAPS & d[0].permitted;
   else
     d[0].effective &= ~FS_CAPS;
-  syscall (SYS_capset, &h, d);
+  if (syscall (SYS_capset, &h, d) == 0)
+    fs_caps_raised = raise;
 }
 
 bool
