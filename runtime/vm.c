@@ -200,9 +200,13 @@ vmm_child_main (struct vmm_child *c)
                                      .stdout_fd = STDOUT_FILENO,
                                      .stderr_fd = STDERR_FILENO,
                                      .net = &net };
+    /* once built, the VMM reaches only the shares and the exec fifo */
+    struct vmm_sandbox_dir fs[]
+        = { { c->rootfs, false }, { c->cfg->state_dir, true }, { c->vols_dir, false } };
     vmm_session_block_signals ();
     m = vmm_machine_create (&mc, &err);
-    if (m == NULL || vmm_machine_start (m, &err) < 0 || vmm_sandbox_apply (&err) < 0)
+    if (m == NULL || vmm_sandbox_fs (fs, c->vols->n_staged ? 3 : 2, &err) < 0
+        || vmm_machine_start (m, &err) < 0 || vmm_sandbox_apply (&err) < 0)
       {
         vmm_machine_destroy (m);
         vm_die (c, &net, &err);

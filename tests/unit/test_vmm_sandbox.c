@@ -7,6 +7,8 @@
 #include "kvm-shim/vmm/sandbox.h"
 #include "tests/unit/tap.h"
 
+#include <linux/kvm.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -39,19 +42,43 @@ sandboxed (int (*fn) (int), int arg)
 }
 
 static struct p9_server *srv;
+static char share_dir[64];
 
-/* A 9P session in a child under the filter (the id map set first, as the
- * VMM does before it loads the filter); its wait status. */
+/* Landlock: a file in the allowed folder can be made; /etc/passwd, opened
+ * before the sandbox by anyone, cannot be opened now. */
+static int
+do_landlock (int unused)
+{
+  struct vmm_sandbox_dir d = { share_dir, false };
+  char p[96];
+  int fd;
+  (void)unused;
+
+  if (vmm_sandbox_fs (&d, 1, NULL) < 0)
+    return 3;
+  snprintf (p, sizeof (p), "%s/made", share_dir);
+  if ((fd = open (p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) < 0)
+    return 1;
+  close (fd);
+  fd = open ("/etc/passwd", O_RDONLY | O_CLOEXEC);
+  return fd < 0 && errno == EACCES ? 0 : 2;
+}
+
+/* A 9P session in a child under Landlock (the share only) and the filter
+ * (the id map set first, as the VMM does before it loads the filter);
+ * its wait status. */
 static int do_p9_session (int mapped);
 static int
 sandboxed_p9 (const struct p9_idmap *map)
 {
+  struct vmm_sandbox_dir d = { share_dir, false };
   int status;
   pid_t pid = fork ();
 
   if (pid == 0)
     {
-      if (p9_server_set_idmap (srv, map, NULL) < 0 || vmm_sandbox_apply (NULL) < 0)
+      if (p9_server_set_idmap (srv, map, NULL) < 0 || vmm_sandbox_fs (&d, 1, NULL) < 0
+          || vmm_sandbox_apply (NULL) < 0)
         _exit (100);
       _exit (do_p9_session (map != NULL));
     }
@@ -97,6 +124,51 @@ do_execve (int unused)
   (void)unused;
   execve ("/bin/true", argv, NULL);
   return 1;
+}
+
+/* ioctl: KVM's requests pass (on /dev/kvm where there is one), stdio's
+ * isatty too; another driver's request kills */
+static int
+do_kvm_ioctl (int kvm_fd)
+{
+  if (kvm_fd >= 0 && ioctl (kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+    return 1;
+  return isatty (STDIN_FILENO) || errno == ENOTTY || errno == EBADF ? 0 : 2;
+}
+
+static int
+do_fionread (int unused)
+{
+  int fds[2], n;
+  (void)unused;
+  if (pipe (fds) < 0)
+    return 1;
+  return ioctl (fds[0], FIONREAD, &n) == 0 ? 0 : 1;
+}
+
+static int
+do_tiocsti (int unused)
+{
+  char c = 'x';
+  (void)unused;
+  ioctl (STDIN_FILENO, TIOCSTI, &c);
+  return 0;
+}
+
+/* kill: the VMM may signal itself (signal 0: a probe), nobody else */
+static int
+do_kill_self (int unused)
+{
+  (void)unused;
+  return kill (getpid (), 0) == 0 ? 0 : 1;
+}
+
+static int
+do_kill_parent (int unused)
+{
+  (void)unused;
+  kill (getppid (), 0);
+  return 0;
 }
 
 /* --- a 9P session under the filter: every call the server makes for a
@@ -160,10 +232,11 @@ do_p9_session (int mapped)
 static int
 p9_under_filter (const struct p9_idmap *map)
 {
-  char dir[] = "/tmp/hyrun-sandbox-p9.XXXXXX", cmd[64];
+  char *dir = share_dir, cmd[96];
   hy_error_t err = NULL;
   int st;
 
+  strcpy (share_dir, "/tmp/hyrun-sandbox-p9.XXXXXX");
   if (!mkdtemp (dir) || chown (dir, 100000, 100000) < 0)
     abort ();
   srv = p9_server_create (dir, &err);
@@ -184,7 +257,7 @@ main (void)
   char file[] = "/tmp/hyrun-test-sandbox-XXXXXX";
   int lfd, st, fd;
 
-  tap_plan (6);
+  tap_plan (12);
   lfd = socket (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   /* an abstract address: nothing on disk */
   snprintf (sa.sun_path + 1, sizeof (sa.sun_path) - 1, "hyrun-test-sandbox-%d", getpid ());
@@ -211,6 +284,44 @@ main (void)
   st = sandboxed (do_execve, 0);
   tap_ok (WIFSIGNALED (st) && WTERMSIG (st) == SIGSYS, "execve kills the VMM (status %#x)", st);
   close (lfd);
+  {
+    int kvm = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
+    st = sandboxed (do_kvm_ioctl, kvm);
+    tap_ok (WIFEXITED (st) && WEXITSTATUS (st) == 0,
+            "KVM ioctls (%s) and isatty are allowed (status %#x)",
+            kvm >= 0 ? "KVM_GET_API_VERSION on /dev/kvm" : "no /dev/kvm here", st);
+    if (kvm >= 0)
+      close (kvm);
+  }
+  st = sandboxed (do_fionread, 0);
+  tap_ok (WIFSIGNALED (st) && WTERMSIG (st) == SIGSYS,
+          "another ioctl (FIONREAD on a pipe) kills the VMM (status %#x)", st);
+  st = sandboxed (do_tiocsti, 0);
+  tap_ok (WIFSIGNALED (st) && WTERMSIG (st) == SIGSYS,
+          "TIOCSTI (typing into a terminal) kills the VMM (status %#x)", st);
+  st = sandboxed (do_kill_self, 0);
+  tap_ok (WIFEXITED (st) && WEXITSTATUS (st) == 0, "kill of itself is allowed (status %#x)", st);
+  st = sandboxed (do_kill_parent, 0);
+  tap_ok (WIFSIGNALED (st) && WTERMSIG (st) == SIGSYS,
+          "kill of another process kills the VMM (status %#x)", st);
+  strcpy (share_dir, "/tmp/hyrun-sandbox-ll.XXXXXX");
+  if (!mkdtemp (share_dir))
+    abort ();
+  {
+    pid_t pid = fork ();
+    if (pid == 0)
+      _exit (do_landlock (0));
+    while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+      ;
+  }
+  tap_ok (WIFEXITED (st) && WEXITSTATUS (st) == 0,
+          "Landlock: the VMM makes files in its share, /etc/passwd is EACCES (status %#x)", st);
+  {
+    char cmd[96];
+    snprintf (cmd, sizeof (cmd), "rm -rf %s", share_dir);
+    if (system (cmd) != 0)
+      tap_diag ("could not remove %s", share_dir);
+  }
   st = p9_under_filter (NULL);
   tap_ok (WIFEXITED (st) && WEXITSTATUS (st) == 0,
           "a 9P session (create, write, setattr of all, mkdir, symlink, rename, readdir...) "
