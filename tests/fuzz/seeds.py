@@ -138,3 +138,30 @@ def bzimage():
 
 out("boot", "elf-pvh", elf())
 out("boot", "bzimage", bzimage())
+
+# --- virtio-console over MMIO: records of fuzz_console.c -----------------
+def ctrl(port, event, value):
+    return struct.pack("<IHH", port, event, value)
+
+
+def offer(q, data=None, wlen=0):
+    if data is None:
+        return bytes([2, q, wlen, 1])
+    return bytes([2, q, len(data), 0]) + data
+
+
+def notify(q):
+    return bytes([3, q])
+
+
+CRX, CTX = 2, 3
+hs = b"".join(offer(CRX, None, 64) for _ in range(6)) + notify(CRX)
+hs += offer(CTX, ctrl(0, 0, 1)) + notify(CTX)  # DEVICE_READY
+for port in range(4):
+    hs += offer(CTX, ctrl(port, 3, 1)) + notify(CTX)  # PORT_READY
+hs += offer(CTX, ctrl(1, 6, 1)) + notify(CTX) + offer(CTX, ctrl(2, 6, 1)) + notify(CTX)
+hs += offer(4, None, 128) + notify(4) + bytes([5, 40, 6])  # port 1: host input
+hs += offer(7, b"to the ctl port") + notify(7) + offer(9, b"guest stdout bytes") + notify(9)
+hs += bytes([7, 80, 24]) + bytes([0, 0x70, 0, 0, 0, 0, 0])  # resize, then reset
+out("console", "handshake", hs)
+out("console", "flood", (offer(CTX, ctrl(0, 0, 1)) + notify(CTX)) * 50)
