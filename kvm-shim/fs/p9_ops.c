@@ -564,10 +564,14 @@ p9_op_link (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return -ddir;
   if ((odir = p9_parent (srv, f->path, &old)) < 0)
     e = -odir;
-  else if ((p9_cred_caps (srv,
-                          p9_inode_mapped (srv, ddir, NULL) && p9_inode_mapped (srv, odir, old)),
-            linkat (odir, old, ddir, name, 0) < 0))
-    e = errno;
+  else
+    {
+      /* the namespace root's rights only if both the target folder and
+       * the file linked are the namespace's own */
+      p9_cred_caps (srv, p9_inode_mapped (srv, ddir, NULL) && p9_inode_mapped (srv, odir, old));
+      if (linkat (odir, old, ddir, name, 0) < 0)
+        e = errno;
+    }
   if (odir >= 0)
     close (odir);
   close (ddir);
@@ -589,10 +593,12 @@ rename_in (struct p9_server *srv, const char *from, const char *to_dir, const ch
     return -odir;
   if ((ndir = p9_open_path (srv, to_dir, O_DIRECTORY)) < 0)
     e = -ndir;
-  else if ((p9_cred_caps (srv,
-                          p9_inode_mapped (srv, odir, NULL) && p9_inode_mapped (srv, ndir, NULL)),
-            renameat (odir, old, ndir, to_name) < 0))
-    e = errno;
+  else
+    {
+      p9_cred_caps (srv, p9_inode_mapped (srv, odir, NULL) && p9_inode_mapped (srv, ndir, NULL));
+      if (renameat (odir, old, ndir, to_name) < 0)
+        e = errno;
+    }
   close (odir);
   if (ndir >= 0)
     close (ndir);
