@@ -23,6 +23,7 @@ cc=${FUZZ_CC:-$(command -v clang-14 || command -v clang || echo clang-14)}
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 die() {
+	echo "1..1"
 	echo "not ok 1 - fuzz: $*"
 	exit 1
 }
