@@ -150,6 +150,7 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/vmm/exec_relay.c kvm-shim/vmm/exec_relay.h \
 	kvm-shim/vmm/tty.c kvm-shim/vmm/tty.h \
 	kvm-shim/vmm/guest_spec.c kvm-shim/vmm/guest_spec.h \
+	kvm-shim/vmm/idmap.c kvm-shim/vmm/idmap.h \
 	kvm-shim/vmm/volumes.c kvm-shim/vmm/volumes.h
 check_PROGRAMS += tests/unit/test_vmm_volumes
 TESTS += tests/unit/test_vmm_volumes
@@ -199,7 +200,7 @@ hyrun_vmm_LDADD = $(VMM_LIBS)
 libhyvmm_a_SOURCES += \
 	kvm-shim/fs/p9.h kvm-shim/fs/p9_priv.h \
 	kvm-shim/fs/p9_wire.c kvm-shim/fs/p9_wire.h \
-	kvm-shim/fs/p9_server.c kvm-shim/fs/p9_ops.c \
+	kvm-shim/fs/p9_server.c kvm-shim/fs/p9_ops.c kvm-shim/fs/p9_cred.c \
 	kvm-shim/devices/virtio_9p.c kvm-shim/devices/virtio_9p.h
 check_PROGRAMS += tests/unit/test_p9
 TESTS += tests/unit/test_p9

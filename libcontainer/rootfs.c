@@ -266,10 +266,32 @@ lc_rootfs_prepare (const struct spec *spec, const struct lc_rootfs_opts *o, hy_e
   return switch_root (o->rootfs, o->no_pivot, err);
 }
 
+/* The container's /dev/null, checked to be the null device (char 1:3)
+ * and mounted through that very inode: a /dev/null swapped for a symlink
+ * or another file (a shared rootfs, runc's CVE-2025-31133) would
+ * otherwise bind whatever it points at over each masked path. */
 static int
-mask_path (const char *path, hy_error_t *err)
+open_dev_null (hy_error_t *err)
+{
+  cleanup_close int fd = open ("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+
+  if (fd < 0)
+    return hy_error_set (err, errno, "maskedPaths: open `/dev/null` in the container");
+  if (fstat (fd, &st) < 0)
+    return hy_error_set (err, errno, "maskedPaths: stat `/dev/null` in the container");
+  if (!S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
+    return hy_error_set (err, EPERM,
+                         "maskedPaths: `/dev/null` in the container is not the null device "
+                         "(char 1:3): refusing to bind it over masked paths");
+  return take_fd (fd);
+}
+
+static int
+mask_path (const char *path, int null_fd, hy_error_t *err)
 {
   struct stat st;
+  char null_path[64];
 
   if (lstat (path, &st) < 0)
     return errno == ENOENT ? 0 : hy_error_set (err, errno, "maskedPaths: stat `%s`", path);
@@ -278,8 +300,22 @@ mask_path (const char *path, hy_error_t *err)
       if (mount ("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0)
         return hy_error_set (err, errno, "maskedPaths: mask `%s`", path);
     }
-  else if (mount ("/dev/null", path, NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
-    return hy_error_set (err, errno, "maskedPaths: mask `%s`", path);
+  else
+    {
+      /* through the checked inode when /proc is there; either way the
+       * result is checked again */
+      snprintf (null_path, sizeof (null_path), "/proc/self/fd/%d", null_fd);
+      if (access (null_path, F_OK) < 0)
+        snprintf (null_path, sizeof (null_path), "/dev/null");
+      if (mount (null_path, path, NULL, MS_BIND, NULL) < 0)
+        return errno == ENOENT ? 0 : hy_error_set (err, errno, "maskedPaths: mask `%s`", path);
+      if (stat (path, &st) < 0 || !S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
+        {
+          umount2 (path, MNT_DETACH);
+          return hy_error_set (err, EPERM, "maskedPaths: `%s` is not the null device once masked",
+                               path);
+        }
+    }
   return 0;
 }
 
@@ -299,13 +335,16 @@ int
 lc_rootfs_finalize (const struct spec *spec, hy_error_t *err)
 {
   const struct spec_linux *l = spec->linux_;
+  cleanup_close int null_fd = -1;
   size_t i;
 
   for (i = 0; l && i < l->n_readonly_paths; i++)
     if (readonly_path (l->readonly_paths[i], err) < 0)
       return -1;
+  if (l && l->n_masked_paths && (null_fd = open_dev_null (err)) < 0)
+    return -1;
   for (i = 0; l && i < l->n_masked_paths; i++)
-    if (mask_path (l->masked_paths[i], err) < 0)
+    if (mask_path (l->masked_paths[i], null_fd, err) < 0)
       return -1;
   if (spec->root->readonly && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
     return hy_error_set (err, errno, "root.readonly: remount / read-only");

@@ -9,9 +9,11 @@
  * exit status is the workload's. */
 #include "runtime/vm.h"
 #include "common/cleanup.h"
+#include "common/exit_like.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "kvm-shim/vmm/guest_spec.h"
+#include "kvm-shim/vmm/idmap.h"
 #include "kvm-shim/vmm/machine.h"
 #include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/sandbox.h"
@@ -99,23 +101,12 @@ on_created (void *opaque, hy_error_t *err)
   return 0;
 }
 
-/* End the way the workload ended: its exit code, or its signal. */
+/* End the way the workload ended: its exit code, or its signal when that
+ * one terminates (the status is the guest's word: no stop signals). */
 __attribute__ ((noreturn)) void
 vm_exit_like (int status)
 {
-  if (WIFSIGNALED (status))
-    {
-      int sig = WTERMSIG (status);
-      sigset_t all;
-      prctl (PR_SET_DUMPABLE, 0);
-      signal (sig, SIG_DFL);
-      sigfillset (&all);
-      sigdelset (&all, sig);
-      sigprocmask (SIG_SETMASK, &all, NULL);
-      raise (sig);
-      _exit (128 + sig);
-    }
-  _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 255);
+  hy_exit_like (status);
 }
 
 static void
@@ -149,7 +140,8 @@ vmm_child_main (struct vmm_child *c)
   struct vmm_machine *m = NULL;
   struct vmm_session_config sc = { 0 };
   struct vmm_net net = { 0 };
-  int sv[2], status = 0, log_fd = hy_log_fd ();
+  struct p9_idmap idmap;
+  int sv[2], status = 0, log_fd = hy_log_fd (), mapped;
 
   prctl (PR_SET_NAME, "hyrun:vmm");
   prctl (PR_SET_PDEATHSIG, SIGKILL);
@@ -179,7 +171,8 @@ vmm_child_main (struct vmm_child *c)
   /* the namespaces exist: the runtime's hooks run now, as for an init */
   if (lc_spawn_child_hooks (c->sync_fd, c->spec, &err) < 0)
     lc_spawn_child_fail (c->sync_fd, &err);
-  if (vmm_volumes_stage (c->vols, c->vols_dir, &err) < 0)
+  if (vmm_volumes_stage (c->vols, c->vols_dir, &err) < 0
+      || (mapped = vmm_idmap_from_spec (c->spec, &idmap, &err)) < 0)
     lc_spawn_child_fail (c->sync_fd, &err);
   /* the network namespace is final now (hooks may have filled it): join
    * its interfaces to TAPs for the guest (net_host.h) */
@@ -195,6 +188,7 @@ vmm_child_main (struct vmm_child *c)
                                      .agent = c->plan->agent,
                                      .share = c->rootfs,
                                      .vols = c->vols->n_staged ? c->vols_dir : NULL,
+                                     .idmap = mapped ? &idmap : NULL,
                                      .mem_mib = c->plan->mem_mib,
                                      .vcpus = c->plan->vcpus,
                                      .mergeable = c->plan->ksm,
@@ -206,9 +200,13 @@ vmm_child_main (struct vmm_child *c)
                                      .stdout_fd = STDOUT_FILENO,
                                      .stderr_fd = STDERR_FILENO,
                                      .net = &net };
+    /* once built, the VMM reaches only the shares and the exec fifo */
+    struct vmm_sandbox_dir fs[]
+        = { { c->rootfs, false }, { c->cfg->state_dir, true }, { c->vols_dir, false } };
     vmm_session_block_signals ();
     m = vmm_machine_create (&mc, &err);
-    if (m == NULL || vmm_machine_start (m, &err) < 0 || vmm_sandbox_apply (&err) < 0)
+    if (m == NULL || vmm_sandbox_fs (fs, c->vols->n_staged ? 3 : 2, &err) < 0
+        || vmm_machine_start (m, &err) < 0 || vmm_sandbox_apply (&err) < 0)
       {
         vmm_machine_destroy (m);
         vm_die (c, &net, &err);

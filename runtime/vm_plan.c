@@ -3,13 +3,16 @@
  * (io.hyrun.vm.*) or from linux.resources, each checked with a message
  * naming the field, before anything on the host changes. */
 #include "runtime/vm.h"
+#include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "kvm-shim/vmm/machine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_MEM_MIB 128
@@ -123,14 +126,26 @@ plan_vcpus (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
   return 0;
 }
 
-/* A kernel named by the bundle: `field` is where, for the message. */
+/* A kernel named by the bundle: `field` is where, for the message.  The
+ * bundle is less trusted than the runtime: a regular file, not followed
+ * if a symlink (O_NOFOLLOW), never a FIFO that would hang the VMM or a
+ * device it would read into guest RAM (the VMM checks again). */
 static int
 named_kernel (const char *field, const char *k, struct vm_plan *p, hy_error_t *err)
 {
+  cleanup_close int fd = -1;
+  struct stat st;
+
   if (k[0] != '/')
     return hy_error_set (err, 0, "config.json: %s: \"%s\" is not an absolute path", field, k);
-  if (access (k, R_OK) < 0)
+  fd = open (k, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0 && errno == ELOOP)
+    return hy_error_set (err, 0, "config.json: %s: `%s` is a symlink (name the file itself)", field,
+                         k);
+  if (fd < 0 || fstat (fd, &st) < 0)
     return hy_error_set (err, errno, "config.json: %s: `%s`", field, k);
+  if (!S_ISREG (st.st_mode))
+    return hy_error_set (err, 0, "config.json: %s: `%s` is not a regular file", field, k);
   p->kernel = xstrdup (k);
   return 0;
 }

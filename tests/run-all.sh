@@ -3,7 +3,8 @@
 #   0. the runner's own self-test (tests/runner-selftest.sh)
 #   1. build (-Werror) and the unit tests (TAP), each also under valgrind
 #   2. the bats integration suite against the real binary
-#   3. an ASan+UBSan build: unit tests and the integration suite again
+#   3. an ASan+UBSan build: unit tests and the integration suite again;
+#      each libFuzzer target for 30 s (tests/fuzz/run.sh)
 #   4. end to end under a real containerd and a real podman
 #   5. VM mode end to end: the guest kernel (cached), then every VM-mode
 #      case in the nested test VM (tests/vm/run-nested.sh), or directly
@@ -549,6 +550,13 @@ if [ "$QUICK" = 0 ]; then
 	else
 		step_fail asan "ASan+UBSan build failed (see $LOGDIR/build-_build-asan.log)"
 	fi
+
+	# fuzz smoke: each libFuzzer target (tests/fuzz/) for 30 s, one TAP line each
+	say "fuzz smoke (tests/fuzz/run.sh 30)"
+	PASS=fuzz
+	rc=0
+	FUZZ_BUILD=$TOP/_build-fuzz timeout 1200 tests/fuzz/run.sh 30 >"$LOGDIR/fuzz.tap" 2>&1 || rc=$?
+	check_tap fuzz "$LOGDIR/fuzz.tap" "$rc"
 
 	say "end to end: containerd and podman"
 	PASS=e2e

@@ -44,7 +44,9 @@ agent_mount_base (hy_error_t *err)
 int
 agent_mount_rootfs (hy_error_t *err)
 {
-  if (mkdir ("/run/hyrun", 0700) < 0 && errno != EEXIST)
+  /* 0711: a container in a user namespace must reach its rootfs below
+   * (its ids are not root's); the state dirs inside stay 0700 */
+  if (mkdir ("/run/hyrun", 0711) < 0 && errno != EEXIST)
     return hy_error_set (err, errno, "mkdir /run/hyrun");
   if (mkdir (AGENT_ROOTFS, 0755) < 0 && errno != EEXIST)
     return hy_error_set (err, errno, "mkdir `%s`", AGENT_ROOTFS);

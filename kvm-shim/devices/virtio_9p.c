@@ -96,7 +96,7 @@ static const struct virtio_dev_ops p9_ops = {
 
 struct virtio_9p *
 virtio_9p_create (const struct virtio_mmio_params *p, const char *dir, const char *tag,
-                  hy_error_t *err)
+                  const struct p9_idmap *idmap, hy_error_t *err)
 {
   struct virtio_9p *p9;
   size_t n = strlen (tag);
@@ -110,8 +110,9 @@ virtio_9p_create (const struct virtio_mmio_params *p, const char *dir, const cha
   memcpy (p9->tag, tag, n);
   p9->tag_len = (uint16_t)n;
   p9->srv = p9_server_create (dir, err);
-  if (p9->srv == NULL)
+  if (p9->srv == NULL || p9_server_set_idmap (p9->srv, idmap, err) < 0)
     {
+      p9_server_destroy (p9->srv);
       free (p9);
       return NULL;
     }

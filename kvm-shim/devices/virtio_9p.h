@@ -8,13 +8,15 @@
 #define VIRTIO_9P_H
 
 #include "common/error.h"
+#include "kvm-shim/fs/p9.h"
 #include "kvm-shim/virtio/mmio.h"
 
 struct virtio_9p;
 
-/* Share `dir` under mount tag `tag` (at most 64 bytes). */
+/* Share `dir` under mount tag `tag` (at most 64 bytes), served with the
+ * ids of `idmap` (NULL: the VMM's own; see p9_server_set_idmap). */
 struct virtio_9p *virtio_9p_create (const struct virtio_mmio_params *p, const char *dir,
-                                    const char *tag, hy_error_t *err);
+                                    const char *tag, const struct p9_idmap *idmap, hy_error_t *err);
 /* After the vCPUs have stopped. */
 void virtio_9p_destroy (struct virtio_9p *p9);
 struct virtio_dev *virtio_9p_dev (struct virtio_9p *p9);

@@ -24,6 +24,10 @@
 #define Q_CTRL_TX 3 /* guest -> host (c_ovq) */
 #define NAME_MAX_LEN 127
 #define CHUNK 65536 /* bytes moved per read() or callback */
+/* Control messages waiting for the guest's receive buffers, in bytes: a
+ * handshake needs a few hundred; a guest that never posts buffers must not
+ * make the VMM grow without bound (what does not fit is dropped). */
+#define CTRL_QUEUE_MAX 16384
 
 /* Control events (§5.3.6.2). */
 enum
@@ -89,6 +93,7 @@ struct virtio_console
   int n_ports;
   bool driver_ready; /* DEVICE_READY received */
   struct ctrl_msg *ctrl_head, **ctrl_tail;
+  size_t ctrl_bytes; /* queued, at most CTRL_QUEUE_MAX */
   struct port ports[VIRTIO_CONSOLE_MAX_PORTS];
 };
 
@@ -203,6 +208,7 @@ flush_ctrl (struct virtio_console *con)
       con->ctrl_head = m->next;
       if (con->ctrl_head == NULL)
         con->ctrl_tail = &con->ctrl_head;
+      con->ctrl_bytes -= m->len;
       free (m);
     }
   if (pushed)
@@ -213,9 +219,17 @@ static void
 send_ctrl (struct virtio_console *con, int port, uint16_t event, uint16_t value, const void *extra,
            size_t extra_len)
 {
-  struct ctrl_msg *m = xmalloc (sizeof (*m) + sizeof (struct ctrl_hdr) + extra_len);
   struct ctrl_hdr h = { htole32 ((uint32_t)port), htole16 (event), htole16 (value) };
+  struct ctrl_msg *m;
 
+  if (con->ctrl_bytes + sizeof (h) + extra_len > CTRL_QUEUE_MAX)
+    {
+      hy_debug ("virtio-console: control queue full (the guest posts no buffers): "
+                "event %u for port %d dropped",
+                event, port);
+      return;
+    }
+  m = xmalloc (sizeof (*m) + sizeof (h) + extra_len);
   m->next = NULL;
   m->len = sizeof (h) + extra_len;
   memcpy (m->data, &h, sizeof (h));
@@ -223,6 +237,7 @@ send_ctrl (struct virtio_console *con, int port, uint16_t event, uint16_t value,
     memcpy (m->data + sizeof (h), extra, extra_len);
   *con->ctrl_tail = m;
   con->ctrl_tail = &m->next;
+  con->ctrl_bytes += m->len;
   flush_ctrl (con);
 }
 
@@ -237,6 +252,7 @@ drop_ctrl (struct virtio_console *con)
       free (m);
     }
   con->ctrl_tail = &con->ctrl_head;
+  con->ctrl_bytes = 0;
 }
 
 /* Linux reads the RESIZE payload as { rows, cols } although the spec's
@@ -535,6 +551,10 @@ handle_ctrl (struct virtio_console *con, const struct ctrl_hdr *h)
   struct port *p = id < (uint32_t)con->n_ports ? &con->ports[id] : NULL;
   int i;
 
+  /* A repeated DEVICE_READY or PORT_READY changes nothing: answering each
+   * again would let the guest queue host memory at will. */
+  if (event == CTRL_DEVICE_READY && value == 1 && con->driver_ready)
+    return;
   if (event == CTRL_DEVICE_READY)
     {
       con->driver_ready = value == 1;
@@ -547,8 +567,10 @@ handle_ctrl (struct virtio_console *con, const struct ctrl_hdr *h)
       hy_debug ("virtio-console: control event %u for unknown port %u", event, id);
       return;
     }
-  if (event == CTRL_PORT_READY && value == 1)
+  if (event == CTRL_PORT_READY && value == 1 && !p->ready)
     port_ready (con, p);
+  else if (event == CTRL_PORT_READY && value == 1)
+    return;
   else if (event == CTRL_PORT_OPEN)
     guest_open (p, value == 1);
   else
@@ -714,6 +736,17 @@ virtio_console_destroy (struct virtio_console *con)
   drop_ctrl (con);
   virtio_dev_fini (&con->dev);
   free (con);
+}
+
+size_t
+virtio_console_ctrl_queued (struct virtio_console *con)
+{
+  size_t n;
+
+  pthread_mutex_lock (&con->dev.lock);
+  n = con->ctrl_bytes;
+  pthread_mutex_unlock (&con->dev.lock);
+  return n;
 }
 
 struct virtio_dev *

@@ -50,6 +50,8 @@ struct virtio_console *virtio_console_create (const struct virtio_mmio_params *p
 void virtio_console_destroy (struct virtio_console *con);
 /* The transport, for virtio_mmio_cmdline() and tests. */
 struct virtio_dev *virtio_console_dev (struct virtio_console *con);
+/* Bytes of control messages waiting for the guest's buffers (bounded). */
+size_t virtio_console_ctrl_queued (struct virtio_console *con);
 
 /* Declare the next port; returns its number (0 for the first: the
  * console, whose name must be NULL), or -1.  Ports declared before the

@@ -20,11 +20,31 @@
  * header with msize=131072). */
 #define P9_MAX_MSIZE (256u * 1024)
 #define P9_MAX_FIDS 4096
+/* Of them, open for I/O at once (less when RLIMIT_NOFILE is low). */
+#define P9_MAX_OPEN 2048
 
 struct p9_server;
 
+/* The container's user namespace, as runtime-spec linux.uidMappings and
+ * gidMappings: the guest applies the same map inside, so the ids 9P
+ * carries are host ids ("outside").  See p9_cred.c. */
+#define P9_IDMAP_MAX 16
+struct p9_idrange
+{
+  uint32_t inside, outside, count;
+};
+struct p9_idmap
+{
+  struct p9_idrange uid[P9_IDMAP_MAX], gid[P9_IDMAP_MAX];
+  size_t n_uid, n_gid;
+};
+
 struct p9_server *p9_server_create (const char *root, hy_error_t *err);
 void p9_server_destroy (struct p9_server *srv);
+/* Serve with the mapped ids (NULL: with the VMM's own).  Call before any
+ * request, while the process has one thread: it drops the process's
+ * supplementary groups. */
+int p9_server_set_idmap (struct p9_server *srv, const struct p9_idmap *map, hy_error_t *err);
 
 /* Serve one request of req_len bytes; the reply goes to resp (resp_cap
  * bytes).  Returns the reply's length: always a reply (Rlerror when the

@@ -105,8 +105,29 @@ p9_op_getattr (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
   return 0;
 }
 
+/* truncate(2) by path is not on the VMM's seccomp list: open and
+ * ftruncate (regular files only, as truncate allows). */
+static int
+truncate_proc (const char *proc, const struct stat *st, uint64_t size)
+{
+  int fd, e = 0;
+
+  if (S_ISDIR (st->st_mode))
+    return EISDIR;
+  if (!S_ISREG (st->st_mode))
+    return EINVAL;
+  fd = open (proc, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    return errno;
+  if (ftruncate (fd, (off_t)size) < 0)
+    e = errno;
+  close (fd);
+  return e;
+}
+
 /* chmod and truncate through the inode an O_PATH open found: a symlink
- * there is refused, not followed. */
+ * there is refused, not followed.  Only calls the VMM's seccomp filter
+ * allows (fchmodat, not chmod: a guest's chmod killed the VMM). */
 static int
 via_proc (struct p9_server *srv, const char *path, uint32_t valid, uint32_t mode, uint64_t size)
 {
@@ -117,14 +138,15 @@ via_proc (struct p9_server *srv, const char *path, uint32_t valid, uint32_t mode
   if (fd < 0)
     return -fd;
   snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
+  p9_cred_for (srv, fd, NULL);
   if (fstat (fd, &st) < 0)
     e = errno;
   else if (S_ISLNK (st.st_mode))
     e = (valid & SETATTR_SIZE) ? EINVAL : 0; /* a symlink's mode means nothing */
-  else if ((valid & SETATTR_MODE) && chmod (proc, mode & 07777) < 0)
+  else if ((valid & SETATTR_MODE) && fchmodat (AT_FDCWD, proc, mode & 07777, 0) < 0)
     e = errno;
-  else if ((valid & SETATTR_SIZE) && truncate (proc, (off_t)size) < 0)
-    e = errno;
+  else if (valid & SETATTR_SIZE)
+    e = truncate_proc (proc, &st, size);
   close (fd);
   return e;
 }
@@ -146,10 +168,15 @@ p9_op_setattr (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
   ts[1].tv_nsec = (long)p9_get64 (r);
   if (f == NULL || r->bad)
     return e ? e : EINVAL;
+  /* no id outside the user namespace's map reaches the host */
+  if (((valid & SETATTR_UID) && !p9_uid_mapped (srv, uid))
+      || ((valid & SETATTR_GID) && !p9_gid_mapped (srv, gid)))
+    return EPERM;
   if ((valid & (SETATTR_MODE | SETATTR_SIZE)) && (e = via_proc (srv, f->path, valid, mode, size)))
     return e;
   if ((dir = p9_parent (srv, f->path, &name)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, name);
   if ((valid & (SETATTR_UID | SETATTR_GID))
       && fchownat (dir, name, (valid & SETATTR_UID) ? uid : (uid_t)-1,
                    (valid & SETATTR_GID) ? gid : (gid_t)-1, AT_SYMLINK_NOFOLLOW)
@@ -190,6 +217,7 @@ open_io (struct p9_server *srv, const char *path, uint32_t flags, struct stat *s
     io = -EACCES; /* devices, fifos, sockets: the guest's own business */
   else
     {
+      p9_cred_for (srv, fd, NULL);
       snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
       io = open (proc, (int)(flags & OPEN_FLAGS_KEPT) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
       if (io < 0)
@@ -222,10 +250,12 @@ p9_op_lopen (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return e ? e : EINVAL;
   if (f->io_fd >= 0)
     return EBUSY;
+  if (!p9_fid_may_open (srv))
+    return EMFILE;
   io = open_io (srv, f->path, flags, &st);
   if (io < 0)
     return -io;
-  f->io_fd = io;
+  p9_fid_opened (srv, f, io);
   f->is_dir = S_ISDIR (st.st_mode);
   put_open_reply (srv, w, &st);
   return 0;
@@ -252,8 +282,12 @@ p9_op_lcreate (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return f->io_fd >= 0 ? EBUSY : EINVAL;
   if ((path = p9_join (f->path, name)) == NULL)
     return ENAMETOOLONG;
+  if (!p9_fid_may_open (srv))
+    return EMFILE;
   if ((dir = p9_open_path (srv, f->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
+  gid = p9_cred_gid (srv, gid);
   io = openat (dir, name,
                (int)(flags & OPEN_FLAGS_KEPT & ~O_DIRECTORY) | O_CREAT | O_EXCL | O_NOFOLLOW
                    | O_CLOEXEC | O_NOCTTY,
@@ -271,7 +305,7 @@ p9_op_lcreate (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
   free (f->path);
   f->path = path;
   path = NULL;
-  f->io_fd = io;
+  p9_fid_opened (srv, f, io);
   f->is_dir = false;
   put_open_reply (srv, w, &st);
   return 0;
@@ -295,7 +329,8 @@ p9_op_read (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return ENOBUFS;
   if (count > w->cap - w->off - 4)
     count = (uint32_t)(w->cap - w->off - 4);
-  n_out = p9_reserve (w, 4);
+  if ((n_out = p9_reserve (w, 4)) == NULL)
+    return ENOBUFS;
   data = w->p + w->off;
   n = pread (f->io_fd, data, count, (off_t)off);
   if (n < 0)
@@ -348,7 +383,9 @@ p9_op_readdir (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return EBADF;
   if (lseek (f->io_fd, (off_t)off, SEEK_SET) < 0)
     return errno;
-  n_out = p9_reserve (w, 4);
+  /* the reply cap is the guest's buffer: even the count may not fit */
+  if ((n_out = p9_reserve (w, 4)) == NULL)
+    return ENOBUFS;
   start = w->off;
   limit = w->off + count < w->cap ? w->off + count : w->cap;
   while ((n = syscall (SYS_getdents64, f->io_fd, buf, sizeof (buf))) > 0)
@@ -393,7 +430,7 @@ made (struct p9_server *srv, struct p9_fid *f, int dir, const char *name, gid_t 
   cleanup_free char *path = p9_join (f->path, name);
   int e = 0;
 
-  if (fchownat (dir, name, f->uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+  if (fchownat (dir, name, f->uid, p9_cred_gid (srv, gid), AT_SYMLINK_NOFOLLOW) < 0)
     e = errno;
   close (dir);
   if (e == 0)
@@ -417,6 +454,7 @@ p9_op_mkdir (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return e ? e : EINVAL;
   if ((dir = p9_open_path (srv, f->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
   if (mkdirat (dir, name, mode & 07777) < 0)
     {
       e = errno;
@@ -442,6 +480,7 @@ p9_op_symlink (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return e ? e : EINVAL;
   if ((dir = p9_open_path (srv, f->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
   if (symlinkat (target, dir, name) < 0)
     {
       e = errno;
@@ -474,6 +513,7 @@ p9_op_mknod (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return EPERM;
   if ((dir = p9_open_path (srv, f->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
   if (mknodat (dir, name, mode & (S_IFMT | 07777), makedev (major, minor)) < 0)
     {
       e = errno;
@@ -524,8 +564,14 @@ p9_op_link (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return -ddir;
   if ((odir = p9_parent (srv, f->path, &old)) < 0)
     e = -odir;
-  else if (linkat (odir, old, ddir, name, 0) < 0)
-    e = errno;
+  else
+    {
+      /* the namespace root's rights only if both the target folder and
+       * the file linked are the namespace's own */
+      p9_cred_caps (srv, p9_inode_mapped (srv, ddir, NULL) && p9_inode_mapped (srv, odir, old));
+      if (linkat (odir, old, ddir, name, 0) < 0)
+        e = errno;
+    }
   if (odir >= 0)
     close (odir);
   close (ddir);
@@ -547,8 +593,12 @@ rename_in (struct p9_server *srv, const char *from, const char *to_dir, const ch
     return -odir;
   if ((ndir = p9_open_path (srv, to_dir, O_DIRECTORY)) < 0)
     e = -ndir;
-  else if (renameat (odir, old, ndir, to_name) < 0)
-    e = errno;
+  else
+    {
+      p9_cred_caps (srv, p9_inode_mapped (srv, odir, NULL) && p9_inode_mapped (srv, ndir, NULL));
+      if (renameat (odir, old, ndir, to_name) < 0)
+        e = errno;
+    }
   close (odir);
   if (ndir >= 0)
     close (ndir);
@@ -608,6 +658,7 @@ p9_op_unlinkat (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return e ? e : EINVAL;
   if ((dir = p9_open_path (srv, d->path, O_DIRECTORY)) < 0)
     return -dir;
+  p9_cred_for (srv, dir, NULL);
   e = unlinkat (dir, name, (flags & AT_REMOVEDIR) ? AT_REMOVEDIR : 0) < 0 ? errno : 0;
   close (dir);
   return e;
@@ -630,6 +681,7 @@ p9_op_remove (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     e = -dir;
   else
     {
+      p9_cred_for (srv, dir, NULL);
       if (fstatat (dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0
           || unlinkat (dir, name, S_ISDIR (st.st_mode) ? AT_REMOVEDIR : 0) < 0)
         e = errno;

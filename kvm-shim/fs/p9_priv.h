@@ -31,12 +31,24 @@ struct p9_server
   uint32_t msize;
   struct p9_fid *fids[P9_MAX_FIDS];
   size_t n_fids;
+  /* fids with an open io_fd, and how many may be: the VMM's own fds
+   * (vCPUs, sockets, the exec socket) must never run out */
+  size_t n_open, max_open;
+  /* p9_cred.c: the user namespace's map, when the container has one */
+  bool mapped;
+  struct p9_idmap map;
+  uint32_t root_uid, root_gid; /* what unmapped requesters act as */
+  uint32_t saved_fsuid, saved_fsgid;
 };
 
 struct p9_fid *p9_fid_get (struct p9_server *srv, uint32_t num);
 struct p9_fid *p9_fid_new (struct p9_server *srv, uint32_t num, const char *path, uid_t uid,
                            int *err);
 void p9_fid_free (struct p9_server *srv, struct p9_fid *fid);
+/* Whether another fid may hold an open fd (else the op answers EMFILE);
+ * p9_fid_opened counts one that now does. */
+bool p9_fid_may_open (const struct p9_server *srv);
+void p9_fid_opened (struct p9_server *srv, struct p9_fid *fid, int io_fd);
 /* After a rename: fids at or under `from` now live under `to`. */
 void p9_fids_moved (struct p9_server *srv, const char *from, const char *to);
 
@@ -50,6 +62,21 @@ int p9_open_path (struct p9_server *srv, const char *path, int extra_flags);
  * for the *at() calls; the root is (root dir, "."). */
 int p9_parent (struct p9_server *srv, const char *path, const char **name);
 void p9_qid_from_stat (const struct stat *st, struct p9_qid *q);
+
+/* Ids (p9_cred.c).  Without a map every id is "mapped" and these do
+ * nothing.  A request runs between begin and end as the (mapped) uid;
+ * p9_cred_for raises the file-system capabilities for what follows when
+ * the inode (dirfd, or name in dirfd, not followed) has a mapped owner and
+ * group, and drops them otherwise. */
+bool p9_uid_mapped (const struct p9_server *srv, uint32_t uid);
+bool p9_gid_mapped (const struct p9_server *srv, uint32_t gid);
+uint32_t p9_cred_uid (const struct p9_server *srv, uint32_t uid);
+uint32_t p9_cred_gid (const struct p9_server *srv, uint32_t gid);
+void p9_cred_begin (struct p9_server *srv, uint32_t uid);
+void p9_cred_end (struct p9_server *srv);
+bool p9_inode_mapped (const struct p9_server *srv, int dirfd, const char *name);
+void p9_cred_caps (struct p9_server *srv, bool mapped_inode);
+void p9_cred_for (struct p9_server *srv, int dirfd, const char *name);
 
 /* Each operation reads its arguments from r and writes its reply body to
  * w; returns 0 or a positive errno for Rlerror. */

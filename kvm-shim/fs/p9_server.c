@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -69,9 +70,25 @@ p9_fid_free (struct p9_server *srv, struct p9_fid *fid)
         break;
       }
   if (fid->io_fd >= 0)
-    close (fid->io_fd);
+    {
+      close (fid->io_fd);
+      srv->n_open--;
+    }
   free (fid->path);
   free (fid);
+}
+
+bool
+p9_fid_may_open (const struct p9_server *srv)
+{
+  return srv->n_open < srv->max_open;
+}
+
+void
+p9_fid_opened (struct p9_server *srv, struct p9_fid *fid, int io_fd)
+{
+  fid->io_fd = io_fd;
+  srv->n_open++;
 }
 
 void
@@ -124,6 +141,9 @@ open_path_walk (struct p9_server *srv, const char *path, int extra_flags)
   for (name = strtok_r (buf, "/", &save); name; name = strtok_r (NULL, "/", &save))
     {
       bool last = save == NULL || *save == '\0';
+      /* searching this directory: with the namespace root's rights only
+       * if it is one of the namespace's own */
+      p9_cred_for (srv, fd, NULL);
       next
           = openat (fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (last ? extra_flags : O_DIRECTORY));
       if (next < 0 && errno == ENOENT)
@@ -146,6 +166,7 @@ open_path_walk (struct p9_server *srv, const char *path, int extra_flags)
     }
   if (path[0] == '\0' && extra_flags)
     {
+      p9_cred_for (srv, fd, NULL);
       next = openat (fd, ".", O_PATH | O_CLOEXEC | extra_flags);
       close (fd);
       return next < 0 ? -errno : next;
@@ -162,7 +183,9 @@ p9_open_path (struct p9_server *srv, const char *path, int extra_flags)
           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
   long fd;
 
-  if (no_openat2)
+  /* with an id map, each component's owner decides the rights used to
+   * search it: the walk by hand */
+  if (no_openat2 || srv->mapped)
     return open_path_walk (srv, path, extra_flags);
   fd = syscall (SYS_openat2, srv->root_fd, path[0] ? path : ".", &how, sizeof (how));
   if (fd < 0 && errno == ENOSYS)
@@ -243,7 +266,8 @@ op_attach (struct p9_server *srv, struct p9_rd *r, struct p9_wr *w)
     return EINVAL;
   if (fstatat (srv->root_fd, "", &st, AT_EMPTY_PATH) < 0)
     return errno;
-  if (p9_fid_new (srv, fid, "", n_uname == ~0u ? 0 : n_uname, &e) == NULL)
+  /* an unmapped user (the guest's own root) acts as the namespace's root */
+  if (p9_fid_new (srv, fid, "", p9_cred_uid (srv, n_uname == ~0u ? 0 : n_uname), &e) == NULL)
     return e;
   p9_qid_from_stat (&st, &q);
   p9_putqid (w, &q);
@@ -405,6 +429,20 @@ lerror (uint8_t *resp, size_t cap, uint16_t tag, int e)
   return finish (&w, RLERROR, tag);
 }
 
+/* The user a request acts as: its fid's (Tversion, Tattach and Tflush
+ * touch no file). */
+static uint32_t
+requester (struct p9_server *srv, uint8_t type, const uint8_t *req, size_t req_len)
+{
+  struct p9_fid *f;
+
+  if (!srv->mapped || type == 100 || type == 104 || type == 108 || req_len < P9_HDR + 4)
+    return srv->root_uid;
+  f = p9_fid_get (srv, (uint32_t)req[7] | (uint32_t)req[8] << 8 | (uint32_t)req[9] << 16
+                           | (uint32_t)req[10] << 24);
+  return f ? f->uid : srv->root_uid;
+}
+
 size_t
 p9_server_handle (struct p9_server *srv, const uint8_t *req, size_t req_len, uint8_t *resp,
                   size_t resp_cap)
@@ -427,7 +465,9 @@ p9_server_handle (struct p9_server *srv, const uint8_t *req, size_t req_len, uin
   if (resp_cap < P9_HDR)
     return 0;
   w = (struct p9_wr){ resp, resp_cap, P9_HDR, false };
+  p9_cred_begin (srv, requester (srv, type, req, req_len));
   e = ops[type](srv, &r, &w);
+  p9_cred_end (srv);
   if (e == 0 && w.full)
     e = ENOBUFS;
   if (e)
@@ -454,6 +494,15 @@ p9_server_create (const char *root, hy_error_t *err)
       return NULL;
     }
   srv->msize = P9_MAX_MSIZE;
+  /* two servers (rootfs, volumes) share the process's fds: each may
+   * hold half of what is left after a reserve for the VMM itself */
+  {
+    struct rlimit rl;
+    rlim_t cur = getrlimit (RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    srv->max_open = cur > 256 + 128 ? (size_t)((cur - 128) / 2) : 128;
+    if (srv->max_open > P9_MAX_OPEN)
+      srv->max_open = P9_MAX_OPEN;
+  }
   return srv;
 }
 

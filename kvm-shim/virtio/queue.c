@@ -391,6 +391,10 @@ virtq_chain_read (const struct virtq_chain *c, size_t offset, void *dst, size_t 
 size_t
 virtq_chain_write (const struct virtq_chain *c, size_t offset, const void *src, size_t len)
 {
+  /* a chain of zero-length buffers only has no iov at all: NULL + 0 is
+   * undefined (found by tests/fuzz/fuzz_virtq) */
+  if (c->iov == NULL)
+    return 0;
   return copy_iov (c->iov + c->n_readable, c->n_writable, offset, (void *)src, len, true);
 }
 

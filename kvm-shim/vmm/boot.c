@@ -227,7 +227,9 @@ write_pvh_info (struct vmm_mem *mem, const struct vmm_boot_info *info, hy_error_
 static int
 load_kernel (struct vmm_mem *mem, const char *path, struct loaded_kernel *k, hy_error_t *err)
 {
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  /* not followed if a symlink, no FIFO (O_NONBLOCK: open does not
+   * wait for a writer), nothing but a regular file */
+  cleanup_close int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   struct kernel_file f = { .path = path };
   struct stat st;
   int r;
@@ -236,6 +238,8 @@ load_kernel (struct vmm_mem *mem, const char *path, struct loaded_kernel *k, hy_
     return hy_error_set (err, errno, "open `%s`", path);
   if (fstat (fd, &st) < 0)
     return hy_error_set (err, errno, "stat `%s`", path);
+  if (!S_ISREG (st.st_mode))
+    return hy_error_set (err, 0, "`%s` is not a regular file", path);
   f.fd = fd;
   f.size = (uint64_t)st.st_size;
   memset (k, 0, sizeof (*k));

@@ -222,7 +222,7 @@ attach_9p (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t
 {
   if (m->cfg.share == NULL)
     return 0;
-  m->p9 = virtio_9p_create (p, m->cfg.share, VMPROTO_ROOTFS_TAG, err);
+  m->p9 = virtio_9p_create (p, m->cfg.share, VMPROTO_ROOTFS_TAG, m->cfg.idmap, err);
   return m->p9 ? 0 : -1;
 }
 
@@ -231,7 +231,7 @@ attach_9p_vols (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_er
 {
   if (m->cfg.vols == NULL)
     return 0;
-  m->p9_vols = virtio_9p_create (p, m->cfg.vols, VMPROTO_VOLS_TAG, err);
+  m->p9_vols = virtio_9p_create (p, m->cfg.vols, VMPROTO_VOLS_TAG, m->cfg.idmap, err);
   return m->p9_vols ? 0 : -1;
 }
 

@@ -8,6 +8,7 @@
 #define VMM_MACHINE_H
 
 #include "common/error.h"
+#include "kvm-shim/fs/p9.h"
 #include "kvm-shim/vmm/boot.h"
 #include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/vcpu.h"
@@ -17,11 +18,14 @@
 
 struct vmm_machine_config
 {
-  const char *kernel;  /* vmlinux (ELF, PVH entry) or bzImage */
-  const char *agent;   /* packed into the initramfs as /init; or: */
-  const char *initrd;  /* a ready initramfs (uncompressed cpio) */
-  const char *share;   /* folder shared over virtio-9p (tag "rootfs"); NULL: none */
-  const char *vols;    /* the volumes' staging folder (tag "hyrun.vols"); NULL: none */
+  const char *kernel; /* vmlinux (ELF, PVH entry) or bzImage */
+  const char *agent;  /* packed into the initramfs as /init; or: */
+  const char *initrd; /* a ready initramfs (uncompressed cpio) */
+  const char *share;  /* folder shared over virtio-9p (tag "rootfs"); NULL: none */
+  const char *vols;   /* the volumes' staging folder (tag "hyrun.vols"); NULL: none */
+  /* The container's user namespace: both shares are served with its
+   * mapped ids (p9_server_set_idmap); NULL: none, the VMM's own ids. */
+  const struct p9_idmap *idmap;
   uint64_t mem_mib;    /* guest RAM */
   unsigned vcpus;      /* 1..VMM_MAX_VCPUS */
   bool mergeable;      /* KSM */

@@ -3,12 +3,73 @@
  * on the list: execve, ptrace, mount, setns/unshare, bpf, process_vm_*,
  * keyctl, socket creation, kexec... nothing a running VMM does.  clone is
  * allowed only for threads; clone3 answers ENOSYS (its flags sit in
- * memory, out of seccomp's reach), and glibc then falls back to clone. */
+ * memory, out of seccomp's reach), and glibc then falls back to clone.
+ * Narrowed by argument: ioctl only for KVM's requests (and the two
+ * read-only terminal queries stdio makes), kill only of the VMM itself. */
 #include "kvm-shim/vmm/sandbox.h"
 
+#include "common/log.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <linux/landlock.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Landlock ABI 1's file-system rights (EXECUTE .. MAKE_SYM), and REFER
+ * (renames and links across folders) from ABI 2. */
+#define LL_FS_V1 ((LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1)
+
+int
+vmm_sandbox_fs (const struct vmm_sandbox_dir *dirs, size_t n, hy_error_t *err)
+{
+  struct landlock_ruleset_attr attr = { 0 };
+  long abi = syscall (SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  int rs, r = 0;
+  size_t i;
+
+  if (abi < 0 && (errno == ENOSYS || errno == EOPNOTSUPP))
+    {
+      hy_debug ("vmm: no Landlock in this kernel: the VMM's file system is not narrowed");
+      return 0;
+    }
+  if (abi < 0)
+    return hy_error_set (err, errno, "Landlock ABI version");
+  attr.handled_access_fs = LL_FS_V1 | (abi >= 2 ? LANDLOCK_ACCESS_FS_REFER : 0);
+  rs = (int)syscall (SYS_landlock_create_ruleset, &attr, sizeof (attr), 0);
+  if (rs < 0)
+    return hy_error_set (err, errno, "Landlock ruleset");
+  for (i = 0; i < n && r == 0; i++)
+    {
+      struct landlock_path_beneath_attr pb = { 0 };
+      int fd = open (dirs[i].path, O_PATH | O_CLOEXEC);
+
+      if (fd < 0)
+        {
+          r = hy_error_set (err, errno, "Landlock: `%s`", dirs[i].path);
+          break;
+        }
+      pb.allowed_access
+          = dirs[i].write_only ? LANDLOCK_ACCESS_FS_WRITE_FILE : attr.handled_access_fs;
+      pb.parent_fd = fd;
+      if (syscall (SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+        r = hy_error_set (err, errno, "Landlock rule for `%s`", dirs[i].path);
+      close (fd);
+    }
+  /* no_new_privs: required without CAP_SYS_ADMIN, and the seccomp filter
+   * sets it anyway */
+  if (r == 0 && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    r = hy_error_set (err, errno, "no_new_privs");
+  if (r == 0 && syscall (SYS_landlock_restrict_self, rs, 0) < 0)
+    r = hy_error_set (err, errno, "Landlock: restrict the VMM");
+  close (rs);
+  return r;
+}
 
 static const char *const allowed[] = {
   /* memory */
@@ -27,7 +88,6 @@ static const char *const allowed[] = {
   "getpid",
   "tgkill",
   "tkill",
-  "kill",
   "rt_sigprocmask",
   "rt_sigaction",
   "rt_sigreturn",
@@ -41,7 +101,6 @@ static const char *const allowed[] = {
   "gettimeofday",
   "prctl",
   /* vCPUs, interrupts, the event loop, the control socket */
-  "ioctl",
   "read",
   "write",
   "readv",
@@ -108,6 +167,12 @@ static const char *const allowed[] = {
   "fsetxattr",
   "fremovexattr",
   "umask",
+  /* a container with a user namespace: each request as its mapped ids,
+   * fs capabilities only on the namespace's own inodes (fs/p9_cred.c) */
+  "setfsuid",
+  "setfsgid",
+  "capget",
+  "capset",
   "getuid",
   "getgid",
   "geteuid",
@@ -133,6 +198,29 @@ vmm_sandbox_apply (hy_error_t *err)
     {
       struct scmp_arg_cmp thread = SCMP_A0 (SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
       r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, SCMP_SYS (clone), 1, &thread);
+    }
+  /* ioctl: the KVM fds' requests (type KVMIO in bits 8-15), isatty's
+   * TCGETS and TIOCGWINSZ; no TIOCSTI, no other driver's ioctls */
+  if (r == 0)
+    {
+      struct scmp_arg_cmp kvm = SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xff00, KVMIO << 8);
+      r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1, &kvm);
+    }
+  if (r == 0)
+    {
+      struct scmp_arg_cmp tcgets = SCMP_A1 (SCMP_CMP_EQ, TCGETS);
+      r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1, &tcgets);
+    }
+  if (r == 0)
+    {
+      struct scmp_arg_cmp winsz = SCMP_A1 (SCMP_CMP_EQ, TIOCGWINSZ);
+      r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1, &winsz);
+    }
+  /* kill: only this process (abort() and raise() use tgkill) */
+  if (r == 0)
+    {
+      struct scmp_arg_cmp self = SCMP_A0 (SCMP_CMP_EQ, (scmp_datum_t)getpid ());
+      r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, SCMP_SYS (kill), 1, &self);
     }
   if (r == 0)
     r = seccomp_rule_add_array (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (clone3), 0, NULL);

@@ -68,6 +68,22 @@ tmp-writable"
 sys-ro"
 }
 
+@test "maskedPaths: a /dev/null that is not the null device is refused, never bound (CVE-2025-31133)" {
+	# no /dev tmpfs: the rootfs's own /dev, whose null is a symlink to a file
+	mkdir -p "$BUNDLE/rootfs/dev"
+	rm -f "$BUNDLE/rootfs/dev/null"
+	echo swapped-in >"$BUNDLE/rootfs/target"
+	ln -s /target "$BUNDLE/rootfs/dev/null"
+	echo secret >"$BUNDLE/rootfs/secret"
+	cfg '.mounts |= map(select(.destination != "/dev")) | .linux.maskedPaths = ["/secret"]'
+	args cat /secret
+	run hy_run "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "maskedPaths"
+	assert_contains "$output" "not the null device"
+	[[ "$output" != *swapped-in* ]]
+}
+
 @test "the default devices, the /dev symlinks and linux.devices" {
 	cfg '.linux.devices = [{"path": "/dev/fuse-test", "type": "c", "major": 10, "minor": 229, "fileMode": 432, "uid": 0, "gid": 0}]'
 	args sh -c 'for d in null zero full random urandom tty; do [ -c /dev/$d ] && echo $d; done; for l in fd stdin ptmx; do readlink /dev/$l; done; stat -c "%t:%T %a" /dev/fuse-test'

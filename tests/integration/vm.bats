@@ -59,6 +59,20 @@ no_vmm_left() {
 		'annotations.io.hyrun.vm.kernel: "vmlinux" is not an absolute path'
 }
 
+@test "vm: the guest kernel must be a regular file, not a symlink, FIFO or device" {
+	vm_bundle
+	ln -s "$BATS_TEST_TMPDIR/vmlinux" "$BATS_TEST_TMPDIR/vmlinux-link"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	bad_config ".annotations[\"io.hyrun.vm.kernel\"] = \"$BATS_TEST_TMPDIR/vmlinux-link\"" \
+		"annotations.io.hyrun.vm.kernel: \`$BATS_TEST_TMPDIR/vmlinux-link\` is a symlink"
+	bad_config ".annotations[\"io.hyrun.vm.kernel\"] = \"$BATS_TEST_TMPDIR/fifo\"" \
+		"annotations.io.hyrun.vm.kernel: \`$BATS_TEST_TMPDIR/fifo\` is not a regular file"
+	bad_config '.annotations["io.hyrun.vm.kernel"] = "/dev/zero"' \
+		'annotations.io.hyrun.vm.kernel: `/dev/zero` is not a regular file'
+	bad_config '.vm = {"kernel": {"path": "/dev/zero"}} | del(.annotations["io.hyrun.vm.kernel"])' \
+		'vm.kernel.path: `/dev/zero` is not a regular file'
+}
+
 @test "vm: a terminal without --console-socket is refused, as in container mode, before a VM starts" {
 	vm_bundle
 	bad_config '.process.terminal = true' 'process.terminal is true: --console-socket is required'

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,7 +25,8 @@
 
 static struct p9_server *srv;
 static uint8_t req[P9_MAX_MSIZE], resp[P9_MAX_MSIZE];
-static struct p9_rd reply; /* body of the last reply */
+static size_t resp_cap = sizeof (resp); /* the guest's reply buffer */
+static struct p9_rd reply;              /* body of the last reply */
 static uint8_t reply_type;
 static char dir[64], outside[64];
 
@@ -70,7 +73,7 @@ msg (uint8_t type, const char *fmt, ...)
   req[4] = type;
   req[5] = 1;
   req[6] = 0;
-  n = p9_server_handle (srv, req, w.off, resp, sizeof (resp));
+  n = p9_server_handle (srv, req, w.off, resp, resp_cap);
   reply = (struct p9_rd){ resp, n, 7, n < 7 };
   reply_type = n >= 7 ? resp[4] : 0;
   return reply_type;
@@ -219,19 +222,197 @@ test_malformed (void)
   tap_ok (msg (116, "484", 0, (uint64_t)0, 0x7fffffff) == 7, "Tread of a directory fid fails");
 }
 
+/* The reply cap is the guest's descriptor length: 7..10 bytes hold the
+ * header but not Rreaddir's count (nor an Rlerror); 11 hold an empty
+ * Rreaddir. */
+static void
+test_tiny_reply_buffer (void)
+{
+  bool ok = true;
+
+  msg (110, "442", 0, 30, 0);
+  msg (12, "44", 30, O_RDONLY | O_DIRECTORY);
+  for (resp_cap = 7; resp_cap <= 11; resp_cap++)
+    {
+      int t = msg (40, "484", 30, (uint64_t)0, 8192);
+      ok = ok && (resp_cap < 11 ? t == 0 : t == 41 && p9_get32 (&reply) == 0);
+      t = msg (116, "484", 30, (uint64_t)0, 100);
+      ok = ok && (resp_cap < 11 ? t == 0 : t == 7);
+    }
+  resp_cap = sizeof (resp);
+  tap_ok (
+      ok,
+      "Treaddir and Tread into a 7..11-byte buffer: no reply, Rlerror or nothing listed; no crash");
+  tap_ok (msg (40, "484", 30, (uint64_t)0, 8192) == 41, "and the fid still works after");
+  msg (120, "4", 30);
+}
+
+/* A guest opening fids without end: the server stops at its share of
+ * RLIMIT_NOFILE with EMFILE, the process keeps fds of its own, and the fid
+ * table stops at P9_MAX_FIDS. */
+static void
+test_fid_limits (void)
+{
+  struct p9_server *plain = srv;
+  struct rlimit old, low;
+  hy_error_t err = NULL;
+  uint32_t i, opened = 0, first_err = 0, added = 0;
+  int fd;
+
+  if (getrlimit (RLIMIT_NOFILE, &old) < 0)
+    abort ();
+  low = old;
+  low.rlim_cur = 400; /* a share of (400 - 128) / 2 = 136 open fids */
+  if (setrlimit (RLIMIT_NOFILE, &low) < 0 || (srv = p9_server_create (dir, &err)) == NULL)
+    abort ();
+  msg (100, "4s", 8192, "9P2000.L");
+  msg (104, "44ss4", 0, NOFID, "root", "", 0);
+  for (i = 1; i <= 300; i++)
+    if (msg (110, "442", 0, i, 0) == 111 && msg (12, "44", i, O_RDONLY | O_DIRECTORY) == 13)
+      opened++;
+    else if (first_err == 0)
+      first_err = (uint32_t)lerror ();
+  tap_ok (opened == 136 && first_err == EMFILE, "%u fids opened, then Rlerror %u (EMFILE)", opened,
+          first_err);
+  fd = open ("/", O_RDONLY | O_CLOEXEC);
+  tap_ok (fd >= 0, "and the process still has fds of its own");
+  close (fd);
+  tap_ok (msg (120, "4", 1) == 121 && msg (12, "44", 200, O_RDONLY | O_DIRECTORY) == 13,
+          "a clunk makes room for one more open");
+  for (i = 301; i < 301 + P9_MAX_FIDS && msg (110, "442", 0, i, 0) == 111; i++)
+    added++;
+  /* fid 0 and 2..300 were there */
+  tap_ok (300 + added == P9_MAX_FIDS && lerror () == EMFILE,
+          "the fid table stops at %d with EMFILE (%u more)", P9_MAX_FIDS, added);
+  p9_server_destroy (srv);
+  srv = plain;
+  setrlimit (RLIMIT_NOFILE, &old);
+}
+
+static bool
+owned (const char *name, uid_t uid, gid_t gid, mode_t mode)
+{
+  char p[256];
+  struct stat st;
+
+  snprintf (p, sizeof (p), "%s/%s", dir, name);
+  if (lstat (p, &st) < 0)
+    return false;
+  if (st.st_uid != uid || st.st_gid != gid || (st.st_mode & 07777) != mode)
+    tap_diag ("%s: %u:%u %04o", name, st.st_uid, st.st_gid, st.st_mode & 07777);
+  return st.st_uid == uid && st.st_gid == gid && (st.st_mode & 07777) == mode;
+}
+
+static void
+host_file (const char *name, uid_t uid, gid_t gid, mode_t mode, bool is_dir)
+{
+  char p[256];
+
+  snprintf (p, sizeof (p), "%s/%s", dir, name);
+  if (is_dir ? mkdir (p, mode) : close (open (p, O_CREAT | O_WRONLY, mode))) /* close(-1) fails */
+    abort ();
+  if (chown (p, uid, gid) < 0 || chmod (p, mode) < 0)
+    abort ();
+}
+
+/* A container with a user namespace (0 -> 100000, 65536 ids): the guest
+ * acts with the mapped ids, never as host root; the namespace's root
+ * keeps its power over the namespace's own files. */
+static void
+test_idmap (void)
+{
+  struct p9_idmap map = {
+    .uid = { { 0, 100000, 65536 } }, .gid = { { 0, 100000, 65536 } }, .n_uid = 1, .n_gid = 1
+  };
+  struct p9_server *plain = srv;
+  hy_error_t err = NULL;
+
+  if (getuid () != 0)
+    {
+      for (int i = 0; i < 12; i++)
+        tap_skip ("needs root", "9P with an id map");
+      return;
+    }
+  strcpy (dir, "/tmp/hyrun-p9-map.XXXXXX");
+  if (!mkdtemp (dir) || chown (dir, 100000, 100000) < 0 || chmod (dir, 0755) < 0)
+    abort ();
+  host_file ("host-root-suid", 0, 0, 04755, false);
+  host_file ("host-root-dir", 0, 0, 0755, true);
+  host_file ("user-secret", 101000, 101000, 0600, false);
+  srv = p9_server_create (dir, &err);
+  if (srv == NULL || p9_server_set_idmap (srv, &map, &err) < 0)
+    abort ();
+  tap_ok (msg (100, "4s", 131072 + 24, "9P2000.L") == 101
+              && msg (104, "44ss4", 0, NOFID, "root", "", 0) == 105
+              && msg (110, "442", 0, 1, 0) == 111,
+          "idmap: the guest's root attaches");
+  tap_ok (msg (14, "4s444", 1, "suid", O_RDWR | O_CREAT, 04755, 0) == 15
+              && owned ("suid", 100000, 100000, 0755),
+          "idmap: a file the guest's root creates is the namespace root's on the host");
+  tap_ok (msg (110, "442s", 0, 2, 1, "suid") == 111
+              && msg (26, "4444488888", 2, 0x2, 0, 0, 0, (uint64_t)0, (uint64_t)0, (uint64_t)0,
+                      (uint64_t)0, (uint64_t)0)
+                     == 7
+              && lerror () == EPERM && owned ("suid", 100000, 100000, 0755),
+          "idmap: chown to host uid 0 is EPERM");
+  tap_ok (msg (26, "4444488888", 2, 0x1, 04755, 0, 0, (uint64_t)0, (uint64_t)0, (uint64_t)0,
+               (uint64_t)0, (uint64_t)0)
+                  == 27
+              && owned ("suid", 100000, 100000, 04755),
+          "idmap: setuid on its own file is fine (setuid to a mapped id)");
+  tap_ok (msg (110, "442s", 0, 3, 1, "host-root-suid") == 111
+              && msg (26, "4444488888", 3, 0x1, 04777, 0, 0, (uint64_t)0, (uint64_t)0, (uint64_t)0,
+                      (uint64_t)0, (uint64_t)0)
+                     == 7
+              && owned ("host-root-suid", 0, 0, 04755),
+          "idmap: chmod of a host root's file is refused");
+  tap_ok (msg (12, "44", 3, O_WRONLY) == 7 && lerror () == EACCES,
+          "idmap: a host root's setuid file cannot be opened for writing");
+  tap_ok (msg (110, "442s", 0, 4, 1, "host-root-dir") == 111
+              && msg (72, "4s44", 4, "x", 0755, 0) == 7 && lerror () == EACCES,
+          "idmap: nothing is made in a host root's directory");
+  tap_ok (msg (110, "442s", 0, 5, 1, "user-secret") == 111 && msg (12, "44", 5, O_RDWR) == 13,
+          "idmap: the namespace's root opens another mapped user's 0600 file");
+  tap_ok (msg (26, "4444488888", 5, 0x2 | 0x4, 0, 100005, 100005, (uint64_t)0, (uint64_t)0,
+               (uint64_t)0, (uint64_t)0, (uint64_t)0)
+                  == 27
+              && owned ("user-secret", 100005, 100005, 0600),
+          "idmap: and chowns it to another mapped id");
+  tap_ok (msg (104, "44ss4", 6, NOFID, "u", "", 101000) == 105
+              && msg (72, "4s44", 6, "home", 0700, 101000) == 73
+              && owned ("home", 101000, 101000, 0700),
+          "idmap: a mapped user's directory is that user's on the host");
+  tap_ok (msg (72, "4s44", 6, "g0", 0700, 0) == 73 && owned ("g0", 101000, 100000, 0700),
+          "idmap: an unmapped group (host 0) becomes the namespace root's group");
+  tap_ok (setfsuid ((uid_t)-1) == 0 && setfsgid ((gid_t)-1) == 0,
+          "idmap: the serving thread is host root again between requests");
+  p9_server_destroy (srv);
+  srv = plain;
+  {
+    char cmd[128];
+    snprintf (cmd, sizeof (cmd), "rm -rf %s", dir);
+    if (system (cmd) != 0)
+      tap_diag ("could not remove %s", dir);
+  }
+}
+
 int
 main (void)
 {
-  char cmd[256];
-
-  tap_plan (35);
+  tap_plan (53);
   setup ();
   test_session ();
   test_escapes ();
   test_malformed ();
+  test_tiny_reply_buffer ();
+  test_fid_limits ();
   p9_server_destroy (srv);
-  snprintf (cmd, sizeof (cmd), "rm -rf %s %s", dir, outside);
-  if (system (cmd) != 0)
-    tap_diag ("could not remove %s", dir);
+  {
+    char cmd[256];
+    snprintf (cmd, sizeof (cmd), "rm -rf %s %s", dir, outside);
+    if (system (cmd) != 0)
+      tap_diag ("could not remove %s", dir);
+  }
+  test_idmap ();
   return tap_done ();
 }

@@ -296,6 +296,33 @@ test_callback_port (struct fx *f)
   tap_ok (f->opens == 0, "guest PORT_OPEN 0: on_open(false)");
 }
 
+/* A guest that repeats DEVICE_READY / PORT_READY and never posts control
+ * receive buffers: nothing is answered twice, and what the host itself
+ * queues (resizes) stays within a bound. */
+static void
+test_ctrl_flood (struct fx *f)
+{
+  size_t before = virtio_console_ctrl_queued (f->con), peak = 0;
+  uint64_t scratch = f->drv.next_gpa;
+  int i;
+
+  for (i = 0; i < 3000; i++)
+    {
+      f->drv.next_gpa = scratch; /* the device copied the last ones out */
+      guest_ctrl (f, 0, DEVICE_READY, 1);
+      guest_ctrl (f, (uint32_t)(i % N_PORTS), PORT_READY, 1);
+      if (virtio_console_ctrl_queued (f->con) > peak)
+        peak = virtio_console_ctrl_queued (f->con);
+    }
+  tap_ok (peak == before, "repeated DEVICE_READY/PORT_READY queue nothing (%zu -> %zu bytes)",
+          before, peak);
+  for (i = 0; i < 20000; i++)
+    virtio_console_resize (f->con, (uint16_t)(80 + i % 7), 24, NULL);
+  tap_ok (virtio_console_ctrl_queued (f->con) <= 16384,
+          "20000 resizes nobody reads: %zu bytes queued, at most 16 KiB",
+          virtio_console_ctrl_queued (f->con));
+}
+
 static void
 test_broken_chain (struct fx *f)
 {
@@ -319,6 +346,7 @@ main (void)
   test_input_backpressure_eof (&f);
   test_output (&f);
   test_callback_port (&f);
+  test_ctrl_flood (&f);
   test_broken_chain (&f);
   fx_fini (&f);
   tap_plan (tap_n);

@@ -335,6 +335,25 @@ test_unpop (void)
   fx_fini (&f);
 }
 
+/* Only zero-length buffers: a chain with no iovec at all (found by
+ * tests/fuzz/fuzz_virtq: the write computed NULL + 0, undefined). */
+static void
+test_empty_chain (void)
+{
+  struct fx f;
+  char b[4];
+
+  fx_init (&f, all_features ());
+  set_desc (f.desc, 1, BUF, 0, VIRTQ_DESC_F_NEXT, 2);
+  set_desc (f.desc, 2, BUF, 0, VIRTQ_DESC_F_WRITE, 0);
+  offer (&f, 1);
+  tap_ok (pop (&f) == 1 && f.chain.n_readable == 0 && f.chain.n_writable == 0,
+          "a chain of zero-length buffers pops empty");
+  tap_ok (virtq_chain_read (&f.chain, 0, b, 4) == 0 && virtq_chain_write (&f.chain, 0, "x", 1) == 0,
+          "and reads and writes nothing");
+  fx_fini (&f);
+}
+
 int
 main (void)
 {
@@ -345,6 +364,7 @@ main (void)
   test_malformed_indirect ();
   test_event_idx ();
   test_unpop ();
+  test_empty_chain ();
   tap_plan (tap_n);
   return tap_done ();
 }

@@ -180,6 +180,8 @@ bundle vols ".mounts |= map(select(.destination != \"/dev/shm\")) + [
 	echo "data read: $(cat /data/from-host)"
 	i=0; while [ "$(cat /etc/hosts)" = "127.0.0.1 first" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 	echo "hosts later: $(cat /etc/hosts)"'
+bundle userns '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
+	sh -c 'echo "inside: uid $(id -u)"; touch /made-inside && chmod 4755 /made-inside && ls -ln /made-inside'
 bundle voldev '.mounts += [{destination: "/dev/hostnull", type: "bind", source: "/dev/null", options: ["bind"]}]' true
 # terminals: tty.sh (in cases.sh's tty_* cases, also exec'd in execw) reads,
 # traps WINCH and INT and reads to EOF on its pty; ttyfg for a foreground run
