@@ -154,7 +154,8 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/vmm/volumes.c kvm-shim/vmm/volumes.h
 check_PROGRAMS += tests/unit/test_vmm_volumes
 TESTS += tests/unit/test_vmm_volumes
-tests_unit_test_vmm_volumes_SOURCES = tests/unit/test_vmm_volumes.c tests/unit/tap.h
+tests_unit_test_vmm_volumes_SOURCES = tests/unit/test_vmm_volumes.c tests/unit/p9_client.h \
+	tests/unit/tap.h
 tests_unit_test_vmm_volumes_LDADD = $(VMM_LIBS) libhyspec.a libhycommon.a $(YAJL_LIBS) \
 	$(SECCOMP_LIBS) $(CAP_LIBS)
 
@@ -204,7 +205,7 @@ libhyvmm_a_SOURCES += \
 	kvm-shim/devices/virtio_9p.c kvm-shim/devices/virtio_9p.h
 check_PROGRAMS += tests/unit/test_p9
 TESTS += tests/unit/test_p9
-tests_unit_test_p9_SOURCES = tests/unit/test_p9.c tests/unit/tap.h
+tests_unit_test_p9_SOURCES = tests/unit/test_p9.c tests/unit/p9_client.h tests/unit/tap.h
 tests_unit_test_p9_LDADD = $(VMM_LIBS)
 
 # VM mode end to end, in the nested test VM (or directly with hardware KVM):

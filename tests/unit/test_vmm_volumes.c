@@ -25,58 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NOFID 0xffffffffu
+#include "tests/unit/p9_client.h"
 
 static char dir[64];
-static struct p9_server *srv;
-static uint8_t req[P9_MAX_MSIZE], resp[P9_MAX_MSIZE];
-static struct p9_rd reply;
-
-/* msg TYPE "fmt" ...: 4 = u32, 8 = u64, 2 = u16, s = string.  Returns the
- * reply type (Rlerror = 7). */
-static int
-msg (uint8_t type, const char *fmt, ...)
-{
-  struct p9_wr w = { req, sizeof (req), 7, false };
-  va_list ap;
-  size_t n;
-
-  va_start (ap, fmt);
-  for (; *fmt; fmt++)
-    switch (*fmt)
-      {
-      case '2':
-        p9_put16 (&w, (uint16_t)va_arg (ap, int));
-        break;
-      case '4':
-        p9_put32 (&w, va_arg (ap, uint32_t));
-        break;
-      case '8':
-        p9_put64 (&w, va_arg (ap, uint64_t));
-        break;
-      case 's':
-        p9_putstr (&w, va_arg (ap, const char *));
-        break;
-      }
-  va_end (ap);
-  req[0] = (uint8_t)w.off;
-  req[1] = (uint8_t)(w.off >> 8);
-  req[2] = (uint8_t)(w.off >> 16);
-  req[3] = 0;
-  req[4] = type;
-  req[5] = 1;
-  req[6] = 0;
-  n = p9_server_handle (srv, req, w.off, resp, sizeof (resp));
-  reply = (struct p9_rd){ resp, n, 7, n < 7 };
-  return n >= 7 ? resp[4] : 0;
-}
-
-static int
-lerror (void)
-{
-  reply.off = 7;
-  return resp[4] == 7 ? (int)p9_get32 (&reply) : 0;
-}
 
 static void
 write_file (const char *name, const char *text)
