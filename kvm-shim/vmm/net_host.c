@@ -287,13 +287,14 @@ vmm_net_redirect_msg (struct vmm_nl_msg *m, int from, int to)
                      .tcm_info = TC_H_MAKE (FILTER_PRIO << 16, htons (ETH_P_ALL)) };
   struct tc_mirred p
       = { .action = TC_ACT_STOLEN, .eaction = TCA_EGRESS_REDIR, .ifindex = (uint32_t)to };
-  struct
-  {
-    struct tc_u32_sel sel;
-    struct tc_u32_key key;
-  } sel = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
+  /* a selector with one all-zero key (matches every frame): tc_u32_sel
+   * ends in a flexible array of keys, so the two are laid out by hand
+   * (a struct holding both is a GNU extension clang refuses) */
+  struct tc_u32_sel head = { .flags = TC_U32_TERMINAL, .nkeys = 1 };
+  uint8_t sel[sizeof (struct tc_u32_sel) + sizeof (struct tc_u32_key)] = { 0 };
   size_t opts, acts, act, aopts;
 
+  memcpy (sel, &head, sizeof (head));
   vmm_nl_msg_init (m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, &t, sizeof (t));
   vmm_nl_put_str (m, TCA_KIND, "u32");
   opts = vmm_nl_nest_begin (m, TCA_OPTIONS);
