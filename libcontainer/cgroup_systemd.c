@@ -201,8 +201,9 @@ run_helper (const char *const argv[], const char *input, hy_error_t *err)
   close (errp[0]);
   msg[len] = '\0';
   msg[strcspn (msg, "\n")] = '\0';
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return hy_error_set (err, errno, "wait for %s", HY_SYSTEMD_HELPER);
   if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
     return 0;
   return hy_error_set (err, 0, "%s", msg[0] ? msg : "hyrun-systemd failed");
