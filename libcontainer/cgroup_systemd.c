@@ -105,6 +105,7 @@ cg_systemd_path (const char *cgroups_path, const char *id, char **slice, char **
   if (sl_path == NULL)
     {
       free (*slice);
+      *slice = NULL;
       return NULL;
     }
   *unit = xasprintf ("%s-%s.scope", parts[1], parts[2]);
