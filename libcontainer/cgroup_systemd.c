@@ -116,20 +116,19 @@ cg_systemd_path (const char *cgroups_path, const char *id, char **slice, char **
 
 static char helper_path[PATH_MAX];
 
-/* Next to the running hyrun first (the build tree), then where `make
- * install` puts it; HYRUN_SYSTEMD_HELPER overrides both.  Resolved before
- * create's chdir into the bundle. */
-void
-lc_cgroup_systemd_locate (const char *argv0)
+/* This binary's own path: /proc/self/exe unless that is the sealed memfd
+ * copy (create, run, exec: selfexe.h), then argv0 (with PATH). */
+static void
+self_path (const char *argv0, char self[PATH_MAX])
 {
-  char self[PATH_MAX] = "", *slash;
-  const char *env = getenv ("HYRUN_SYSTEMD_HELPER"), *path = getenv ("PATH");
+  const char *path = getenv ("PATH");
+  ssize_t len = readlink ("/proc/self/exe", self, PATH_MAX - 1);
 
-  if (env && env[0])
-    {
-      snprintf (helper_path, sizeof (helper_path), "%s", env);
-      return;
-    }
+  self[len > 0 ? len : 0] = '\0';
+  /* the memfd reads "/memfd:hyrun (deleted)" */
+  if (self[0] == '/' && strstr (self, " (deleted)") == NULL)
+    return;
+  self[0] = '\0';
   if (argv0 && strchr (argv0, '/'))
     {
       if (realpath (argv0, self) == NULL)
@@ -146,6 +145,24 @@ lc_cgroup_systemd_locate (const char *argv0)
         self[0] = '\0';
         path += n + (path[n] == ':');
       }
+}
+
+/* Next to the running hyrun first (the build tree), then where `make
+ * install` puts it; HYRUN_SYSTEMD_HELPER overrides both.  main() resolves
+ * it before create's chdir into the bundle (argv0 may be relative);
+ * other commands (podman's delete has no --systemd-cgroup) on first use. */
+void
+lc_cgroup_systemd_locate (const char *argv0)
+{
+  char self[PATH_MAX], *slash;
+  const char *env = getenv ("HYRUN_SYSTEMD_HELPER");
+
+  if (env && env[0])
+    {
+      snprintf (helper_path, sizeof (helper_path), "%s", env);
+      return;
+    }
+  self_path (argv0, self);
   slash = strrchr (self, '/');
   if (slash)
     {

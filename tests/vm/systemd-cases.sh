@@ -9,6 +9,7 @@
 # same bundle for comparison.  Prints TAP.  POSIX sh: L1 has busybox.
 set -u
 . /tests/env
+GROUPS=${GROUPS:-hy ctd pod}
 ROOT=/run/hyrun-sd
 n=0
 failed=0
@@ -78,8 +79,15 @@ until busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedes
 	sleep 0.1
 done
 echo "# systemd $(systemctl --version | head -n1), $(if [ "$HYBRID" = 1 ]; then echo hybrid cgroup v1; else echo cgroup v2; fi), bus up after $i tries, $(cut -d' ' -f1 /proc/uptime) s"
-echo "1..12"
+# GROUPS: which groups run (hy: hyrun itself, 12 cases; ctd: containerd,
+# 2; pod: podman, 2)
+plan=0
+for g in $GROUPS; do
+	case $g in hy) plan=$((plan + 12)) ;; ctd | pod) plan=$((plan + 2)) ;; esac
+done
+echo "1..$plan"
 
+hy_cases() {
 # 1: the default cgroupsPath: system.slice:hyrun:<id>
 U=hyrun-sd1.scope
 D=$CG/system.slice/$U
@@ -210,6 +218,98 @@ if [ -n "$RUNC" ] && [ -x "$RUNC" ]; then
 else
 	n=$((n + 1))
 	echo "ok $n - the properties equal runc --systemd-cgroup's # SKIP no runc on the host to copy in"
+fi
+}
+
+# --- containerd 1.6: its runc v2 shim runs hyrun with SystemdCgroup ------
+# ctr's --runc-binary and --runc-systemd-cgroup are the shim options
+# (BinaryName, SystemdCgroup = true) a CRI runtime entry sets; the shim
+# passes --systemd-cgroup and cgroupsPath slice:prefix:name to hyrun
+ctd_cases() {
+	export CONTAINERD_SNAPSHOTTER=native
+	containerd >/tmp/containerd.log 2>&1 &
+	i=0
+	until ctr version >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -lt 600 ] || { tail -n 5 /tmp/containerd.log | sed 's/^/# containerd: /'; break; }
+		sleep 0.1
+	done
+	ctr images import /tests/busybox.tar >/tmp/import.log 2>&1 || sed 's/^/# import: /' /tmp/import.log
+	UC=ctrd-c1.scope
+	DC=$CG/system.slice/$UC
+	[ "$HYBRID" = 1 ] && DC=$CG/unified/system.slice/$UC
+	timeout 120 ctr run -d --runc-binary "$HYRUN" --runc-systemd-cgroup --cgroup system.slice:ctrd:c1 \
+		--memory-limit 67108864 --cpu-quota 50000 --cpu-period 100000 \
+		docker.io/library/busybox:hyrun c1 sleep 100000 >/tmp/ctr-run.log 2>&1 </dev/null ||
+		sed 's/^/# ctr run: /' /tmp/ctr-run.log
+	# ctr's spec has neither a cgroup namespace nor a cgroup mount: an
+	# exec'd process shows the scope as its cgroup
+	if [ "$HYBRID" = 1 ]; then
+		mp=MemoryLimit
+		in=$(timeout 60 ctr t exec --exec-id e1 c1 cat /proc/self/cgroup 2>&1 | grep :memory: | cut -d: -f3)
+	else
+		mp=MemoryMax
+		in=$(timeout 60 ctr t exec --exec-id e1 c1 cat /proc/self/cgroup 2>&1 | cut -d: -f3)
+	fi 
+	expect ActiveState "$(show $UC ActiveState)" active && expect $mp "$(show $UC $mp)" 67108864 &&
+		expect CPUQuotaPerSecUSec "$(show $UC CPUQuotaPerSecUSec)" 500ms && expect "exec's cgroup" "$in" /system.slice/$UC &&
+		grep -qx "$(ctr t ls 2>/dev/null | awk '$1 == "c1" { print $2 }')" "$DC/cgroup.procs" &&
+		timeout 60 ctr t metrics c1 >/tmp/metrics.log 2>&1 || { sed 's/^/# metrics: /' /tmp/metrics.log; false; }
+	ok $? "containerd (runc v2 shim, SystemdCgroup): ctr run makes scope $UC with MemoryMax and CPUQuotaPerSecUSec; exec joins the scope; metrics work"
+	timeout 60 ctr t kill -s KILL c1 >/dev/null 2>&1
+	i=0
+	while ctr t ls 2>/dev/null | grep -q '^c1 .*RUNNING' && [ "$i" -lt 100 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	timeout 60 ctr t rm c1 2>&1 | sed 's/^/# task rm: /'
+	timeout 60 ctr c rm c1 2>&1 | sed 's/^/# container rm: /'
+	gone $UC "$DC" && [ ! -e /run/containerd/runc/default/c1 ]
+	ok $? "containerd: task kill and rm leave no scope, no cgroup and no hyrun state"
+}
+case " $GROUPS " in *" hy "*) hy_cases ;; esac
+
+case " $GROUPS " in *" ctd "*) ;; *) false ;; esac && if command -v containerd >/dev/null && command -v ctr >/dev/null; then
+	ctd_cases
+else
+	for c in "containerd: ctr run with SystemdCgroup" "containerd: task rm leaves no scope"; do
+		n=$((n + 1))
+		echo "ok $n - $c # SKIP no containerd on the host to copy in"
+	done
+fi
+
+# --- podman 4.3 with cgroup_manager = "systemd" ---------------------------
+# podman passes --systemd-cgroup and machine.slice:libpod:<id>; it puts
+# conmon in a scope of its own (libpod-conmon-<id>.scope) itself
+pod_cases() {
+	podman load -i /tests/busybox.tar >/tmp/pload.log 2>&1 || sed 's/^/# podman load: /' /tmp/pload.log
+	id=$(timeout 120 podman run -d --name psd --pull never --network none --memory 64m --pids-limit 40 \
+		docker.io/library/busybox:hyrun sleep 100000 2>/tmp/prun.log </dev/null) || sed 's/^/# podman run: /' /tmp/prun.log
+	UP=libpod-$id.scope
+	DP=$CG/machine.slice/$UP
+	[ "$HYBRID" = 1 ] && DP=$CG/unified/machine.slice/$UP
+	if [ "$HYBRID" = 1 ]; then mp=MemoryLimit; else mp=MemoryMax; fi
+	inside=$(timeout 60 podman exec psd cat /proc/self/cgroup 2>&1 | tail -n1)
+	echo "# podman: $(podman inspect -f '{{.OCIRuntime}} {{.State.Status}}' psd 2>&1), inside: $inside"
+	[ -n "$id" ] && expect ActiveState "$(show $UP ActiveState)" active && expect Slice "$(show $UP Slice)" machine.slice &&
+		expect $mp "$(show $UP $mp)" 67108864 && expect TasksMax "$(show $UP TasksMax)" 40 &&
+		grep -qx "$(podman inspect -f '{{.State.Pid}}' psd)" "$DP/cgroup.procs"
+	ok $? "podman (cgroup_manager systemd): run makes scope libpod-<id>.scope in machine.slice with MemoryMax and TasksMax; exec works"
+	timeout 120 podman stop -t 1 psd 2>&1 | sed 's/^/# podman stop: /'
+	echo "# podman stop done at $(cut -d' ' -f1 /proc/uptime) s"
+	timeout 120 podman rm psd 2>&1 | sed 's/^/# podman rm: /'
+	echo "# podman rm done at $(cut -d' ' -f1 /proc/uptime) s"
+	gone "$UP" "$DP" && [ -z "$(podman ps -aq)" ] && [ -z "$(ls -A /run/hyrun 2>/dev/null)" ] &&
+		expect "conmon scope" "$(systemctl show -p LoadState --value libpod-conmon-$id.scope)" not-found
+	ok $? "podman: stop and rm leave no scope (container's or conmon's), no cgroup and no hyrun state"
+}
+case " $GROUPS " in *" pod "*) ;; *) false ;; esac && if command -v podman >/dev/null && command -v conmon >/dev/null; then
+	pod_cases
+else
+	for c in "podman: run with cgroup_manager systemd" "podman: rm leaves no scope"; do
+		n=$((n + 1))
+		echo "ok $n - $c # SKIP no podman on the host to copy in"
+	done
 fi
 
 [ -z "$(ls -A "$ROOT" 2>/dev/null)" ] || { echo "# state left: $(ls -A "$ROOT")"; failed=$((failed + 1)); }

@@ -5,13 +5,15 @@
 # D-Bus, where tests/vm/systemd-cases.sh runs hyrun (and runc, to compare)
 # and prints TAP.  The hosts of this project run no systemd as PID 1.
 #
-#   systemd-in-l1.sh [-B BUILD_DIR] [-k L1_KERNEL_ROOT] [-o TAP_FILE] [-1]
+#   systemd-in-l1.sh [-B BUILD_DIR] [-k L1_KERNEL_ROOT] [-o TAP_FILE] [-1] [-g GROUPS]
 #
 #   -B  the built tree (hyrun and hyrun-systemd; default: _build)
 #   -k  an unpacked Debian cloud kernel package for L1 (default: downloaded)
 #   -o  also write the TAP to TAP_FILE
 #   -1  hybrid cgroup v1 (systemd.unified_cgroup_hierarchy=0) instead of
 #       the pure cgroup v2 a current systemd host has
+#   -g  the groups of cases (default "hy ctd pod": hyrun itself, containerd,
+#       podman)
 #
 # How systemd runs in L1 (shared/facts/test-vm-variants.md): a busybox
 # /init copies the initramfs into a tmpfs (pivot_root refuses an initramfs
@@ -22,7 +24,7 @@
 # whose one service runs the cases with their output on the serial console
 # and ends L1 with `reboot -f`.
 #
-# Environment: HYRUN_L1_MEM (default 1536 MiB here), HYRUN_L1_TIMEOUT
+# Environment: HYRUN_L1_MEM (default 2048 MiB here), HYRUN_L1_TIMEOUT
 # (default 420 s), and l1.sh's.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,13 +35,15 @@ build=$top/_build
 kroot=""
 tapout=""
 hybrid=0
-while getopts B:k:o:1 o; do
+groups="hy ctd pod"
+while getopts B:k:o:1g: o; do
 	case $o in
 	B) build=$(cd "$OPTARG" && pwd) ;;
 	k) kroot=$OPTARG ;;
 	o) tapout=$OPTARG ;;
 	1) hybrid=1 ;;
-	*) echo "usage: $0 [-B BUILD_DIR] [-k L1_KERNEL_ROOT] [-o TAP_FILE] [-1]" >&2; exit 2 ;;
+	g) groups=$OPTARG ;;
+	*) echo "usage: $0 [-B BUILD_DIR] [-k L1_KERNEL_ROOT] [-o TAP_FILE] [-1] [-g GROUPS]" >&2; exit 2 ;;
 	esac
 done
 
@@ -56,6 +60,7 @@ for f in /lib/systemd/systemd systemctl busctl dbus-daemon qemu-system-x86_64 jq
 	command -v "$f" >/dev/null || [ -x "$f" ] || die "$f not found (contrib/install-deps.sh test)"
 done
 
+t0=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/hyrun-systemd-l1.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
@@ -67,8 +72,40 @@ for f in /lib/systemd/systemd "$(command -v systemctl)" "$(command -v busctl)" \
 	"$(command -v dbus-daemon)" "$build/hyrun" "$build/hyrun-systemd"; do
 	l1_copy "$root" "$f"
 done
-# runc to compare with (skipped in the cases when missing)
-! command -v runc >/dev/null || l1_copy "$root" "$(command -v runc)"
+# runc to compare with, containerd 1.6 (the runc v2 shim and ctr) to drive
+# hyrun with SystemdCgroup (each skipped in the cases when missing here)
+want() {
+	case " $groups " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+tools=runc
+! want ctd || tools="$tools containerd containerd-shim-runc-v2 ctr"
+! want pod || tools="$tools podman conmon"
+for f in $tools; do
+	! command -v "$f" >/dev/null || l1_copy "$root" "$(command -v "$f")"
+done
+if want ctd && command -v containerd >/dev/null; then
+	mkdir -p "$root/etc/containerd" "$root/tests"
+	# no CRI plugin: ctr does not use it, and it only slows the start
+	printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n' >"$root/etc/containerd/config.toml"
+fi
+if { want ctd && command -v containerd >/dev/null; } || { want pod && command -v podman >/dev/null; }; then
+	mkdir -p "$root/tests"
+	bash "$top/tests/e2e/make-oci-image.sh" "$root/tests/busybox.tar" docker.io/library/busybox:hyrun >/dev/null ||
+		die "tests/e2e/make-oci-image.sh failed"
+fi
+# podman 4.3 with its systemd cgroup manager: contrib's runtime entries,
+# cgroup_manager = "systemd", vfs storage, events to a file (no journald)
+if want pod && command -v podman >/dev/null; then
+	mkdir -p "$root/etc/containers" "$root/usr/share/containers"
+	cp -a /etc/containers/. "$root/etc/containers/"
+	cp -a /usr/share/containers/. "$root/usr/share/containers/"
+	sed -e "s|/usr/local/bin/|$build/|g" -e 's|^cgroup_manager = .*|cgroup_manager = "systemd"|' \
+		-e '/^\[engine\]$/a events_logger = "file"\nruntime = "hyrun"' \
+		"$top/contrib/podman/containers.conf" >"$root/etc/containers/containers.conf"
+	printf '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n' \
+		>"$root/etc/containers/storage.conf"
+fi
 mkdir -p "$root/usr/share/dbus-1" "$root/etc/dbus-1" "$root/etc/systemd/system" \
 	"$root/var/lib" "$root/var/tmp" "$root/newroot" "$root/tests"
 cp -a /usr/share/dbus-1/. "$root/usr/share/dbus-1/"
@@ -125,7 +162,7 @@ for b in limits:null slice:'"hyrun-t.slice:hyt:sd3"' bad:null; do
 done
 jq '.linux.resources.cpu.cpus = "99"' "$root/tests/bad/config.json" >"$work/bad.json" &&
 	mv "$work/bad.json" "$root/tests/bad/config.json"
-printf 'HYRUN=%s\nRUNC=%s\nHYBRID=%s\n' "$build/hyrun" "$(command -v runc || true)" "$hybrid" >"$root/tests/env"
+printf 'HYRUN=%s\nRUNC=%s\nHYBRID=%s\nGROUPS="%s"\n' "$build/hyrun" "$(command -v runc || true)" "$hybrid" "$groups" >"$root/tests/env"
 
 # /init: into a tmpfs, then systemd
 # (at its real path: /lib is /usr/lib on Debian 12, l1_copy follows links)
@@ -146,9 +183,10 @@ if [ "$hybrid" = 1 ]; then
 else
 	cg="systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all"
 fi
-export HYRUN_L1_MEM=${HYRUN_L1_MEM:-1536}
+export HYRUN_L1_MEM=${HYRUN_L1_MEM:-2048}
 export HYRUN_L1_TIMEOUT=${HYRUN_L1_TIMEOUT:-420}
 export HYRUN_L1_APPEND="$cg systemd.show_status=0 systemd.firstboot=0 systemd.unit=hyrun-test.target ${HYRUN_L1_APPEND:-}"
+echo "systemd-in-l1: L1 root packed in $(($(date +%s) - t0)) s, $(($(stat -c %s "$work/l1.cpio") / 1048576)) MiB"
 t0=$(date +%s)
 l1_boot "$work/l1.cpio" "$work/console" >"$work/console.raw" 2>&1 || true
 echo "systemd-in-l1: L1 boot took $(($(date +%s) - t0)) s"
