@@ -465,7 +465,7 @@ systemd_stage() {
 		step_fail vm-systemd "no _build/hyrun-systemd (libsystemd-dev missing? contrib/install-deps.sh build)"
 		return
 	}
-	HYRUN_L1_TIMEOUT=300 timeout -k 10 360 sh "$TOP/tests/vm/systemd-in-l1.sh" -B "$TOP/_build" \
+	HYRUN_L1_TIMEOUT=330 timeout -k 10 360 sh "$TOP/tests/vm/systemd-in-l1.sh" -B "$TOP/_build" \
 		-o "$tap" >"$log" 2>&1 || rc=$?
 	grep -E '^systemd-in-l1: ' "$log" || true
 	check_tap vm-systemd "$tap" "$rc"
