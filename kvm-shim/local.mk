@@ -115,7 +115,7 @@ tests_unit_test_vmproto_LDADD = $(VMM_LIBS)
 # libcontainer/ sources as hyrun, but without sanitizers (a static binary
 # cannot carry ASan's runtime) and without libmnl (no static archive in
 # Debian; netlink.c then brings lo up with an ioctl).
-pkglibexec_PROGRAMS = hyrun-agent
+pkglibexec_PROGRAMS += hyrun-agent
 hyrun_agent_SOURCES = \
 	kvm-shim/agent/agent.h \
 	kvm-shim/agent/main.c \

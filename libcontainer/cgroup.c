@@ -167,10 +167,21 @@ lc_cgroup_new (const char *cgroups_path, const char *id, bool systemd, hy_error_
 
   if (systemd)
     {
-      hy_error_set (err, 0,
-                    "--systemd-cgroup: the systemd cgroup driver is not supported yet; "
-                    "use the cgroupfs driver (no --systemd-cgroup)");
-      return NULL;
+      char *slice, *unit;
+      struct lc_cgroup *cg;
+      path = cg_systemd_path (cgroups_path, id, &slice, &unit, err);
+      cg = path ? new_manager (path, true, err) : NULL;
+      if (path && cg == NULL)
+        {
+          free (slice);
+          free (unit);
+        }
+      else if (cg)
+        {
+          cg->slice = slice;
+          cg->unit = unit;
+        }
+      return cg;
     }
   if (cgroups_path == NULL || cgroups_path[0] == '\0')
     path = xasprintf ("/hyrun/%s", id);
@@ -197,7 +208,15 @@ lc_cgroup_new (const char *cgroups_path, const char *id, bool systemd, hy_error_
 struct lc_cgroup *
 lc_cgroup_load (const char *saved_path, bool systemd, hy_error_t *err)
 {
-  return new_manager (saved_path, systemd, err);
+  struct lc_cgroup *cg = new_manager (saved_path, systemd, err);
+
+  /* systemd driver: the scope is the path's last part */
+  if (cg && systemd)
+    {
+      cg->unit = xstrdup (strrchr (saved_path, '/') ? strrchr (saved_path, '/') + 1 : saved_path);
+      cg->started = true;
+    }
+  return cg;
 }
 
 void
@@ -214,6 +233,8 @@ lc_cgroup_free (struct lc_cgroup *cg)
       free (cg->h[i].dir);
     }
   free (cg->h);
+  free (cg->unit);
+  free (cg->slice);
   free (cg->path);
   free (cg);
 }
@@ -288,6 +309,9 @@ lc_cgroup_create (struct lc_cgroup *cg, hy_error_t *err)
 {
   size_t i;
 
+  /* systemd makes the scope with its first process (lc_cgroup_enter) */
+  if (cg->systemd && !cg->started)
+    return 0;
   for (i = 0; i < cg->n; i++)
     {
       if (mkdir_p (&cg->h[i], err) < 0)
@@ -363,10 +387,18 @@ zeros_unset (const struct spec_resources *in, struct unset_zeros *u)
 int
 lc_cgroup_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
 {
-  struct unset_zeros u;
-
   if (r == NULL)
     return 0;
+  if (cg->systemd)
+    return cg_systemd_apply (cg, r, err);
+  return cg_fs_apply (cg, r, err);
+}
+
+int
+cg_fs_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
+{
+  struct unset_zeros u;
+
   r = zeros_unset (r, &u);
   if (cg->mode == LC_CGROUP_V2)
     return cg_v2_apply (cg, r, err);
@@ -378,6 +410,8 @@ lc_cgroup_enter (struct lc_cgroup *cg, pid_t pid, hy_error_t *err)
 {
   size_t i;
 
+  if (cg->systemd && !cg->started)
+    return cg_systemd_start (cg, pid, err);
   for (i = 0; i < cg->n; i++)
     if (cg_write_i64 (cg->h[i].dir, "cgroup.procs", pid, "cgroup", err) < 0)
       return -1;
@@ -650,6 +684,9 @@ lc_cgroup_destroy (struct lc_cgroup *cg, hy_error_t *err)
       lc_cgroup_freeze (cg, false, NULL);
       nap (2000000);
     }
+  /* the scope goes first (systemd removes its cgroups), then what is left */
+  if (cg->systemd && cg->unit && cg_systemd_stop (cg, err) < 0)
+    return -1;
   for (i = cg->n; i > 0; i--)
     {
       const struct cg_hier *h = &cg->h[i - 1];

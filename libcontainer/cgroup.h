@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cgroup manager: one interface over cgroup v1 (including hybrid hosts
- * where a cgroup2 mount sits beside the v1 controllers), pure v2 and,
- * later, systemd.  The back end is picked from the host layout once. */
+ * where a cgroup2 mount sits beside the v1 controllers), pure v2 and the
+ * systemd driver (a transient scope per container).  The back end is
+ * picked from the host layout once. */
 #ifndef HY_LC_CGROUP_H
 #define HY_LC_CGROUP_H
 
@@ -36,6 +37,9 @@ struct lc_cgroup *lc_cgroup_new (const char *cgroups_path, const char *id, bool 
  * state file. */
 struct lc_cgroup *lc_cgroup_load (const char *saved_path, bool systemd, hy_error_t *err);
 void lc_cgroup_free (struct lc_cgroup *cg);
+/* The systemd driver's D-Bus helper (hyrun-systemd) is looked up next to
+ * argv0 first; call before the cwd changes. */
+void lc_cgroup_systemd_locate (const char *argv0);
 /* The path to store in the state file (owned by cg). */
 const char *lc_cgroup_path (const struct lc_cgroup *cg);
 /* The controllers of a v1 hierarchy from its super options ("rw,memory" ->

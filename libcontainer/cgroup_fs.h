@@ -19,6 +19,11 @@ struct lc_cgroup
   enum lc_cgroup_mode mode;
   char *path; /* inside each hierarchy, absolute ("/hyrun/id") */
   bool systemd;
+  /* systemd driver (cgroup_systemd.c): the scope, its slice, whether
+   * systemd has started it, the resources to start it with */
+  char *unit, *slice;
+  bool started;
+  const struct spec_resources *pending;
   struct cg_hier *h;
   size_t n;
 };
@@ -37,6 +42,8 @@ int cg_write_i64 (const char *dir, const char *file, long long v, const char *fi
 int cg_read (const char *dir, const char *file, char *buf, size_t len);
 bool cg_has_file (const char *dir, const char *file);
 
+/* linux.resources written to the cgroup's files (cgroup.c). */
+int cg_fs_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err);
 int cg_v1_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err);
 int cg_v2_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err);
 extern const struct spec_device_cgroup cg_default_devices[];
@@ -46,5 +53,15 @@ extern const size_t cg_n_default_devices;
  * (cgroup_bpf.c). */
 int cg_bpf_devices (const char *dir, const struct spec_device_cgroup *rules, size_t n,
                     hy_error_t *err);
+
+/* The systemd driver (cgroup_systemd.c): the cgroup path of cgroupsPath
+ * "slice:prefix:name" (NULL: the default) with the slice and unit names;
+ * starting the scope with the first pid (and the resources applied before
+ * it); resources as unit properties then files; stopping the scope. */
+char *cg_systemd_path (const char *cgroups_path, const char *id, char **slice, char **unit,
+                       hy_error_t *err);
+int cg_systemd_start (struct lc_cgroup *cg, pid_t pid, hy_error_t *err);
+int cg_systemd_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err);
+int cg_systemd_stop (struct lc_cgroup *cg, hy_error_t *err);
 
 #endif

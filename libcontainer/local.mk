@@ -38,6 +38,7 @@ libhycontainer_a_SOURCES += \
 	libcontainer/cgroup_bpf.c \
 	libcontainer/cgroup_fs.c libcontainer/cgroup_fs.h \
 	libcontainer/cgroup_stats.c \
+	libcontainer/cgroup_systemd.c libcontainer/cgroup_systemd.h \
 	libcontainer/cgroup_v1.c \
 	libcontainer/cgroup_v2.c
 

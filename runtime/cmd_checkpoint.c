@@ -192,6 +192,7 @@ cmd_restore (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   if (lc_cgroup_enter (cg, cr.pid, err) < 0)
     goto fail;
   c.st = new_state (spec, &co, bundle, &cr, lc_cgroup_path (cg), false);
+  c.st->systemd_cgroup = g->systemd_cgroup;
   if (container_save (&c, err) < 0
       || (cc.pid_file && write_pid_file (cc.pid_file, cr.pid, err) < 0))
     goto fail;

@@ -171,6 +171,8 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
   /* Recorded before anything runs in it: a create killed from here on
    * leaves a state (pid 0, "stopped") that `delete --force` cleans up. */
   c->st = new_state (spec, o, bundle, &cr, *cgp ? lc_cgroup_path (*cgp) : NULL, vm != NULL);
+  /* which driver the later commands (update, delete) re-open it with */
+  c->st->systemd_cgroup = *cgp && g->systemd_cgroup;
   if (vm)
     c->st->vm_mem_mib = vm->mem_mib;
   if (container_save (c, err) < 0)

@@ -47,3 +47,13 @@ install-exec-hook:
 uninstall-hook:
 	rm -f '$(DESTDIR)$(bindir)/hyrun-vm'
 CLEANFILES += hyrun-vm
+
+# hyrun-systemd: the systemd cgroup driver's D-Bus calls (sd-bus), a
+# dynamically linked helper hyrun runs only for --systemd-cgroup
+# (libcontainer/cgroup_systemd.h); next to hyrun in the build tree.
+if HAVE_LIBSYSTEMD
+pkglibexec_PROGRAMS += hyrun-systemd
+hyrun_systemd_SOURCES = runtime/hyrun-systemd.c libcontainer/cgroup_systemd.h
+hyrun_systemd_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+hyrun_systemd_LDADD = $(LIBSYSTEMD_LIBS)
+endif

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "libcontainer/cgroup.h"
 #include "runtime/cli.h"
 
 #include <seccomp.h>
@@ -50,7 +51,9 @@ print_help (void)
           "   --log value         log file (default: stderr)\n"
           "   --log-format value  text or json (default: \"text\")\n"
           "   --debug             debug logging\n"
-          "   --systemd-cgroup    use the systemd cgroup driver (not supported yet)\n"
+          "   --systemd-cgroup    the systemd cgroup driver: the container's cgroup is a\n"
+          "                       transient scope; cgroupsPath is \"slice:prefix:name\"\n"
+          "                       (default \"system.slice:hyrun:<id>\")\n"
           "   --criu value        criu binary (default: \"criu\")\n"
           "   --isolation value   container or vm, for bundles without the annotation\n"
           "                       io.hyrun.isolation (default: container; vm when\n"
@@ -162,6 +165,8 @@ main (int argc, char **argv, char **envp)
     g.isolation = "vm";
 
   first = parse_globals (argc, argv, &g, &err);
+  if (first >= 0 && g.systemd_cgroup)
+    lc_cgroup_systemd_locate (argv[0]);
   if (first >= 0
       && hy_log_init (g.log, strcmp (g.log_format, "json") == 0 ? HY_LOG_JSON : HY_LOG_TEXT,
                       g.debug)

@@ -178,7 +178,7 @@ write_linux (struct jsonw *w)
   jsonw_key (w, "v2");
   jsonw_bool (w, true);
   jsonw_key (w, "systemd");
-  jsonw_bool (w, false);
+  jsonw_bool (w, true);
   jsonw_key (w, "systemdUser");
   jsonw_bool (w, false);
   jsonw_end_object (w);

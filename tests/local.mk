@@ -13,3 +13,9 @@ check_PROGRAMS += tests/unit/test_cgroup_v2
 TESTS += tests/unit/test_cgroup_v2
 tests_unit_test_cgroup_v2_SOURCES = tests/unit/test_cgroup_v2.c tests/unit/tap.h
 tests_unit_test_cgroup_v2_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)
+
+# the systemd driver's cgroupsPath reading (the driver: tests/vm/systemd-in-l1.sh)
+check_PROGRAMS += tests/unit/test_cgroup_systemd
+TESTS += tests/unit/test_cgroup_systemd
+tests_unit_test_cgroup_systemd_SOURCES = tests/unit/test_cgroup_systemd.c tests/unit/tap.h
+tests_unit_test_cgroup_systemd_LDADD = $(HYRUN_LIBS) $(HYRUN_EXTERNAL_LIBS)

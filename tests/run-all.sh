@@ -11,8 +11,10 @@
 #      where the host has hardware KVM; the KVM unit tests in L1 (plain
 #      and sanitized), and container mode where these hosts cannot run
 #      it (checkpoint/restore, cgroup v2: tests/vm/container-in-l1.sh);
-#      the guest agent against QEMU; VM mode driven by the real containerd,
-#      podman and Docker in L1 (tests/vm/clients/run.sh)
+#      the guest agent against QEMU; the systemd cgroup driver in an L1
+#      whose PID 1 is systemd (tests/vm/systemd-in-l1.sh); VM mode driven
+#      by the real containerd, podman and Docker in L1
+#      (tests/vm/clients/run.sh)
 #   6. the README's demo (contrib/demo.sh): both of its hello lines
 # Every step's TAP is counted and checked as a whole: its plan (1..N)
 # against the tests that ran, and the exit status of the program that
@@ -451,6 +453,24 @@ vm_agent_qemu() {
 	check_tap vm-agent-qemu "$LOGDIR/vm-agent-qemu.tap" "$rc"
 }
 
+# vm-systemd: the systemd cgroup driver in an L1 whose PID 1 is systemd
+# (tests/vm/systemd-in-l1.sh: hyrun --systemd-cgroup against systemctl
+# show and the scope's files, runc to compare, containerd's shim with
+# SystemdCgroup); each case counted, its plan and status checked.
+# Bounded: 6 minutes (3-4 on a busy 2-core host).
+systemd_stage() {
+	local log=$LOGDIR/vm-systemd.log tap=$LOGDIR/vm-systemd.tap rc=0
+	rm -f "$tap"
+	[ -x "$TOP/_build/hyrun-systemd" ] || {
+		step_fail vm-systemd "no _build/hyrun-systemd (libsystemd-dev missing? contrib/install-deps.sh build)"
+		return
+	}
+	HYRUN_L1_TIMEOUT=330 timeout -k 10 360 sh "$TOP/tests/vm/systemd-in-l1.sh" -B "$TOP/_build" \
+		-o "$tap" >"$log" 2>&1 || rc=$?
+	grep -E '^systemd-in-l1: ' "$log" || true
+	check_tap vm-systemd "$tap" "$rc"
+}
+
 # vm-clients: VM mode under the real containerd, podman and Docker, in L1
 # (tests/vm/clients/run.sh); each case counted, its plan and status checked.
 # Bounded: 25 minutes (26 cases took 3.5 to 7 minutes on a busy 2-core host).
@@ -568,6 +588,8 @@ if [ "$QUICK" = 0 ]; then
 	PASS=vm
 	if [ -x "$TOP/_build/hyrun" ]; then
 		vm_stage
+		say "systemd cgroup driver (nested test VM, systemd as PID 1)"
+		systemd_stage
 		say "VM mode under containerd, podman and Docker (nested test VM)"
 		clients_stage
 	else

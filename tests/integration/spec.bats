@@ -41,7 +41,7 @@ load helpers
 	jq -e '.linux.capabilities | index("CAP_SYS_ADMIN") != null' <<<"$output"
 	jq -e '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") != null' <<<"$output"
 	jq -e '.linux.seccomp.archs | index("SCMP_ARCH_X86_64") != null' <<<"$output"
-	jq -e '.linux.cgroup.v1 == true and .linux.cgroup.v2 == true' <<<"$output"
+	jq -e '.linux.cgroup.v1 == true and .linux.cgroup.v2 == true and .linux.cgroup.systemd == true' <<<"$output"
 	jq -e '.mountOptions | index("rbind") != null' <<<"$output"
 	jq -e '.annotations["io.hyrun.isolation"] != null' <<<"$output"
 }
@@ -62,10 +62,26 @@ load helpers
 	done
 }
 
-@test "--systemd-cgroup is refused with a clear error" {
+@test "--systemd-cgroup without systemd as PID 1: a clear error naming the bus, nothing left" {
+	# the driver itself runs in tests/vm/systemd-in-l1.sh (systemd as PID 1)
+	[ ! -d /run/systemd/system ] || skip "systemd is PID 1 here"
 	run hy --systemd-cgroup run "$ID"
 	[ "$status" -ne 0 ]
-	assert_contains "$output" systemd
+	assert_contains "$output" "hyrun-$ID.scope"
+	assert_contains "$output" "system bus"
+	run hy state "$ID"
+	[ "$status" -ne 0 ]
+}
+
+@test "--systemd-cgroup: a cgroupsPath that is not slice:prefix:name is refused, as runc" {
+	cfg '.linux.cgroupsPath = "/hyrun-test/x"'
+	run hy --systemd-cgroup run "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" 'expected "slice:prefix:name" for systemd cgroups'
+	cfg '.linux.cgroupsPath = "bad-name:p:x"'
+	run hy --systemd-cgroup run "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" 'invalid systemd slice name "bad-name"'
 }
 
 @test "--log-format json writes JSON lines with level, msg and time" {
