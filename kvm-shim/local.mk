@@ -37,6 +37,13 @@ tests_unit_test_vmm_mem_LDADD = $(VMM_LIBS)
 tests_unit_test_vmm_bus_SOURCES = tests/unit/test_vmm_bus.c tests/unit/tap.h
 tests_unit_test_vmm_bus_LDADD = $(VMM_LIBS)
 
+# The PCI bus and VFIO passthrough's config space, BAR and MSI plumbing
+# against a fake VFIO device file.
+check_PROGRAMS += tests/unit/test_vfio_pci
+TESTS += tests/unit/test_vfio_pci
+tests_unit_test_vfio_pci_SOURCES = tests/unit/test_vfio_pci.c tests/unit/tap.h
+tests_unit_test_vfio_pci_LDADD = $(VMM_LIBS)
+
 # The host I/O loop, and the virtio layer against fake guest RAM, driven
 # like a driver would.
 check_PROGRAMS += tests/unit/test_vmm_loop tests/unit/test_virtio_queue \

@@ -89,8 +89,9 @@ group_devices (const char *field, const char *path, const char *num, struct vmm_
           return hy_error_set (err, 0,
                                "%s: `%s`: device %s of IOMMU group %s is %s%s%s, not vfio-pci "
                                "(every device of a group is assigned together)",
-                               field, path, e->d_name, num, l < 0 ? "bound to no driver" : "bound to `",
-                               l < 0 ? "" : base, l < 0 ? "" : "`");
+                               field, path, e->d_name, num,
+                               l < 0 ? "bound to no driver" : "bound to `", l < 0 ? "" : base,
+                               l < 0 ? "" : "`");
         }
       devs = xrealloc (devs, (n + 1) * sizeof (*devs));
       devs[n++] = xstrdup (e->d_name);
@@ -158,8 +159,7 @@ add_addresses (const char *v, struct vm_plan *p, hy_error_t *err)
 
   for (a = strtok_r (list, ",", &save); a; a = strtok_r (NULL, ",", &save))
     {
-      cleanup_free char *addr
-          = strlen (a) == 7 ? xasprintf ("0000:%s", a) : xstrdup (a);
+      cleanup_free char *addr = strlen (a) == 7 ? xasprintf ("0000:%s", a) : xstrdup (a);
       cleanup_free char *link = xasprintf ("/sys/bus/pci/devices/%s/iommu_group", addr);
       cleanup_free char *path = NULL;
       char grp[PATH_MAX];
@@ -172,8 +172,10 @@ add_addresses (const char *v, struct vm_plan *p, hy_error_t *err)
           cleanup_free char *dev = xasprintf ("/sys/bus/pci/devices/%s", addr);
           if (access (dev, F_OK) < 0)
             return hy_error_set (err, 0, "%s: no PCI device %s", field, addr);
-          return hy_error_set (err, 0, "%s: PCI device %s is in no IOMMU group (no IOMMU on this "
-                               "host: boot with intel_iommu=on or amd_iommu=on)", field, addr);
+          return hy_error_set (err, 0,
+                               "%s: PCI device %s is in no IOMMU group (no IOMMU on this "
+                               "host: boot with intel_iommu=on or amd_iommu=on)",
+                               field, addr);
         }
       l = readlink (link, grp, sizeof (grp) - 1);
       if (l < 0)

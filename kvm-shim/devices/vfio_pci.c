@@ -306,7 +306,8 @@ bar_access (void *opaque, unsigned bar, struct vmm_bus_access *a, hy_error_t *er
 {
   struct vfio_pci *d = opaque;
   off_t at = (off_t)(d->bars[bar].offset + a->offset);
-  ssize_t n = a->is_write ? pwrite (d->fd, a->data, a->len, at) : pread (d->fd, a->data, a->len, at);
+  ssize_t n
+      = a->is_write ? pwrite (d->fd, a->data, a->len, at) : pread (d->fd, a->data, a->len, at);
 
   if (n != (ssize_t)a->len)
     {
@@ -439,8 +440,7 @@ alloc (int fd, const char *name, unsigned slot_base)
 }
 
 static int
-region_info (struct vfio_pci *d, unsigned index, struct region *r, bool mappable,
-             hy_error_t *err)
+region_info (struct vfio_pci *d, unsigned index, struct region *r, bool mappable, hy_error_t *err)
 {
   struct vfio_region_info info = { .argsz = sizeof (info), .index = index };
 
@@ -451,11 +451,10 @@ region_info (struct vfio_pci *d, unsigned index, struct region *r, bool mappable
   /* whole-region mmap only: a region with capabilities (a sparse mmap
    * around an MSI-X table) stays trapped */
   if (mappable && (info.flags & VFIO_REGION_INFO_FLAG_MMAP)
-      && !(info.flags & VFIO_REGION_INFO_FLAG_CAPS) && info.size >= 4096
-      && (info.size & 4095) == 0)
+      && !(info.flags & VFIO_REGION_INFO_FLAG_CAPS) && info.size >= 4096 && (info.size & 4095) == 0)
     {
-      void *p = mmap (NULL, info.size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
-                      (off_t)info.offset);
+      void *p
+          = mmap (NULL, info.size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, (off_t)info.offset);
       if (p == MAP_FAILED)
         hy_debug ("%s: region %u: mmap: %s (trapped instead)", d->name, index, strerror (errno));
       else

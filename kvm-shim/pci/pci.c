@@ -191,8 +191,8 @@ vmm_pci_pio (void *opaque, struct vmm_bus_access *a, hy_error_t *err)
 
 /* A trapped access inside a window: find the BAR that decodes there. */
 static int
-window_access (struct vmm_pci *pci, enum pci_bar_kind kind, uint64_t base,
-               struct vmm_bus_access *a, hy_error_t *err)
+window_access (struct vmm_pci *pci, enum pci_bar_kind kind, uint64_t base, struct vmm_bus_access *a,
+               hy_error_t *err)
 {
   uint64_t addr = base + a->offset;
   unsigned s, i;
@@ -245,11 +245,10 @@ vmm_pci_create (struct vmm_bus *bus, hy_error_t *err)
   if (vmm_bus_register (bus, VMM_BUS_PIO, VMM_PORT_PCI_CONF, 8, "pci-conf1", vmm_pci_pio, pci, err)
           < 0
       || vmm_bus_register (bus, VMM_BUS_MMIO, VMM_PCI_MMIO_START,
-                           VMM_PCI_MMIO_END - VMM_PCI_MMIO_START, "pci-mmio", mmio_window, pci,
-                           err)
+                           VMM_PCI_MMIO_END - VMM_PCI_MMIO_START, "pci-mmio", mmio_window, pci, err)
              < 0
-      || vmm_bus_register (bus, VMM_BUS_PIO, VMM_PCI_PIO_START,
-                           VMM_PCI_PIO_END - VMM_PCI_PIO_START, "pci-pio", pio_window, pci, err)
+      || vmm_bus_register (bus, VMM_BUS_PIO, VMM_PCI_PIO_START, VMM_PCI_PIO_END - VMM_PCI_PIO_START,
+                           "pci-pio", pio_window, pci, err)
              < 0)
     {
       vmm_pci_destroy (pci);

@@ -41,8 +41,8 @@ attach_group (struct vmm_vfio *v, const char *path, int type, hy_error_t *err)
   int fd = open (path, O_RDWR | O_CLOEXEC);
 
   if (fd < 0 && errno == EBUSY)
-    return hy_error_set (err, errno, "`%s`: the group is in use (another VM or process has it open)",
-                         path);
+    return hy_error_set (err, errno,
+                         "`%s`: the group is in use (another VM or process has it open)", path);
   if (fd < 0 && errno == ENOENT)
     return hy_error_set (err, errno, "`%s`: no such VFIO group", path);
   if (fd < 0)
@@ -80,8 +80,7 @@ map_ram (struct vmm_vfio *v, const struct vmm_mem *mem, hy_error_t *err)
         .size = r->size,
       };
       if (ioctl (v->container, VFIO_IOMMU_MAP_DMA, &map) < 0)
-        return hy_error_set (err, errno,
-                             "VFIO_IOMMU_MAP_DMA of guest RAM 0x%llx+0x%llx%s",
+        return hy_error_set (err, errno, "VFIO_IOMMU_MAP_DMA of guest RAM 0x%llx+0x%llx%s",
                              (unsigned long long)r->gpa, (unsigned long long)r->size,
                              errno == ENOMEM ? " (guest RAM is pinned: raise RLIMIT_MEMLOCK, "
                                                "`ulimit -l`, to the guest's RAM or more)"
