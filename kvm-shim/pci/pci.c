@@ -310,7 +310,17 @@ vmm_pci_add (struct vmm_pci *pci, struct pci_dev *dev, hy_error_t *err)
       dev->bar_reg[i] = (uint32_t)at;
       b->addr = 0;
     }
-  dev->command = 0;
+  /* as firmware leaves a device: its BARs placed and decoding on (a guest
+   * without a driver for it, mapping resource0 from sysfs, enables
+   * nothing) */
+  dev->command = dev->ops->command_read (dev->opaque);
+  for (i = 0; i < PCI_NUM_BARS; i++)
+    dev->command |= dev->bars[i].kind == PCI_BAR_KIND_MMIO  ? PCI_CMD_MEMORY
+                    : dev->bars[i].kind == PCI_BAR_KIND_PIO ? PCI_CMD_IO
+                                                            : 0;
+  dev->ops->command_write (dev->opaque, dev->command);
+  if (bars_update (dev, err) < 0)
+    return -1;
   pthread_mutex_lock (&pci->lock);
   pci->slots[s] = dev;
   pthread_mutex_unlock (&pci->lock);

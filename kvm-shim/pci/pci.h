@@ -99,8 +99,8 @@ struct vmm_pci *vmm_pci_create (struct vmm_bus *bus, hy_error_t *err);
 void vmm_pci_destroy (struct vmm_pci *pci);
 
 /* Plug `dev` (ops, opaque and bars filled) into the next free slot; the bus
- * places its BARs in the windows (naturally aligned) and writes them in its
- * registers, decoding off until the guest turns it on.  Returns the slot. */
+ * places its BARs in the windows (naturally aligned) and turns decoding on,
+ * as firmware would.  Returns the slot. */
 int vmm_pci_add (struct vmm_pci *pci, struct pci_dev *dev, hy_error_t *err);
 
 /* The device in `slot`, or NULL. */

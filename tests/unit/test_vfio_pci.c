@@ -55,12 +55,12 @@ fake_config (uint8_t *c)
 {
   memset (c, 0, 256);
   c[0] = 0x34, c[1] = 0x12, c[2] = 0xe8, c[3] = 0x11;
-  c[6] = 0x10;                 /* status: capability list */
+  c[6] = 0x10;                    /* status: capability list */
   c[0x0b] = 0x00, c[0x0a] = 0xff; /* class ff00 */
-  c[0x10] = 0x00;              /* BAR0: memory, 32-bit */
-  c[0x18] = 0x01;              /* BAR2: I/O */
+  c[0x10] = 0x00;                 /* BAR0: memory, 32-bit */
+  c[0x18] = 0x01;                 /* BAR2: I/O */
   c[0x34] = 0x40;
-  c[0x3d] = 0x01;              /* INTx pin A */
+  c[0x3d] = 0x01;                                 /* INTx pin A */
   c[0x40] = 0x05, c[0x41] = 0x50, c[0x42] = 0x82; /* MSI: 64-bit, MMC 1 (2 vectors) */
   c[0x50] = 0x11, c[0x51] = 0x60;                 /* MSI-X */
   c[0x60] = 0x01, c[0x61] = 0x00;                 /* power management */
@@ -72,9 +72,8 @@ main (void)
   char path[] = "/tmp/test_vfio_pci.XXXXXX";
   int fd = mkstemp (path);
   uint8_t cfg[256], bar0[4096], b;
-  struct vfio_pci_fake fake = { .cfg_offset = 0,
-                                .bar_offset = { 0x1000, 0, 0x2000 },
-                                .bar_size = { 0x1000, 0, 0x20 } };
+  struct vfio_pci_fake fake
+      = { .cfg_offset = 0, .bar_offset = { 0x1000, 0, 0x2000 }, .bar_size = { 0x1000, 0, 0x20 } };
   struct vmm_pci *pci;
   struct vfio_pci *d;
   hy_error_t err = NULL;
@@ -84,7 +83,7 @@ main (void)
   unsigned i;
   int slot;
 
-  tap_plan (20);
+  tap_plan (21);
   unlink (path);
   fake_config (cfg);
   for (i = 0; i < sizeof (bar0); i++)
@@ -130,7 +129,10 @@ main (void)
   v = cfg_rd ((unsigned)slot, 0x42, 2);
   tap_ok ((v & 0x80) && !(v & 0x0e), "MSI: 64-bit kept, one vector offered (control 0x%x)", v);
 
-  /* BAR accesses trapped through the window once decoding is on */
+  /* BAR accesses trapped through the window while decoding is on */
+  tap_ok (pread (fd, &b, 1, 4) == 1 && b == 0x3,
+          "decoding is on from the start, as firmware leaves it (command 0x%x)", b);
+  cfg_wr ((unsigned)slot, 0x04, 2, 0);
   v = 0;
   vmm_bus_dispatch (bus, VMM_BUS_MMIO, bar_addr + 8, (uint8_t *)&v, 4, false, NULL);
   tap_ok (v == 0xffffffffu, "memory decoding off: BAR0 does not answer");
