@@ -17,7 +17,11 @@
 #    without IOMMU groups each fail create with the path and the reason,
 #    leaving no state, cgroup or VMM behind.
 #
-#   vfio-in-l1.sh [-B BUILD_DIR] [-K VMLINUX] [-o TAP_FILE]
+#   vfio-in-l1.sh [-B BUILD_DIR] [-K VMLINUX] [-o TAP_FILE] [-M OLD_VMLINUX]
+#
+# -M: also measure the boot cost of PCI in the guest kernel (exits and time
+# of plain guests, 3 boots each): OLD_VMLINUX (a kernel without PCI), the
+# kernel with pci=off (hyrun's default without a device), with pci=conf1.
 #
 # Prints TAP.  Needs qemu-system-x86_64 and jq on the host; about 1 minute.
 set -eu
@@ -86,12 +90,25 @@ if [ "$in_l1" = 1 ]; then
 		ps | grep -v grep | grep -q "hyrun:vmm" && { echo "left: a VMM"; return 1; }
 		return 0
 	}
+	# boot cost (-M): exits and time of a plain guest, for the figures
+	# (not TAP): the kernel without PCI, with PCI and pci=off (the default
+	# without a device), with PCI probing an empty bus (pci=conf1)
+	for b in plain-old plain plain-probe; do
+		[ -d "/bundles/$b" ] || continue
+		for i in 1 2 3; do
+			hy --debug run -b "/bundles/$b" "vfio-$b" >/tmp/out 2>&1
+			echo "vfio: boot cost $b: $(sed -n 's/.*vm: guest stopped after \(.*\)/\1/p' /tmp/out | tail -n1)"
+			hy delete -f "vfio-$b" >/dev/null 2>&1
+		done
+	done
 	echo "1..9"
 
 	# the device, driven from the guest
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	hy run -b /bundles/vm vfio-vm >/tmp/out 2>&1
+	hy --debug run -b /bundles/vm vfio-vm >/tmp/out 2>&1
 	rc=$?
+	echo "vfio: with edu assigned: $(sed -n 's/.*vm: guest stopped after \(.*\)/\1/p' /tmp/out | tail -n1)"
+	grep -E "^(edu|id|liveness|factorial|msi|no )" /tmp/out | sed 's/^/vfio: guest: /'
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	echo "vfio: VM-mode run took $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s"
 	grep -q "^edu at " /tmp/out && grep -q "^id 0x010000ed" /tmp/out && grep -q "^factorial 5 = 120" /tmp/out && [ "$rc" = 0 ]
@@ -148,8 +165,10 @@ top=$(cd "$here/../.." && pwd)
 build=$top/_build
 kernel=""
 tapout=""
-while getopts B:K:o: o; do
+old_kernel=""
+while getopts B:K:o:M: o; do
 	case $o in
+	M) old_kernel=$(realpath "$OPTARG") ;;
 	B) build=$(cd "$OPTARG" && pwd) ;;
 	K) kernel=$(realpath "$OPTARG") ;;
 	o) tapout=$OPTARG ;;
@@ -190,15 +209,24 @@ vm='.annotations["io.hyrun.isolation"] = "vm" | .annotations["io.hyrun.vm.kernel
 dev='.linux.devices += [{"path": "@NODE@", "type": "c", "major": 77701, "minor": 77702}]'
 # the guest workload binds edu to its own vfio-pci (no-IOMMU mode) for the
 # MSI: all capabilities, sysfs writable, every device node allowed
-priv='.process.capabilities = (.process.capabilities | map_values(["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_MKNOD","CAP_SYS_ADMIN","CAP_SYS_RAWIO","CAP_SETUID","CAP_SETGID","CAP_KILL"]))
+priv='.process.capabilities = (.process.capabilities | map_values(["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_MKNOD","CAP_SYS_ADMIN","CAP_SYS_RAWIO","CAP_SETUID","CAP_SETGID","CAP_KILL","CAP_SYSLOG"]))
 	| .mounts |= map(if .destination == "/sys" then .options -= ["ro"] else . end)
 	| .linux.resources.devices = [{"allow": true, "access": "rwm"}]
 	| .linux.maskedPaths = [] | .linux.readonlyPaths = []
 	| .vm.kernel = {"path": $k, "parameters": ["vfio.enable_unsafe_noiommu_mode=1"]}'
-bundle vm "$vm | $dev | $priv | .process.args = [\"sh\", \"-c\", \"/edu probe && /edu irq\"]"
+# on a failure the guest kernel's PCI lines go to the log
+bundle vm "$vm | $dev | $priv | .process.args = [\"sh\", \"-c\", \"/edu probe; r=\$?; /edu irq || r=1; [ \$r = 0 ] || dmesg | grep -iE 'pci|vfio|msi' | tail -n 40; exit \$r\"]"
 bundle vm-addr "$vm | .annotations[\"io.hyrun.vm.vfio\"] = \"@ADDR@\" | $priv | .process.args = [\"/edu\", \"probe\"]"
 bundle ctr "$dev | .linux.resources.devices += [{\"allow\": true, \"type\": \"c\", \"major\": 77701, \"minor\": 77702, \"access\": \"rwm\"}] | .process.args = [\"sh\", \"-c\", \"ls -l @NODE@ && exec 3<>@NODE@ && echo opened @NODE@\"]"
 bundle missing "$vm | .linux.devices += [{\"path\": \"/dev/vfio/4242\", \"type\": \"c\", \"major\": 243, \"minor\": 99}] | .process.args = [\"true\"]"
+if [ -n "$old_kernel" ]; then
+	l1_copy "$root" "$old_kernel"
+	bundle plain "$vm | .process.args = [\"true\"]"
+	bundle plain-probe "$vm | .vm.kernel = {\"path\": \$k, \"parameters\": [\"pci=conf1\"]} | .process.args = [\"true\"]"
+	jq --arg k "$old_kernel" '.annotations["io.hyrun.vm.kernel"] = $k' "$B/plain/config.json" >"$work/c.json"
+	cp -a "$B/plain" "$B/plain-old" && cp "$work/c.json" "$B/plain-old/config.json"
+	sed -i "s|/hyrun-vfio/plain\"|/hyrun-vfio/plain-old\"|" "$B/plain-old/config.json"
+fi
 bundle wrong "$vm | .annotations[\"io.hyrun.vm.vfio\"] = \"0000:00:00.0\" | .process.args = [\"true\"]"
 rm -rf "$B/template"
 printf 'HYRUN=%s\n' "$(realpath "$build/hyrun")" >"$B/env"
