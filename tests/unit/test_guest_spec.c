@@ -2,7 +2,7 @@
 /* The spec the guest agent gets (kvm-shim/vmm/guest_spec.c): namespace
  * paths name host namespaces and are dropped; the network namespace is the
  * guest's own, joined by /proc/self/ns/net, so the guest still accepts the
- * net.* sysctls podman sets by default. */
+ * net.* sysctls podman sets by default; VFIO groups stay on the host. */
 #include "kvm-shim/vmm/guest_spec.h"
 #include "tests/unit/tap.h"
 
@@ -46,7 +46,7 @@ main (void)
   struct spec *s;
   const struct spec_namespace *ns;
 
-  tap_plan (3);
+  tap_plan (4);
   s = guest_view (CONFIG ("{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/var/run/netns/c\"},"
                           "{\"type\":\"ipc\",\"path\":\"/proc/7/ns/ipc\"},{\"type\":\"mount\"}"));
   ns = s ? spec_namespace_find (s, SPEC_NS_NETWORK) : NULL;
@@ -60,6 +60,16 @@ main (void)
   ns = s ? spec_namespace_find (s, SPEC_NS_NETWORK) : NULL;
   tap_ok (ns && ns->path && strcmp (ns->path, "/proc/self/ns/net") == 0,
           "a new network namespace is the guest's own too (no second one inside the guest)");
+  if (s)
+    spec_free (s);
+  /* a VFIO group is assigned on the guest's PCI bus, not made a node */
+  s = guest_view ("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+                  "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},\"linux\":{\"devices\":["
+                  "{\"path\":\"/dev/vfio/12\",\"type\":\"c\",\"major\":243,\"minor\":0},"
+                  "{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229}]}}");
+  tap_ok (s && s->linux_ && s->linux_->n_devices == 1
+              && strcmp (s->linux_->devices[0].path, "/dev/fuse") == 0,
+          "a VFIO group in linux.devices stays on the host; other devices go to the guest");
   if (s)
     spec_free (s);
   return tap_done ();
