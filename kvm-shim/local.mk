@@ -23,7 +23,11 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/virtio/queue.c kvm-shim/virtio/queue.h \
 	kvm-shim/virtio/mmio.c kvm-shim/virtio/mmio.h \
 	kvm-shim/devices/virtio_console.c kvm-shim/devices/virtio_console.h \
-	kvm-shim/devices/virtio_balloon.c kvm-shim/devices/virtio_balloon.h
+	kvm-shim/devices/virtio_balloon.c kvm-shim/devices/virtio_balloon.h \
+	kvm-shim/pci/pci.c kvm-shim/pci/pci.h \
+	kvm-shim/vmm/msi.c kvm-shim/vmm/msi.h \
+	kvm-shim/vmm/vfio.c kvm-shim/vmm/vfio.h \
+	kvm-shim/devices/vfio_pci.c kvm-shim/devices/vfio_pci.h
 VMM_LIBS = libhyvmm.a libhycommon.a $(SECCOMP_LIBS) -lpthread
 
 check_PROGRAMS += tests/unit/test_vmm_mem tests/unit/test_vmm_bus
@@ -32,6 +36,13 @@ tests_unit_test_vmm_mem_SOURCES = tests/unit/test_vmm_mem.c tests/unit/tap.h
 tests_unit_test_vmm_mem_LDADD = $(VMM_LIBS)
 tests_unit_test_vmm_bus_SOURCES = tests/unit/test_vmm_bus.c tests/unit/tap.h
 tests_unit_test_vmm_bus_LDADD = $(VMM_LIBS)
+
+# The PCI bus and VFIO passthrough's config space, BAR and MSI plumbing
+# against a fake VFIO device file.
+check_PROGRAMS += tests/unit/test_vfio_pci
+TESTS += tests/unit/test_vfio_pci
+tests_unit_test_vfio_pci_SOURCES = tests/unit/test_vfio_pci.c tests/unit/tap.h
+tests_unit_test_vfio_pci_LDADD = $(VMM_LIBS)
 
 # The host I/O loop, and the virtio layer against fake guest RAM, driven
 # like a driver would.
@@ -213,7 +224,8 @@ tests_unit_test_p9_LDADD = $(VMM_LIBS)
 # flake from a failure; tiny-init is the guest of the QEMU check and of
 # contrib/bench/vm-boot.  Static and never sanitized: they run in L1 and in
 # guests without the sanitizer runtimes.
-check_PROGRAMS += tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv
+check_PROGRAMS += tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv \
+	tests/vm/edu
 tests_vm_kvm_probe_SOURCES = tests/vm/kvm-probe.c
 tests_vm_kvm_probe_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 tests_vm_kvm_probe_LDFLAGS = -static
@@ -228,7 +240,11 @@ tests_vm_subreaper_LDFLAGS = -static
 tests_vm_ttyrecv_SOURCES = tests/vm/ttyrecv.c
 tests_vm_ttyrecv_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
 tests_vm_ttyrecv_LDFLAGS = -static
-EXTRA_DIST += tests/vm/run-nested.sh tests/vm/cases.sh tests/vm/flake.sh
+# edu: the passthrough test's workload in the guest (tests/vm/vfio-in-l1.sh)
+tests_vm_edu_SOURCES = tests/vm/edu.c
+tests_vm_edu_CFLAGS = $(WARN_CFLAGS) -std=gnu11 -D_GNU_SOURCE -O2
+tests_vm_edu_LDFLAGS = -static
+EXTRA_DIST += tests/vm/run-nested.sh tests/vm/cases.sh tests/vm/flake.sh tests/vm/vfio-in-l1.sh
 check-vm: hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper \
 	tests/vm/ttyrecv
 	$(SHELL) $(srcdir)/tests/vm/run-nested.sh -B $(abs_builddir) $(VM_CASES)

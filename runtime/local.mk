@@ -24,7 +24,7 @@ hyrun_SOURCES = \
 	runtime/signals.c runtime/signals.h \
 	runtime/state_dir.c runtime/state_dir.h \
 	runtime/terminal.c runtime/terminal.h \
-	runtime/vm.c runtime/vm.h runtime/vm_plan.c runtime/vm_exec.c runtime/vm_tty.c
+	runtime/vm.c runtime/vm.h runtime/vm_plan.c runtime/vm_vfio.c runtime/vm_exec.c runtime/vm_tty.c
 hyrun_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
 if STATIC_HYRUN
 # configure.ac says why

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -178,6 +179,13 @@ vmm_child_main (struct vmm_child *c)
    * its interfaces to TAPs for the guest (net_host.h) */
   if (c->plan->network && vmm_net_setup (&net, &err) < 0)
     lc_spawn_child_fail (c->sync_fd, &err);
+  /* an assigned device pins guest RAM for its DMA: lift the lock limit
+   * when allowed (root); else VFIO_IOMMU_MAP_DMA says what is missing */
+  if (c->plan->n_vfio)
+    {
+      struct rlimit unl = { RLIM_INFINITY, RLIM_INFINITY };
+      setrlimit (RLIMIT_MEMLOCK, &unl);
+    }
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     {
       hy_error_set (&err, errno, "socketpair");
@@ -199,7 +207,9 @@ vmm_child_main (struct vmm_child *c)
                                      .stdin_fd = STDIN_FILENO,
                                      .stdout_fd = STDOUT_FILENO,
                                      .stderr_fd = STDERR_FILENO,
-                                     .net = &net };
+                                     .net = &net,
+                                     .vfio = c->plan->vfio,
+                                     .n_vfio = c->plan->n_vfio };
     /* once built, the VMM reaches only the shares and the exec fifo */
     struct vmm_sandbox_dir fs[]
         = { { c->rootfs, false }, { c->cfg->state_dir, true }, { c->vols_dir, false } };

@@ -7,10 +7,12 @@
 
 #include "common/error.h"
 #include "libcontainer/container.h"
+#include "kvm-shim/vmm/vfio.h"
 #include "spec/spec.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* What the VMM itself needs in the container's cgroup beside guest RAM:
  * its own RSS (~2 MiB), KVM's nested page tables, 9P and queue buffers,
@@ -29,7 +31,19 @@ struct vm_plan
   bool console; /* io.hyrun.vm.debug-console=true: guest kernel log on stderr */
   bool network; /* the netns's interfaces go to the guest; io.hyrun.vm.network=none: not */
   struct spec_resources host_res; /* vm_host_resources() */
+  /* passthrough (vm_vfio.c): the VFIO groups, their nodes' device numbers,
+   * and the VMM's device cgroup rules with their nodes allowed */
+  struct vmm_vfio_group *vfio;
+  size_t n_vfio;
+  dev_t vfio_dev[VMM_VFIO_MAX_GROUPS];
+  struct spec_device_cgroup *vmm_devs;
+  size_t n_vmm_devs;
 };
+
+/* Passthrough (vm_vfio.c): VFIO groups in linux.devices and PCI addresses
+ * in io.hyrun.vm.vfio resolved and checked into the plan. */
+int vm_plan_vfio (const struct spec *spec, struct vm_plan *plan, hy_error_t *err);
+void vm_plan_vfio_fini (struct vm_plan *plan);
 
 /* Read and check everything VM mode needs from the bundle, before the
  * host is touched.  self_dir is where the running hyrun binary lives. */

@@ -246,7 +246,7 @@ vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p,
   p->ksm = ksm && strcmp (ksm, "true") == 0;
   p->console = console && strcmp (console, "true") == 0;
   if (plan_memory (spec, p, err) < 0 || plan_vcpus (spec, p, err) < 0
-      || plan_files (spec, self_dir, p, err) < 0)
+      || plan_files (spec, self_dir, p, err) < 0 || vm_plan_vfio (spec, p, err) < 0)
     {
       vm_plan_fini (p);
       return -1;
@@ -262,15 +262,8 @@ vm_plan_fini (struct vm_plan *p)
   free (p->agent);
   free (p->cmdline);
   p->kernel = p->agent = p->cmdline = NULL;
+  vm_plan_vfio_fini (p);
 }
-
-/* deny all, then /dev/kvm (10:232) and /dev/net/tun (10:200, the guest's
- * TAPs) for the VMM */
-static struct spec_device_cgroup vmm_devices[] = {
-  { false, 'a', false, false, 0, 0, NULL },
-  { true, 'c', true, true, 10, 232, (char *)"rw" },
-  { true, 'c', true, true, 10, 200, (char *)"rw" },
-};
 
 const struct spec_resources *
 vm_host_resources (struct vm_plan *p, const struct spec_resources *r)
@@ -278,7 +271,9 @@ vm_host_resources (struct vm_plan *p, const struct spec_resources *r)
   if (r == NULL)
     return NULL;
   p->host_res = *r;
-  p->host_res.devices = vmm_devices;
-  p->host_res.n_devices = sizeof (vmm_devices) / sizeof (vmm_devices[0]);
+  /* deny all, then /dev/kvm (10:232), /dev/net/tun (10:200, the guest's
+   * TAPs) and the VFIO nodes of an assigned device for the VMM (vm_vfio.c) */
+  p->host_res.devices = p->vmm_devs;
+  p->host_res.n_devices = p->n_vmm_devs;
   return &p->host_res;
 }

@@ -506,6 +506,21 @@ demo_stage() {
 
 # summary: the failures, each pass's numbers, and as the very last line
 # the totals (CI reads it).
+# vfio_stage: PCI passthrough (VFIO) end to end in a q35 L1 with QEMU's
+# emulated Intel IOMMU and its edu device (tests/vm/vfio-in-l1.sh).
+vfio_stage() {
+	local kernel log=$LOGDIR/vfio.log tap=$LOGDIR/vfio.tap rc=0
+	if ! kernel=$("$TOP/kvm-shim/kernel/build.sh" 2>>"$LOGDIR/guest-kernel.log"); then
+		step_fail vfio "guest kernel build failed (see $LOGDIR/guest-kernel.log)"
+		return
+	fi
+	rm -f "$tap"
+	timeout -k 10 480 sh "$TOP/tests/vm/vfio-in-l1.sh" -B "$TOP/_build" -K "$kernel" -o "$tap" \
+		>"$log" 2>&1 || rc=$?
+	grep -E '^(vfio: |# vfio-in-l1)' "$log" || true
+	check_tap vfio "$tap" "$rc"
+}
+
 summary() {
 	local f p
 	say "summary"
@@ -592,6 +607,8 @@ if [ "$QUICK" = 0 ]; then
 		systemd_stage
 		say "VM mode under containerd, podman and Docker (nested test VM)"
 		clients_stage
+		say "PCI passthrough with VFIO (nested q35 test VM with an IOMMU)"
+		vfio_stage
 	else
 		step_fail vm "no build to test"
 	fi

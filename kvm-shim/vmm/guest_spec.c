@@ -16,12 +16,19 @@
 
 #include <string.h>
 
+bool
+vmm_guest_spec_is_vfio_group (const char *path)
+{
+  return path && strncmp (path, "/dev/vfio/", 10) == 0 && strcmp (path, "/dev/vfio/vfio") != 0;
+}
+
 char *
 vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols, hy_error_t *err)
 {
   struct spec copy = *spec;
   struct spec_linux l;
   cleanup_free struct spec_namespace *ns = NULL;
+  cleanup_free struct spec_device *devs = NULL;
   size_t i, n = 0;
 
   if (vols && vols->n == spec->n_mounts)
@@ -39,6 +46,14 @@ vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols, hy
     }
   l.namespaces = ns;
   l.n_namespaces = n;
+  /* a VFIO group node is the host's: its devices reach the guest on its PCI
+   * bus (devices/vfio_pci.c), not as a node */
+  devs = xcalloc (l.n_devices + 1, sizeof (*devs));
+  for (i = 0, n = 0; i < l.n_devices; i++)
+    if (!vmm_guest_spec_is_vfio_group (l.devices[i].path))
+      devs[n++] = l.devices[i];
+  l.devices = devs;
+  l.n_devices = n;
   copy.linux_ = &l;
   return spec_to_json (&copy, err);
 }

@@ -9,9 +9,15 @@
 #include "kvm-shim/vmm/volumes.h"
 #include "spec/spec.h"
 
+#include <stdbool.h>
+
 /* The config.json the agent receives, as a new string; the mounts are
  * vols' guest mounts when given. */
 char *vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols,
                            hy_error_t *err);
+
+/* A linux.devices path that names a host VFIO group (/dev/vfio/N): its
+ * devices are assigned to the guest, the node stays on the host. */
+bool vmm_guest_spec_is_vfio_group (const char *path);
 
 #endif

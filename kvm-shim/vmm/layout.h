@@ -27,10 +27,17 @@
 #define VMM_MMIO_DEVICES_START 0xd0000000ULL    /* virtio-mmio and test devices */
 #define VMM_KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL /* KVM_SET_IDENTITY_MAP_ADDR, one page */
 #define VMM_KVM_TSS_ADDR 0xfffbd000ULL          /* KVM_SET_TSS_ADDR, three pages */
+/* The PCI hole: BARs of passed-through devices (kvm-shim/pci/pci.h), below
+ * the IOAPIC (0xfec00000) and the LAPIC (0xfee00000). */
+#define VMM_PCI_MMIO_START 0xe0000000ULL
+#define VMM_PCI_MMIO_END 0xf0000000ULL
 
 /* Legacy port I/O. */
 #define VMM_PORT_COM1 0x3f8
 #define VMM_IRQ_COM1 4
 #define VMM_PORT_DEBUG_EXIT 0xf4 /* the exit port: a byte written stops the VM */
+#define VMM_PORT_PCI_CONF 0xcf8  /* PCI configuration mechanism #1: 0xCF8..0xCFF */
+#define VMM_PCI_PIO_START 0xc000 /* I/O BARs */
+#define VMM_PCI_PIO_END 0x10000
 
 #endif

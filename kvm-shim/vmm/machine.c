@@ -15,12 +15,15 @@
 #include "kvm-shim/devices/virtio_balloon.h"
 #include "kvm-shim/devices/virtio_console.h"
 #include "kvm-shim/devices/virtio_net.h"
+#include "kvm-shim/devices/vfio_pci.h"
+#include "kvm-shim/pci/pci.h"
 #include "kvm-shim/proto/vmproto.h"
 #include "kvm-shim/vmm/boot.h"
 #include "kvm-shim/vmm/cpio.h"
 #include "kvm-shim/vmm/layout.h"
 #include "kvm-shim/vmm/loop.h"
 #include "kvm-shim/vmm/mptable.h"
+#include "kvm-shim/vmm/msi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +41,9 @@
 #include <unistd.h>
 
 #define SIG_KICK (SIGRTMAX)
+#define VMM_MAX_PCI_DEVS 16
+/* KVM memory slots of the BARs: after guest RAM's, six per device */
+#define PCI_SLOT_BASE 8
 
 struct vmm_machine
 {
@@ -54,6 +60,13 @@ struct vmm_machine
   struct virtio_balloon *balloon; /* free page reporting */
   struct virtio_net *nics[VMM_NET_MAX_IFS];
   unsigned n_nics;
+  /* passthrough: the VFIO container, the PCI bus, the MSI routes and the
+   * assigned devices (vfio.h, pci.h, msi.h, vfio_pci.h) */
+  struct vmm_vfio *vfio;
+  struct vmm_pci *pci;
+  struct vmm_msi *msi;
+  struct vfio_pci *pdevs[VMM_MAX_PCI_DEVS];
+  unsigned n_pdevs;
   unsigned n_vcpus;
   struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
   pthread_t threads[VMM_MAX_VCPUS];
@@ -235,10 +248,14 @@ attach_9p_vols (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_er
   return m->p9_vols ? 0 : -1;
 }
 
-/* Free pages the guest reports go back to the host (virtio_balloon.h). */
+/* Free pages the guest reports go back to the host (virtio_balloon.h).
+ * Not with an assigned device: its DMA pinned guest RAM, and a page given
+ * back would leave the device writing to the old page. */
 static int
 attach_balloon (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t *err)
 {
+  if (m->cfg.n_vfio)
+    return 0;
   m->balloon = virtio_balloon_create (p, err);
   return m->balloon ? 0 : -1;
 }
@@ -307,10 +324,67 @@ attach_nics (struct vmm_machine *m, hy_error_t *err)
   return 0;
 }
 
+/* Passthrough: the groups into one VFIO container with guest RAM mapped
+ * for DMA, a PCI bus, each device of each group on it. */
+static int
+attach_vfio (struct vmm_machine *m, hy_error_t *err)
+{
+  const struct vmm_machine_config *c = &m->cfg;
+  size_t g, i;
+
+  if (c->n_vfio == 0)
+    return 0;
+  m->vfio = vmm_vfio_open (c->vfio, c->n_vfio, m->vm->mem, err);
+  if (m->vfio == NULL)
+    return -1;
+  m->pci = vmm_pci_create (m->bus, err);
+  if (m->pci == NULL)
+    return -1;
+  m->msi = vmm_msi_create (m->vm);
+  for (g = 0; g < c->n_vfio; g++)
+    for (i = 0; i < c->vfio[g].n_devices; i++)
+      {
+        const char *name = c->vfio[g].devices[i];
+        int fd;
+
+        if (m->n_pdevs == VMM_MAX_PCI_DEVS)
+          return hy_error_set (err, 0, "`%s`: more than %d devices to assign", c->vfio[g].path,
+                               VMM_MAX_PCI_DEVS);
+        fd = vmm_vfio_device_fd (m->vfio, g, c->vfio[g].path, name, err);
+        if (fd < 0)
+          return -1;
+        m->pdevs[m->n_pdevs] = vfio_pci_create (m->pci, m->vm, m->msi, fd, name,
+                                                PCI_SLOT_BASE + 6 * m->n_pdevs, err);
+        if (m->pdevs[m->n_pdevs] == NULL)
+          return hy_error_prefix (err, "`%s`", c->vfio[g].path);
+        m->n_pdevs++;
+      }
+  return 0;
+}
+
+static void
+detach_vfio (struct vmm_machine *m)
+{
+  unsigned i;
+
+  for (i = m->n_pdevs; i-- > 0;)
+    vfio_pci_destroy (m->pdevs[i]);
+  m->n_pdevs = 0;
+  vmm_pci_destroy (m->pci);
+  vmm_msi_destroy (m->msi);
+  vmm_vfio_close (m->vfio);
+  m->pci = NULL;
+  m->msi = NULL;
+  m->vfio = NULL;
+}
+
 static int
 attach_devices (struct vmm_machine *m, hy_error_t *err)
 {
   unsigned i;
+
+  if (attach_vfio (m, err) < 0)
+    return -1;
 
   if (m->cfg.console)
     {
@@ -337,8 +411,10 @@ attach_devices (struct vmm_machine *m, hy_error_t *err)
 static char *
 make_cmdline (struct vmm_machine *m)
 {
-  char *s = xasprintf ("reboot=t panic=-1 quiet %s",
-                       m->cfg.console ? "console=ttyS0" : "8250.nr_uarts=0");
+  /* no PCI bus without an assigned device: pci=off spares the probe */
+  char *s
+      = xasprintf ("reboot=t panic=-1 quiet %s%s",
+                   m->cfg.console ? "console=ttyS0" : "8250.nr_uarts=0", m->pci ? "" : " pci=off");
   unsigned i;
 
   for (i = 0; i < N_VIRTIO; i++)
@@ -594,6 +670,7 @@ vmm_machine_destroy (struct vmm_machine *m)
     vmm_vcpu_destroy (m->vcpus[i]);
   for (i = m->n_nics; i-- > 0;)
     virtio_net_destroy (m->nics[i]);
+  detach_vfio (m);
   virtio_balloon_destroy (m->balloon);
   if (m->p9_vols)
     virtio_9p_destroy (m->p9_vols);

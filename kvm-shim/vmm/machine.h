@@ -12,6 +12,7 @@
 #include "kvm-shim/vmm/boot.h"
 #include "kvm-shim/vmm/net_host.h"
 #include "kvm-shim/vmm/vcpu.h"
+#include "kvm-shim/vmm/vfio.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,6 +40,10 @@ struct vmm_machine_config
   /* The host's network (net_host.h), not owned: one virtio-net device per
    * interface, on its TAP.  NULL: none. */
   const struct vmm_net *net;
+  /* VFIO groups whose devices are assigned to the guest on a PCI bus
+   * (vfio.h, devices/vfio_pci.h); none: no PCI bus, `pci=off`. */
+  const struct vmm_vfio_group *vfio;
+  size_t n_vfio;
 };
 
 #define VMM_MAX_VCPUS 32

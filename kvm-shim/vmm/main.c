@@ -4,6 +4,7 @@
  *
  *   hyrun-vmm --kernel VMLINUX [--initrd CPIO | --agent BIN] [--share DIR]
  *             [--mem MIB] [--cpus N] [--cmdline TEXT] [--console] [--debug]
+ *             [--vfio /dev/vfio/N:PCI-ADDRESS]
  *
  * The guest's stdio ports (hyrun.stdin/stdout/stderr) are this process's
  * stdio; --console puts the kernel's log (ttyS0) on stderr.  It runs until
@@ -28,7 +29,8 @@ static void
 usage (FILE *f)
 {
   fprintf (f, "usage: hyrun-vmm --kernel VMLINUX [--initrd CPIO | --agent BIN] [--share DIR]\n"
-              "                 [--mem MIB] [--cpus N] [--cmdline TEXT] [--console] [--debug]\n");
+              "                 [--mem MIB] [--cpus N] [--cmdline TEXT] [--console] [--debug]\n"
+              "                 [--vfio /dev/vfio/N:PCI-ADDRESS]\n");
 }
 
 static void
@@ -57,17 +59,13 @@ report (struct vmm_machine *m, int stop)
 int
 main (int argc, char **argv)
 {
-  static const struct option opts[] = { { "kernel", required_argument, NULL, 'k' },
-                                        { "initrd", required_argument, NULL, 'i' },
-                                        { "agent", required_argument, NULL, 'a' },
-                                        { "share", required_argument, NULL, 's' },
-                                        { "mem", required_argument, NULL, 'm' },
-                                        { "cpus", required_argument, NULL, 'c' },
-                                        { "cmdline", required_argument, NULL, 'l' },
-                                        { "console", no_argument, NULL, 'C' },
-                                        { "debug", no_argument, NULL, 'd' },
-                                        { "help", no_argument, NULL, 'h' },
-                                        { NULL, 0, NULL, 0 } };
+  static const struct option opts[]
+      = { { "kernel", required_argument, NULL, 'k' },  { "initrd", required_argument, NULL, 'i' },
+          { "agent", required_argument, NULL, 'a' },   { "share", required_argument, NULL, 's' },
+          { "mem", required_argument, NULL, 'm' },     { "cpus", required_argument, NULL, 'c' },
+          { "cmdline", required_argument, NULL, 'l' }, { "console", no_argument, NULL, 'C' },
+          { "debug", no_argument, NULL, 'd' },         { "vfio", required_argument, NULL, 'v' },
+          { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 } };
   struct vmm_machine_config cfg = { .mem_mib = 128,
                                     .vcpus = 1,
                                     .console_fd = STDERR_FILENO,
@@ -78,6 +76,10 @@ main (int argc, char **argv)
   hy_error_t err = NULL;
   struct vmm_machine *m;
   bool debug = false;
+  /* --vfio: one group with one device, assigned on the guest's PCI bus */
+  static const char *vfio_dev[1];
+  struct vmm_vfio_group vfio = { .devices = vfio_dev, .n_devices = 1 };
+  char *colon;
   sigset_t stop_sigs;
   int c, stop;
 
@@ -110,6 +112,19 @@ main (int argc, char **argv)
         break;
       case 'd':
         debug = true;
+        break;
+      case 'v':
+        colon = strchr (optarg, ':');
+        if (colon == NULL)
+          {
+            usage (stderr);
+            return 2;
+          }
+        *colon = 0;
+        vfio.path = optarg;
+        vfio_dev[0] = colon + 1;
+        cfg.vfio = &vfio;
+        cfg.n_vfio = 1;
         break;
       case 'h':
         usage (stdout);

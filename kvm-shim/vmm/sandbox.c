@@ -4,7 +4,7 @@
  * keyctl, socket creation, kexec... nothing a running VMM does.  clone is
  * allowed only for threads; clone3 answers ENOSYS (its flags sit in
  * memory, out of seccomp's reach), and glibc then falls back to clone.
- * Narrowed by argument: ioctl only for KVM's requests (and the two
+ * Narrowed by argument: ioctl only for KVM's and VFIO's requests (and the two
  * read-only terminal queries stdio makes), kill only of the VMM itself. */
 #include "kvm-shim/vmm/sandbox.h"
 
@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/landlock.h>
+#include <linux/vfio.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
@@ -205,6 +206,13 @@ vmm_sandbox_apply (hy_error_t *err)
     {
       struct scmp_arg_cmp kvm = SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xff00, KVMIO << 8);
       r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1, &kvm);
+    }
+  /* VFIO's requests (type ';'): an assigned device's MSI follows the
+   * guest's writes to its capability (devices/vfio_pci.c) */
+  if (r == 0)
+    {
+      struct scmp_arg_cmp vfio = SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xff00, VFIO_TYPE << 8);
+      r = seccomp_rule_add_array (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1, &vfio);
     }
   if (r == 0)
     {

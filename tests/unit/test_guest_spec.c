@@ -2,7 +2,7 @@
 /* The spec the guest agent gets (kvm-shim/vmm/guest_spec.c): namespace
  * paths name host namespaces and are dropped; the network namespace is the
  * guest's own, joined by /proc/self/ns/net, so the guest still accepts the
- * net.* sysctls podman sets by default. */
+ * net.* sysctls podman sets by default; VFIO groups stay on the host. */
 #include "kvm-shim/vmm/guest_spec.h"
 #include "tests/unit/tap.h"
 
@@ -46,7 +46,7 @@ main (void)
   struct spec *s;
   const struct spec_namespace *ns;
 
-  tap_plan (3);
+  tap_plan (4);
   s = guest_view (CONFIG ("{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/var/run/netns/c\"},"
                           "{\"type\":\"ipc\",\"path\":\"/proc/7/ns/ipc\"},{\"type\":\"mount\"}"));
   ns = s ? spec_namespace_find (s, SPEC_NS_NETWORK) : NULL;
@@ -62,5 +62,22 @@ main (void)
           "a new network namespace is the guest's own too (no second one inside the guest)");
   if (s)
     spec_free (s);
+  /* a VFIO group is assigned on the guest's PCI bus, never a node there */
+  {
+    const char *json = "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+                       "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},\"linux\":{\"devices\":["
+                       "{\"path\":\"/dev/vfio/12\",\"type\":\"c\",\"major\":243,\"minor\":0}]}}";
+    hy_error_t err = NULL;
+    struct spec *host = spec_parse ("config.json", json, strlen (json), &err);
+    char *g = host ? vmm_guest_spec_json (host, NULL, &err) : NULL;
+
+    tap_ok (g && strstr (g, "/dev/vfio/12") == NULL && vmm_guest_spec_is_vfio_group ("/dev/vfio/12")
+                && !vmm_guest_spec_is_vfio_group ("/dev/vfio/vfio"),
+            "a VFIO group in linux.devices does not reach the guest's spec");
+    free (g);
+    if (host)
+      spec_free (host);
+    hy_error_free (&err);
+  }
   return tap_done ();
 }

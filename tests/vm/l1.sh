@@ -22,7 +22,8 @@
 # (default max), HYRUN_L1_MEM (MiB, default 1024), HYRUN_L1_SMP (default 1),
 # HYRUN_L1_TIMEOUT (s, default 300), HYRUN_L1_APPEND (more L1 kernel command
 # line), HYRUN_L1_KVM_AMD (kvm_amd module parameters), HYRUN_L1_QEMU_ARGS
-# (more QEMU options, e.g. -icount shift=auto), HYRUN_L1_TSC_KHZ (below;
+# (more QEMU options, e.g. -icount shift=auto), HYRUN_L1_MACHINE (QEMU's -M,
+# default microvm,acpi=off; the passthrough test's is q35), HYRUN_L1_TSC_KHZ (below;
 # 0 leaves it out).
 #
 # The L1 flake and its cure: some L1 boots ran no L2 instruction at all
@@ -148,7 +149,7 @@ l1_boot() {
 	_tsc=$(l1_tsc_khz)
 	[ "${_tsc:-0}" = 0 ] && _tsc="" || _tsc="tsc_early_khz=$_tsc"
 	{ timeout "${HYRUN_L1_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu "${HYRUN_L1_CPU:-max}" \
-		-M microvm,acpi=off -m "${HYRUN_L1_MEM:-1024}" -smp "${HYRUN_L1_SMP:-1}" \
+		-M "${HYRUN_L1_MACHINE:-microvm,acpi=off}" -m "${HYRUN_L1_MEM:-1024}" -smp "${HYRUN_L1_SMP:-1}" \
 		-nodefaults -no-user-config -display none -serial stdio -no-reboot \
 		-kernel "$L1_VMLINUZ" -initrd "$1" ${HYRUN_L1_QEMU_ARGS:-} \
 		-append "console=ttyS0 reboot=t panic=-1 random.trust_cpu=on nokaslr quiet loglevel=1 $_tsc ${HYRUN_L1_APPEND:-}" \

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The passthrough test's workload, run inside a VM-mode container's guest
+ * (static, no libc beyond the syscalls): finds QEMU's edu device
+ * (1234:11e8) on the guest's PCI bus and drives it.
+ *
+ *   edu probe   the device's address, its identification register (BAR0
+ *               0x00) and 5! computed by the device (BAR0 0x08, status 0x20)
+ *               through the sysfs resource0 mapping
+ *   edu irq     the device's MSI, end to end: the guest's own vfio-pci (in
+ *               no-IOMMU mode: vfio.enable_unsafe_noiommu_mode=1) takes the
+ *               device, enables MSI with an eventfd, the device is told to
+ *               raise its interrupt (BAR0 0x60), the eventfd must count it.
+ *               edu has no kernel driver, so this is the honest way to see
+ *               its interrupt arrive in the guest.
+ * Each prints one line per fact; exit 0 only when all hold. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define EDU_ID 0x00
+#define EDU_FACT 0x08
+#define EDU_STATUS 0x20
+#define EDU_RAISE 0x60
+#define EDU_ACK 0x64
+#define EDU_IRQ_STATUS 0x24
+
+static char addr[300];
+
+static int
+read_file (const char *path, char *buf, size_t len)
+{
+  int fd = open (path, O_RDONLY);
+  ssize_t n;
+
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, len - 1);
+  close (fd);
+  if (n < 0)
+    return -1;
+  buf[n] = 0;
+  return 0;
+}
+
+static int
+write_file (const char *path, const char *s)
+{
+  int fd = open (path, O_WRONLY);
+  ssize_t n;
+
+  if (fd < 0)
+    return -1;
+  n = write (fd, s, strlen (s));
+  close (fd);
+  return n == (ssize_t)strlen (s) ? 0 : -1;
+}
+
+static int
+find_edu (void)
+{
+  DIR *d = opendir ("/sys/bus/pci/devices");
+  struct dirent *e;
+  char p[512], v[32], dv[32];
+
+  while (d && (e = readdir (d)))
+    {
+      if (e->d_name[0] == '.')
+        continue;
+      snprintf (p, sizeof (p), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+      if (read_file (p, v, sizeof (v)) < 0)
+        continue;
+      snprintf (p, sizeof (p), "/sys/bus/pci/devices/%s/device", e->d_name);
+      if (read_file (p, dv, sizeof (dv)) < 0)
+        continue;
+      if (strtoul (v, NULL, 16) == 0x1234 && strtoul (dv, NULL, 16) == 0x11e8)
+        {
+          snprintf (addr, sizeof (addr), "%s", e->d_name);
+          closedir (d);
+          printf ("edu at %s\n", addr);
+          return 0;
+        }
+    }
+  if (d)
+    closedir (d);
+  printf ("no edu device in /sys/bus/pci/devices\n");
+  return -1;
+}
+
+static uint32_t
+rd (volatile uint8_t *bar, unsigned off)
+{
+  return *(volatile uint32_t *)(bar + off);
+}
+
+static void
+wr (volatile uint8_t *bar, unsigned off, uint32_t v)
+{
+  *(volatile uint32_t *)(bar + off) = v;
+}
+
+static int
+factorial (volatile uint8_t *bar, uint32_t n, uint32_t *out)
+{
+  int i;
+
+  wr (bar, EDU_FACT, n);
+  for (i = 0; i < 100000 && (rd (bar, EDU_STATUS) & 1); i++)
+    usleep (10);
+  if (rd (bar, EDU_STATUS) & 1)
+    return -1;
+  *out = rd (bar, EDU_FACT);
+  return 0;
+}
+
+static int
+probe (void)
+{
+  char p[512];
+  volatile uint8_t *bar;
+  uint32_t id, f = 0, live;
+  int fd;
+
+  if (find_edu () < 0)
+    return 1;
+  snprintf (p, sizeof (p), "/sys/bus/pci/devices/%s/resource0", addr);
+  fd = open (p, O_RDWR | O_SYNC);
+  if (fd < 0)
+    {
+      printf ("open %s: %s\n", p, strerror (errno));
+      return 1;
+    }
+  bar = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (bar == MAP_FAILED)
+    {
+      printf ("mmap %s: %s\n", p, strerror (errno));
+      return 1;
+    }
+  id = rd (bar, EDU_ID);
+  printf ("id 0x%08x\n", id);
+  wr (bar, 0x04, 0x12345678);
+  live = rd (bar, 0x04);
+  printf ("liveness 0x%08x\n", live);
+  if (factorial (bar, 5, &f) < 0)
+    printf ("factorial: the device stayed busy\n");
+  else
+    printf ("factorial 5 = %u\n", f);
+  return id == 0x010000ed && live == ~0x12345678u && f == 120 ? 0 : 1;
+}
+
+/* --- the interrupt, through the guest's vfio-pci in no-IOMMU mode --------- */
+
+static int
+node (const char *path, const char *sysdev)
+{
+  char d[32];
+  unsigned ma, mi;
+
+  if (read_file (sysdev, d, sizeof (d)) < 0 || sscanf (d, "%u:%u", &ma, &mi) != 2)
+    {
+      printf ("%s: %s\n", sysdev, strerror (errno));
+      return -1;
+    }
+  mkdir ("/dev/vfio", 0755);
+  unlink (path);
+  if (mknod (path, S_IFCHR | 0600, makedev (ma, mi)) < 0)
+    {
+      printf ("mknod %s: %s\n", path, strerror (errno));
+      return -1;
+    }
+  return 0;
+}
+
+static int
+vfio_open (int *dev)
+{
+  char p[512], grp[512], gpath[128], sys[256];
+  ssize_t l;
+  int c, g;
+
+  snprintf (p, sizeof (p), "/sys/bus/pci/devices/%s/driver_override", addr);
+  if (write_file (p, "vfio-pci") < 0 || write_file ("/sys/bus/pci/drivers_probe", addr) < 0)
+    {
+      printf ("bind %s to vfio-pci: %s\n", addr, strerror (errno));
+      return -1;
+    }
+  snprintf (p, sizeof (p), "/sys/bus/pci/devices/%s/iommu_group", addr);
+  l = readlink (p, grp, sizeof (grp) - 1);
+  if (l < 0)
+    {
+      printf ("%s: %s (no-IOMMU mode off?)\n", p, strerror (errno));
+      return -1;
+    }
+  grp[l] = 0;
+  snprintf (gpath, sizeof (gpath), "/dev/vfio/noiommu-%s", strrchr (grp, '/') + 1);
+  snprintf (sys, sizeof (sys), "/sys/class/vfio/noiommu-%s/dev", strrchr (grp, '/') + 1);
+  if (node ("/dev/vfio/vfio", "/sys/class/misc/vfio/dev") < 0 || node (gpath, sys) < 0)
+    return -1;
+  c = open ("/dev/vfio/vfio", O_RDWR);
+  g = open (gpath, O_RDWR);
+  if (c < 0 || g < 0)
+    {
+      printf ("open the guest's vfio nodes: %s\n", strerror (errno));
+      return -1;
+    }
+  if (ioctl (g, VFIO_GROUP_SET_CONTAINER, &c) < 0
+      || ioctl (c, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU) < 0)
+    {
+      printf ("guest vfio container: %s\n", strerror (errno));
+      return -1;
+    }
+  *dev = ioctl (g, VFIO_GROUP_GET_DEVICE_FD, addr);
+  if (*dev < 0)
+    {
+      printf ("VFIO_GROUP_GET_DEVICE_FD %s: %s\n", addr, strerror (errno));
+      return -1;
+    }
+  return 0;
+}
+
+static int
+irq (void)
+{
+  struct vfio_region_info cfg = { .argsz = sizeof (cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+  struct vfio_region_info bar0 = { .argsz = sizeof (bar0), .index = VFIO_PCI_BAR0_REGION_INDEX };
+  char buf[sizeof (struct vfio_irq_set) + sizeof (int32_t)];
+  struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
+  volatile uint8_t *bar;
+  struct pollfd pfd;
+  uint64_t count = 0;
+  uint16_t cmd;
+  int dev, efd;
+
+  if (find_edu () < 0 || vfio_open (&dev) < 0)
+    return 1;
+  if (ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) < 0
+      || ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &bar0) < 0)
+    {
+      printf ("region info: %s\n", strerror (errno));
+      return 1;
+    }
+  /* memory decode and bus mastering: the MSI is a write by the device */
+  if (pread (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
+    return 1;
+  cmd |= 0x6;
+  if (pwrite (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
+    return 1;
+  bar = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, dev, (off_t)bar0.offset);
+  if (bar == MAP_FAILED)
+    {
+      printf ("mmap BAR0: %s\n", strerror (errno));
+      return 1;
+    }
+  efd = eventfd (0, 0);
+  memset (buf, 0, sizeof (buf));
+  s->argsz = sizeof (buf);
+  s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+  s->index = VFIO_PCI_MSI_IRQ_INDEX;
+  s->count = 1;
+  memcpy (s->data, &efd, sizeof (efd));
+  if (ioctl (dev, VFIO_DEVICE_SET_IRQS, s) < 0)
+    {
+      printf ("VFIO_DEVICE_SET_IRQS MSI: %s\n", strerror (errno));
+      return 1;
+    }
+  printf ("msi enabled\n");
+  wr (bar, EDU_RAISE, 1);
+  pfd = (struct pollfd){ .fd = efd, .events = POLLIN };
+  if (poll (&pfd, 1, 20000) == 1 && read (efd, &count, sizeof (count)) == sizeof (count))
+    printf ("msi received %llu, irq status 0x%x\n", (unsigned long long)count,
+            rd (bar, EDU_IRQ_STATUS));
+  else
+    printf ("no msi within 20 s (irq status 0x%x)\n", rd (bar, EDU_IRQ_STATUS));
+  wr (bar, EDU_ACK, rd (bar, EDU_IRQ_STATUS));
+  return count > 0 ? 0 : 1;
+}
+
+int
+main (int argc, char **argv)
+{
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  if (argc == 2 && strcmp (argv[1], "probe") == 0)
+    return probe ();
+  if (argc == 2 && strcmp (argv[1], "irq") == 0)
+    return irq ();
+  fprintf (stderr, "usage: edu probe|irq\n");
+  return 2;
+}
