@@ -178,7 +178,9 @@ vmm_child_main (struct vmm_child *c)
    * its interfaces to TAPs for the guest (net_host.h) */
   if (c->plan->network && vmm_net_setup (&net, &err) < 0)
     lc_spawn_child_fail (c->sync_fd, &err);
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+  /* non-blocking both ends: the console device and the session each
+   * queue what the other end does not take yet (session.c) */
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
     {
       hy_error_set (&err, errno, "socketpair");
       vm_die (c, &net, &err);

@@ -11,6 +11,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -499,6 +500,23 @@ transmit (struct port *p)
   if (pushed)
     virtio_dev_queue_done (&con->dev, qi);
   update_watch (p);
+}
+
+void
+virtio_console_flush_output (struct virtio_console *con)
+{
+  pthread_mutex_lock (&con->dev.lock);
+  for (int i = 0; i < con->n_ports; i++)
+    {
+      struct port *p = &con->ports[i];
+      while (p->tx_held && p->out_fd >= 0 && !p->out_failed && !write_out (p))
+        {
+          struct pollfd pf = { p->out_fd, POLLOUT, 0 };
+          if (poll (&pf, 1, -1) < 0 && errno != EINTR)
+            break;
+        }
+    }
+  pthread_mutex_unlock (&con->dev.lock);
 }
 
 static int

@@ -587,6 +587,37 @@ case_exec_bulk() {
 	[ "$n" -eq 300000 ] || why "the process read $n bytes of 300000"
 }
 
+# Both ways at once, with the control channel busy beside them: 6 MiB
+# through `exec cat` (stdin in, stdout out, a slow reader on our side)
+# while other execs run and signals go to the container.  A blocking
+# control channel deadlocked here: the VMM stuck in a write to the guest
+# while the guest's output waited for the VMM, for good.
+case_exec_duplex() {
+	local big=$LOGS/duplex.in pid i rc=0 want got out
+	head -c 6291456 /dev/urandom >"$big"
+	want=$(md5sum <"$big")
+	(hy exec $EC cat <"$big" | (sleep 2; cat) | md5sum >"$LOGS/duplex.sum") &
+	pid=$!
+	sleep 1
+	for i in 1 2 3; do
+		hy kill $EC URG || why "kill URG $i during the transfer failed (the control channel is stuck?)"
+		out=$(hy exec $EC echo "side $i" </dev/null) || why "exec $i during the transfer failed: $out"
+		[ "$out" = "side $i" ] || why "exec $i during the transfer printed \"$out\""
+	done
+	i=0
+	while kill -0 "$pid" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 600 ] || { kill "$pid"; why "the transfer did not end within 120 s"; }
+		sleep 0.2
+	done
+	wait "$pid" || rc=$?
+	got=$(cat "$LOGS/duplex.sum")
+	echo "6 MiB through cat: $got (want $want), rc $rc"
+	[ "$got" = "$want" ] || why "6 MiB through cat did not come back intact"
+	out=$(hy exec $EC echo after </dev/null) || why "exec after the transfer failed: $out"
+	[ "$(status $EC)" = running ] || why "the container is $(status $EC) after the transfer"
+}
+
 # Two execs at once: each gets its own output and status.
 case_exec_concurrent() {
 	local pid out rc=0
@@ -960,7 +991,7 @@ case_exec_tty_foreground() {
 	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -998,6 +1029,7 @@ for c in "$@"; do
 	exec_kill) check "vm exec: a signal to the proxy pid reaches the guest process" case_exec_kill ;;
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
+	exec_duplex) check "vm exec: 6 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
 	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
 	exec_errors) check "vm exec: a missing program, -t --detach without a console socket, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
