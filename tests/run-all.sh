@@ -325,6 +325,9 @@ inverted_stage() {
 	fi
 	timeout 900 "$TOP/tests/integration/inverted.sh" "$dir" >"$LOGDIR/security-inverted.tap" 2>&1 || rc=$?
 	check_tap security-inverted "$LOGDIR/security-inverted.tap" "$rc"
+	# create killed at each stage (HYRUN_TEST_STOP), then delete --force
+	bats_suite faults "$TOP/tests/integration/faults.bats" BUILD_DIR="$dir" HYRUN_TEST_HOOKS=1 \
+		BATS_TEST_TIMEOUT=120
 }
 
 # san_grep NAME LOG...: sanitizer reports that reached a test's output

@@ -158,7 +158,7 @@ load helpers
 # before, its full set alone keeps the init out); the init looks at it.
 @test "CVE-2016-9962: exec is not dumpable before its execve (a container process cannot open its fds)" {
 	[ -n "${HYRUN_TEST_HOOKS:-}" ] || skip "needs a build with configure --enable-test-hooks (HYRUN_TEST_HOOKS=1; the security-inverted stage has one)"
-	args sh -c 'i=0; while [ $i -lt 200 ]; do for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = hyrun:exec ] || continue; if [ -n "$(readlink $p/fd/0 2>/dev/null)" ]; then echo READABLE; else echo DENIED; fi; exit 0; done; i=$((i + 1)); sleep 0.1; done; echo NOT-SEEN'
+	args sh -c 'i=0; while [ $i -lt 200 ]; do for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = hyrun:stopped ] || continue; if [ -n "$(readlink $p/fd/0 2>/dev/null)" ]; then echo READABLE; else echo DENIED; fi; exit 0; done; i=$((i + 1)); sleep 0.1; done; echo NOT-SEEN'
 	hy_detach "$ID"
 	(HYRUN_TEST_STOP=exec-before-execve hy exec "$ID" true </dev/null >/dev/null 2>&1 &)
 	local i=0
