@@ -502,6 +502,11 @@ transmit (struct port *p)
   update_watch (p);
 }
 
+/* At stop, an out_fd that takes nothing for this long has no reader that
+ * will: the rest is dropped (the VMM must end; a blocked writer would
+ * keep it forever, as its vCPU once did). */
+#define FLUSH_STALL_MS 2000
+
 void
 virtio_console_flush_output (struct virtio_console *con)
 {
@@ -512,8 +517,13 @@ virtio_console_flush_output (struct virtio_console *con)
       while (p->tx_held && p->out_fd >= 0 && !p->out_failed && !write_out (p))
         {
           struct pollfd pf = { p->out_fd, POLLOUT, 0 };
-          if (poll (&pf, 1, -1) < 0 && errno != EINTR)
-            break;
+          int r = poll (&pf, 1, FLUSH_STALL_MS);
+          if (r == 0 || (r < 0 && errno != EINTR))
+            {
+              hy_warn ("virtio-console port %d: output not taken for %d ms at stop; dropped", p->id,
+                       FLUSH_STALL_MS);
+              break;
+            }
         }
     }
   pthread_mutex_unlock (&con->dev.lock);

@@ -171,6 +171,7 @@ struct out_copier
   int pipe_w;   /* the device's end (non-blocking), closed at stop */
   pthread_t t;
   bool running;
+  atomic_ullong copied; /* bytes written out, for the stop's progress check */
 };
 
 static void *
@@ -192,7 +193,7 @@ out_copier_thread (void *arg)
         if (w <= 0)
           ok = false;
         else
-          off += w;
+          off += w, atomic_fetch_add (&c->copied, (unsigned long long)w);
       }
   return NULL;
 }
@@ -230,6 +231,28 @@ out_copiers_start (struct vmm_machine *m, hy_error_t *err)
   return 0;
 }
 
+/* Wait for a copier to write the rest out while it makes progress; false
+ * when its fd took nothing for COPIER_STALL_S (a reader that never
+ * reads: the thread is left blocked, and ends with the process). */
+#define COPIER_STALL_S 2
+static bool
+copier_join (struct out_copier *c)
+{
+  unsigned long long last = atomic_load (&c->copied);
+
+  for (;;)
+    {
+      struct timespec t;
+      clock_gettime (CLOCK_REALTIME, &t);
+      t.tv_sec += COPIER_STALL_S;
+      if (pthread_timedjoin_np (c->t, NULL, &t) == 0)
+        return true;
+      if (atomic_load (&c->copied) == last)
+        return false;
+      last = atomic_load (&c->copied);
+    }
+}
+
 /* At stop: what the device holds goes into the pipes, the pipes close,
  * the threads write the rest out and end. */
 static void
@@ -242,8 +265,13 @@ out_copiers_finish (struct vmm_machine *m)
       {
         close (m->out[i]->pipe_w);
         m->out[i]->pipe_w = -1;
-        if (m->out[i]->running)
-          pthread_join (m->out[i]->t, NULL);
+        if (m->out[i]->running && !copier_join (m->out[i]))
+          {
+            hy_warn ("vm: %s not read for %d s at stop; the rest is dropped",
+                     i ? "stderr" : "stdout", COPIER_STALL_S);
+            m->out[i] = NULL; /* still in use by its thread: not freed */
+            continue;
+          }
         m->out[i]->running = false;
         close (m->out[i]->from);
       }

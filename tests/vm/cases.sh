@@ -618,6 +618,26 @@ case_exec_duplex() {
 	[ "$(status $EC)" = running ] || why "the container is $(status $EC) after the transfer"
 }
 
+# The workload floods its stdout and nobody reads it (a fifo whose reader
+# never reads): the vCPU writing the output must not block while it holds
+# the console device (the control port shares it), so kill TERM still
+# reaches the workload and delete leaves nothing.
+case_flood() {
+	local id=vm-flood fifo=$LOGS/flood.fifo rd
+	rm -f "$fifo"
+	mkfifo "$fifo" || why "mkfifo"
+	sleep 300 <"$fifo" &
+	rd=$!
+	hy run -d -b "$B/flood" $id </dev/null >"$fifo" 2>"$LOGS/flood.err" || { kill $rd; why "run -d failed: $(cat "$LOGS/flood.err")"; }
+	sleep 5
+	echo "VMM after 5 s of flooding: $(grep -E 'VmRSS' /proc/$(pid_of $id)/status 2>/dev/null)"
+	hy kill $id TERM || { kill $rd; hy delete --force $id; why "kill TERM failed"; }
+	wait_for 60 is_status $id stopped || { kill $rd; hy delete --force $id; why "TERM did not stop the flooding workload within 60 s (status $(status $id))"; }
+	kill $rd
+	hy delete $id || { hy delete --force $id; why "delete failed"; }
+	residue $id
+}
+
 # Two execs at once: each gets its own output and status.
 case_exec_concurrent() {
 	local pid out rc=0
@@ -991,7 +1011,7 @@ case_exec_tty_foreground() {
 	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex flood exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -1030,6 +1050,7 @@ for c in "$@"; do
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
 	exec_duplex) check "vm exec: 6 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
+	flood) check "vm: a workload flooding a stdout nobody reads still takes kill TERM, delete leaves nothing" case_flood ;;
 	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
 	exec_errors) check "vm exec: a missing program, -t --detach without a console socket, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;
