@@ -109,6 +109,10 @@ check_PROGRAMS += tests/unit/test_vmproto
 TESTS += tests/unit/test_vmproto
 tests_unit_test_vmproto_SOURCES = tests/unit/test_vmproto.c tests/unit/tap.h
 tests_unit_test_vmproto_LDADD = $(VMM_LIBS)
+check_PROGRAMS += tests/unit/test_exec_relay
+TESTS += tests/unit/test_exec_relay
+tests_unit_test_exec_relay_SOURCES = tests/unit/test_exec_relay.c tests/unit/tap.h
+tests_unit_test_exec_relay_LDADD = $(VMM_LIBS)
 
 # The guest agent: PID 1 in the guest, a static binary packed by the VMM
 # into the guest's initramfs.  Built from the same common/, spec/ and
