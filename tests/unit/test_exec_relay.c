@@ -117,7 +117,8 @@ main (void)
     }
   le = htole32 (42);
   guest_says (VMPROTO_EXEC_STARTED, 1, &le, 4);
-  tap_ok (execs == 1 && x.c[0].started, "exec: EXEC goes down with the VMM's id, STARTED comes back");
+  tap_ok (execs == 1 && x.c[0].started,
+          "exec: EXEC goes down with the VMM's id, STARTED comes back");
 
   /* stdin up to the window: forwarded, nothing blocks */
   fcntl (cl, F_SETFL, O_NONBLOCK);
