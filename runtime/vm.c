@@ -9,6 +9,7 @@
  * exit status is the workload's. */
 #include "runtime/vm.h"
 #include "common/cleanup.h"
+#include "common/test_hook.h"
 #include "common/exit_like.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -208,7 +209,13 @@ vmm_child_main (struct vmm_child *c)
     vmm_session_block_signals ();
     m = vmm_machine_create (&mc, &err);
     if (m == NULL || vmm_sandbox_fs (fs, c->vols->n_staged ? 3 : 2, &err) < 0
-        || vmm_machine_start (m, &err) < 0 || vmm_sandbox_apply (&err) < 0)
+        || vmm_machine_start (m, &err) < 0)
+      {
+        vmm_machine_destroy (m);
+        vm_die (c, &net, &err);
+      }
+    test_hook_stop ("vm-vmm-started");
+    if (vmm_sandbox_apply (&err) < 0)
       {
         vmm_machine_destroy (m);
         vm_die (c, &net, &err);

@@ -10,6 +10,7 @@
 #include "kvm-shim/vmm/session.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/test_hook.h"
 #include "common/xalloc.h"
 #include "kvm-shim/proto/vmproto.h"
 #include "kvm-shim/vmm/exec_relay.h"
@@ -206,6 +207,7 @@ on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
                   (int)msg->len, (const char *)msg->payload);
       }
       s->stage = CREATING;
+      test_hook_stop ("vm-agent-ready");
       if (ctl_send (s, VMPROTO_NET, s->cfg->net_recs, s->cfg->net_len, err) < 0)
         return -1;
       {

@@ -638,6 +638,35 @@ case_flood() {
 	residue $id
 }
 
+# fault_at STAGE (test build only: configure --enable-test-hooks): create
+# stops at STAGE (HYRUN_TEST_STOP: vm-vmm-started, the VMM built and its
+# vCPUs running; vm-agent-ready, the agent up, before CONFIG); the stopped
+# VMM and the create are killed with SIGKILL; delete --force must leave no
+# state, cgroup or VMM.
+fault_at() {
+	local id=vm-fault-$1 pid p i=0 stopped=""
+	HYRUN_TEST_STOP=$1 timeout "$T" "$HYRUN" --root "$ROOT" create -b "$B/life" $id </dev/null >"$LOGS/fault.out" 2>&1 &
+	pid=$!
+	while [ -z "$stopped" ]; do
+		for p in /proc/[0-9]*; do
+			[ "$(cat "$p/comm" 2>/dev/null)" = hyrun:stopped ] && stopped=${p#/proc/}
+		done
+		[ -n "$stopped" ] && break
+		kill -0 $pid 2>/dev/null || why "create ended before $1 (not a test-hooks build?): $(cat "$LOGS/fault.out")"
+		i=$((i + 1))
+		[ $i -lt 600 ] || { kill -9 $pid; why "create never stopped at $1"; }
+		sleep 0.2
+	done
+	echo "stopped at $1: pid $stopped"
+	kill -9 $stopped $pid
+	wait $pid
+	hy delete --force $id || why "delete --force failed"
+	wait_for 10 sh -c "! kill -0 $stopped" || why "the stopped VMM $stopped is still there"
+	residue $id
+}
+case_fault_vmm_started() { fault_at vm-vmm-started; }
+case_fault_agent_ready() { fault_at vm-agent-ready; }
+
 # Two execs at once: each gets its own output and status.
 case_exec_concurrent() {
 	local pid out rc=0
@@ -1050,6 +1079,8 @@ for c in "$@"; do
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
 	exec_duplex) check "vm exec: 6 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
+	fault_vmm_started) check "vm faults: create killed once the VMM runs (test build): delete --force leaves nothing" case_fault_vmm_started ;;
+	fault_agent_ready) check "vm faults: create killed once the agent is ready (test build): delete --force leaves nothing" case_fault_agent_ready ;;
 	flood) check "vm: a workload flooding a stdout nobody reads still takes kill TERM, delete leaves nothing" case_flood ;;
 	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
 	exec_errors) check "vm exec: a missing program, -t --detach without a console socket, a missing container fail clearly; the container runs on" case_exec_errors ;;
