@@ -30,7 +30,9 @@ count=$(echo "$cases" | wc -l)
 echo "1..$((count + 1))"
 log=$(mktemp "${TMPDIR:-/tmp}/hyrun-inverted.XXXXXX")
 trap 'rm -f "$log"' EXIT
-# with every protection on, in one bats run: all these tests pass
+# with every protection on, in one bats run: all these tests pass (the
+# plain integration stage runs them in the ordinary build too; this run
+# checks the test build itself, and the tests that need it)
 all=$(echo "$cases" | cut -d'|' -f2 | paste -sd'|')
 n=$((n + 1))
 env BUILD_DIR="$build" HYRUN_TEST_HOOKS=1 timeout 300 "$BATS" --tap -f "$all" "$here/security.bats" >"$log" 2>&1
