@@ -52,7 +52,7 @@ kill_at() {
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
 	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$ID" 2>/dev/null)
 	[ -z "$left" ] || { echo "cgroup left: $left" >&2; return 1; }
-	! grep -q "$BUNDLE" /proc/self/mountinfo
+	refute_grep -F "$BUNDLE" /proc/self/mountinfo
 	i=0
 	while kill -0 "$stopped" 2>/dev/null; do
 		i=$((i + 1))

@@ -60,6 +60,10 @@ one_cycle() {
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
 	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -name "*$ID-*" 2>/dev/null)" ]
 	assert_eq "$fds_after" "$fds_before"
-	# no container process outlived its delete
-	! pgrep -f "hyrun:init" -P 1 >/dev/null
+	# no container process outlived its delete (none has the rootfs as root)
+	local p left=""
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$BUNDLE/rootfs" ] && left="$left ${p#/proc/}"
+	done
+	assert_eq "$left" ""
 }
