@@ -54,9 +54,11 @@ tests_unit_test_virtio_console_LDADD = $(VMM_LIBS)
 # driver: no sanitizer or warning flags apply to guest code.
 GUEST_LINK = $(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--oformat=binary
 GUEST_BINS = tests/unit/guests/hello_real.bin tests/unit/guests/hello_flat32.bin \
-	tests/unit/guests/hello_long.bin tests/unit/guests/virtio_console_long.bin
+	tests/unit/guests/hello_long.bin tests/unit/guests/virtio_console_long.bin \
+	tests/unit/guests/virtio_hostile_long.bin
 EXTRA_DIST += tests/unit/guests/hello_real.S tests/unit/guests/hello_flat32.S \
-	tests/unit/guests/hello_long.S tests/unit/guests/virtio_console_long.S
+	tests/unit/guests/hello_long.S tests/unit/guests/virtio_console_long.S \
+	tests/unit/guests/virtio_hostile_long.S
 CLEANFILES += $(GUEST_BINS)
 tests/unit/guests/hello_real.bin: tests/unit/guests/hello_real.S
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x1000 -o $@ $<
@@ -65,6 +67,8 @@ tests/unit/guests/hello_flat32.bin: tests/unit/guests/hello_flat32.S
 tests/unit/guests/hello_long.bin: tests/unit/guests/hello_long.S
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
 tests/unit/guests/virtio_console_long.bin: tests/unit/guests/virtio_console_long.S
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
+tests/unit/guests/virtio_hostile_long.bin: tests/unit/guests/virtio_hostile_long.S
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
 
 check_PROGRAMS += tests/unit/test_vmm_guest
