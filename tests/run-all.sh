@@ -326,7 +326,7 @@ inverted_stage() {
 	timeout 900 "$TOP/tests/integration/inverted.sh" "$dir" >"$LOGDIR/security-inverted.tap" 2>&1 || rc=$?
 	check_tap security-inverted "$LOGDIR/security-inverted.tap" "$rc"
 	# create killed at each stage (HYRUN_TEST_STOP), then delete --force
-	bats_suite faults "$TOP/tests/integration/faults.bats" BUILD_DIR="$dir" HYRUN_TEST_HOOKS=1 \
+	bats_suite faults "$TOP/tests/integration/hooks/faults.bats" BUILD_DIR="$dir" HYRUN_TEST_HOOKS=1 \
 		BATS_TEST_TIMEOUT=120
 }
 

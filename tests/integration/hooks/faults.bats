@@ -4,7 +4,7 @@
 # process.  Needs the test build (configure --enable-test-hooks, run by
 # run-all's security-inverted stage), where HYRUN_TEST_STOP=STAGE makes
 # the process at that stage stop itself.
-load helpers
+load ../helpers
 
 # descendants PID: PID's descendants' pids.
 descendants() {
