@@ -587,16 +587,17 @@ case_exec_bulk() {
 	[ "$n" -eq 300000 ] || why "the process read $n bytes of 300000"
 }
 
-# Both ways at once, with the control channel busy beside them: 4 MiB
-# through `exec cat` (stdin in, stdout out, a slow reader on our side)
-# while other execs run and signals go to the container.  A blocking
+# Both ways at once, with the control channel busy beside them: 16 MiB
+# through `exec cat` (stdin in, stdout out) while other execs run and
+# signals go to the container.  With the blocking channel this hung in L1
+# (the transfer never ended; 4 MiB with a slow reader did not show it).  A blocking
 # control channel deadlocked here: the VMM stuck in a write to the guest
 # while the guest's output waited for the VMM, for good.
 case_exec_duplex() {
 	local big=$LOGS/duplex.in pid i rc=0 want got out
-	head -c 4194304 /dev/urandom >"$big"
+	head -c 16777216 /dev/urandom >"$big"
 	want=$(md5sum <"$big")
-	(hy exec $EC cat <"$big" | (sleep 2; cat) | md5sum >"$LOGS/duplex.sum") &
+	(hy exec $EC cat <"$big" | md5sum >"$LOGS/duplex.sum") &
 	pid=$!
 	sleep 1
 	for i in 1 2 3; do
@@ -612,8 +613,8 @@ case_exec_duplex() {
 	done
 	wait "$pid" || rc=$?
 	got=$(cat "$LOGS/duplex.sum")
-	echo "4 MiB through cat: $got (want $want), rc $rc"
-	[ "$got" = "$want" ] || why "4 MiB through cat did not come back intact"
+	echo "16 MiB through cat: $got (want $want), rc $rc"
+	[ "$got" = "$want" ] || why "16 MiB through cat did not come back intact"
 	out=$(hy exec $EC echo after </dev/null) || why "exec after the transfer failed: $out"
 	[ "$(status $EC)" = running ] || why "the container is $(status $EC) after the transfer"
 }
@@ -1082,7 +1083,7 @@ for c in "$@"; do
 	exec_kill) check "vm exec: a signal to the proxy pid reaches the guest process" case_exec_kill ;;
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
-	exec_duplex) check "vm exec: 4 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
+	exec_duplex) check "vm exec: 16 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
 	fault_vmm_started) check "vm faults: create killed once the VMM runs (test build): delete --force leaves nothing" case_fault_vmm_started ;;
 	fault_agent_ready) check "vm faults: create killed once the agent is ready (test build): delete --force leaves nothing" case_fault_agent_ready ;;
 	flood) check "vm: a workload flooding a stdout nobody reads still takes kill TERM, delete leaves nothing" case_flood ;;
