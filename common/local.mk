@@ -6,6 +6,7 @@ libhycommon_a_SOURCES = \
 	common/exit_like.c common/exit_like.h \
 	common/log.c common/log.h \
 	common/passwd.c common/passwd.h \
+	common/test_hook.c common/test_hook.h \
 	common/xalloc.c common/xalloc.h
 check_PROGRAMS += tests/unit/test_exit_like
 TESTS += tests/unit/test_exit_like

@@ -65,9 +65,11 @@ tests_unit_test_virtio_console_LDADD = $(VMM_LIBS)
 # driver: no sanitizer or warning flags apply to guest code.
 GUEST_LINK = $(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--oformat=binary
 GUEST_BINS = tests/unit/guests/hello_real.bin tests/unit/guests/hello_flat32.bin \
-	tests/unit/guests/hello_long.bin tests/unit/guests/virtio_console_long.bin
+	tests/unit/guests/hello_long.bin tests/unit/guests/virtio_console_long.bin \
+	tests/unit/guests/virtio_hostile_long.bin
 EXTRA_DIST += tests/unit/guests/hello_real.S tests/unit/guests/hello_flat32.S \
-	tests/unit/guests/hello_long.S tests/unit/guests/virtio_console_long.S
+	tests/unit/guests/hello_long.S tests/unit/guests/virtio_console_long.S \
+	tests/unit/guests/virtio_hostile_long.S
 CLEANFILES += $(GUEST_BINS)
 tests/unit/guests/hello_real.bin: tests/unit/guests/hello_real.S
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x1000 -o $@ $<
@@ -76,6 +78,8 @@ tests/unit/guests/hello_flat32.bin: tests/unit/guests/hello_flat32.S
 tests/unit/guests/hello_long.bin: tests/unit/guests/hello_long.S
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
 tests/unit/guests/virtio_console_long.bin: tests/unit/guests/virtio_console_long.S
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
+tests/unit/guests/virtio_hostile_long.bin: tests/unit/guests/virtio_hostile_long.S
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_LINK) -Wl,-Ttext=0x100000 -o $@ $<
 
 check_PROGRAMS += tests/unit/test_vmm_guest
@@ -120,6 +124,10 @@ check_PROGRAMS += tests/unit/test_vmproto
 TESTS += tests/unit/test_vmproto
 tests_unit_test_vmproto_SOURCES = tests/unit/test_vmproto.c tests/unit/tap.h
 tests_unit_test_vmproto_LDADD = $(VMM_LIBS)
+check_PROGRAMS += tests/unit/test_exec_relay
+TESTS += tests/unit/test_exec_relay
+tests_unit_test_exec_relay_SOURCES = tests/unit/test_exec_relay.c tests/unit/tap.h
+tests_unit_test_exec_relay_LDADD = $(VMM_LIBS)
 
 # The guest agent: PID 1 in the guest, a static binary packed by the VMM
 # into the guest's initramfs.  Built from the same common/, spec/ and

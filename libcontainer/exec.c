@@ -11,6 +11,7 @@
  * means the exec happened. */
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/test_hook.h"
 #include "common/xalloc.h"
 #include "libcontainer/exec.h"
 #include "libcontainer/fd.h"
@@ -112,6 +113,7 @@ exec_stage (const struct spec_process *p, const struct lc_exec_config *cfg, int 
   if (lc_process_finalize (p, cfg->personality, cfg->seccomp, 3 + cfg->preserve_fds, NULL, &err) < 0
       || lc_process_seccomp_late (p, cfg->seccomp, NULL, &err) < 0)
     die (errfd, &err);
+  test_hook_stop ("exec-before-execve");
   execve (exe, p->args, env);
   hy_error_set (&err, errno, "exec `%s`", exe);
   die (errfd, &err);
@@ -128,6 +130,16 @@ join_stage (const struct spec_process *p, const struct lc_exec_config *cfg, int 
 
   prctl (PR_SET_NAME, "hyrun:exec-join");
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* Not dumpable from before the first setns until the execve (which makes
+   * the process dumpable again as its binary allows): in between it holds
+   * the runtime's memory and fds inside the container, where a process of
+   * the container's could ptrace it or open its /proc/PID/fd (runc's
+   * CVE-2016-9962).  The clone below inherits it. */
+  if (!test_hook_off (TEST_HOOK_EXEC_DUMPABLE) && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      hy_error_set (&err, errno, "exec: prctl(PR_SET_DUMPABLE, 0)");
+      die (errfd, &err);
+    }
   if (open_namespaces (cfg->init_pid, fds, &err) < 0)
     die (errfd, &err);
   if (p->terminal

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One finalize sequence (finalize.h) for the init, exec and the agent. */
 #include "libcontainer/finalize.h"
+#include "common/test_hook.h"
 #include "libcontainer/container.h"
 #include "libcontainer/fd.h"
 #include "libcontainer/lsm.h"
@@ -113,6 +114,26 @@ fix_stdio (const struct spec_process *p, hy_error_t *err)
   return 0;
 }
 
+/* The cwd must be inside the container's root: a cwd reached through an
+ * fd of the runtime's that leaked in (runc's CVE-2024-21626, cwd
+ * /proc/self/fd/N) is outside it, and the kernel's getcwd then answers a
+ * path that does not start with '/' ("(unreachable)/...").  The raw
+ * syscall: glibc turns that answer into ENOENT, as it does a cwd deleted
+ * under us, which is refused too. */
+static int
+check_cwd (const struct spec_process *p, hy_error_t *err)
+{
+  char buf[4096];
+  long n = syscall (SYS_getcwd, buf, sizeof (buf));
+
+  if (n < 0 && errno == ERANGE)
+    return 0; /* a deep path: the kernel builds it only within the root */
+  if (n <= 0 || buf[0] != '/')
+    return hy_error_set (err, n < 0 ? errno : EPERM,
+                         "process.cwd: `%s` is outside the container's root", p->cwd);
+  return 0;
+}
+
 int
 lc_process_finalize (const struct spec_process *p, const struct spec_personality *pers,
                      const struct spec_seccomp *sc, int keep_from,
@@ -135,6 +156,8 @@ lc_process_finalize (const struct spec_process *p, const struct spec_personality
     return -1;
   if (!cwd_done && chdir (p->cwd) < 0)
     return hy_error_set (err, errno, "process.cwd: chdir `%s`", p->cwd);
+  if (p->cwd && !test_hook_off (TEST_HOOK_NO_CWD_CHECK) && check_cwd (p, err) < 0)
+    return -1;
   if (lc_caps_apply (p->capabilities, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

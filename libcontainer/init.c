@@ -5,6 +5,7 @@
  * fifo until `start`, then drops privileges and execs the process.  Every
  * failure before "ready" travels to the parent as a sync message. */
 #include "common/cleanup.h"
+#include "common/test_hook.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "libcontainer/fd.h"
@@ -117,6 +118,7 @@ setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
     return hy_error_set (err, errno, "become root in the user namespace (is uid 0 mapped?)");
   if (join_late_namespaces (spec, err) < 0)
     return -1;
+  test_hook_stop ("init-namespaces");
   if (a->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
     return hy_error_set (err, errno, "linux.namespaces: new cgroup namespace");
   if (set_names (spec, err) < 0)
@@ -156,6 +158,7 @@ setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
     }
   if (lc_rootfs_prepare (spec, &ro, err) < 0)
     return -1;
+  test_hook_stop ("init-pivot");
   if (apply_sysctls (spec, err) < 0 || lc_rootfs_finalize (spec, err) < 0)
     return -1;
   return lc_process_limits (spec->process, err);
@@ -320,6 +323,7 @@ lc_init_main (struct lc_init_args *a)
   exe = lc_user_find_exec (a->spec->process->args[0], env, &err);
   if (exe == NULL || finalize_process (a, host_pid, &err) < 0)
     lc_sync_die (a->sync_fd, &err);
+  test_hook_stop ("init-before-ready");
   prctl (PR_SET_PDEATHSIG, 0);
   lc_sync_send (a->sync_fd, LC_SYNC_READY, NULL, 0, NULL);
   close (a->sync_fd);

@@ -2,6 +2,7 @@
 /* Path resolution scoped to the rootfs and checked /proc writes. */
 #include "libcontainer/path.h"
 #include "common/cleanup.h"
+#include "common/test_hook.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -110,7 +111,16 @@ lc_path_open_in_root_walk (int root_fd, const char *path, hy_error_t *err)
 static int
 resolve (int root_fd, const char *path, hy_error_t *err)
 {
-  int fd = openat2_in_root (root_fd, path);
+  int fd;
+
+  /* the test build's vulnerable variant: symlinks followed as the host
+   * sees them (what the mount-target CVEs exploited) */
+  if (test_hook_off (TEST_HOOK_PATH_IN_ROOT))
+    {
+      fd = openat (root_fd, path[0] == '/' ? path + 1 : path, O_PATH | O_CLOEXEC);
+      return fd >= 0 ? fd : hy_error_set (err, errno, "resolve `%s` (unsafely)", path);
+    }
+  fd = openat2_in_root (root_fd, path);
 
   if (fd >= 0)
     return fd;
@@ -225,7 +235,7 @@ lc_proc_write (const char *path, const char *value, hy_error_t *err)
     return hy_error_set (err, errno, "open `%s`", path);
   if (fstatfs (fd, &sfs) < 0)
     return hy_error_set (err, errno, "statfs `%s`", path);
-  if (sfs.f_type != PROC_SUPER_MAGIC)
+  if (sfs.f_type != PROC_SUPER_MAGIC && !test_hook_off (TEST_HOOK_PROCFS_CHECK))
     return hy_error_set (err, 0, "`%s` is not on procfs: refusing to write to it", path);
   if (write (fd, value, len) != (ssize_t)len)
     return hy_error_set (err, errno, "write `%s` to `%s`", value, path);

@@ -3,6 +3,7 @@
  * namespace, before and after pivot_root. */
 #include "libcontainer/rootfs.h"
 #include "common/cleanup.h"
+#include "common/test_hook.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "libcontainer/mount.h"
@@ -261,6 +262,7 @@ lc_rootfs_prepare (const struct spec *spec, const struct lc_rootfs_opts *o, hy_e
       return hy_error_prefix (err, "mounts[%zu]", i);
   if (setup_dev (root_fd, spec, o->in_userns, err) < 0)
     return -1;
+  test_hook_stop ("init-mounts");
   if (!o->own_mount_ns)
     return chroot_into (o->rootfs, err);
   return switch_root (o->rootfs, o->no_pivot, err);

@@ -7,6 +7,7 @@
  * and exits with the process's code.  In VM mode the process runs in the
  * guest, with a host-side proxy standing in for it (vm_exec.c). */
 #include "common/cleanup.h"
+#include "common/test_hook.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "libcontainer/exec.h"
@@ -231,6 +232,11 @@ process_from_flags (struct spec_process *p, const struct exec_opts *o, char **ar
           add_cap (&c->effective, &c->n_effective, o->caps[i]);
           add_cap (&c->permitted, &c->n_permitted, o->caps[i]);
           add_cap (&c->ambient, &c->n_ambient, o->caps[i]);
+          /* never the inheritable set (runc's CVE-2022-29162: a process
+           * could pass the capability on through an execve of a file
+           * with inheritable file capabilities) */
+          if (test_hook_off (TEST_HOOK_EXEC_CAP_INH))
+            add_cap (&c->inheritable, &c->n_inheritable, o->caps[i]);
         }
     }
   return 0;

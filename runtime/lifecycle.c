@@ -7,6 +7,7 @@
 #include "runtime/create.h"
 #include "runtime/vm.h"
 #include "common/cleanup.h"
+#include "common/test_hook.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "libcontainer/cgroup.h"
@@ -152,6 +153,18 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
   *cgp = lc_cgroup_new (l ? l->cgroups_path : NULL, o->id, g->systemd_cgroup, err);
   if (*cgp == NULL)
     return -1;
+  /* Recorded before the host is touched, the cgroup's path included: a
+   * create killed from here on leaves a state (pid 0, "stopped") that
+   * `delete --force` cleans up, its cgroup too (a cgroup made before the
+   * state was written had nobody to remove it). */
+  c->st = new_state (spec, o, bundle, &cr, lc_cgroup_path (*cgp), vm != NULL);
+  /* which driver the later commands (update, delete) re-open it with */
+  c->st->systemd_cgroup = g->systemd_cgroup;
+  if (vm)
+    c->st->vm_mem_mib = vm->mem_mib;
+  if (container_save (c, err) < 0)
+    return -1;
+  test_hook_stop ("create-state");
   {
     cleanup_error hy_error_t cg_err = NULL;
     if (lc_cgroup_create (*cgp, &cg_err) < 0)
@@ -166,17 +179,14 @@ build (struct hy_globals *g, const struct create_opts *o, const struct spec *spe
         hy_debug ("rootless: no cgroup (%s)", cg_err->msg);
         lc_cgroup_free (*cgp);
         *cgp = NULL;
+        free (c->st->cgroup_path);
+        c->st->cgroup_path = NULL;
+        c->st->systemd_cgroup = false;
+        if (container_save (c, err) < 0)
+          return -1;
       }
   }
-  /* Recorded before anything runs in it: a create killed from here on
-   * leaves a state (pid 0, "stopped") that `delete --force` cleans up. */
-  c->st = new_state (spec, o, bundle, &cr, *cgp ? lc_cgroup_path (*cgp) : NULL, vm != NULL);
-  /* which driver the later commands (update, delete) re-open it with */
-  c->st->systemd_cgroup = *cgp && g->systemd_cgroup;
-  if (vm)
-    c->st->vm_mem_mib = vm->mem_mib;
-  if (container_save (c, err) < 0)
-    return -1;
+  test_hook_stop ("create-cgroup");
   if (l && *cgp
       && lc_cgroup_apply (*cgp, vm ? vm_host_resources (vm, l->resources) : l->resources, err) < 0)
     return -1;

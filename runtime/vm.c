@@ -9,6 +9,7 @@
  * exit status is the workload's. */
 #include "runtime/vm.h"
 #include "common/cleanup.h"
+#include "common/test_hook.h"
 #include "common/exit_like.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -186,7 +187,9 @@ vmm_child_main (struct vmm_child *c)
       struct rlimit unl = { RLIM_INFINITY, RLIM_INFINITY };
       setrlimit (RLIMIT_MEMLOCK, &unl);
     }
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+  /* non-blocking both ends: the console device and the session each
+   * queue what the other end does not take yet (session.c) */
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
     {
       hy_error_set (&err, errno, "socketpair");
       vm_die (c, &net, &err);
@@ -216,7 +219,13 @@ vmm_child_main (struct vmm_child *c)
     vmm_session_block_signals ();
     m = vmm_machine_create (&mc, &err);
     if (m == NULL || vmm_sandbox_fs (fs, c->vols->n_staged ? 3 : 2, &err) < 0
-        || vmm_machine_start (m, &err) < 0 || vmm_sandbox_apply (&err) < 0)
+        || vmm_machine_start (m, &err) < 0)
+      {
+        vmm_machine_destroy (m);
+        vm_die (c, &net, &err);
+      }
+    test_hook_stop ("vm-vmm-started");
+    if (vmm_sandbox_apply (&err) < 0)
       {
         vmm_machine_destroy (m);
         vm_die (c, &net, &err);

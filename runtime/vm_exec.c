@@ -12,7 +12,10 @@
  * the guest; on the host its bytes go to a pty whose master went to
  * --console-socket (vm_tty.c), or in the foreground without one to our own
  * terminal (in raw mode); SIGWINCH sends that terminal's size as
- * EXEC_RESIZE.  (The pty of a foreground exec with --console-socket cannot
+ * EXEC_RESIZE.  Stdin is read only while less than the exec window
+ * (vmproto.h) of it is unacknowledged, and the output written out is
+ * acknowledged: so the proxy never waits on the VMM while the VMM holds
+ * its output.  (The pty of a foreground exec with --console-socket cannot
  * be hyrun's controlling terminal without leaving the caller's session:
  * there only the first size reaches the guest.) */
 #include "common/cleanup.h"
@@ -138,10 +141,18 @@ write_all (int fd, const uint8_t *p, size_t n, bool *ok)
     }
 }
 
+/* The relay's flow state (the exec window, vmproto.h). */
+struct flow
+{
+  uint32_t in_flight; /* stdin sent, not yet acknowledged by the guest */
+  uint32_t out_owed;  /* output written out, not yet acknowledged */
+  bool out_ok[2];     /* stdout, stderr still take bytes */
+};
+
 /* What the VMM sent while relaying: 1 with *status at EXEC_EXIT, 0 to go
  * on, -1 on EXEC_ERROR or a broken stream. */
 static int
-on_vmm (int fd, struct vmproto_reader *rd, const struct proxy_io *io, bool out_ok[2], int *status,
+on_vmm (int fd, struct vmproto_reader *rd, const struct proxy_io *io, struct flow *f, int *status,
         hy_error_t *err)
 {
   uint8_t buf[65536];
@@ -165,10 +176,23 @@ on_vmm (int fd, struct vmproto_reader *rd, const struct proxy_io *io, bool out_o
   while ((r = vmproto_reader_next (rd, &msg, err)) > 0)
     {
       data = vmproto_exec_data (&msg, &len);
-      if (msg.type == VMPROTO_EXEC_STDOUT)
-        write_all (io->out, data, len, &out_ok[0]);
-      else if (msg.type == VMPROTO_EXEC_STDERR)
-        write_all (io->err, data, len, &out_ok[1]);
+      if (msg.type == VMPROTO_EXEC_STDOUT || msg.type == VMPROTO_EXEC_STDERR)
+        {
+          int i = msg.type == VMPROTO_EXEC_STDERR;
+          write_all (i ? io->err : io->out, data, len, &f->out_ok[i]);
+          f->out_owed += len;
+          if (f->out_owed >= VMPROTO_EXEC_ACK_BATCH)
+            {
+              if (vmproto_send_exec_u32 (fd, VMPROTO_EXEC_OUTPUT_ACK, 0, f->out_owed, err) < 0)
+                return -1;
+              f->out_owed = 0;
+            }
+        }
+      else if (msg.type == VMPROTO_EXEC_STDIN_ACK)
+        {
+          uint32_t acked = vmproto_exec_u32 (&msg);
+          f->in_flight -= acked < f->in_flight ? acked : f->in_flight;
+        }
       else if (msg.type == VMPROTO_EXEC_EXIT)
         {
           *status = (int)vmproto_exec_u32 (&msg);
@@ -187,7 +211,8 @@ relay (int fd, struct vmproto_reader *rd, const sigset_t *set, const struct prox
        hy_error_t *err)
 {
   cleanup_close int sfd = signalfd (-1, set, SFD_CLOEXEC);
-  bool in_open = true, out_ok[2] = { true, true };
+  struct flow f = { .out_ok = { true, true } };
+  bool in_open = true;
   int status = 0, r = 0;
 
   if (sfd < 0)
@@ -197,8 +222,9 @@ relay (int fd, struct vmproto_reader *rd, const sigset_t *set, const struct prox
     return -1;
   while (r == 0)
     {
+      bool in_room = in_open && f.in_flight < VMPROTO_EXEC_WINDOW;
       struct pollfd p[3]
-          = { { fd, POLLIN, 0 }, { sfd, POLLIN, 0 }, { in_open ? io->in : -1, POLLIN, 0 } };
+          = { { fd, POLLIN, 0 }, { sfd, POLLIN, 0 }, { in_room ? io->in : -1, POLLIN, 0 } };
       if (poll (p, 3, -1) < 0)
         {
           if (errno != EINTR)
@@ -206,7 +232,7 @@ relay (int fd, struct vmproto_reader *rd, const sigset_t *set, const struct prox
           continue;
         }
       if (p[0].revents)
-        r = on_vmm (fd, rd, io, out_ok, &status, err);
+        r = on_vmm (fd, rd, io, &f, &status, err);
       if (r == 0 && (p[1].revents & POLLIN))
         {
           struct signalfd_siginfo si;
@@ -229,6 +255,8 @@ relay (int fd, struct vmproto_reader *rd, const sigset_t *set, const struct prox
             continue;
           if (n <= 0)
             in_open = false;
+          else
+            f.in_flight += (uint32_t)n;
           r = vmproto_send_exec (fd, VMPROTO_EXEC_STDIN, 0, buf, n > 0 ? (uint32_t)n : 0, err);
         }
     }

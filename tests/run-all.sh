@@ -314,6 +314,24 @@ integration() {
 	fi
 }
 
+# inverted_stage: the CVE regressions of security.bats FAIL with their
+# protections turned off, in a test-only build (configure
+# --enable-test-hooks; tests/integration/inverted.sh), and pass with them.
+inverted_stage() {
+	local dir=$TOP/_build-hooks rc=0
+	mkdir -p "$dir"
+	if ! (cd "$dir" && "$TOP/configure" -q --enable-test-hooks && make -j"$JOBS" -s hyrun tests/payload/payload) \
+		>"$LOGDIR/build-_build-hooks.log" 2>&1; then
+		step_fail security-inverted "test-hooks build failed (see $LOGDIR/build-_build-hooks.log)"
+		return
+	fi
+	timeout 900 "$TOP/tests/integration/inverted.sh" "$dir" >"$LOGDIR/security-inverted.tap" 2>&1 || rc=$?
+	check_tap security-inverted "$LOGDIR/security-inverted.tap" "$rc"
+	# create killed at each stage (HYRUN_TEST_STOP), then delete --force
+	bats_suite faults "$TOP/tests/integration/hooks/faults.bats" BUILD_DIR="$dir" HYRUN_TEST_HOOKS=1 \
+		BATS_TEST_TIMEOUT=120
+}
+
 # san_grep NAME LOG...: sanitizer reports that reached a test's output
 # (one failure per log).
 san_grep() {
@@ -592,6 +610,10 @@ if [ "$QUICK" = 0 ]; then
 	rc=0
 	FUZZ_BUILD=$TOP/_build-fuzz timeout 1200 tests/fuzz/run.sh 30 >"$LOGDIR/fuzz.tap" 2>&1 || rc=$?
 	check_tap fuzz "$LOGDIR/fuzz.tap" "$rc"
+
+	say "security regressions without their protections (test-hooks build)"
+	PASS=inverted
+	inverted_stage
 
 	say "end to end: containerd and podman"
 	PASS=e2e

@@ -63,15 +63,17 @@ struct agent_exec
   int in_fd, out_fd, err_fd; /* our ends of its stdio pipes; -1 once closed */
   uint8_t *in_buf;           /* stdin not yet written */
   size_t in_len;
-  bool in_eof; /* the host's stdin ended: close once in_buf is written */
-  bool tty;    /* on a pty: out_fd is its master, in_fd a dup of it */
+  bool in_eof;          /* the host's stdin ended: close once in_buf is written */
+  uint32_t in_owed;     /* stdin bytes passed on (or dropped), not yet acknowledged */
+  uint32_t out_unacked; /* output sent, not yet acknowledged (VMPROTO_EXEC_WINDOW) */
+  bool tty;             /* on a pty: out_fd is its master, in_fd a dup of it */
 };
 struct agent_execs
 {
   struct agent_exec e[AGENT_MAX_EXECS];
 };
 void agent_execs_init (struct agent_execs *x);
-/* EXEC, EXEC_STDIN, EXEC_SIGNAL or EXEC_RESIZE from the host.  init_pid is the
+/* EXEC, EXEC_STDIN, EXEC_SIGNAL, EXEC_RESIZE or EXEC_OUTPUT_ACK from the host.  init_pid is the
  * workload's (whose namespaces an exec joins), seccomp its filter.  -1
  * only when the channel fails; a failed exec answers EXEC_ERROR. */
 int agent_exec_msg (struct agent_execs *x, int ctl, const struct vmproto_msg *msg, pid_t init_pid,

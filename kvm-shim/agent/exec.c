@@ -7,7 +7,10 @@
  * back as EXEC_EXIT once its output is drained.  A failed exec answers
  * EXEC_ERROR and leaves the agent and the workload alone.  With a
  * terminal (process.terminal) the process gets a pty instead (tty.c): its
- * master is relayed as EXEC_STDIN / EXEC_STDOUT, EXEC_RESIZE sizes it. */
+ * master is relayed as EXEC_STDIN / EXEC_STDOUT, EXEC_RESIZE sizes it.
+ * Both directions keep to the exec window (vmproto.h): stdin written to
+ * the process is acknowledged (EXEC_STDIN_ACK), and the process's output
+ * is read only while less than a window of it is unacknowledged. */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "kvm-shim/agent/agent.h"
@@ -22,9 +25,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Stdin the process has not read yet, per exec: beyond this the host is
- * sending faster than the process reads, and the excess is dropped. */
+/* Stdin the process has not read yet, per exec: beyond this the host
+ * ignores the window (it never does), and the excess is dropped. */
 #define STDIN_BUFFER_MAX (4u << 20)
+_Static_assert(STDIN_BUFFER_MAX > VMPROTO_EXEC_WINDOW + VMPROTO_EXEC_CHUNK, "stdin buffer");
 /* EXEC_ERROR's text, as the protocol allows it */
 #define ERROR_MAX 4096
 
@@ -178,8 +182,21 @@ start (struct agent_execs *x, int ctl, const struct vmproto_msg *msg, pid_t init
   return vmproto_send_exec_u32 (ctl, VMPROTO_EXEC_STARTED, id, (uint32_t)pid, err);
 }
 
-static void
-flush_stdin (struct agent_exec *e)
+/* Acknowledge the stdin passed on: in batches, and whatever is owed once
+ * nothing is left to write (the host may be waiting for it). */
+static int
+ack_stdin (struct agent_exec *e, int ctl, hy_error_t *err)
+{
+  uint32_t n = e->in_owed;
+
+  if (n == 0 || (n < VMPROTO_EXEC_ACK_BATCH && e->in_len > 0 && e->in_fd >= 0))
+    return 0;
+  e->in_owed = 0;
+  return vmproto_send_exec_u32 (ctl, VMPROTO_EXEC_STDIN_ACK, e->id, n, err);
+}
+
+static int
+flush_stdin (struct agent_exec *e, int ctl, hy_error_t *err)
 {
   while (e->in_fd >= 0 && e->in_len > 0)
     {
@@ -187,23 +204,26 @@ flush_stdin (struct agent_exec *e)
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0 && errno == EAGAIN)
-        return;
+        break;
       if (n <= 0)
         {
           /* the process closed its stdin: what is left has no reader */
+          e->in_owed += (uint32_t)e->in_len;
           e->in_len = 0;
           close_fd (&e->in_fd);
-          return;
+          break;
         }
       memmove (e->in_buf, e->in_buf + n, e->in_len - (size_t)n);
       e->in_len -= (size_t)n;
+      e->in_owed += (uint32_t)n;
     }
   if (e->in_eof && e->in_len == 0)
     close_fd (&e->in_fd);
+  return ack_stdin (e, ctl, err);
 }
 
-static void
-on_stdin (struct agent_exec *e, const struct vmproto_msg *msg)
+static int
+on_stdin (struct agent_exec *e, int ctl, const struct vmproto_msg *msg, hy_error_t *err)
 {
   uint32_t len;
   const uint8_t *data = vmproto_exec_data (msg, &len);
@@ -216,7 +236,9 @@ on_stdin (struct agent_exec *e, const struct vmproto_msg *msg)
       memcpy (e->in_buf + e->in_len, data, len);
       e->in_len += len;
     }
-  flush_stdin (e);
+  else
+    e->in_owed += len; /* dropped: the host's window moves on all the same */
+  return flush_stdin (e, ctl, err);
 }
 
 int
@@ -232,7 +254,12 @@ agent_exec_msg (struct agent_execs *x, int ctl, const struct vmproto_msg *msg, p
   if (e == NULL)
     return 0;
   if (msg->type == VMPROTO_EXEC_STDIN)
-    on_stdin (e, msg);
+    return on_stdin (e, ctl, msg, err);
+  if (msg->type == VMPROTO_EXEC_OUTPUT_ACK)
+    {
+      uint32_t n = vmproto_exec_u32 (msg);
+      e->out_unacked -= n < e->out_unacked ? n : e->out_unacked;
+    }
   else if (msg->type == VMPROTO_EXEC_RESIZE)
     {
       uint32_t len;
@@ -258,11 +285,14 @@ agent_exec_pollfds (struct agent_execs *x, struct pollfd *p, struct agent_exec *
   for (size_t i = 0; i < AGENT_MAX_EXECS && n + 3 <= max; i++)
     {
       struct agent_exec *e = &x->e[i];
+      bool out_room = e->out_unacked < VMPROTO_EXEC_WINDOW;
       if (!e->used)
         continue;
-      if (e->out_fd >= 0)
+      /* past the window the output waits in the process's pipes, and the
+       * process blocks there, as it would writing to a slow reader */
+      if (e->out_fd >= 0 && out_room)
         owner[n] = e, p[n++] = (struct pollfd){ e->out_fd, POLLIN, 0 };
-      if (e->err_fd >= 0)
+      if (e->err_fd >= 0 && out_room)
         owner[n] = e, p[n++] = (struct pollfd){ e->err_fd, POLLIN, 0 };
       if (e->in_fd >= 0 && e->in_len > 0)
         owner[n] = e, p[n++] = (struct pollfd){ e->in_fd, POLLOUT, 0 };
@@ -295,6 +325,7 @@ relay_output (struct agent_exec *e, int *fd, enum vmproto_type type, int ctl, bo
         }
       if (vmproto_send_exec (ctl, type, e->id, buf, (uint32_t)n, err) < 0)
         return -1;
+      e->out_unacked += (uint32_t)n;
       if (!drain)
         return 0;
     }
@@ -314,10 +345,11 @@ agent_exec_on_poll (struct agent_exec *e, const struct pollfd *p, int ctl, hy_er
     {
       if (p->revents & (POLLERR | POLLHUP))
         {
+          e->in_owed += (uint32_t)e->in_len;
           e->in_len = 0;
           close_fd (&e->in_fd);
         }
-      flush_stdin (e);
+      return flush_stdin (e, ctl, err);
     }
   return 0;
 }

@@ -231,6 +231,7 @@ handle_msg (struct agent *a, const struct vmproto_msg *msg, bool *started, hy_er
     case VMPROTO_EXEC_STDIN:
     case VMPROTO_EXEC_SIGNAL:
     case VMPROTO_EXEC_RESIZE:
+    case VMPROTO_EXEC_OUTPUT_ACK:
       /* exec joins the workload's namespaces: it needs a started one */
       if (!*started)
         return hy_error_set (err, 0, "%s: %s before START", VMPROTO_PORT_CTL,

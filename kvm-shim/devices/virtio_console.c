@@ -11,6 +11,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -499,6 +500,33 @@ transmit (struct port *p)
   if (pushed)
     virtio_dev_queue_done (&con->dev, qi);
   update_watch (p);
+}
+
+/* At stop, an out_fd that takes nothing for this long has no reader that
+ * will: the rest is dropped (the VMM must end; a blocked writer would
+ * keep it forever, as its vCPU once did). */
+#define FLUSH_STALL_MS 2000
+
+void
+virtio_console_flush_output (struct virtio_console *con)
+{
+  pthread_mutex_lock (&con->dev.lock);
+  for (int i = 0; i < con->n_ports; i++)
+    {
+      struct port *p = &con->ports[i];
+      while (p->tx_held && p->out_fd >= 0 && !p->out_failed && !write_out (p))
+        {
+          struct pollfd pf = { p->out_fd, POLLOUT, 0 };
+          int r = poll (&pf, 1, FLUSH_STALL_MS);
+          if (r == 0 || (r < 0 && errno != EINTR))
+            {
+              hy_warn ("virtio-console port %d: output not taken for %d ms at stop; dropped", p->id,
+                       FLUSH_STALL_MS);
+              break;
+            }
+        }
+    }
+  pthread_mutex_unlock (&con->dev.lock);
 }
 
 static int

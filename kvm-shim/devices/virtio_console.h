@@ -46,6 +46,10 @@ struct virtio_console_port_ops
  * it may be NULL when no port is bound to an input fd. */
 struct virtio_console *virtio_console_create (const struct virtio_mmio_params *p,
                                               struct vmm_loop *loop, hy_error_t *err);
+/* After the vCPUs and the loop have stopped: write out what the ports
+ * hold for their out_fds (a chain stalled on a short write), waiting for
+ * each fd to take it while it takes something at least every 2 s. */
+void virtio_console_flush_output (struct virtio_console *con);
 /* After the vCPUs and the loop have stopped. */
 void virtio_console_destroy (struct virtio_console *con);
 /* The transport, for virtio_mmio_cmdline() and tests. */

@@ -38,6 +38,8 @@ static const struct
   [VMPROTO_NET] = { "NET", 0, VMPROTO_NET_MAX_RECS *VMPROTO_NET_REC_SIZE },
   [VMPROTO_RESIZE] = { "RESIZE", VMPROTO_WINSIZE_LEN, VMPROTO_WINSIZE_LEN },
   [VMPROTO_EXEC_RESIZE] = { "EXEC_RESIZE", 4 + VMPROTO_WINSIZE_LEN, 4 + VMPROTO_WINSIZE_LEN },
+  [VMPROTO_EXEC_STDIN_ACK] = { "EXEC_STDIN_ACK", 8, 8 },
+  [VMPROTO_EXEC_OUTPUT_ACK] = { "EXEC_OUTPUT_ACK", 8, 8 },
 };
 
 const char *
@@ -205,6 +207,105 @@ vmproto_send_exec_u32 (int fd, enum vmproto_type type, uint32_t id, uint32_t val
 {
   uint32_t le = htole32 (value);
   return vmproto_send_exec (fd, type, id, &le, sizeof (le), err);
+}
+
+void
+vmproto_outq_init (struct vmproto_outq *q, size_t max)
+{
+  memset (q, 0, sizeof (*q));
+  q->max = max;
+}
+
+void
+vmproto_outq_fini (struct vmproto_outq *q)
+{
+  free (q->buf);
+  memset (q, 0, sizeof (*q));
+}
+
+size_t
+vmproto_outq_pending (const struct vmproto_outq *q)
+{
+  return q->len - q->off;
+}
+
+/* Room for n more bytes: what was written goes first. */
+static void
+outq_reserve (struct vmproto_outq *q, size_t n)
+{
+  if (q->off > 0)
+    {
+      memmove (q->buf, q->buf + q->off, q->len - q->off);
+      q->len -= q->off;
+      q->off = 0;
+    }
+  if (q->len + n > q->cap)
+    {
+      q->cap = (q->len + n) * 2;
+      q->buf = xrealloc (q->buf, q->cap);
+    }
+}
+
+static bool
+outq_push2 (struct vmproto_outq *q, enum vmproto_type type, const void *a, uint32_t a_len,
+            const void *b, uint32_t b_len)
+{
+  uint32_t len = a_len + b_len;
+  struct vmproto_hdr h = { htole32 ((uint32_t)type), htole32 (len) };
+
+  if (vmproto_outq_pending (q) + sizeof (h) + len > q->max)
+    return false;
+  outq_reserve (q, sizeof (h) + len);
+  memcpy (q->buf + q->len, &h, sizeof (h));
+  q->len += sizeof (h);
+  if (a_len)
+    memcpy (q->buf + q->len, a, a_len);
+  q->len += a_len;
+  if (b_len)
+    memcpy (q->buf + q->len, b, b_len);
+  q->len += b_len;
+  return true;
+}
+
+bool
+vmproto_outq_push (struct vmproto_outq *q, enum vmproto_type type, const void *payload,
+                   uint32_t len)
+{
+  return outq_push2 (q, type, payload, len, NULL, 0);
+}
+
+bool
+vmproto_outq_push_exec (struct vmproto_outq *q, enum vmproto_type type, uint32_t id,
+                        const void *data, uint32_t len)
+{
+  uint32_t le = htole32 (id);
+  return outq_push2 (q, type, &le, sizeof (le), data, len);
+}
+
+bool
+vmproto_outq_push_exec_u32 (struct vmproto_outq *q, enum vmproto_type type, uint32_t id,
+                            uint32_t value)
+{
+  uint32_t le = htole32 (value);
+  return vmproto_outq_push_exec (q, type, id, &le, sizeof (le));
+}
+
+int
+vmproto_outq_flush (struct vmproto_outq *q, int fd, hy_error_t *err)
+{
+  while (q->off < q->len)
+    {
+      ssize_t w = write (fd, q->buf + q->off, q->len - q->off);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 0;
+      if (w <= 0)
+        return hy_error_set (err, w < 0 ? errno : EPIPE, "%s: write", VMPROTO_PORT_CTL);
+      q->off += (size_t)w;
+    }
+  q->off = q->len = 0;
+  return 0;
 }
 
 void

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,6 +71,13 @@ enum vmproto_type
    * uint16 columns (struct winsize's first two fields) */
   VMPROTO_RESIZE,      /* host -> guest; the workload's pty: rows, columns */
   VMPROTO_EXEC_RESIZE, /* host -> guest; id, then an exec'd process's pty: rows, columns */
+  /* exec flow control (VMPROTO_EXEC_WINDOW below): each side acknowledges
+   * the data bytes it has passed on, so that neither ever holds more than
+   * a window of the other's data and neither needs to stop reading the
+   * control channel to push back */
+  VMPROTO_EXEC_STDIN_ACK,  /* guest -> host -> client; id, uint32 stdin bytes written to the process
+                            */
+  VMPROTO_EXEC_OUTPUT_ACK, /* client -> host -> guest; id, uint32 output bytes written out */
   VMPROTO_TYPE_END,
 };
 
@@ -115,6 +123,14 @@ uint32_t vmproto_u32 (const struct vmproto_msg *msg);
 
 /* The largest data chunk of EXEC_STDIN/STDOUT/STDERR. */
 #define VMPROTO_EXEC_CHUNK 65536u
+/* At most this many bytes of an exec's stdin (and of its stdout and stderr
+ * together) are sent and not yet acknowledged: `hyrun exec` reads its
+ * stdin, and the agent the process's output, only below it.  The VMM
+ * drops a client that sends more. */
+#define VMPROTO_EXEC_WINDOW (1u << 20)
+/* An acknowledgement goes out once this much is owed, or when the sender
+ * has nothing more to write. */
+#define VMPROTO_EXEC_ACK_BATCH (64u << 10)
 /* The exec messages: the id that opens every payload, the uint32 after it
  * (EXEC_SIGNAL, EXEC_STARTED, EXEC_EXIT), and what follows the id. */
 uint32_t vmproto_exec_id (const struct vmproto_msg *msg);
@@ -125,6 +141,30 @@ int vmproto_send_exec (int fd, enum vmproto_type type, uint32_t id, const void *
                        hy_error_t *err);
 int vmproto_send_exec_u32 (int fd, enum vmproto_type type, uint32_t id, uint32_t value,
                            hy_error_t *err);
+
+/* A non-blocking sender's queue: messages are encoded into it whole and
+ * written as the fd takes them, so a writer never blocks on a peer that
+ * is itself waiting to write to us.  max bounds what it holds. */
+struct vmproto_outq
+{
+  uint8_t *buf;
+  size_t off, len, cap; /* bytes buf[off..len) are still to write */
+  size_t max;
+};
+void vmproto_outq_init (struct vmproto_outq *q, size_t max);
+void vmproto_outq_fini (struct vmproto_outq *q);
+/* Bytes queued and not yet written. */
+size_t vmproto_outq_pending (const struct vmproto_outq *q);
+/* Queue one message; false (nothing queued) when it would pass max. */
+bool vmproto_outq_push (struct vmproto_outq *q, enum vmproto_type type, const void *payload,
+                        uint32_t len);
+bool vmproto_outq_push_exec (struct vmproto_outq *q, enum vmproto_type type, uint32_t id,
+                             const void *data, uint32_t len);
+bool vmproto_outq_push_exec_u32 (struct vmproto_outq *q, enum vmproto_type type, uint32_t id,
+                                 uint32_t value);
+/* Write what fd takes now (it must be non-blocking, or the write may
+ * block); -1 when the fd fails (EAGAIN is no failure). */
+int vmproto_outq_flush (struct vmproto_outq *q, int fd, hy_error_t *err);
 
 /* A window size (RESIZE's payload, EXEC_RESIZE's data): 4 bytes. */
 #define VMPROTO_WINSIZE_LEN 4u

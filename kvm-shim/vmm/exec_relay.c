@@ -3,7 +3,8 @@
  * speak vmproto on a Unix socket; the VMM checks their messages as it
  * checks the guest's, replaces the exec id with its own, and never blocks
  * on a client: output the client's socket does not take is queued, up to a
- * bound past which the client is dropped (and its process killed). */
+ * bound past which the client is dropped (and its process killed); the
+ * exec window (vmproto.h) keeps an honest client's queue far below it. */
 #include "kvm-shim/vmm/exec_relay.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -28,14 +29,16 @@ vmm_exec_relay_init (struct vmm_exec_relay *x, int listen_fd)
 }
 
 static void
-drop (struct vmm_exec_client *c, int ctl)
+drop (struct vmm_exec_client *c, struct vmproto_outq *ctl)
 {
-  /* its process is still running in the guest: nobody waits for it now */
-  if (c->sent && !c->ended && ctl >= 0)
-    vmproto_send_exec_u32 (ctl, VMPROTO_EXEC_SIGNAL, c->id, SIGKILL, NULL);
+  /* its process is still running in the guest: nobody waits for it now
+   * (a full queue loses the kill: that guest reads nothing anyway) */
+  if (c->sent && !c->ended && ctl
+      && !vmproto_outq_push_exec_u32 (ctl, VMPROTO_EXEC_SIGNAL, c->id, SIGKILL))
+    hy_debug ("vm: exec %u: the kill of its process is lost: the control queue is full", c->id);
   close (c->fd);
   vmproto_reader_fini (&c->rd);
-  free (c->out);
+  vmproto_outq_fini (&c->out);
   memset (c, 0, sizeof (*c));
   c->fd = -1;
 }
@@ -45,7 +48,7 @@ vmm_exec_relay_fini (struct vmm_exec_relay *x)
 {
   for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS; i++)
     if (x->c[i].fd >= 0)
-      drop (&x->c[i], -1);
+      drop (&x->c[i], NULL);
 }
 
 size_t
@@ -57,7 +60,13 @@ vmm_exec_relay_pollfds (struct vmm_exec_relay *x, bool accepting, struct pollfd 
     return 0;
   p[n++] = (struct pollfd){ accepting ? x->listen_fd : -1, POLLIN, 0 };
   for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS; i++)
-    p[n++] = (struct pollfd){ x->c[i].fd, (short)(POLLIN | (x->c[i].out_len ? POLLOUT : 0)), 0 };
+    {
+      short ev = (short)((x->reading ? POLLIN : 0)
+                         | (vmproto_outq_pending (&x->c[i].out) ? POLLOUT : 0));
+      /* not even a hangup is looked at with nothing to do (poll reports
+       * it unasked, and would spin) */
+      p[n++] = (struct pollfd){ ev ? x->c[i].fd : -1, ev, 0 };
+    }
   return n;
 }
 
@@ -77,6 +86,7 @@ accept_client (struct vmm_exec_relay *x)
           ++x->last_id;
         c->id = x->last_id;
         vmproto_reader_init (&c->rd);
+        vmproto_outq_init (&c->out, OUT_QUEUE_MAX);
         return;
       }
   {
@@ -100,42 +110,20 @@ accept_client (struct vmm_exec_relay *x)
 static bool
 flush (struct vmm_exec_client *c)
 {
-  while (c->out_len)
-    {
-      ssize_t n = send (c->fd, c->out, c->out_len, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno == EAGAIN)
-        return true;
-      if (n <= 0)
-        return false;
-      memmove (c->out, c->out + n, c->out_len - (size_t)n);
-      c->out_len -= (size_t)n;
-    }
-  return true;
+  return vmproto_outq_flush (&c->out, c->fd, NULL) == 0;
 }
 
 static bool
 queue (struct vmm_exec_client *c, enum vmproto_type type, const void *payload, uint32_t len)
 {
-  size_t n;
-  uint8_t *m;
-
-  if (c->out_len + sizeof (struct vmproto_hdr) + len > OUT_QUEUE_MAX)
-    return false;
-  m = vmproto_encode (type, payload, len, &n);
-  c->out = xrealloc (c->out, c->out_len + n);
-  memcpy (c->out + c->out_len, m, n);
-  c->out_len += n;
-  free (m);
-  return flush (c);
+  return vmproto_outq_push (&c->out, type, payload, len) && flush (c);
 }
 
-/* One message from a client: EXEC first and once, then STDIN and SIGNAL.
- * false: the client broke the protocol. */
+/* One message from a client: EXEC first and once, then STDIN, SIGNAL,
+ * RESIZE and OUTPUT_ACK.  false: the client broke the protocol (or its
+ * stdin window). */
 static bool
-client_msg (struct vmm_exec_client *c, int ctl, const struct vmproto_msg *msg, hy_error_t *err,
-            int *r)
+client_msg (struct vmm_exec_client *c, struct vmproto_outq *ctl, const struct vmproto_msg *msg)
 {
   uint32_t len;
   const uint8_t *data = vmproto_exec_data (msg, &len);
@@ -148,22 +136,27 @@ client_msg (struct vmm_exec_client *c, int ctl, const struct vmproto_msg *msg, h
       c->sent = true;
       break;
     case VMPROTO_EXEC_STDIN:
+      if (!c->sent || c->in_flight + len > VMPROTO_EXEC_WINDOW + VMPROTO_EXEC_CHUNK)
+        return false;
+      c->in_flight += len;
+      break;
     case VMPROTO_EXEC_SIGNAL:
     case VMPROTO_EXEC_RESIZE:
+    case VMPROTO_EXEC_OUTPUT_ACK:
       if (!c->sent)
         return false;
       break;
     default:
       return false;
     }
-  if (!c->ended)
-    *r = vmproto_send_exec (ctl, msg->type, c->id, data, len, err);
-  return true;
+  /* the queue takes a client's messages while below its soft bound: one
+   * refused means the client sends far more than it may */
+  return c->ended || vmproto_outq_push_exec (ctl, msg->type, c->id, data, len);
 }
 
 /* false: drop the client. */
 static bool
-read_client (struct vmm_exec_client *c, int ctl, hy_error_t *err, int *r)
+read_client (struct vmm_exec_client *c, struct vmproto_outq *ctl)
 {
   uint8_t buf[65536];
   struct vmproto_msg msg;
@@ -176,8 +169,8 @@ read_client (struct vmm_exec_client *c, int ctl, hy_error_t *err, int *r)
   if (n <= 0)
     return false;
   vmproto_reader_feed (&c->rd, buf, (size_t)n);
-  while (*r == 0 && (got = vmproto_reader_next (&c->rd, &msg, &bad)) > 0)
-    if (!client_msg (c, ctl, &msg, err, r))
+  while ((got = vmproto_reader_next (&c->rd, &msg, &bad)) > 0)
+    if (!client_msg (c, ctl, &msg))
       {
         hy_debug ("vm: exec %u: unexpected %s from the client", c->id,
                   vmproto_type_name (msg.type));
@@ -189,34 +182,35 @@ read_client (struct vmm_exec_client *c, int ctl, hy_error_t *err, int *r)
 }
 
 int
-vmm_exec_relay_on_poll (struct vmm_exec_relay *x, int ctl, const struct pollfd *p, size_t n,
-                        hy_error_t *err)
+vmm_exec_relay_on_poll (struct vmm_exec_relay *x, struct vmproto_outq *ctl, const struct pollfd *p,
+                        size_t n, hy_error_t *err)
 {
-  int r = 0;
-
+  (void)err;
   if (n == 0)
     return 0;
-  for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS && i + 1 < n && r == 0; i++)
+  for (size_t i = 0; i < VMM_EXEC_MAX_CLIENTS && i + 1 < n; i++)
     {
       struct vmm_exec_client *c = &x->c[i];
       short ev = p[1 + i].revents;
       if (c->fd < 0 || c->fd != p[1 + i].fd || ev == 0)
         continue;
+      /* not reading: a hangup waits too, until the queue has room for
+       * the client's last messages */
       if ((ev & POLLOUT) && !flush (c))
         drop (c, ctl);
-      else if ((ev & (POLLIN | POLLHUP | POLLERR)) && !read_client (c, ctl, err, &r))
-        drop (c, r == 0 ? ctl : -1);
-      else if (c->ended && c->out_len == 0)
+      else if (x->reading && (ev & (POLLIN | POLLHUP | POLLERR)) && !read_client (c, ctl))
+        drop (c, ctl);
+      else if (c->ended && vmproto_outq_pending (&c->out) == 0)
         drop (c, ctl);
     }
-  if (r == 0 && (p[0].revents & POLLIN))
+  if (p[0].revents & POLLIN)
     accept_client (x);
-  return r;
+  return 0;
 }
 
 int
-vmm_exec_relay_from_guest (struct vmm_exec_relay *x, int ctl, const struct vmproto_msg *msg,
-                           hy_error_t *err)
+vmm_exec_relay_from_guest (struct vmm_exec_relay *x, struct vmproto_outq *ctl,
+                           const struct vmproto_msg *msg, hy_error_t *err)
 {
   uint32_t id = vmproto_exec_id (msg);
   struct vmm_exec_client *c = NULL;
@@ -240,6 +234,11 @@ vmm_exec_relay_from_guest (struct vmm_exec_relay *x, int ctl, const struct vmpro
     }
   if (msg->type == VMPROTO_EXEC_STARTED)
     c->started = true;
+  if (msg->type == VMPROTO_EXEC_STDIN_ACK)
+    {
+      uint32_t n = vmproto_exec_u32 (msg);
+      c->in_flight -= n < c->in_flight ? n : c->in_flight;
+    }
   if (!queue (c, msg->type, msg->payload, msg->len))
     {
       hy_debug ("vm: exec %u: the client does not keep up or is gone; dropped", id);
@@ -248,7 +247,7 @@ vmm_exec_relay_from_guest (struct vmm_exec_relay *x, int ctl, const struct vmpro
     }
   if (msg->type == VMPROTO_EXEC_EXIT || msg->type == VMPROTO_EXEC_ERROR)
     c->ended = true;
-  if (c->ended && c->out_len == 0)
+  if (c->ended && vmproto_outq_pending (&c->out) == 0)
     drop (c, ctl);
   return 0;
 }

@@ -2,7 +2,10 @@
 /* The VMM's exec clients (`hyrun exec` into a VM-mode container): each
  * connection on the exec socket gets an exec id of the VMM's; its EXEC,
  * EXEC_STDIN, EXEC_SIGNAL and EXEC_RESIZE go down the control port with
- * that id, and what the guest sends for the id comes back to it.  A client that goes
+ * that id, and what the guest sends for the id comes back to it.  Nothing
+ * here blocks: what goes down is queued on the session's control queue,
+ * what goes to a client on its own, and the exec window (vmproto.h) keeps
+ * both bounded.  A client that goes
  * away before its process ended has the process killed (SIGKILL can only
  * reach `hyrun exec`'s proxy process that way). */
 #ifndef VMM_EXEC_RELAY_H
@@ -26,13 +29,14 @@ struct vmm_exec_client
   bool started; /* EXEC_STARTED came back */
   bool ended;   /* EXEC_EXIT or EXEC_ERROR came back: close once flushed */
   struct vmproto_reader rd;
-  uint8_t *out; /* bytes for the client its socket did not take yet */
-  size_t out_len;
+  struct vmproto_outq out; /* for the client, as its socket takes it */
+  uint32_t in_flight;      /* stdin sent down and not acknowledged (VMPROTO_EXEC_WINDOW) */
 };
 
 struct vmm_exec_relay
 {
   int listen_fd; /* -1: no exec socket */
+  bool reading;  /* read the clients (false: the control queue is full) */
   uint32_t last_id;
   struct vmm_exec_client c[VMM_EXEC_MAX_CLIENTS];
 };
@@ -43,13 +47,14 @@ void vmm_exec_relay_fini (struct vmm_exec_relay *x);
 /* The fds to poll: the listening socket when accepting, then the clients. */
 size_t vmm_exec_relay_pollfds (struct vmm_exec_relay *x, bool accepting, struct pollfd *p,
                                size_t max);
-/* After poll: accept, read clients and forward to ctl, flush.  p and n as
- * vmm_exec_relay_pollfds filled them.  -1 only when ctl fails. */
-int vmm_exec_relay_on_poll (struct vmm_exec_relay *x, int ctl, const struct pollfd *p, size_t n,
-                            hy_error_t *err);
+/* After poll: accept, read clients and queue for the guest on ctl, flush
+ * to the clients.  p and n as vmm_exec_relay_pollfds filled them. */
+int vmm_exec_relay_on_poll (struct vmm_exec_relay *x, struct vmproto_outq *ctl,
+                            const struct pollfd *p, size_t n, hy_error_t *err);
 /* An exec message from the guest (EXEC_STARTED, _STDOUT, _STDERR, _EXIT,
- * _ERROR): to its client.  -1 when the guest names an id never issued. */
-int vmm_exec_relay_from_guest (struct vmm_exec_relay *x, int ctl, const struct vmproto_msg *msg,
-                               hy_error_t *err);
+ * _ERROR, _STDIN_ACK): to its client.  -1 when the guest names an id never
+ * issued. */
+int vmm_exec_relay_from_guest (struct vmm_exec_relay *x, struct vmproto_outq *ctl,
+                               const struct vmproto_msg *msg, hy_error_t *err);
 
 #endif

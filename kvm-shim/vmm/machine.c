@@ -72,8 +72,9 @@ struct vmm_machine
   pthread_t threads[VMM_MAX_VCPUS];
   unsigned n_threads;
   bool loop_started;
-  int stopped_fd;    /* eventfd: a vCPU stopped */
-  int stdin_pipe[2]; /* stdin that epoll cannot watch, copied by a thread */
+  int stopped_fd;            /* eventfd: a vCPU stopped */
+  int stdin_pipe[2];         /* stdin that epoll cannot watch, copied by a thread */
+  struct out_copier *out[2]; /* stdout, stderr: from a pipe by a thread each */
   pthread_mutex_t lock;
   int first_stop;      /* enum vmm_stop of the first vCPU out, -1 none yet */
   hy_error_t vcpu_err; /* the first vCPU failure */
@@ -172,6 +173,123 @@ out:
   return NULL;
 }
 
+/* The container's stdout and stderr reach the caller's fds through a pipe
+ * and a thread each: the console device writes into the pipe without
+ * blocking, so a vCPU never waits on our caller's reader while it holds
+ * the device's lock (which the control port shares: a stalled stdout
+ * reader would stop signals and execs too); the thread may block. */
+struct out_copier
+{
+  int from, to; /* the pipe's read end; the caller's fd */
+  int pipe_w;   /* the device's end (non-blocking), closed at stop */
+  pthread_t t;
+  bool running;
+  atomic_ullong copied; /* bytes written out, for the stop's progress check */
+};
+
+static void *
+out_copier_thread (void *arg)
+{
+  struct out_copier *c = arg;
+  char buf[65536];
+  bool ok = true;
+  ssize_t n;
+
+  while ((n = read (c->from, buf, sizeof (buf))) > 0 || (n < 0 && errno == EINTR))
+    for (ssize_t off = 0; ok && n > 0 && off < n;)
+      {
+        ssize_t w = write (c->to, buf + off, (size_t)(n - off));
+        if (w < 0 && errno == EINTR)
+          continue;
+        /* nobody reads (EPIPE): drain the pipe anyway, the guest's
+         * output is dropped as the device would drop it */
+        if (w <= 0)
+          ok = false;
+        else
+          off += w, atomic_fetch_add (&c->copied, (unsigned long long)w);
+      }
+  return NULL;
+}
+
+/* The fd the device writes `to`'s output into; -1 for none. */
+static int
+out_sink (struct vmm_machine *m, int i, int to, hy_error_t *err)
+{
+  struct out_copier *c;
+  int p[2];
+
+  if (to < 0)
+    return -1;
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return hy_error_set (err, errno, "pipe");
+  fcntl (p[1], F_SETFL, O_NONBLOCK);
+  c = xzalloc (sizeof (*c));
+  *c = (struct out_copier){ .from = p[0], .to = to, .pipe_w = p[1] };
+  m->out[i] = c;
+  return c->pipe_w;
+}
+
+/* The threads start with the machine, so that they are under the file
+ * sandbox as the vCPUs are (Landlock binds a thread and its children). */
+static int
+out_copiers_start (struct vmm_machine *m, hy_error_t *err)
+{
+  for (int i = 0; i < 2; i++)
+    if (m->out[i] && !m->out[i]->running)
+      {
+        if (pthread_create (&m->out[i]->t, NULL, out_copier_thread, m->out[i]) != 0)
+          return hy_error_set (err, EAGAIN, "start an output thread");
+        m->out[i]->running = true;
+      }
+  return 0;
+}
+
+/* Wait for a copier to write the rest out while it makes progress; false
+ * when its fd took nothing for COPIER_STALL_S (a reader that never
+ * reads: the thread is left blocked, and ends with the process). */
+#define COPIER_STALL_S 2
+static bool
+copier_join (struct out_copier *c)
+{
+  unsigned long long last = atomic_load (&c->copied);
+
+  for (;;)
+    {
+      struct timespec t;
+      clock_gettime (CLOCK_REALTIME, &t);
+      t.tv_sec += COPIER_STALL_S;
+      if (pthread_timedjoin_np (c->t, NULL, &t) == 0)
+        return true;
+      if (atomic_load (&c->copied) == last)
+        return false;
+      last = atomic_load (&c->copied);
+    }
+}
+
+/* At stop: what the device holds goes into the pipes, the pipes close,
+ * the threads write the rest out and end. */
+static void
+out_copiers_finish (struct vmm_machine *m)
+{
+  if (m->con)
+    virtio_console_flush_output (m->con);
+  for (int i = 0; i < 2; i++)
+    if (m->out[i] && m->out[i]->pipe_w >= 0)
+      {
+        close (m->out[i]->pipe_w);
+        m->out[i]->pipe_w = -1;
+        if (m->out[i]->running && !copier_join (m->out[i]))
+          {
+            hy_warn ("vm: %s not read for %d s at stop; the rest is dropped",
+                     i ? "stderr" : "stdout", COPIER_STALL_S);
+            m->out[i] = NULL; /* still in use by its thread: not freed */
+            continue;
+          }
+        m->out[i]->running = false;
+        close (m->out[i]->from);
+      }
+}
+
 static int
 stdin_source (struct vmm_machine *m, hy_error_t *err)
 {
@@ -202,7 +320,7 @@ static int
 attach_console (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_error_t *err)
 {
   const struct vmm_machine_config *c = &m->cfg;
-  int in;
+  int in, out, errout;
 
   m->con = virtio_console_create (p, m->loop, err);
   if (m->con == NULL || virtio_console_add_port (m->con, NULL, err) < 0)
@@ -215,16 +333,17 @@ attach_console (struct vmm_machine *m, const struct virtio_mmio_params *p, hy_er
     return -1;
   if ((in = stdin_source (m, err)) == -1 && c->stdin_fd >= 0)
     return -1;
+  if (((out = out_sink (m, 0, c->stdout_fd, err)) < 0 && c->stdout_fd >= 0)
+      || ((errout = out_sink (m, 1, c->stderr_fd, err)) < 0 && c->stderr_fd >= 0))
+    return -1;
   if (virtio_console_port_bind_fds (
           m->con, virtio_console_add_port (m->con, VMPROTO_PORT_STDIN, err), in, -1, err)
           < 0
-      || virtio_console_port_bind_fds (m->con,
-                                       virtio_console_add_port (m->con, VMPROTO_PORT_STDOUT, err),
-                                       -1, c->stdout_fd, err)
+      || virtio_console_port_bind_fds (
+             m->con, virtio_console_add_port (m->con, VMPROTO_PORT_STDOUT, err), -1, out, err)
              < 0
-      || virtio_console_port_bind_fds (m->con,
-                                       virtio_console_add_port (m->con, VMPROTO_PORT_STDERR, err),
-                                       -1, c->stderr_fd, err)
+      || virtio_console_port_bind_fds (
+             m->con, virtio_console_add_port (m->con, VMPROTO_PORT_STDERR, err), -1, errout, err)
              < 0)
     return -1;
   return 0;
@@ -599,7 +718,7 @@ vmm_machine_start (struct vmm_machine *m, hy_error_t *err)
   pthread_sigmask (SIG_BLOCK, &kick, NULL);
   if (sigaction (SIG_KICK, &sa, NULL) < 0)
     return hy_error_set (err, errno, "sigaction");
-  if (vmm_loop_start (m->loop, err) < 0)
+  if (out_copiers_start (m, err) < 0 || vmm_loop_start (m->loop, err) < 0)
     return -1;
   m->loop_started = true;
   for (i = 0; i < m->n_vcpus; i++)
@@ -646,6 +765,7 @@ vmm_machine_stop (struct vmm_machine *m, hy_error_t *err)
     }
   if (m->serial)
     vmm_serial_flush (m->serial, NULL);
+  out_copiers_finish (m);
   pthread_mutex_lock (&m->lock);
   r = m->first_stop;
   if (r < 0 && m->vcpu_err)
@@ -685,6 +805,9 @@ vmm_machine_destroy (struct vmm_machine *m)
   vmm_vm_destroy (m->vm);
   if (m->stdin_pipe[0] >= 0)
     close (m->stdin_pipe[0]);
+  out_copiers_finish (m); /* the pipes of a machine never started */
+  free (m->out[0]);
+  free (m->out[1]);
   if (m->stopped_fd >= 0)
     close (m->stopped_fd);
   hy_error_free (&m->vcpu_err);

@@ -10,11 +10,13 @@
 #include "kvm-shim/vmm/session.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/test_hook.h"
 #include "common/xalloc.h"
 #include "kvm-shim/proto/vmproto.h"
 #include "kvm-shim/vmm/exec_relay.h"
 #include "kvm-shim/vmm/tty.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,6 +32,13 @@
 /* From VMM start to CREATED: a nested, software-emulated boot takes
  * about 2 s here; hardware well under one. */
 #define BOOT_TIMEOUT_MS 120000
+/* What the session queues for the guest (the control port's far side
+ * takes it as the guest posts buffers): above the soft bound exec
+ * clients are not read (their stdin waits in their sockets), past the
+ * hard one a forwarded signal is dropped; CONFIG alone may be
+ * VMPROTO_MAX_PAYLOAD. */
+#define CTL_QUEUE_SOFT (2u << 20)
+#define CTL_QUEUE_MAX (VMPROTO_MAX_PAYLOAD + (4u << 20))
 
 enum stage
 {
@@ -47,6 +56,7 @@ struct session
   int ctl;
   enum stage stage;
   struct vmproto_reader rd;
+  struct vmproto_outq out; /* to the guest, written as the channel takes it */
   int wait_status;
   struct vmm_exec_relay execs;
 };
@@ -83,6 +93,30 @@ static uint64_t
 ms_since_start (const struct session *s)
 {
   return (vmm_now_ns () - vmm_machine_times (s->m)->start) / 1000000;
+}
+
+/* Everything for the guest goes through the queue: the control channel
+ * is non-blocking both ways, since its far side (the console device,
+ * driven by the guest) may itself be waiting for the session to read. */
+static int
+ctl_send (struct session *s, enum vmproto_type type, const void *payload, uint32_t len,
+          hy_error_t *err)
+{
+  if (!vmproto_outq_push (&s->out, type, payload, len))
+    return hy_error_set (err, ENOBUFS, "%s: %zu bytes queued that the guest does not read",
+                         VMPROTO_PORT_CTL, vmproto_outq_pending (&s->out));
+  return vmproto_outq_flush (&s->out, s->ctl, err);
+}
+
+/* The host terminal's size, as RESIZE (none while it has no size). */
+static int
+ctl_send_size (struct session *s, hy_error_t *err)
+{
+  uint8_t ws[VMPROTO_WINSIZE_LEN];
+
+  if (!vmm_tty_get_size (s->cfg->tty_fd, ws))
+    return 0;
+  return ctl_send (s, VMPROTO_RESIZE, ws, sizeof (ws), err);
 }
 
 /* The exec fifo's write end blocks until `hyrun start` opens the read end:
@@ -145,9 +179,10 @@ on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
     case VMPROTO_EXEC_STDERR:
     case VMPROTO_EXEC_EXIT:
     case VMPROTO_EXEC_ERROR:
+    case VMPROTO_EXEC_STDIN_ACK:
       if (s->stage != RUNNING)
         break;
-      return vmm_exec_relay_from_guest (&s->execs, s->ctl, msg, err);
+      return vmm_exec_relay_from_guest (&s->execs, &s->out, msg, err);
     default:
       break;
     }
@@ -172,30 +207,29 @@ on_msg (struct session *s, const struct vmproto_msg *msg, hy_error_t *err)
                   (int)msg->len, (const char *)msg->payload);
       }
       s->stage = CREATING;
-      if (vmproto_send (s->ctl, VMPROTO_NET, s->cfg->net_recs, s->cfg->net_len, err) < 0)
+      test_hook_stop ("vm-agent-ready");
+      if (ctl_send (s, VMPROTO_NET, s->cfg->net_recs, s->cfg->net_len, err) < 0)
         return -1;
       {
         size_t id_len = strlen (s->cfg->id) + 1;
         cleanup_free char *buf = xmalloc (id_len + s->cfg->config_len);
         memcpy (buf, s->cfg->id, id_len);
         memcpy (buf + id_len, s->cfg->config_json, s->cfg->config_len);
-        return vmproto_send (s->ctl, VMPROTO_CONFIG, buf, (uint32_t)(id_len + s->cfg->config_len),
-                             err);
+        return ctl_send (s, VMPROTO_CONFIG, buf, (uint32_t)(id_len + s->cfg->config_len), err);
       }
     case VMPROTO_CREATED:
       hy_debug ("vm: container created in the guest after %llu ms",
                 (unsigned long long)ms_since_start (s));
       s->stage = CREATED;
       /* the master may have been resized while the guest booted */
-      if (s->cfg->terminal
-          && vmm_tty_send_size (s->ctl, s->cfg->tty_fd, VMPROTO_RESIZE, 0, err) < 0)
+      if (s->cfg->terminal && ctl_send_size (s, err) < 0)
         return -1;
       if (s->cfg->on_created && s->cfg->on_created (s->cfg->opaque, err) < 0)
         return -1;
       if (s->cfg->fifo_fd < 0)
         {
           s->stage = RUNNING;
-          return vmproto_send (s->ctl, VMPROTO_START, NULL, 0, err);
+          return ctl_send (s, VMPROTO_START, NULL, 0, err);
         }
       return 0;
     case VMPROTO_STARTED:
@@ -244,11 +278,20 @@ on_signal (struct session *s, int sfd, hy_error_t *err)
   /* with a terminal, SIGWINCH is the host pty's resize: the guest pty
    * takes the size (and signals the workload itself) */
   if (si.ssi_signo == SIGWINCH && s->cfg->terminal)
-    return s->stage == CREATED || s->stage == RUNNING
-               ? vmm_tty_send_size (s->ctl, s->cfg->tty_fd, VMPROTO_RESIZE, 0, err)
-               : 0;
+    return s->stage == CREATED || s->stage == RUNNING ? ctl_send_size (s, err) : 0;
   if (s->stage == CREATED || s->stage == RUNNING)
-    return vmproto_send_u32 (s->ctl, VMPROTO_SIGNAL, si.ssi_signo, err);
+    {
+      uint32_t le = htole32 (si.ssi_signo);
+      /* a guest that reads nothing fills the queue: the signal is lost, as
+       * a standard signal already pending would be; SIGKILL still ends
+       * the VMM */
+      if (!vmproto_outq_push (&s->out, VMPROTO_SIGNAL, &le, sizeof (le)))
+        {
+          hy_debug ("vm: signal %u dropped: the guest reads no control messages", si.ssi_signo);
+          return 0;
+        }
+      return vmproto_outq_flush (&s->out, s->ctl, err);
+    }
   if (si.ssi_signo == SIGCONT || si.ssi_signo == SIGWINCH || si.ssi_signo == SIGURG)
     return 0;
   s->wait_status = (int)si.ssi_signo; /* as WIFSIGNALED */
@@ -276,12 +319,13 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
   if (cfg->fifo_fd >= 0 && start_fifo_thread (&fw, err) < 0)
     return -1;
   vmproto_reader_init (&s.rd);
+  vmproto_outq_init (&s.out, CTL_QUEUE_MAX);
   vmm_exec_relay_init (&s.execs, cfg->exec_fd);
   while (r == 0 && s.stage != DONE)
     {
       int timeout = -1;
       struct pollfd p[4 + 1 + VMM_EXEC_MAX_CLIENTS] = {
-        { ctl_fd, POLLIN, 0 },
+        { ctl_fd, (short)(POLLIN | (vmproto_outq_pending (&s.out) ? POLLOUT : 0)), 0 },
         { sfd, POLLIN, 0 },
         { efd, s.stage == CREATED ? POLLIN : 0, 0 },
         { vmm_machine_stopped_fd (m), POLLIN, 0 },
@@ -303,6 +347,9 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
             }
           timeout = (int)(BOOT_TIMEOUT_MS - ms);
         }
+      /* exec clients' input waits in their sockets while the guest is
+       * behind on what it was sent */
+      s.execs.reading = vmproto_outq_pending (&s.out) < CTL_QUEUE_SOFT;
       if (cfg->exec_fd >= 0)
         n_exec = vmm_exec_relay_pollfds (&s.execs, s.stage == RUNNING, p + 4,
                                          1 + VMM_EXEC_MAX_CLIENTS);
@@ -312,23 +359,28 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
             r = hy_error_set (err, errno, "poll");
           continue;
         }
-      if (p[0].revents)
+      if (p[0].revents & POLLOUT)
+        r = vmproto_outq_flush (&s.out, ctl_fd, err);
+      if (r == 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
         r = read_ctl (&s, err);
       if (r == 0 && (p[1].revents & POLLIN))
         r = on_signal (&s, sfd, err);
       if (r == 0 && (p[2].revents & POLLIN) && s.stage == CREATED)
         {
           s.stage = RUNNING;
-          r = vmproto_send (ctl_fd, VMPROTO_START, NULL, 0, err);
+          r = ctl_send (&s, VMPROTO_START, NULL, 0, err);
         }
       if (r == 0 && s.stage == RUNNING)
-        r = vmm_exec_relay_on_poll (&s.execs, ctl_fd, p + 4, n_exec, err);
+        r = vmm_exec_relay_on_poll (&s.execs, &s.out, p + 4, n_exec, err);
+      if (r == 0)
+        r = vmproto_outq_flush (&s.out, ctl_fd, err);
       if (r == 0 && s.stage != DONE && (p[3].revents & POLLIN))
         r = hy_error_set (err, 0, "the guest stopped before the container's process ended");
     }
   /* the workload ended: its exec'd processes ended with the guest */
   vmm_exec_relay_fini (&s.execs);
   vmproto_reader_fini (&s.rd);
+  vmproto_outq_fini (&s.out);
   if (r == 0)
     *wait_status = s.wait_status;
   return r;

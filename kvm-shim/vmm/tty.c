@@ -22,15 +22,24 @@ vmm_tty_take_control (int tty_fd, hy_error_t *err)
   return 0;
 }
 
+bool
+vmm_tty_get_size (int tty_fd, uint8_t out[VMPROTO_WINSIZE_LEN])
+{
+  struct winsize ws;
+
+  if (ioctl (tty_fd, TIOCGWINSZ, &ws) < 0 || (ws.ws_row == 0 && ws.ws_col == 0))
+    return false;
+  vmproto_winsize_put (out, ws.ws_row, ws.ws_col);
+  return true;
+}
+
 int
 vmm_tty_send_size (int fd, int tty_fd, enum vmproto_type type, uint32_t id, hy_error_t *err)
 {
-  struct winsize ws;
   uint8_t p[VMPROTO_WINSIZE_LEN];
 
-  if (ioctl (tty_fd, TIOCGWINSZ, &ws) < 0 || (ws.ws_row == 0 && ws.ws_col == 0))
+  if (!vmm_tty_get_size (tty_fd, p))
     return 0;
-  vmproto_winsize_put (p, ws.ws_row, ws.ws_col);
   if (type == VMPROTO_EXEC_RESIZE)
     return vmproto_send_exec (fd, type, id, p, sizeof (p), err);
   return vmproto_send (fd, type, p, sizeof (p), err);

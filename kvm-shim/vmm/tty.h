@@ -11,12 +11,17 @@
 #include "common/error.h"
 #include "kvm-shim/proto/vmproto.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Make tty_fd this process's controlling terminal (a new session first,
  * unless this process heads one already), so its size changes raise
  * SIGWINCH here. */
 int vmm_tty_take_control (int tty_fd, hy_error_t *err);
+
+/* tty_fd's window size as RESIZE's payload; false when it cannot be read
+ * or is 0x0 (never set). */
+bool vmm_tty_get_size (int tty_fd, uint8_t out[VMPROTO_WINSIZE_LEN]);
 
 /* Send tty_fd's window size on fd: RESIZE, or EXEC_RESIZE for exec `id`.
  * A size that cannot be read, or 0x0 (never set), sends nothing. */

@@ -69,7 +69,7 @@ load helpers
 	assert_eq "$(cat "$fake/self/oom_score_adj")" 0
 }
 
-@test "a mount target symlinked out of the rootfs lands inside it" {
+@test "CVE-2019-19921, CVE-2021-30465, CVE-2023-27561: a mount target symlinked out of the rootfs lands inside it" {
 	local host=$BATS_TEST_TMPDIR/hostdir
 	mkdir -p "$host"
 	ln -s "$host" "$BUNDLE/rootfs/evil-abs"
@@ -123,4 +123,65 @@ load helpers
 	done
 	run hy state "$ID"
 	[ "$status" -ne 0 ]
+}
+
+# A directory fd of the caller's is open in hyrun while the process's cwd
+# is set (the fds are closed only at its execve): /proc/self/fd/7 leads
+# out of the rootfs, as a leaked fd of runc's did (CVE-2024-21626).  The
+# process must never run there: getcwd inside shows it.
+@test "CVE-2024-21626: run with a cwd through an inherited fd is refused, not run outside the root" {
+	cfg '.process.cwd = "/proc/self/fd/7"'
+	args payload cwd
+	run hy_run "$ID" 7<"$BATS_TEST_TMPDIR"
+	echo "$status: $output"
+	# refused: the init closed the fd before its chdir, or the check
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "process.cwd"
+}
+
+@test "CVE-2024-21626: exec --cwd through an inherited fd is refused, not run outside the root" {
+	setup_running
+	run hy exec --cwd /proc/self/fd/7 "$ID" payload cwd 7<"$BATS_TEST_TMPDIR"
+	echo "$status: $output"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "outside the container's root"
+	# an ordinary cwd still works
+	run hy exec --cwd /tmp "$ID" payload cwd
+	assert_eq "$output" /tmp
+}
+
+# Between joining the container and its execve the exec'd process holds
+# the runtime's memory and fds: it must not be dumpable there, or a
+# container process of the same uid (no CAP_SYS_PTRACE) can open
+# /proc/PID/fd (or ptrace it) (CVE-2016-9962).  The test build stops the
+# process there, its capabilities already the container's (HYRUN_TEST_STOP:
+# before, its full set alone keeps the init out); the init looks at it.
+@test "CVE-2016-9962: exec is not dumpable before its execve (a container process cannot open its fds)" {
+	[ -n "${HYRUN_TEST_HOOKS:-}" ] || skip "needs a build with configure --enable-test-hooks (HYRUN_TEST_HOOKS=1; the security-inverted stage has one)"
+	args sh -c 'i=0; while [ $i -lt 200 ]; do for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = hyrun:stopped ] || continue; if [ -n "$(readlink $p/fd/0 2>/dev/null)" ]; then echo READABLE; else echo DENIED; fi; exit 0; done; i=$((i + 1)); sleep 0.1; done; echo NOT-SEEN'
+	hy_detach "$ID"
+	(HYRUN_TEST_STOP=exec-before-execve hy exec "$ID" true </dev/null >/dev/null 2>&1 &)
+	local i=0
+	until grep -qE 'READABLE|DENIED|NOT-SEEN' "$BATS_TEST_TMPDIR/detach.log"; do
+		i=$((i + 1))
+		[ "$i" -lt 300 ] || break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/detach.log"
+	# the init ends, its pid namespace with it (the stopped process too)
+	grep -qx DENIED "$BATS_TEST_TMPDIR/detach.log"
+}
+
+# runc's exec --cap put the capability in the inheritable set too: with a
+# file of inheritable file capabilities the process could pass it on
+# through an execve (CVE-2022-29162).  hyrun leaves that set as the
+# process's config has it.
+@test "CVE-2022-29162: exec --cap does not fill the inheritable set" {
+	setup_running
+	run hy exec --cap CAP_NET_ADMIN "$ID" grep -E '^Cap(Inh|Prm)' /proc/self/status
+	echo "$output"
+	assert_eq "$status" 0
+	assert_contains "$output" "CapInh:	0000000000000000"
+	# the capability did arrive where it belongs
+	[[ "$output" != *"CapPrm:	0000000000000000"* ]]
 }

@@ -11,6 +11,8 @@
 #include "tests/unit/tap.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,6 +141,74 @@ test_escapes (void)
   snprintf (p, sizeof (p), "%s/sda", dir);
   tap_ok (!exists (p), "and no device node is made");
   tap_ok (msg (18, "4s4444", 0, "fifo", S_IFIFO | 0600, 0, 0, 0) == 19, "mknod of a FIFO works");
+}
+
+/* A rename racing the walks: a host thread swaps a folder of the share
+ * with a symlink to a folder outside (RENAME_EXCHANGE, atomically) while
+ * the server walks to, opens and reads a file under that name; no read
+ * may ever return the outside file's content. */
+static atomic_bool race_stop;
+
+static void *
+race_thread (void *arg)
+{
+  (void)arg;
+  char a[128], b[128];
+  snprintf (a, sizeof (a), "%s/race", dir);
+  snprintf (b, sizeof (b), "%s/race-link", dir);
+  while (!atomic_load (&race_stop))
+    renameat2 (AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+  return NULL;
+}
+
+static void
+test_rename_race (void)
+{
+  char p[128];
+  int fd, inside = 0, refused = 0, leaked = 0;
+  pthread_t t;
+
+  snprintf (p, sizeof (p), "%s/race", dir);
+  mkdir (p, 0755);
+  snprintf (p, sizeof (p), "%s/race/f", dir);
+  fd = open (p, O_CREAT | O_WRONLY, 0644);
+  if (fd >= 0 && write (fd, "inside", 6) != 6)
+    tap_diag ("write %s", p);
+  close (fd);
+  snprintf (p, sizeof (p), "%s/f", outside);
+  fd = open (p, O_CREAT | O_WRONLY, 0644);
+  if (fd >= 0 && write (fd, "SECRET", 6) != 6)
+    tap_diag ("write %s", p);
+  close (fd);
+  snprintf (p, sizeof (p), "%s/race-link", dir);
+  symlink (outside, p);
+  atomic_store (&race_stop, false);
+  pthread_create (&t, NULL, race_thread, NULL);
+  for (int i = 0; i < 3000; i++)
+    {
+      if (msg (110, "442ss", 0, 40, 2, "race", "f") != 111)
+        {
+          refused++;
+          continue;
+        }
+      if (msg (12, "44", 40, O_RDONLY) == 13 && msg (116, "484", 40, (uint64_t)0, 64) == 117)
+        {
+          uint32_t n = p9_get32 (&reply);
+          const uint8_t *d = reply.p + reply.off;
+          if (n == 6 && memcmp (d, "SECRET", 6) == 0)
+            leaked++;
+          else if (n == 6 && memcmp (d, "inside", 6) == 0)
+            inside++;
+        }
+      else
+        refused++;
+      msg (120, "4", 40);
+    }
+  atomic_store (&race_stop, true);
+  pthread_join (t, NULL);
+  tap_ok (leaked == 0 && inside > 0,
+          "a rename racing 3000 walks: %d reads inside, %d refused, %d outside", inside, refused,
+          leaked);
 }
 
 static void
@@ -336,10 +406,11 @@ test_idmap (void)
 int
 main (void)
 {
-  tap_plan (53);
+  tap_plan (54);
   setup ();
   test_session ();
   test_escapes ();
+  test_rename_race ();
   test_malformed ();
   test_tiny_reply_buffer ();
   test_fid_limits ();

@@ -3,8 +3,12 @@
  * console, negotiates it and sends a string through its transmit queue
  * (tests/unit/guests/virtio_console_long.S): checks the bytes reach the
  * port's fd, the exit code (the device status the guest read back) and
- * the MMIO exit count.  Skips (exit 77) when /dev/kvm is absent; `make
- * check-vmm-l1` runs it inside a nested VM. */
+ * the MMIO exit count.  Then a hostile guest (virtio_hostile_long.S) hands
+ * the device a descriptor loop, an address outside its RAM and a 4 GiB
+ * length: each is refused (DEVICE_NEEDS_RESET), the VMM's memory does not
+ * grow with them, and after a reset the device serves it again.  Skips
+ * (exit 77) when /dev/kvm is absent; `make check-vmm-l1` runs it inside a
+ * nested VM. */
 #include "kvm-shim/devices/debug_exit.h"
 #include "kvm-shim/devices/virtio_console.h"
 #include "kvm-shim/vmm/entry.h"
@@ -18,6 +22,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,7 +30,7 @@
 #error GUEST_DIR must name the folder of the assembled test guests
 #endif
 
-#define N_TESTS 4
+#define N_TESTS 8
 #define GUEST_RAM (4 << 20)
 #define LOAD_ADDR 0x100000
 #define WATCHDOG_SECONDS 10
@@ -40,9 +45,8 @@ struct outcome
 };
 
 static int
-load_guest (struct vmm_mem *mem, hy_error_t *err)
+load_guest (struct vmm_mem *mem, const char *path, hy_error_t *err)
 {
-  const char *path = GUEST_DIR "/virtio_console_long.bin";
   cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
   uint8_t buf[4096];
   ssize_t n;
@@ -58,7 +62,7 @@ load_guest (struct vmm_mem *mem, hy_error_t *err)
 /* The VM, the exit port, the console in slot 0 with port 0 writing to a
  * pipe, one vCPU; run to the stop. */
 static int
-run_guest (struct outcome *o, hy_error_t *err)
+run_guest (const char *path, struct outcome *o, hy_error_t *err)
 {
   struct vmm_vm_config cfg = { .ram_size = GUEST_RAM, .irqchip = true };
   cleanup_vmm_vm struct vmm_vm *vm = NULL;
@@ -84,7 +88,7 @@ run_guest (struct outcome *o, hy_error_t *err)
   if (con == NULL || virtio_console_add_port (con, NULL, err) < 0
       || virtio_console_port_bind_fds (con, 0, -1, pipefd[1], err) < 0
       || vmm_debug_exit_create (bus, vm, VMM_PORT_DEBUG_EXIT, err) < 0
-      || load_guest (vm->mem, err) < 0)
+      || load_guest (vm->mem, path, err) < 0)
     goto out;
   vcpu = vmm_vcpu_create (vm, 0, err);
   if (vcpu == NULL || vmm_vcpu_set_entry (vcpu, &entry, err) < 0)
@@ -104,6 +108,22 @@ out:
   close (pipefd[0]);
   close (pipefd[1]);
   return *err ? -1 : 0;
+}
+
+/* VmRSS of this process, KiB. */
+static long
+rss_kib (void)
+{
+  char line[128];
+  long kib = 0;
+  FILE *f = fopen ("/proc/self/status", "r");
+
+  while (f && fgets (line, sizeof (line), f))
+    if (sscanf (line, "VmRSS: %ld", &kib) == 1)
+      break;
+  if (f)
+    fclose (f);
+  return kib;
 }
 
 static void
@@ -133,7 +153,7 @@ main (void)
   sigaction (SIGALRM, &sa, NULL);
   /* run first: the message reads err afterwards (arguments are evaluated
    * in no set order) */
-  r = run_guest (&o, &err);
+  r = run_guest (GUEST_DIR "/virtio_console_long.bin", &o, &err);
   tap_ok (r == 0, "virtio guest: runs: %s", err ? err->msg : "ok");
   /* Same shape as test_vmm_guest's line: run-in-l1.sh spots the L1 flake
    * ("stop=interrupted code=0 exits=0 ") in it. */
@@ -148,5 +168,21 @@ main (void)
   tap_ok (o.stats.mmio_unhandled == 0 && o.stats.by_reason[KVM_EXIT_MMIO] >= 20,
           "virtio guest: every MMIO access reached the transport (%llu exits)",
           (unsigned long long)o.stats.by_reason[KVM_EXIT_MMIO]);
+  hy_error_free (&err);
+  {
+    long before = rss_kib (), grown;
+    r = run_guest (GUEST_DIR "/virtio_hostile_long.bin", &o, &err);
+    grown = rss_kib () - before;
+    tap_ok (r == 0 && o.stop == VMM_STOP_REQUESTED,
+            "hostile guest: runs to its exit, the VMM with it: %s", err ? err->msg : "ok");
+    tap_ok ((o.code & 0x17) == 0x17,
+            "hostile guest: a descriptor loop, an address outside RAM and a 4 GiB length are each "
+            "refused with DEVICE_NEEDS_RESET (exit 0x%x, 0x17 expected in it)",
+            o.code);
+    tap_ok (o.code == 0x1f && strcmp (o.out, "hello from a hostile guest\n") == 0,
+            "hostile guest: after a reset its well-formed message goes through, once (got \"%s\")",
+            o.out);
+    tap_ok (grown < 8192, "hostile guest: the VMM's RSS grew by %ld KiB (bound 8 MiB)", grown);
+  }
   return tap_done ();
 }

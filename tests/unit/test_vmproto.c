@@ -8,6 +8,7 @@
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static void
@@ -181,10 +182,72 @@ test_resize (void)
   vmproto_reader_fini (&r);
 }
 
+/* The non-blocking sender: a peer that reads nothing never blocks the
+ * writer (the control channel's deadlock), what the fd did not take stays
+ * queued in order, and the bound refuses a message whole. */
+static void
+test_outq (void)
+{
+  struct vmproto_outq q;
+  struct vmproto_reader r;
+  struct vmproto_msg m;
+  hy_error_t err = NULL;
+  static uint8_t chunk[VMPROTO_EXEC_CHUNK];
+  uint8_t buf[65536];
+  uint32_t pushed = 0, got = 0;
+  int fds[2], ok = 1;
+  ssize_t n;
+
+  ok &= socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) == 0;
+  vmproto_outq_init (&q, 4u << 20);
+  /* 3 MiB at a socket nobody reads: the flushes return, the rest queues */
+  for (uint32_t i = 0; ok && i < 48; i++)
+    {
+      memset (chunk, (int)i, sizeof (chunk));
+      ok &= vmproto_outq_push_exec (&q, VMPROTO_EXEC_STDOUT, i, chunk, sizeof (chunk));
+      ok &= vmproto_outq_flush (&q, fds[0], &err) == 0;
+      pushed++;
+    }
+  tap_ok (ok && vmproto_outq_pending (&q) > 0,
+          "outq: 3 MiB for a peer that reads nothing: no flush blocks, %zu bytes stay queued",
+          vmproto_outq_pending (&q));
+  while (vmproto_outq_pending (&q) + sizeof (chunk) + 12 <= (4u << 20))
+    {
+      ok &= vmproto_outq_push_exec (&q, VMPROTO_EXEC_STDOUT, 1000, chunk, sizeof (chunk));
+      pushed++;
+    }
+  ok &= !vmproto_outq_push_exec (&q, VMPROTO_EXEC_STDOUT, 1001, chunk, sizeof (chunk));
+  tap_ok (ok, "outq: a message past the bound is refused whole");
+  /* the reader drains: every message arrives whole and in order */
+  vmproto_reader_init (&r);
+  while (ok && (vmproto_outq_pending (&q) > 0 || got < pushed))
+    {
+      ok &= vmproto_outq_flush (&q, fds[0], &err) == 0;
+      n = read (fds[1], buf, sizeof (buf));
+      if (n <= 0)
+        break;
+      vmproto_reader_feed (&r, buf, (size_t)n);
+      while (vmproto_reader_next (&r, &m, &err) == 1)
+        {
+          uint32_t len, id = vmproto_exec_id (&m);
+          const uint8_t *d = vmproto_exec_data (&m, &len);
+          ok &= m.type == VMPROTO_EXEC_STDOUT && len == sizeof (chunk)
+                && (got < 48 ? id == got && d[0] == (uint8_t)got && d[len - 1] == (uint8_t)got
+                             : id == 1000);
+          got++;
+        }
+    }
+  tap_ok (ok && got == pushed && vmproto_outq_pending (&q) == 0,
+          "outq: all %u queued messages arrive whole and in order once the peer reads", got);
+  vmproto_reader_fini (&r);
+  vmproto_outq_fini (&q);
+  close (fds[0]), close (fds[1]);
+}
+
 int
 main (void)
 {
-  tap_plan (22);
+  tap_plan (27);
   test_roundtrip_split ();
   test_incomplete ();
   expect_refused (0, 0, "type 0", "unknown message type");
@@ -209,5 +272,8 @@ main (void)
   test_resize ();
   expect_refused (VMPROTO_RESIZE, 8, "RESIZE with 8 bytes", "RESIZE message");
   expect_refused (VMPROTO_EXEC_RESIZE, 4, "EXEC_RESIZE without the size", "EXEC_RESIZE");
+  expect_refused (VMPROTO_EXEC_STDIN_ACK, 4, "EXEC_STDIN_ACK without the count", "EXEC_STDIN_ACK");
+  expect_refused (VMPROTO_EXEC_OUTPUT_ACK, 12, "EXEC_OUTPUT_ACK with 12 bytes", "EXEC_OUTPUT_ACK");
+  test_outq ();
   return tap_done ();
 }

@@ -587,6 +587,91 @@ case_exec_bulk() {
 	[ "$n" -eq 300000 ] || why "the process read $n bytes of 300000"
 }
 
+# Both ways at once, with the control channel busy beside them: 16 MiB
+# through `exec cat` (stdin in, stdout out) while other execs run and
+# signals go to the container.  With the blocking channel this hung in L1
+# (the transfer never ended; 4 MiB with a slow reader did not show it).  A blocking
+# control channel deadlocked here: the VMM stuck in a write to the guest
+# while the guest's output waited for the VMM, for good.
+case_exec_duplex() {
+	local big=$LOGS/duplex.in pid i rc=0 want got out
+	head -c 16777216 /dev/urandom >"$big"
+	want=$(md5sum <"$big")
+	(hy exec $EC cat <"$big" | md5sum >"$LOGS/duplex.sum") &
+	pid=$!
+	sleep 1
+	for i in 1 2 3; do
+		hy kill $EC URG || why "kill URG $i during the transfer failed (the control channel is stuck?)"
+		out=$(hy exec $EC echo "side $i" </dev/null) || why "exec $i during the transfer failed: $out"
+		[ "$out" = "side $i" ] || why "exec $i during the transfer printed \"$out\""
+	done
+	i=0
+	while kill -0 "$pid" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 600 ] || { kill "$pid"; why "the transfer did not end within 120 s"; }
+		sleep 0.2
+	done
+	wait "$pid" || rc=$?
+	got=$(cat "$LOGS/duplex.sum")
+	echo "16 MiB through cat: $got (want $want), rc $rc"
+	[ "$got" = "$want" ] || why "16 MiB through cat did not come back intact"
+	out=$(hy exec $EC echo after </dev/null) || why "exec after the transfer failed: $out"
+	[ "$(status $EC)" = running ] || why "the container is $(status $EC) after the transfer"
+}
+
+# The workload floods its stdout and nobody reads it (a fifo whose reader
+# never reads): the vCPU writing the output must not block while it holds
+# the console device (the control port shares it), so kill TERM still
+# reaches the workload and delete leaves nothing.
+case_flood() {
+	local id=vm-flood fifo=$LOGS/flood.fifo rd vmm
+	rm -f "$fifo"
+	mkfifo "$fifo" || why "mkfifo"
+	sleep 300 <"$fifo" &
+	rd=$!
+	hy run -d -b "$B/flood" $id </dev/null >"$fifo" 2>"$LOGS/flood.err" || { kill $rd; why "run -d failed: $(cat "$LOGS/flood.err")"; }
+	sleep 5
+	vmm=$(pid_of $id)
+	echo "VMM $vmm after 5 s of flooding: $(grep -E 'VmRSS' /proc/$vmm/status 2>/dev/null)"
+	hy kill $id TERM || { kill $rd; hy delete --force $id; why "kill TERM failed"; }
+	wait_for 60 is_status $id stopped || { kill $rd; hy delete --force $id; why "TERM did not stop the flooding workload within 60 s (status $(status $id))"; }
+	# the VMM itself ends, though its stdout is still never read
+	wait_for 30 sh -c "! kill -0 $vmm 2>/dev/null" || { kill $rd; hy delete --force $id; why "the VMM $vmm did not end (blocked on its unread stdout?)"; }
+	kill $rd
+	hy delete $id || { hy delete --force $id; why "delete failed"; }
+	# (residue would see the exec cases' container, still running)
+	[ ! -e "$ROOT/$id" ] || why "state dir $ROOT/$id left"
+}
+
+# fault_at STAGE (test build only: configure --enable-test-hooks): create
+# stops at STAGE (HYRUN_TEST_STOP: vm-vmm-started, the VMM built and its
+# vCPUs running; vm-agent-ready, the agent up, before CONFIG); the stopped
+# VMM and the create are killed with SIGKILL; delete --force must leave no
+# state, cgroup or VMM.
+fault_at() {
+	local id=vm-fault-$1 pid p i=0 stopped=""
+	HYRUN_TEST_STOP=$1 timeout "$T" "$HYRUN" --root "$ROOT" create -b "$B/life" $id </dev/null >"$LOGS/fault.out" 2>&1 &
+	pid=$!
+	while [ -z "$stopped" ]; do
+		for p in /proc/[0-9]*; do
+			[ "$(cat "$p/comm" 2>/dev/null)" = hyrun:stopped ] && stopped=${p#/proc/}
+		done
+		[ -n "$stopped" ] && break
+		kill -0 $pid 2>/dev/null || why "create ended before $1 (not a test-hooks build?): $(cat "$LOGS/fault.out")"
+		i=$((i + 1))
+		[ $i -lt 600 ] || { kill -9 $pid; why "create never stopped at $1"; }
+		sleep 0.2
+	done
+	echo "stopped at $1: pid $stopped"
+	kill -9 $stopped $pid
+	wait $pid
+	hy delete --force $id || why "delete --force failed"
+	wait_for 10 sh -c "! kill -0 $stopped" || why "the stopped VMM $stopped is still there"
+	residue $id
+}
+case_fault_vmm_started() { fault_at vm-vmm-started; }
+case_fault_agent_ready() { fault_at vm-agent-ready; }
+
 # Two execs at once: each gets its own output and status.
 case_exec_concurrent() {
 	local pid out rc=0
@@ -960,7 +1045,7 @@ case_exec_tty_foreground() {
 	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -998,6 +1083,10 @@ for c in "$@"; do
 	exec_kill) check "vm exec: a signal to the proxy pid reaches the guest process" case_exec_kill ;;
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
+	exec_duplex) check "vm exec: 16 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
+	fault_vmm_started) check "vm faults: create killed once the VMM runs (test build): delete --force leaves nothing" case_fault_vmm_started ;;
+	fault_agent_ready) check "vm faults: create killed once the agent is ready (test build): delete --force leaves nothing" case_fault_agent_ready ;;
+	flood) check "vm: a workload flooding a stdout nobody reads still takes kill TERM, delete leaves nothing" case_flood ;;
 	exec_concurrent) check "vm exec: two execs at once keep their own output and status" case_exec_concurrent ;;
 	exec_errors) check "vm exec: a missing program, -t --detach without a console socket, a missing container fail clearly; the container runs on" case_exec_errors ;;
 	exec_stopped) check "vm exec: into a stopped container fails clearly" case_exec_stopped ;;

@@ -124,6 +124,8 @@ bundle share . sh -c 'echo "written inside" >/from-guest; i=0
 bundle life . sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.2; echo tick; done'
 # exec's cases run in this one, started once, with its own hostname
 bundle execw '.hostname = "vm-exec-host"' sh -c 'echo ready; while :; do sleep 1; done'
+# floods its stdout (cases.sh's flood: nobody reads it)
+bundle flood . sh -c 'trap "exit 3" TERM; while :; do echo flood flood flood flood flood flood flood; done'
 bundle demo . sh -c 'echo "Hello from inside a hyrun VM: guest kernel $(uname -r), $(nproc) vCPU, $(sed -n "s/MemTotal: *//p" /proc/meminfo) of RAM"; ls /'
 # the hooks write into this run's bundles folder: $B here, /bundles in L1
 hooks=/bundles/hooks-out
