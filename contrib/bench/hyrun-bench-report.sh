@@ -40,7 +40,14 @@ stats=$(awk -F'\t' '$1 != "info" { k = $1 "\t" $2 "\t" $3; n[k]++; v[k, n[k]] = 
 		}
 	}' "$tsv" | sort)
 infos=$(awk -F'\t' '$1 == "info" { print $2 "\t" $4 }' "$tsv")
-val() { echo "$stats" | awk -F'\t' -v k="$1" -v m="$2" -v mo="$3" -v c="$4" '$1 == k && $2 == m && $3 == mo { print $c; exit }'; }
+# every statistic as a shell variable V_kind_metric_mode_column, in one
+# pass: an awk per lookup costs seconds on a loaded host
+eval "$(echo "$stats" | awk -F'\t' 'NF { n = $1 "_" $2 "_" $3; gsub(/[^A-Za-z0-9_]/, "_", n)
+	for (c = 4; c <= 7; c++) printf "V_%s_%d=%s\n", n, c, $c }')"
+val() {
+	_n=$(echo "$1_$2_$3" | tr -c 'A-Za-z0-9_\n' '_')
+	eval "echo \"\${V_${_n}_$4:-}\""
+}
 inf() { echo "$infos" | awk -F'\t' -v k="$1" '$1 == k { print $2; exit }'; }
 
 # --- the table -------------------------------------------------------------------------

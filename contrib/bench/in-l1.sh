@@ -25,15 +25,16 @@ top=$(cd "$here/../.." && pwd)
 build=$top/_build
 kernel=""
 out=""
-while getopts B:K:o: o; do
-	case $o in
-	B) build=$(cd "$OPTARG" && pwd) ;;
-	K) kernel=$(realpath "$OPTARG") ;;
-	o) out=$OPTARG ;;
-	*) echo "usage: $0 [-B BUILD_DIR] [-K VMLINUX] [-o OUT_DIR] [BENCH ARGS...]" >&2; exit 2 ;;
+# our options first; the rest (--quick, --containers N...) are hyrun bench's
+while [ $# -gt 0 ]; do
+	case $1 in
+	-B) build=$(cd "$2" && pwd); shift 2 ;;
+	-K) kernel=$(realpath "$2"); shift 2 ;;
+	-o) out=$2; shift 2 ;;
+	-h) echo "usage: $0 [-B BUILD_DIR] [-K VMLINUX] [-o OUT_DIR] [BENCH ARGS...]"; exit 0 ;;
+	*) break ;;
 	esac
 done
-shift $((OPTIND - 1))
 [ $# -gt 0 ] || set -- --quick
 die() { echo "bench-in-l1: $*" >&2; exit 1; }
 for f in hyrun hyrun-agent hyrun-vmm hyrun-bench hyrun-bench-report hyrun-bench-probe tests/vm/kvm-probe; do
