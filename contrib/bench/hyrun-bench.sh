@@ -158,7 +158,8 @@ workload() {
 	if [ "$mode" = vm ]; then printf '%s ; sleep 1\n' "$*"; else echo "$*"; fi >"$CMD"
 	ids="$ids $id"
 	RES="" EXITS=""
-	"$HYRUN" --root "$ROOT" run -d -b "$W/$b" "$id" </dev/null >"$o" 2>&1 || {
+	# a host whose /dev/kvm cannot boot a guest may hang the first boot
+	timeout "${RUN_TIMEOUT:-300}" "$HYRUN" --root "$ROOT" run -d -b "$W/$b" "$id" </dev/null >"$o" 2>&1 || {
 		say "$mode: $* failed: $(tail -n 3 "$o")"
 		"$HYRUN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
 		return 1
@@ -234,7 +235,7 @@ grep -q hypervisor /proc/cpuinfo && info virtualized "yes (this host is itself a
 if [ "$have_vm" = 1 ]; then
 	mountpoint -q /sys/kernel/debug 2>/dev/null || mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
 	say "checking that a guest boots here"
-	if ! workload vm vm noop; then
+	if ! RUN_TIMEOUT=120 workload vm vm noop; then
 		[ "$modes" = vm ] && die "VM mode does not work here (see above)"
 		say "VM mode left out: no guest booted (a host without a working /dev/kvm?)"
 		info vm_missing "no guest booted on this host"
@@ -255,7 +256,7 @@ for r in $(seq 1 $((runs * 4))); do
 		seq_id=$((seq_id + 1))
 		echo true >"$CMD"
 		ids="$ids bench-$$-$seq_id"
-		RES=$("$PROBE" time "$HYRUN" --root "$ROOT" run -b "$W/$m" "bench-$$-$seq_id" </dev/null 2>&1 | grep '^RESULT' | tail -n1)
+		RES=$(timeout 300 "$PROBE" time "$HYRUN" --root "$ROOT" run -b "$W/$m" "bench-$$-$seq_id" </dev/null 2>&1 | grep '^RESULT' | tail -n1)
 		"$HYRUN" --root "$ROOT" delete --force "bench-$$-$seq_id" >/dev/null 2>&1 || true
 		v=$(awk -v n="$(field ns)" 'BEGIN { printf "%.2f", n / 1e6 }')
 		record sample start_ms "$m" "$v"
@@ -328,7 +329,7 @@ start_idle() {
 		seq_id=$((seq_id + 1))
 		id=bench-$$-$seq_id
 		ids="$ids $id"
-		"$HYRUN" --root "$ROOT" run -d -b "$W/$b" "$id" </dev/null >"$W/$id.out" 2>&1 ||
+		timeout 300 "$HYRUN" --root "$ROOT" run -d -b "$W/$b" "$id" </dev/null >"$W/$id.out" 2>&1 ||
 			{ say "$b: run of idle container $i failed: $(tail -n 2 "$W/$id.out")"; return 1; }
 		RUNNING="$RUNNING $id"
 		printf '\r  starting %s: %d/%d' "$b" "$i" "$n" >&2
