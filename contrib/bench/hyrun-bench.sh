@@ -258,6 +258,7 @@ for r in $(seq 1 $((runs * 4))); do
 		ids="$ids bench-$$-$seq_id"
 		RES=$(timeout 300 "$PROBE" time "$HYRUN" --root "$ROOT" run -b "$W/$m" "bench-$$-$seq_id" </dev/null 2>&1 | grep '^RESULT' | tail -n1)
 		"$HYRUN" --root "$ROOT" delete --force "bench-$$-$seq_id" >/dev/null 2>&1 || true
+		[ -n "$RES" ] || { say "$m: run of /probe true failed"; continue; }
 		v=$(awk -v n="$(field ns)" 'BEGIN { printf "%.2f", n / 1e6 }')
 		record sample start_ms "$m" "$v"
 		progress start_ms "$m" "$v"

@@ -369,7 +369,9 @@ do_time (char **argv)
     }
   if (waitpid (p, &st, 0) < 0)
     return fail ("waitpid");
-  result ("time", 1, t0, 0);
+  /* a failed run is no start-latency sample */
+  if (WIFEXITED (st) && WEXITSTATUS (st) == 0)
+    result ("time", 1, t0, 0);
   return WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
 }
 
