@@ -7,13 +7,15 @@
 #                                   nested test VM (tests/vm/run-nested.sh)
 #   contrib/install-deps.sh test    build + vm, plus bats, valgrind, clang
 #                                   (libFuzzer), the reference runtimes and
-#                                   the real clients
+#                                   the real clients, gnuplot-nox (hyrun
+#                                   bench's plot)
 set -eu
 BUILD="build-essential autoconf automake libtool pkg-config
 	libseccomp-dev libcap-dev libyajl-dev libmnl-dev libsystemd-dev
 	busybox-static jq file"
 TEST="bats valgrind clang-format clang-14 libclang-rt-14-dev iproute2 procps psmisc util-linux time bc uidmap passwd
-	runc crun criu containerd podman systemd dbus"
+	runc crun criu containerd podman systemd dbus
+	gnuplot-nox"
 # kvm-shim/kernel/build.sh (tinyconfig + fragment, vmlinux and bzImage) and
 # the nested test VM (QEMU's TCG with an emulated AMD-V CPU; its kernel is
 # fetched with apt-get download, so it needs no package here)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Option parsing shared by the commands. */
 #include "runtime/cli.h"
+#include "runtime/cli_doc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,12 +36,30 @@ cli_one_id (int argc, char **argv, const char *cmd, const char **id, hy_error_t 
   return 0;
 }
 
+/* From the one table (cli_doc.c) the man pages and completion come from. */
 void
 cli_print_usage (const char *cmd)
 {
-  printf ("Usage: hyrun %s [command options] <container-id>\n"
-          "See `hyrun --help` and runc(8): hyrun takes runc's options.\n",
-          cmd);
+  const struct cli_doc_cmd *d = cli_doc_find (cmd);
+  const struct cli_doc_opt *o;
+
+  if (d == NULL)
+    {
+      printf ("Usage: hyrun %s [command options] <container-id>\n", cmd);
+      return;
+    }
+  printf ("Usage: hyrun %s %s\n\n%s\n", cmd, d->usage, d->summary);
+  if (d->opts[0].name)
+    printf ("\nOptions:\n");
+  for (o = d->opts; o->name; o++)
+    {
+      char left[80];
+      int n = snprintf (left, sizeof (left), "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
+                        o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
+                        o->arg ? " " : "", o->arg ? o->arg : "");
+      printf ("   %s%*s %s\n", left, n < 30 ? 30 - n : 0, "", o->help);
+    }
+  printf ("\nSee hyrun-%s(8); hyrun takes runc's options.\n", cmd);
 }
 
 bool

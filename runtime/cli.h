@@ -52,6 +52,7 @@ int cmd_exec (struct hy_globals *g, int argc, char **argv, hy_error_t *err);
 int cmd_update (struct hy_globals *g, int argc, char **argv, hy_error_t *err);
 int cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err);
 int cmd_checkpoint (struct hy_globals *g, int argc, char **argv, hy_error_t *err);
+int cmd_bench (struct hy_globals *g, int argc, char **argv, hy_error_t *err);
 int cmd_restore (struct hy_globals *g, int argc, char **argv, hy_error_t *err);
 
 /* getopt_long over a command's argv ("+" mode: options stop at the first

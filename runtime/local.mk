@@ -3,7 +3,8 @@ HYRUN_LIBS = libhycontainer.a libhyspec.a libhycommon.a
 HYRUN_EXTERNAL_LIBS = $(SECCOMP_LIBS) $(CAP_LIBS) $(YAJL_LIBS) $(MNL_LIBS)
 bin_PROGRAMS += hyrun
 hyrun_SOURCES = \
-	runtime/cli.c runtime/cli.h \
+	runtime/cli.c runtime/cli.h runtime/cli_doc.c runtime/cli_doc.h \
+	runtime/cmd_bench.c \
 	runtime/cmd_checkpoint.c \
 	runtime/cmd_create.c runtime/create.h \
 	runtime/cmd_delete.c \

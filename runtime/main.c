@@ -16,6 +16,8 @@
 #define HYRUN_SPEC_VERSION "1.2.0"
 
 static const struct hy_command commands[] = {
+  { "bench", "[--quick] [--containers N] [--out DIR]",
+    "compare container and VM isolation side by side", cmd_bench },
   { "checkpoint", "[options] <id>", "checkpoint a running container (criu)", cmd_checkpoint },
   { "create", "[options] <id>", "create a container", cmd_create },
   { "delete", "[--force] <id>", "delete a container and its resources", cmd_delete },

@@ -2,6 +2,7 @@
 /* The VM plan: guest kernel, agent, RAM and vCPUs, from the annotations
  * (io.hyrun.vm.*) or from linux.resources, each checked with a message
  * naming the field, before anything on the host changes. */
+#include "config.h"
 #include "runtime/vm.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -186,6 +187,26 @@ plan_files (const struct spec *spec, const char *self_dir, struct vm_plan *p, hy
   return 0;
 }
 
+/* io.hyrun.vm.ksm: "true" or "false"; without it the build's default
+ * (configure --enable-vm-ksm).  Anything else is refused rather than read
+ * as false: a typo would silently cost the memory KSM was meant to save. */
+static int
+plan_ksm (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
+{
+  const char *v = spec_annotation (spec, "io.hyrun.vm.ksm");
+
+  p->ksm = HYRUN_VM_KSM_DEFAULT;
+  if (v == NULL)
+    return 0;
+  if (strcmp (v, "true") != 0 && strcmp (v, "false") != 0)
+    return hy_error_set (err, 0,
+                         "config.json: annotations.io.hyrun.vm.ksm: \"%s\": must be \"true\" or "
+                         "\"false\"",
+                         v);
+  p->ksm = strcmp (v, "true") == 0;
+  return 0;
+}
+
 /* vm.kernel.parameters go on the guest's command line, after hyrun's own. */
 static void
 plan_cmdline (const struct spec *spec, struct vm_plan *p)
@@ -227,7 +248,6 @@ plan_network (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
 int
 vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p, hy_error_t *err)
 {
-  const char *ksm = spec_annotation (spec, "io.hyrun.vm.ksm");
   const char *console = spec_annotation (spec, "io.hyrun.vm.debug-console");
 
   memset (p, 0, sizeof (*p));
@@ -241,9 +261,8 @@ vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p,
     return hy_error_set (err, 0,
                          "config.json: hooks.startContainer: not supported with "
                          "io.hyrun.isolation=vm yet");
-  if (plan_network (spec, p, err) < 0)
+  if (plan_network (spec, p, err) < 0 || plan_ksm (spec, p, err) < 0)
     return -1;
-  p->ksm = ksm && strcmp (ksm, "true") == 0;
   p->console = console && strcmp (console, "true") == 0;
   if (plan_memory (spec, p, err) < 0 || plan_vcpus (spec, p, err) < 0
       || plan_files (spec, self_dir, p, err) < 0 || vm_plan_vfio (spec, p, err) < 0)

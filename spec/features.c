@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `hyrun features`: the runtime-spec features document, built from what
  * this build and its libseccomp/libcap actually support. */
+#include "config.h"
 #include "common/xalloc.h"
 #include "spec/jsonw.h"
 #include "spec/spec.h"
@@ -94,7 +95,10 @@ static const struct
   { "io.hyrun.vm.vcpus", "number of guest vCPUs (VM isolation)" },
   { "io.hyrun.vm.memory", "guest RAM in MiB (VM isolation)" },
   { "io.hyrun.vm.kernel", "path of the guest kernel (VM isolation)" },
-  { "io.hyrun.vm.ksm", "true: mark guest RAM mergeable for KSM (VM isolation)" },
+  { "io.hyrun.vm.ksm",
+    HYRUN_VM_KSM_DEFAULT
+        ? "true|false: guest RAM mergeable for KSM (VM isolation; default true)"
+        : "true|false: guest RAM mergeable for KSM (VM isolation; default false)" },
   { "io.hyrun.vm.debug-console",
     "true: the guest kernel log on the container's stderr (VM isolation)" },
 };

@@ -522,6 +522,15 @@ demo_stage() {
 	check_tap demo "$tap" 0
 }
 
+# bench: `hyrun bench --quick` in container mode with the smallest sizes
+# on this host, and its report and plot from a two-mode fixture
+# (tests/bench/bench-check.sh; VM mode is contrib/bench/in-l1.sh's, not CI's)
+bench_stage() {
+	local tap=$LOGDIR/bench.tap rc=0
+	timeout -k 10 600 sh "$TOP/tests/bench/bench-check.sh" "$TOP/_build" >"$tap" 2>&1 || rc=$?
+	check_tap bench "$tap" "$rc"
+}
+
 # summary: the failures, each pass's numbers, and as the very last line
 # the totals (CI reads it).
 # vfio_stage: PCI passthrough (VFIO) end to end in a q35 L1 with QEMU's
@@ -640,6 +649,9 @@ if [ "$QUICK" = 0 ]; then
 	say "demo (contrib/demo.sh)"
 	PASS=demo
 	demo_stage
+	say "hyrun bench (tests/bench/bench-check.sh)"
+	PASS=bench
+	bench_stage
 fi
 
 summary

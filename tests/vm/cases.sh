@@ -288,6 +288,38 @@ case_free_pages() {
 	residue $id
 }
 
+# ram_flags PID: the VmFlags of the VMM's guest RAM mapping (the one of
+# 128 MiB or more: the bundles' io.hyrun.vm.memory is 128).
+ram_flags() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { size = 0 } /^Size:/ { size = $2 }
+		/^VmFlags:/ && size >= 131072 { sub(/^VmFlags: */, ""); print; exit }' "/proc/$1/smaps"
+}
+
+# KSM (io.hyrun.vm.ksm): with "true" the guest RAM mapping carries the
+# mergeable flag (smaps "mg", MADV_MERGEABLE), with "false" it does not.
+case_ksm() {
+	local id pid flags want
+	for want in true false; do
+		id=vm-ksm-$want
+		hy run -d -b "$B/ksm-$want" $id </dev/null >"$LOGS/$id.out" 2>&1 || why "run ($want) failed: $(cat "$LOGS/$id.out")"
+		pid=$(pid_of $id)
+		flags=$(ram_flags "$pid")
+		echo "io.hyrun.vm.ksm=$want: VMM $pid guest RAM VmFlags: $flags"
+		hy delete --force $id || why "delete failed"
+		residue $id
+		[ -n "$flags" ] || why "no guest RAM mapping of 128 MiB in /proc/$pid/smaps"
+		case " $flags :$want" in
+		*" mg "*:true) ;;
+		*" mg "*:false) why "ksm=false: guest RAM is mergeable ($flags)" ;;
+		*:true) why "ksm=true: guest RAM is not mergeable ($flags)" ;;
+		esac
+	done
+}
+
+case_ksm_bad() {
+	bad_input ksmbad vm-ksm-bad "io.hyrun.vm.ksm"
+}
+
 # bad_input BUNDLE ID EXPECTED: run fails, one clear line, nothing left.
 bad_input() {
 	local out rc=0
@@ -1045,7 +1077,7 @@ case_exec_tty_foreground() {
 	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
 }
 
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share ksm ksm_bad"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -1102,6 +1134,8 @@ for c in "$@"; do
 	net_kill9) check "vm net: after the VMM is killed with SIGKILL, delete removes its tc redirect from the veth" case_net_kill9 ;;
 	net_host) check "vm net: no network namespace (host network) fails clearly, nothing left" case_net_host ;;
 	net_none) check "vm net: io.hyrun.vm.network=none, or a netns with only lo: the guest has only lo" case_net_none ;;
+	ksm) check "vm: io.hyrun.vm.ksm=true marks guest RAM mergeable (smaps mg), false does not" case_ksm ;;
+	ksm_bad) check "vm: io.hyrun.vm.ksm=yes fails run clearly, nothing left" case_ksm_bad ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
 	qemu) check "vm: QEMU boots the guest kernel with the same devices (environment check)" case_qemu ;;
 	*) echo "cases.sh: unknown case $c" >&2; exit 2 ;;

@@ -156,6 +156,11 @@ bundle netnone '.linux.namespaces |= map(select(.type != "network")) | .annotati
 	sh -c 'echo $(ls /sys/class/net)'
 bundle netlo . sh -c 'echo $(ls /sys/class/net)'
 bundle nokernel '.annotations["io.hyrun.vm.kernel"] = "/nonexistent/vmlinux"' true
+# KSM: an idle guest whose RAM the case inspects; a bad value
+for k in true false; do
+	bundle ksm-$k ".annotations[\"io.hyrun.vm.ksm\"] = \"$k\"" sh -c 'while :; do sleep 1; done'
+done
+bundle ksmbad '.annotations["io.hyrun.vm.ksm"] = "yes"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 # volumes (cases.sh's volumes_*): host folders and a file under
 # /tmp/hyrun-vm-vols (made by the case) bound as podman binds -v volumes and
