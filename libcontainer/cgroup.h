@@ -75,6 +75,10 @@ struct lc_cgroup_stats
 /* The container's directory in the hierarchy of `controller` (v1), or
  * its v2 directory; NULL when there is none. */
 const char *lc_cgroup_dir (const struct lc_cgroup *cg, const char *controller);
+/* The v2 directory on a pure v2 host, NULL otherwise. */
+const char *lc_cgroup_v2_dir (const struct lc_cgroup *cg);
+/* memory.events' oom_kill in a v2 directory; false when unreadable. */
+bool lc_cgroup_v2_events (const char *dir, uint64_t *oom_kills);
 int lc_cgroup_stats (struct lc_cgroup *cg, struct lc_cgroup_stats *st, hy_error_t *err);
 void lc_cgroup_stats_release (struct lc_cgroup_stats *st);
 

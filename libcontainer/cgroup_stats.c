@@ -88,8 +88,13 @@ stats_v2 (const char *d, struct lc_cgroup_stats *st)
   st->mem_usage = read_u64 (d, "memory.current");
   st->mem_max_usage = read_u64 (d, "memory.peak");
   st->mem_limit = read_u64 (d, "memory.max");
-  st->swap_usage = read_u64 (d, "memory.swap.current");
+  /* v1's swap counts memory+swap: runc reports v2's that way too */
+  st->swap_usage = read_u64 (d, "memory.swap.current") + st->mem_usage;
   st->swap_limit = read_u64 (d, "memory.swap.max");
+  if (st->swap_limit != UINT64_MAX && st->mem_limit != UINT64_MAX)
+    st->swap_limit += st->mem_limit;
+  else
+    st->swap_limit = UINT64_MAX;
   st->mem_cache = read_keyed (d, "memory.stat", "file");
   st->mem_failcnt = read_keyed (d, "memory.events", "max");
   st->oom_kill_count = read_keyed (d, "memory.events", "oom_kill");
@@ -107,6 +112,21 @@ const char *
 lc_cgroup_dir (const struct lc_cgroup *cg, const char *controller)
 {
   return cg->mode == LC_CGROUP_V2 ? cg_unified_dir (cg) : cg_dir (cg, controller);
+}
+
+const char *
+lc_cgroup_v2_dir (const struct lc_cgroup *cg)
+{
+  return cg->mode == LC_CGROUP_V2 ? cg_unified_dir (cg) : NULL;
+}
+
+bool
+lc_cgroup_v2_events (const char *dir, uint64_t *oom_kills)
+{
+  if (!cg_has_file (dir, "memory.events"))
+    return false;
+  *oom_kills = read_keyed (dir, "memory.events", "oom_kill");
+  return true;
 }
 
 int

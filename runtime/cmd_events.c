@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hyrun events [--stats] [--interval DURATION] ID: runc's JSON events.
  * --stats prints one "stats" event and exits; otherwise a "stats" event
- * every interval (default 5s) and an "oom" event when the v1 memory
- * controller reports one, until the container stops. */
+ * every interval (default 5s) and an "oom" event when the memory
+ * controller reports one (v1: its OOM eventfd; v2: one more oom_kill in
+ * memory.events), until the container stops. */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "libcontainer/cgroup.h"
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 static void
@@ -171,6 +173,42 @@ oom_eventfd (const char *memdir)
   return efd;
 }
 
+/* v2: memory.events changes (inotify IN_MODIFY, as runc's notify_v2)
+ * with every event it counts; an OOM kill is one more oom_kill there. */
+static int
+oom_inotify (const char *dir, uint64_t *oom_kills)
+{
+  cleanup_free char *path = NULL;
+  int fd;
+
+  if (dir == NULL || !lc_cgroup_v2_events (dir, oom_kills))
+    return -1;
+  path = xasprintf ("%s/memory.events", dir);
+  fd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
+  if (fd >= 0 && inotify_add_watch (fd, path, IN_MODIFY) < 0)
+    {
+      close (fd);
+      fd = -1;
+    }
+  return fd;
+}
+
+/* The fd says something happened: is it an OOM?  v1's eventfd counts
+ * OOMs; v2's inotify says memory.events changed: compare its oom_kill. */
+static bool
+oom_happened (int fd, bool v2, const char *dir, uint64_t *oom_kills)
+{
+  char buf[4096];
+  uint64_t n;
+
+  if (!v2)
+    return read (fd, &n, sizeof (n)) == sizeof (n);
+  while (read (fd, buf, sizeof (buf)) > 0)
+    ;
+  n = *oom_kills;
+  return lc_cgroup_v2_events (dir, oom_kills) && *oom_kills > n;
+}
+
 int
 cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
 {
@@ -181,6 +219,8 @@ cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   cleanup_cgroup struct lc_cgroup *cg = NULL;
   cleanup_free char *id = NULL;
   bool stats_only = false;
+  const char *v2dir;
+  uint64_t oom_kills = 0;
   long interval = 5000;
   int opt, efd;
 
@@ -212,7 +252,8 @@ cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   if (stats_only)
     return print_event ("stats", id, cg, err);
   /* Streaming: the state dir is locked only to read the status. */
-  efd = oom_eventfd (lc_cgroup_dir (cg, "memory"));
+  v2dir = lc_cgroup_v2_dir (cg);
+  efd = v2dir ? oom_inotify (v2dir, &oom_kills) : oom_eventfd (lc_cgroup_dir (cg, "memory"));
   for (;;)
     {
       struct pollfd p = { efd, POLLIN, 0 };
@@ -227,12 +268,9 @@ cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
         break;
       if (print_event ("stats", id, cg, err) < 0)
         break;
-      if (poll (&p, 1, (int)interval) > 0 && efd >= 0)
-        {
-          uint64_t n;
-          if (read (efd, &n, sizeof (n)) == sizeof (n))
-            print_event ("oom", id, NULL, NULL);
-        }
+      if (poll (&p, 1, (int)interval) > 0 && efd >= 0
+          && oom_happened (efd, v2dir != NULL, v2dir, &oom_kills))
+        print_event ("oom", id, NULL, NULL);
     }
   if (efd >= 0)
     close (efd);
