@@ -54,6 +54,15 @@ file_lists (const char *dir, const char *file, const char *word)
   return false;
 }
 
+/* Whether dir/cgroup.procs lists a process. */
+static bool
+has_procs (const char *dir)
+{
+  char buf[16];
+
+  return cg_read (dir, "cgroup.procs", buf, sizeof (buf)) == 0 && buf[0] != '\0';
+}
+
 /* Write "+ctrl" to dir/cgroup.subtree_control: 0 or the errno. */
 static int
 enable (const char *dir, const char *plus)
@@ -108,13 +117,15 @@ controller_blocked (const char *dir, const char *ctrl, const char *field, hy_err
         continue;
       if ((e = enable (level, plus)) == 0)
         continue;
+      /* EBUSY, or EOPNOTSUPP once threaded controllers made it a thread
+       * root: the kernel's "no internal processes" rule */
       return hy_error_set (err, e,
                            "%s: cannot enable the %s controller in `%s/cgroup.subtree_control`%s",
                            field, ctrl, level,
-                           e == EBUSY ? " (that cgroup has processes of its own, and a "
-                                        "cgroup with processes cannot enable controllers "
-                                        "for its children)"
-                                      : "");
+                           has_procs (level) ? " (that cgroup has processes of its own, and a "
+                                               "cgroup with processes cannot enable domain "
+                                               "controllers for its children)"
+                                             : "");
     }
   return 0;
 }
