@@ -39,6 +39,29 @@ memory_entry (struct jsonw *w, const char *key, uint64_t limit, uint64_t usage, 
   jsonw_end_object (w);
 }
 
+/* runc's BlkioEntry list; zero fields left out (omitempty). */
+static void
+blkio_list (struct jsonw *w, const char *key, const struct lc_blkio_entry *e, size_t n)
+{
+  if (n == 0)
+    return;
+  jsonw_key (w, key);
+  jsonw_begin_array (w);
+  for (size_t i = 0; i < n; i++)
+    {
+      jsonw_begin_object (w);
+      if (e[i].major)
+        jsonw_key (w, "major"), jsonw_uint (w, e[i].major);
+      if (e[i].minor)
+        jsonw_key (w, "minor"), jsonw_uint (w, e[i].minor);
+      jsonw_key (w, "op"), jsonw_string (w, e[i].op);
+      if (e[i].value)
+        jsonw_key (w, "value"), jsonw_uint (w, e[i].value);
+      jsonw_end_object (w);
+    }
+  jsonw_end_array (w);
+}
+
 static void
 stats_data (struct jsonw *w, const struct lc_cgroup_stats *s)
 {
@@ -76,6 +99,14 @@ stats_data (struct jsonw *w, const struct lc_cgroup_stats *s)
     jsonw_key (w, "cache"), jsonw_uint (w, s->mem_cache);
   memory_entry (w, "usage", s->mem_limit, s->mem_usage, s->mem_max_usage, s->mem_failcnt);
   memory_entry (w, "swap", s->swap_limit, s->swap_usage, 0, 0);
+  if (s->n_mem_raw)
+    {
+      jsonw_key (w, "raw");
+      jsonw_begin_object (w);
+      for (size_t i = 0; i < s->n_mem_raw; i++)
+        jsonw_key (w, s->mem_raw_keys[i]), jsonw_uint (w, s->mem_raw_vals[i]);
+      jsonw_end_object (w);
+    }
   jsonw_end_object (w);
 
   jsonw_key (w, "pids");
@@ -87,9 +118,22 @@ stats_data (struct jsonw *w, const struct lc_cgroup_stats *s)
   jsonw_end_object (w);
   jsonw_key (w, "blkio");
   jsonw_begin_object (w);
+  blkio_list (w, "ioServiceBytesRecursive", s->io_bytes, s->n_io_bytes);
+  blkio_list (w, "ioServicedRecursive", s->io_ios, s->n_io_ios);
   jsonw_end_object (w);
   jsonw_key (w, "hugetlb");
   jsonw_begin_object (w);
+  for (size_t i = 0; i < s->n_hugetlb; i++)
+    {
+      jsonw_key (w, s->hugetlb[i].size);
+      jsonw_begin_object (w);
+      if (s->hugetlb[i].usage)
+        jsonw_key (w, "usage"), jsonw_uint (w, s->hugetlb[i].usage);
+      if (s->hugetlb[i].max)
+        jsonw_key (w, "max"), jsonw_uint (w, s->hugetlb[i].max);
+      jsonw_key (w, "failcnt"), jsonw_uint (w, s->hugetlb[i].failcnt);
+      jsonw_end_object (w);
+    }
   jsonw_end_object (w);
   jsonw_end_object (w);
 }

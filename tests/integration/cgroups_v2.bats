@@ -292,6 +292,9 @@ opens() {
 	jq -e '.data.memory.swap.limit == 33554432' <<<"$output"
 	jq -e '.data.pids.current == 1 and .data.pids.limit == 100' <<<"$output"
 	jq -e '.data.cpu.usage.total > 0' <<<"$output"
+	# memory.stat as runc's raw map; hugetlb per page size
+	jq -e '.data.memory.raw.anon > 0 and .data.memory.cache == .data.memory.raw.file' <<<"$output"
+	! has_ctrl hugetlb || jq -e '.data.hugetlb["2MB"].failcnt == 0' <<<"$output"
 	hy events --interval 30s "$ID" >"$BATS_TEST_TMPDIR/events" 2>&1 &
 	local ev=$!
 	wait_for "a first stats event" grep -q '"type":"stats"' "$BATS_TEST_TMPDIR/events"

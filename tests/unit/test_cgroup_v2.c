@@ -172,7 +172,42 @@ delegation (const char *top)
   rmdir (p);
 }
 
-#define PLAN 38
+/* events --stats from the v2 files: runc's memory+swap, memory.stat as
+ * raw, io.stat as blkio lists. */
+static void
+stats (const char *dir)
+{
+  struct cg_hier h = { .mnt = (char *)dir, .ctrls = (char *)"", .v2 = true, .dir = (char *)dir };
+  struct lc_cgroup cg = { .mode = LC_CGROUP_V2, .path = (char *)"/t", .h = &h, .n = 1 };
+  struct lc_cgroup_stats st;
+  cleanup_error hy_error_t err = NULL;
+
+  put (dir, "memory.current", "1000\n");
+  put (dir, "memory.max", "4000\n");
+  put (dir, "memory.swap.current", "10\n");
+  put (dir, "memory.swap.max", "2000\n");
+  put (dir, "memory.stat", "anon 700\nfile 300\n");
+  put (dir, "memory.events", "low 0\nhigh 0\nmax 5\noom 1\noom_kill 1\n");
+  put (dir, "io.stat", "1:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n");
+  tap_ok (lc_cgroup_stats (&cg, &st, &err) == 0 && st.mem_usage == 1000 && st.mem_limit == 4000
+              && st.swap_usage == 1010 && st.swap_limit == 6000 && st.mem_cache == 300
+              && st.mem_failcnt == 5 && st.oom_kill_count == 1 && st.n_mem_raw == 2
+              && strcmp (st.mem_raw_keys[0], "anon") == 0 && st.mem_raw_vals[0] == 700,
+          "stats: memory usage, limit, swap as memory+swap, cache, failcnt, oom_kill, raw");
+  tap_ok (st.n_io_bytes == 2 && st.io_bytes[0].major == 1 && st.io_bytes[0].minor == 0
+              && strcmp (st.io_bytes[0].op, "Read") == 0 && st.io_bytes[0].value == 4096
+              && strcmp (st.io_bytes[1].op, "Write") == 0 && st.io_bytes[1].value == 8192
+              && st.n_io_ios == 2 && st.io_ios[1].value == 2,
+          "stats: io.stat as runc's ioServiceBytesRecursive and ioServicedRecursive");
+  lc_cgroup_stats_release (&st);
+  for (const char *const *f
+       = (const char *const[]){ "memory.current", "memory.swap.current", "memory.stat",
+                                "memory.events", "io.stat", NULL };
+       *f; f++)
+    unlink_file (dir, *f);
+}
+
+#define PLAN 40
 
 int
 main (void)
@@ -307,6 +342,7 @@ main (void)
   }
 
   delegation (dir);
+  stats (dir);
 
   for (const char **f = files; *f; f++)
     {
