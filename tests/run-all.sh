@@ -485,7 +485,7 @@ v2_stage() {
 		return
 	fi
 	rm -f "$console"
-	HYRUN_TEST_BATS_PACK=$tar HYRUN_TEST_BATS_FILES=$V2_BATS_FILES HYRUN_L1_MODULES=brd \
+	HYRUN_TEST_BATS_PACK=$tar HYRUN_TEST_BATS_FILES=$V2_BATS_FILES HYRUN_L1_MODULES="brd veth" \
 		HYRUN_L1_MEM=1536 HYRUN_L1_TRIES=1 HYRUN_L1_TIMEOUT=$((V2_TIMEOUT - 30)) \
 		timeout -k 10 "$V2_TIMEOUT" sh "$RUN_IN_L1" -o "$console" "$abs" >"$log" 2>&1 || rc=$?
 	rm -f "$tar"

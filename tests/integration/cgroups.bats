@@ -229,15 +229,26 @@ in_cgroup2() {
 	for rt in "$HYRUN" runc; do
 		(cd "$BUNDLE" && "$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" run -d "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1) ||
 			{ cat "$BATS_TEST_TMPDIR/out"; false; }
-		shares=$(cat "$(v1 cpu)/cpu.shares")
-		quota=$(cat "$(v1 cpu)/cpu.cfs_quota_us")
-		pids=$(cat "$(v1 pids)/pids.max")
-		echo "$rt: shares $shares quota $quota pids $pids"
-		assert_eq "$shares" 1024
-		assert_eq "$quota" -1
+		if [ -d /sys/fs/cgroup/cpu ]; then
+			shares=$(cat "$(v1 cpu)/cpu.shares")
+			quota=$(cat "$(v1 cpu)/cpu.cfs_quota_us")
+			pids=$(cat "$(v1 pids)/pids.max")
+			echo "$rt: shares $shares quota $quota pids $pids"
+			assert_eq "$shares" 1024
+			assert_eq "$quota" -1
+		else
+			# pure v2: the kernel's defaults, weight 100 and no quota
+			shares=$(cat "/sys/fs/cgroup/hyrun-test/$ID/cpu.weight")
+			quota=$(cat "/sys/fs/cgroup/hyrun-test/$ID/cpu.max")
+			pids=$(cat "/sys/fs/cgroup/hyrun-test/$ID/pids.max")
+			echo "$rt: weight $shares cpu.max $quota pids $pids"
+			assert_eq "$shares" 100
+			assert_eq "$quota" "max 100000"
+		fi
 		assert_eq "$pids" max
 		"$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" delete --force "$ID"
 		[ ! -d "$(v1 cpu)" ]
+		[ ! -d "/sys/fs/cgroup/hyrun-test/$ID" ]
 	done
 }
 

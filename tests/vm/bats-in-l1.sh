@@ -15,8 +15,8 @@
 #       tests/integration; all of them when unset); prints its TAP, exits
 #       with its status
 #
-# L1 needs HYRUN_L1_MODULES="brd" (/dev/ram0: a block device to throttle
-# and to write device rules for) and HYRUN_L1_MEM=1536 (the root is copied
+# L1 needs HYRUN_L1_MODULES="brd veth" (/dev/ram0: a block device to
+# throttle and to write device rules for; veth pairs for namespaces.bats) and HYRUN_L1_MEM=1536 (the root is copied
 # to a tmpfs).  POSIX sh: L1 has busybox.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -110,6 +110,7 @@ for f in $(echo "${HYRUN_TEST_BATS_FILES:-}" | tr ',' ' '); do
 done
 [ -n "$files" ] || files=$(ls "$top"/tests/integration/*.bats)
 cd "$top" || exit 1
+umask 022
 start=$(date +%s)
 # each line also goes to the console as it comes ("l1-live: ", for
 # watching a long run; run-all counts only the copy run-in-l1.sh prints)
