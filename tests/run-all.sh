@@ -473,9 +473,13 @@ clients_stage() {
 # there), cgroups_v2 (each v2 resource from the host and from inside, the
 # eBPF device rules, freezer, cgroup.kill, memory.events, events --stats,
 # update, a delegated subtree), namespaces (cgroupns), kill, update,
-# events, exec, delete.  V2_BATS_FILES= (empty) runs every file.
-V2_BATS_FILES=${V2_BATS_FILES-cgroups_v2.bats,cgroups.bats,namespaces.bats,kill.bats,update.bats,events.bats,exec.bats,delete.bats}
-V2_TIMEOUT=${V2_TIMEOUT:-900}
+# events, exec: 67 tests.  V2_BATS_FILES= (empty) runs every file.
+# Measured 2026-12-02 on a 2-core host loaded by five other sessions: the
+# 74 tests of these files and delete.bats in 31 min, L1's QEMU getting a
+# third of a core; about 9 min with a core of its own.  The timeout only
+# bounds a hung L1.
+V2_BATS_FILES=${V2_BATS_FILES-cgroups_v2.bats,cgroups.bats,namespaces.bats,kill.bats,update.bats,events.bats,exec.bats}
+V2_TIMEOUT=${V2_TIMEOUT:-1200}
 v2_stage() {
 	local tar=$LOGDIR/v2-bats.tar console=$LOGDIR/v2.console log=$LOGDIR/v2.log tap=$LOGDIR/v2.tap
 	local rc=0 st abs
