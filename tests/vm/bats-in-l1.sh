@@ -115,7 +115,7 @@ start=$(date +%s)
 # each line also goes to the console as it comes ("l1-live: ", for
 # watching a long run; run-all counts only the copy run-in-l1.sh prints)
 {
-	HOME=/root TERM=dumb BUILD_DIR=$build BATS_TEST_TIMEOUT=${HYRUN_TEST_BATS_TIMEOUT:-300} \
+	HYRUN_IN_TEST_VM=1 HOME=/root TERM=dumb BUILD_DIR=$build BATS_TEST_TIMEOUT=${HYRUN_TEST_BATS_TIMEOUT:-300} \
 		WAIT_TIMEOUT=120 bats --tap $files 2>&1
 	echo $? >/tmp/bats.rc
 } | while IFS= read -r l; do
