@@ -473,7 +473,7 @@ clients_stage() {
 # there), cgroups_v2 (each v2 resource from the host and from inside, the
 # eBPF device rules, freezer, cgroup.kill, memory.events, events --stats,
 # update, a delegated subtree, cgroupns), kill, update, events: 45 tests.
-# namespaces, exec and delete passed there by hand (tests/README.md has
+# namespaces, exec and delete ran there by hand (tests/README.md has
 # the command).  V2_BATS_FILES= (empty) runs every file.
 # Measured 2026-12-02 on a 2-core host loaded by five other sessions (L1's
 # QEMU getting a third to a half of a core): cgroups_v2 + cgroups +
