@@ -546,18 +546,20 @@ freeze_state (struct lc_cgroup *cg, bool frozen, hy_error_t *err)
     evict_kernel_threads (cg, dir ? dir : cg_unified_dir (cg));
   if (dir == NULL && (dir = cg_unified_dir (cg)) && cg_has_file (dir, "cgroup.freeze"))
     {
-      char buf[256];
+      char buf[256] = "";
       if (cg_write (dir, "cgroup.freeze", frozen ? "1" : "0", "cgroup.freeze", err) < 0)
         return -1;
-      /* cgroup.events says when the freeze has taken effect. */
-      for (i = 0; i < 1000; i++)
+      /* cgroup.events says when the freeze has taken effect (every task
+       * stopped): wait for it, up to 10 s (a loaded or emulated host) */
+      for (i = 0; i < 2000; i++)
         {
           if (cg_read (dir, "cgroup.events", buf, sizeof (buf)) == 0
               && strstr (buf, frozen ? "frozen 1" : "frozen 0"))
             return 0;
-          nap (1000000);
+          nap (i < 100 ? 1000000 : 5000000);
         }
-      return hy_error_set (err, 0, "cgroup `%s` did not %s", dir, frozen ? "freeze" : "thaw");
+      return hy_error_set (err, 0, "cgroup `%s` did not %s within 10 s (cgroup.events: %s)", dir,
+                           frozen ? "freeze" : "thaw", buf);
     }
   if (dir == NULL)
     return hy_error_set (err, 0, "no freezer cgroup controller on this host");
@@ -603,12 +605,26 @@ const struct spec_device_cgroup cg_default_devices[] = {
 #undef DEV
 const size_t cg_n_default_devices = sizeof (cg_default_devices) / sizeof (cg_default_devices[0]);
 
+/* SIGKILL on v2 (Linux 5.14+): cgroup.kill kills every process of the
+ * cgroup and its descendants at once, forks racing it included (runc's
+ * kill --all does the same). */
+static bool
+v2_kill (struct lc_cgroup *cg, int sig)
+{
+  const char *u = cg_unified_dir (cg);
+
+  return sig == SIGKILL && u && cg->mode == LC_CGROUP_V2 && cg_has_file (u, "cgroup.kill")
+         && cg_write (u, "cgroup.kill", "1", "cgroup.kill", NULL) == 0;
+}
+
 int
 lc_cgroup_kill_all (struct lc_cgroup *cg, int sig, hy_error_t *err)
 {
   cleanup_free pid_t *pids = NULL;
   size_t n, i;
-  bool can_freeze = cg_dir (cg, "freezer") != NULL;
+  const char *u = cg_unified_dir (cg);
+  bool was_frozen = false,
+       can_freeze = cg_dir (cg, "freezer") != NULL || (u && cg_has_file (u, "cgroup.freeze"));
 
   /* An empty cgroup (the common case when delete follows an exit) needs
    * no freeze: a freeze and a thaw cost milliseconds on v1. */
@@ -618,14 +634,18 @@ lc_cgroup_kill_all (struct lc_cgroup *cg, int sig, hy_error_t *err)
     return 0;
   free (pids);
   pids = NULL;
-  /* Freeze so nothing forks while we signal (runc's kill --all). */
-  if (can_freeze && lc_cgroup_freeze (cg, true, NULL) < 0)
+  if (v2_kill (cg, sig))
+    return 0;
+  /* Freeze so nothing forks while we signal (runc's kill --all); a
+   * paused container stays paused. */
+  lc_cgroup_is_frozen (cg, &was_frozen, NULL);
+  if (can_freeze && !was_frozen && lc_cgroup_freeze (cg, true, NULL) < 0)
     can_freeze = false;
   if (lc_cgroup_pids (cg, &pids, &n, err) < 0)
     return -1;
   for (i = 0; i < n; i++)
     kill (pids[i], sig);
-  if (can_freeze)
+  if (can_freeze && !was_frozen)
     lc_cgroup_freeze (cg, false, NULL);
   return 0;
 }
@@ -665,7 +685,6 @@ rm_tree (const char *dir)
 int
 lc_cgroup_destroy (struct lc_cgroup *cg, hy_error_t *err)
 {
-  const char *u = cg_unified_dir (cg);
   cleanup_free pid_t *left = NULL;
   size_t i, n = 0;
   int tries;
@@ -676,9 +695,7 @@ lc_cgroup_destroy (struct lc_cgroup *cg, hy_error_t *err)
 
       if (lc_cgroup_pids (cg, &pids, &n, NULL) < 0 || n == 0)
         break;
-      if (u && cg->mode == LC_CGROUP_V2 && cg_has_file (u, "cgroup.kill"))
-        cg_write (u, "cgroup.kill", "1", "cgroup.kill", NULL);
-      else
+      if (!v2_kill (cg, SIGKILL))
         lc_cgroup_kill_all (cg, SIGKILL, NULL);
       /* a frozen cgroup holds its SIGKILLed tasks until thawed */
       lc_cgroup_freeze (cg, false, NULL);

@@ -75,10 +75,32 @@ struct lc_cgroup_stats
   uint64_t mem_cache;
   uint64_t pids_current, pids_limit;
   uint64_t oom_kill_count;
+  /* v2: memory.stat as it is (runc's memory.raw) */
+  char **mem_raw_keys;
+  uint64_t *mem_raw_vals;
+  size_t n_mem_raw;
+  /* v2: io.stat as runc's blkio lists (op "Read"/"Write") */
+  struct lc_blkio_entry
+  {
+    uint64_t major, minor, value;
+    const char *op;
+  } * io_bytes, *io_ios;
+  size_t n_io_bytes, n_io_ios;
+  /* v2: each huge page size ("2MB"): current, max, events' max */
+  struct lc_hugetlb_stat
+  {
+    char size[24];
+    uint64_t usage, max, failcnt;
+  } * hugetlb;
+  size_t n_hugetlb;
 };
 /* The container's directory in the hierarchy of `controller` (v1), or
  * its v2 directory; NULL when there is none. */
 const char *lc_cgroup_dir (const struct lc_cgroup *cg, const char *controller);
+/* The v2 directory on a pure v2 host, NULL otherwise. */
+const char *lc_cgroup_v2_dir (const struct lc_cgroup *cg);
+/* memory.events' oom_kill in a v2 directory; false when unreadable. */
+bool lc_cgroup_v2_events (const char *dir, uint64_t *oom_kills);
 int lc_cgroup_stats (struct lc_cgroup *cg, struct lc_cgroup_stats *st, hy_error_t *err);
 void lc_cgroup_stats_release (struct lc_cgroup_stats *st);
 

@@ -6,7 +6,7 @@
  * and anything no rule matches is denied.  Context (include/uapi/linux/
  * bpf.h struct bpf_cgroup_dev_ctx): access_type = access << 16 | type,
  * then major, minor.  runc's devicefilter and crun's ebpf.c build the same
- * program. */
+ * program.  A new set of rules (update) replaces the cgroup's program. */
 #include "libcontainer/cgroup_fs.h"
 #include "common/cleanup.h"
 
@@ -96,6 +96,57 @@ bpf (int cmd, union bpf_attr *attr)
   return syscall (SYS_bpf, cmd, attr, sizeof (*attr));
 }
 
+#define MAX_OLD 64
+
+/* The ids of the device programs attached to the cgroup itself (not its
+ * ancestors'): an update's new program replaces them. */
+static unsigned
+attached (int cg_fd, uint32_t *ids, unsigned max)
+{
+  union bpf_attr attr;
+
+  memset (&attr, 0, sizeof (attr));
+  attr.query.target_fd = (uint32_t)cg_fd;
+  attr.query.attach_type = BPF_CGROUP_DEVICE;
+  attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+  attr.query.prog_cnt = max;
+  if (bpf (BPF_PROG_QUERY, &attr) < 0)
+    return 0;
+  return attr.query.prog_cnt < max ? attr.query.prog_cnt : max;
+}
+
+/* Detach the programs that were there before the new one (with
+ * BPF_F_ALLOW_MULTI every program attached must allow an access: an old
+ * one left would keep denying what the update allows).  New first, old
+ * after, as runc: no moment without a filter. */
+static int
+detach_old (int cg_fd, const uint32_t *ids, unsigned n, const char *dir, hy_error_t *err)
+{
+  union bpf_attr attr;
+  unsigned i;
+
+  for (i = 0; i < n; i++)
+    {
+      cleanup_close int fd = -1;
+      memset (&attr, 0, sizeof (attr));
+      attr.prog_id = ids[i];
+      fd = (int)bpf (BPF_PROG_GET_FD_BY_ID, &attr);
+      if (fd < 0 && errno == ENOENT)
+        continue; /* gone meanwhile */
+      if (fd < 0)
+        return hy_error_set (
+            err, errno, "linux.resources.devices: the old device filter %u of `%s`", ids[i], dir);
+      memset (&attr, 0, sizeof (attr));
+      attr.target_fd = (uint32_t)cg_fd;
+      attr.attach_bpf_fd = (uint32_t)fd;
+      attr.attach_type = BPF_CGROUP_DEVICE;
+      if (bpf (BPF_PROG_DETACH, &attr) < 0 && errno != ENOENT)
+        return hy_error_set (
+            err, errno, "linux.resources.devices: detach the old device filter from `%s`", dir);
+    }
+  return 0;
+}
+
 int
 cg_bpf_devices (const char *dir, const struct spec_device_cgroup *rules, size_t n, hy_error_t *err)
 {
@@ -103,6 +154,8 @@ cg_bpf_devices (const char *dir, const struct spec_device_cgroup *rules, size_t 
   cleanup_close int cg_fd = -1, prog_fd = -1;
   union bpf_attr attr;
   static char log[16384];
+  uint32_t old[MAX_OLD];
+  unsigned n_old;
   size_t i;
   int r;
 
@@ -153,6 +206,7 @@ cg_bpf_devices (const char *dir, const struct spec_device_cgroup *rules, size_t 
   cg_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cg_fd < 0)
     return hy_error_set (err, errno, "open the cgroup `%s`", dir);
+  n_old = attached (cg_fd, old, MAX_OLD);
   memset (&attr, 0, sizeof (attr));
   attr.target_fd = (uint32_t)cg_fd;
   attr.attach_bpf_fd = (uint32_t)prog_fd;
@@ -161,5 +215,6 @@ cg_bpf_devices (const char *dir, const struct spec_device_cgroup *rules, size_t 
   if (bpf (BPF_PROG_ATTACH, &attr) < 0)
     return hy_error_set (
         err, errno, "linux.resources.devices: attach the device filter to the cgroup `%s`", dir);
-  return 0;
+  /* the rules in force are the new program's alone now (update) */
+  return detach_old (cg_fd, old, n_old, dir, err);
 }

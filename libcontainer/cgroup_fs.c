@@ -40,34 +40,107 @@ cg_unified_dir (const struct lc_cgroup *cg)
   return NULL;
 }
 
+/* Whether `word` is in the space-separated list in dir/file. */
+static bool
+file_lists (const char *dir, const char *file, const char *word)
+{
+  char buf[512], *tok, *save = NULL;
+
+  if (cg_read (dir, file, buf, sizeof (buf)) < 0)
+    return false;
+  for (tok = strtok_r (buf, " ", &save); tok; tok = strtok_r (NULL, " ", &save))
+    if (strcmp (tok, word) == 0)
+      return true;
+  return false;
+}
+
+/* Whether dir/cgroup.procs lists a process. */
+static bool
+has_procs (const char *dir)
+{
+  char buf[16];
+
+  return cg_read (dir, "cgroup.procs", buf, sizeof (buf)) == 0 && buf[0] != '\0';
+}
+
+/* Write "+ctrl" to dir/cgroup.subtree_control: 0 or the errno. */
+static int
+enable (const char *dir, const char *plus)
+{
+  cleanup_free char *path = xasprintf ("%s/cgroup.subtree_control", dir);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return errno;
+  return write (fd, plus, strlen (plus)) == (ssize_t)strlen (plus) ? 0 : errno;
+}
+
+/* Why the controller `ctrl` is not enabled for `dir` on v2: walking down
+ * from the top of the hierarchy (the highest ancestor with a
+ * cgroup.controllers), the first level that does not have it (not
+ * delegated to this subtree), or whose cgroup.subtree_control cannot
+ * enable it (say a cgroup with processes of its own: the "no internal
+ * processes" rule, as for a runtime inside a container).  0 when every
+ * level has it enabled. */
+static int
+controller_blocked (const char *dir, const char *ctrl, const char *field, hy_error_t *err)
+{
+  cleanup_free char *top = xstrdup (dir);
+  cleanup_free char *plus = xasprintf ("+%s", ctrl);
+  char *slash, *p;
+  int e;
+
+  /* the top: the highest directory with a cgroup.controllers */
+  for (;;)
+    {
+      cleanup_free char *up = xstrdup (top);
+      slash = strrchr (up, '/');
+      if (slash == NULL || slash == up)
+        break;
+      *slash = '\0';
+      if (!cg_has_file (up, "cgroup.controllers"))
+        break;
+      free (top);
+      top = take_ptr (up);
+    }
+  if (!cg_has_file (top, "cgroup.controllers"))
+    return 0; /* not a v2 hierarchy */
+  for (p = (char *)dir + strlen (top); p && *p == '/'; p = strchr (p + 1, '/'))
+    {
+      cleanup_free char *level = xstrndup (dir, (size_t)(p - dir));
+      if (!file_lists (level, "cgroup.controllers", ctrl))
+        return hy_error_set (err, 0,
+                             "%s: the %s controller is not available in `%s` (not in its "
+                             "cgroup.controllers: not delegated to this subtree)",
+                             field, ctrl, level);
+      if (file_lists (level, "cgroup.subtree_control", ctrl))
+        continue;
+      if ((e = enable (level, plus)) == 0)
+        continue;
+      /* EBUSY, or EOPNOTSUPP once threaded controllers made it a thread
+       * root: the kernel's "no internal processes" rule */
+      return hy_error_set (err, e,
+                           "%s: cannot enable the %s controller in `%s/cgroup.subtree_control`%s",
+                           field, ctrl, level,
+                           has_procs (level) ? " (that cgroup has processes of its own, and a "
+                                               "cgroup with processes cannot enable domain "
+                                               "controllers for its children)"
+                                             : "");
+    }
+  return 0;
+}
+
 /* A resource file that is not there: on v2 most often because its
- * controller is not enabled in the parent's cgroup.subtree_control (a
+ * controller is not enabled in an ancestor's cgroup.subtree_control (a
  * delegated or nested hierarchy); say which file then. */
 static int
 missing_file (const char *dir, const char *file, const char *field, const char *path,
               hy_error_t *err)
 {
-  cleanup_free char *parent = xstrdup (dir);
   cleanup_free char *ctrl = xstrndup (file, strcspn (file, "."));
-  char *slash = strrchr (parent, '/');
-  char buf[512], *tok, *save = NULL;
 
-  if (slash && slash != parent)
-    {
-      *slash = '\0';
-      if (cg_read (parent, "cgroup.subtree_control", buf, sizeof (buf)) == 0)
-        {
-          for (tok = strtok_r (buf, " ", &save); tok; tok = strtok_r (NULL, " ", &save))
-            if (strcmp (tok, ctrl) == 0)
-              break;
-          if (tok == NULL)
-            return hy_error_set (
-                err, 0,
-                "%s: the %s controller is not enabled in `%s/cgroup.subtree_control` "
-                "(no %s)",
-                field, ctrl, parent, path);
-        }
-    }
+  if (strcmp (ctrl, "cgroup") != 0 && controller_blocked (dir, ctrl, field, err) < 0)
+    return -1;
   return hy_error_set (err, 0, "%s: not supported by this kernel (no %s)", field, path);
 }
 
@@ -130,4 +203,24 @@ cg_has_file (const char *dir, const char *file)
   cleanup_free char *path = xasprintf ("%s/%s", dir, file);
 
   return access (path, F_OK) == 0;
+}
+
+char *
+cg_rdma_line (const struct spec_rdma *rd)
+{
+  char *line = xstrdup (rd->device), *n;
+
+  if (rd->has_hca_handles)
+    {
+      n = xasprintf ("%s hca_handle=%u", line, rd->hca_handles);
+      free (line);
+      line = n;
+    }
+  if (rd->has_hca_objects)
+    {
+      n = xasprintf ("%s hca_object=%u", line, rd->hca_objects);
+      free (line);
+      line = n;
+    }
+  return line;
 }

@@ -41,6 +41,12 @@ int cg_write_i64 (const char *dir, const char *file, long long v, const char *fi
 /* Read a small file into buf (trailing newline removed); -1 with errno. */
 int cg_read (const char *dir, const char *file, char *buf, size_t len);
 bool cg_has_file (const char *dir, const char *file);
+/* "DEVICE hca_handle=N hca_object=M" for rdma.max, only the limits set. */
+char *cg_rdma_line (const struct spec_rdma *rd);
+
+/* runc's conversions to v2 values (cgroup_v2.c; unit-tested). */
+unsigned long long lc_cgroup_shares_to_weight (unsigned long long shares);
+int lc_cgroup_swap_to_v2 (long long swap, long long memory, long long *out, hy_error_t *err);
 
 /* linux.resources written to the cgroup's files (cgroup.c). */
 int cg_fs_apply (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `events --stats`: usage read from the container's cgroup files, v1
- * (memory, cpuacct, cpu, pids) or v2 (memory.*, cpu.stat, pids.*).  A
+ * (memory, cpuacct, cpu, pids) or v2 (memory.*, cpu.stat, pids.*, io.stat,
+ * hugetlb.*).  A
  * controller that is absent leaves its fields at zero, as runc does. */
 #include "libcontainer/cgroup_fs.h"
+#include "common/cleanup.h"
 #include "common/xalloc.h"
 
+#include <dirent.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,14 +86,110 @@ stats_v1 (struct lc_cgroup *cg, struct lc_cgroup_stats *st)
   st->pids_limit = read_u64 (pids, "pids.max");
 }
 
+/* memory.stat, every key (runc's memory.raw on v2). */
+static void
+memory_raw_v2 (const char *d, struct lc_cgroup_stats *st)
+{
+  char buf[8192], *line, *save = NULL;
+
+  if (cg_read (d, "memory.stat", buf, sizeof (buf)) < 0)
+    return;
+  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *sp = strchr (line, ' ');
+      if (sp == NULL)
+        continue;
+      *sp = '\0';
+      st->mem_raw_keys = xrealloc (st->mem_raw_keys, (st->n_mem_raw + 1) * sizeof (char *));
+      st->mem_raw_vals = xrealloc (st->mem_raw_vals, (st->n_mem_raw + 1) * sizeof (uint64_t));
+      st->mem_raw_keys[st->n_mem_raw] = xstrdup (line);
+      st->mem_raw_vals[st->n_mem_raw++] = strtoull (sp + 1, NULL, 10);
+    }
+}
+
+static void
+add_blkio (struct lc_blkio_entry **arr, size_t *n, uint64_t maj, uint64_t min, const char *op,
+           uint64_t v)
+{
+  *arr = xrealloc (*arr, (*n + 1) * sizeof (**arr));
+  (*arr)[(*n)++] = (struct lc_blkio_entry){ maj, min, v, op };
+}
+
+/* io.stat lines "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ..." as runc's
+ * statIo: bytes in ioServiceBytesRecursive, ios in ioServicedRecursive. */
+static void
+io_v2 (const char *d, struct lc_cgroup_stats *st)
+{
+  char buf[8192], *line, *save = NULL;
+
+  if (cg_read (d, "io.stat", buf, sizeof (buf)) < 0)
+    return;
+  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      unsigned long long maj, min, v;
+      char key[32], *p = line;
+      int used;
+      if (sscanf (p, "%llu:%llu%n", &maj, &min, &used) != 2)
+        continue;
+      for (p += used; sscanf (p, " %31[a-z_]=%llu%n", key, &v, &used) == 2; p += used)
+        if (strcmp (key, "rbytes") == 0 || strcmp (key, "wbytes") == 0)
+          add_blkio (&st->io_bytes, &st->n_io_bytes, maj, min, key[0] == 'r' ? "Read" : "Write", v);
+        else if (strcmp (key, "rios") == 0 || strcmp (key, "wios") == 0)
+          add_blkio (&st->io_ios, &st->n_io_ios, maj, min, key[0] == 'r' ? "Read" : "Write", v);
+    }
+}
+
+/* hugetlb.<size>.* for each size the kernel has (hugepages-2048kB ->
+ * "2MB", as the cgroup files name them). */
+static void
+hugetlb_v2 (const char *d, struct lc_cgroup_stats *st)
+{
+  cleanup_dir DIR *dir = opendir ("/sys/kernel/mm/hugepages");
+  struct dirent *e;
+
+  while (dir && (e = readdir (dir)))
+    {
+      unsigned long kb;
+      char size[24], file[80];
+      struct lc_hugetlb_stat *h;
+      if (sscanf (e->d_name, "hugepages-%lukB", &kb) != 1)
+        continue;
+      if (kb >= 1024 * 1024)
+        snprintf (size, sizeof (size), "%luGB", kb >> 20);
+      else if (kb >= 1024)
+        snprintf (size, sizeof (size), "%luMB", kb >> 10);
+      else
+        snprintf (size, sizeof (size), "%luKB", kb);
+      snprintf (file, sizeof (file), "hugetlb.%s.current", size);
+      if (!cg_has_file (d, file))
+        continue;
+      st->hugetlb = xrealloc (st->hugetlb, (st->n_hugetlb + 1) * sizeof (*st->hugetlb));
+      h = &st->hugetlb[st->n_hugetlb++];
+      snprintf (h->size, sizeof (h->size), "%s", size);
+      h->usage = read_u64 (d, file);
+      snprintf (file, sizeof (file), "hugetlb.%s.max", size);
+      h->max = read_u64 (d, file);
+      snprintf (file, sizeof (file), "hugetlb.%s.events", size);
+      h->failcnt = read_keyed (d, file, "max");
+    }
+}
+
 static void
 stats_v2 (const char *d, struct lc_cgroup_stats *st)
 {
+  memory_raw_v2 (d, st);
+  io_v2 (d, st);
+  hugetlb_v2 (d, st);
   st->mem_usage = read_u64 (d, "memory.current");
   st->mem_max_usage = read_u64 (d, "memory.peak");
   st->mem_limit = read_u64 (d, "memory.max");
-  st->swap_usage = read_u64 (d, "memory.swap.current");
+  /* v1's swap counts memory+swap: runc reports v2's that way too */
+  st->swap_usage = read_u64 (d, "memory.swap.current") + st->mem_usage;
   st->swap_limit = read_u64 (d, "memory.swap.max");
+  if (st->swap_limit != UINT64_MAX && st->mem_limit != UINT64_MAX)
+    st->swap_limit += st->mem_limit;
+  else
+    st->swap_limit = UINT64_MAX;
   st->mem_cache = read_keyed (d, "memory.stat", "file");
   st->mem_failcnt = read_keyed (d, "memory.events", "max");
   st->oom_kill_count = read_keyed (d, "memory.events", "oom_kill");
@@ -107,6 +207,21 @@ const char *
 lc_cgroup_dir (const struct lc_cgroup *cg, const char *controller)
 {
   return cg->mode == LC_CGROUP_V2 ? cg_unified_dir (cg) : cg_dir (cg, controller);
+}
+
+const char *
+lc_cgroup_v2_dir (const struct lc_cgroup *cg)
+{
+  return cg->mode == LC_CGROUP_V2 ? cg_unified_dir (cg) : NULL;
+}
+
+bool
+lc_cgroup_v2_events (const char *dir, uint64_t *oom_kills)
+{
+  if (!cg_has_file (dir, "memory.events"))
+    return false;
+  *oom_kills = read_keyed (dir, "memory.events", "oom_kill");
+  return true;
 }
 
 int
@@ -129,6 +244,12 @@ void
 lc_cgroup_stats_release (struct lc_cgroup_stats *st)
 {
   free (st->cpu_percpu);
-  st->cpu_percpu = NULL;
-  st->n_cpu_percpu = 0;
+  for (size_t i = 0; i < st->n_mem_raw; i++)
+    free (st->mem_raw_keys[i]);
+  free (st->mem_raw_keys);
+  free (st->mem_raw_vals);
+  free (st->io_bytes);
+  free (st->io_ios);
+  free (st->hugetlb);
+  memset (st, 0, sizeof (*st));
 }

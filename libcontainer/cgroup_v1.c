@@ -262,9 +262,7 @@ other_v1 (struct lc_cgroup *cg, const struct spec_resources *r, hy_error_t *err)
     }
   for (i = 0; i < r->n_rdma; i++)
     {
-      char buf[160];
-      snprintf (buf, sizeof (buf), "%s hca_handle=%u hca_object=%u", r->rdma[i].device,
-                r->rdma[i].hca_handles, r->rdma[i].hca_objects);
+      cleanup_free char *buf = cg_rdma_line (&r->rdma[i]);
       if (need (cg, "rdma", F ("rdma"), &d, err) < 0
           || cg_write (d, "rdma.max", buf, F ("rdma"), err) < 0)
         return -1;

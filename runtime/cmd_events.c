@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hyrun events [--stats] [--interval DURATION] ID: runc's JSON events.
  * --stats prints one "stats" event and exits; otherwise a "stats" event
- * every interval (default 5s) and an "oom" event when the v1 memory
- * controller reports one, until the container stops. */
+ * every interval (default 5s) and an "oom" event when the memory
+ * controller reports one (v1: its OOM eventfd; v2: one more oom_kill in
+ * memory.events), until the container stops. */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "libcontainer/cgroup.h"
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 static void
@@ -35,6 +37,29 @@ memory_entry (struct jsonw *w, const char *key, uint64_t limit, uint64_t usage, 
   jsonw_key (w, "failcnt");
   jsonw_uint (w, failcnt);
   jsonw_end_object (w);
+}
+
+/* runc's BlkioEntry list; zero fields left out (omitempty). */
+static void
+blkio_list (struct jsonw *w, const char *key, const struct lc_blkio_entry *e, size_t n)
+{
+  if (n == 0)
+    return;
+  jsonw_key (w, key);
+  jsonw_begin_array (w);
+  for (size_t i = 0; i < n; i++)
+    {
+      jsonw_begin_object (w);
+      if (e[i].major)
+        jsonw_key (w, "major"), jsonw_uint (w, e[i].major);
+      if (e[i].minor)
+        jsonw_key (w, "minor"), jsonw_uint (w, e[i].minor);
+      jsonw_key (w, "op"), jsonw_string (w, e[i].op);
+      if (e[i].value)
+        jsonw_key (w, "value"), jsonw_uint (w, e[i].value);
+      jsonw_end_object (w);
+    }
+  jsonw_end_array (w);
 }
 
 static void
@@ -74,6 +99,14 @@ stats_data (struct jsonw *w, const struct lc_cgroup_stats *s)
     jsonw_key (w, "cache"), jsonw_uint (w, s->mem_cache);
   memory_entry (w, "usage", s->mem_limit, s->mem_usage, s->mem_max_usage, s->mem_failcnt);
   memory_entry (w, "swap", s->swap_limit, s->swap_usage, 0, 0);
+  if (s->n_mem_raw)
+    {
+      jsonw_key (w, "raw");
+      jsonw_begin_object (w);
+      for (size_t i = 0; i < s->n_mem_raw; i++)
+        jsonw_key (w, s->mem_raw_keys[i]), jsonw_uint (w, s->mem_raw_vals[i]);
+      jsonw_end_object (w);
+    }
   jsonw_end_object (w);
 
   jsonw_key (w, "pids");
@@ -85,9 +118,22 @@ stats_data (struct jsonw *w, const struct lc_cgroup_stats *s)
   jsonw_end_object (w);
   jsonw_key (w, "blkio");
   jsonw_begin_object (w);
+  blkio_list (w, "ioServiceBytesRecursive", s->io_bytes, s->n_io_bytes);
+  blkio_list (w, "ioServicedRecursive", s->io_ios, s->n_io_ios);
   jsonw_end_object (w);
   jsonw_key (w, "hugetlb");
   jsonw_begin_object (w);
+  for (size_t i = 0; i < s->n_hugetlb; i++)
+    {
+      jsonw_key (w, s->hugetlb[i].size);
+      jsonw_begin_object (w);
+      if (s->hugetlb[i].usage)
+        jsonw_key (w, "usage"), jsonw_uint (w, s->hugetlb[i].usage);
+      if (s->hugetlb[i].max)
+        jsonw_key (w, "max"), jsonw_uint (w, s->hugetlb[i].max);
+      jsonw_key (w, "failcnt"), jsonw_uint (w, s->hugetlb[i].failcnt);
+      jsonw_end_object (w);
+    }
   jsonw_end_object (w);
   jsonw_end_object (w);
 }
@@ -171,6 +217,42 @@ oom_eventfd (const char *memdir)
   return efd;
 }
 
+/* v2: memory.events changes (inotify IN_MODIFY, as runc's notify_v2)
+ * with every event it counts; an OOM kill is one more oom_kill there. */
+static int
+oom_inotify (const char *dir, uint64_t *oom_kills)
+{
+  cleanup_free char *path = NULL;
+  int fd;
+
+  if (dir == NULL || !lc_cgroup_v2_events (dir, oom_kills))
+    return -1;
+  path = xasprintf ("%s/memory.events", dir);
+  fd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
+  if (fd >= 0 && inotify_add_watch (fd, path, IN_MODIFY) < 0)
+    {
+      close (fd);
+      fd = -1;
+    }
+  return fd;
+}
+
+/* The fd says something happened: is it an OOM?  v1's eventfd counts
+ * OOMs; v2's inotify says memory.events changed: compare its oom_kill. */
+static bool
+oom_happened (int fd, bool v2, const char *dir, uint64_t *oom_kills)
+{
+  char buf[4096];
+  uint64_t n;
+
+  if (!v2)
+    return read (fd, &n, sizeof (n)) == sizeof (n);
+  while (read (fd, buf, sizeof (buf)) > 0)
+    ;
+  n = *oom_kills;
+  return lc_cgroup_v2_events (dir, oom_kills) && *oom_kills > n;
+}
+
 int
 cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
 {
@@ -181,6 +263,8 @@ cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   cleanup_cgroup struct lc_cgroup *cg = NULL;
   cleanup_free char *id = NULL;
   bool stats_only = false;
+  const char *v2dir;
+  uint64_t oom_kills = 0;
   long interval = 5000;
   int opt, efd;
 
@@ -212,7 +296,8 @@ cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   if (stats_only)
     return print_event ("stats", id, cg, err);
   /* Streaming: the state dir is locked only to read the status. */
-  efd = oom_eventfd (lc_cgroup_dir (cg, "memory"));
+  v2dir = lc_cgroup_v2_dir (cg);
+  efd = v2dir ? oom_inotify (v2dir, &oom_kills) : oom_eventfd (lc_cgroup_dir (cg, "memory"));
   for (;;)
     {
       struct pollfd p = { efd, POLLIN, 0 };
@@ -227,12 +312,9 @@ cmd_events (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
         break;
       if (print_event ("stats", id, cg, err) < 0)
         break;
-      if (poll (&p, 1, (int)interval) > 0 && efd >= 0)
-        {
-          uint64_t n;
-          if (read (efd, &n, sizeof (n)) == sizeof (n))
-            print_event ("oom", id, NULL, NULL);
-        }
+      if (poll (&p, 1, (int)interval) > 0 && efd >= 0
+          && oom_happened (efd, v2dir != NULL, v2dir, &oom_kills))
+        print_event ("oom", id, NULL, NULL);
     }
   if (efd >= 0)
     close (efd);

@@ -2,7 +2,10 @@
 /* hyrun update: change a running container's cgroup limits, as runc's.
  * `--resources FILE` (or `-` for stdin, which containerd uses) gives a
  * linux.resources JSON object; the flags set single fields on top of it.
- * Device rules are not changed by update (runc does not either). */
+ * Device rules in --resources replace the container's (as crun's update;
+ * runc 1.1 ignores them): on cgroup v2 a new eBPF program takes the old
+ * one's place, on v1 the rules are written to devices.deny/allow in order
+ * (a list that starts by denying all replaces the old one). */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "libcontainer/cgroup.h"
@@ -320,13 +323,16 @@ cmd_update (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   cg = lc_cgroup_load (c.st->cgroup_path, c.st->systemd_cgroup, err);
   if (cg == NULL)
     goto out;
-  {
-    /* update never rewrites the device rules */
-    size_t n_devices = r->n_devices;
-    r->n_devices = 0;
-    ret = lc_cgroup_apply (cg, r, err);
-    r->n_devices = n_devices;
-  }
+  if (c.st->vm_mem_mib)
+    {
+      /* a VM's cgroup holds the VMM: its rules (/dev/kvm, /dev/net/tun) stay */
+      for (size_t i = 0; i < r->n_devices; i++)
+        free (r->devices[i].access);
+      free (r->devices);
+      r->devices = NULL;
+      r->n_devices = 0;
+    }
+  ret = lc_cgroup_apply (cg, r, err);
 out:
   spec_resources_free (r);
   return ret;

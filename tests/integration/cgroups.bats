@@ -9,6 +9,17 @@ load helpers
 
 v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 
+# in_cgroup2 SCRIPT: SCRIPT where /sys/fs/cgroup is a pure cgroup2: the
+# host's own on a pure v2 host, else a private cgroup2 mount in a new
+# mount namespace (the v1 controllers stay in the kernel, unmounted there).
+in_cgroup2() {
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		sh -c "$1"
+	else
+		unshare -m sh -c "mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup && $1"
+	fi
+}
+
 @test "memory, pids and cpu limits land in the v1 cgroup files" {
 	[ -d /sys/fs/cgroup/memory ] || skip "no cgroup v1 memory hierarchy on this host"
 	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p | .linux.resources = {"memory": {"limit": 67108864, "reservation": 33554432}, "pids": {"limit": 42}, "cpu": {"shares": 512, "quota": 50000, "period": 100000}}'
@@ -44,26 +55,31 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 }
 
 @test "without cgroupsPath the container gets a cgroup named after its id" {
-	cfg 'del(.linux.cgroupsPath)'
+	# no cgroup namespace (runc's spec has one on v2): the path shows
+	cfg 'del(.linux.cgroupsPath) | .linux.namespaces |= map(select(.type != "cgroup"))'
 	args sh -c 'cat /proc/self/cgroup'
 	run hy_run "$ID"
 	assert_contains "$output" "$ID"
 }
 
 @test "a relative cgroupsPath is placed under the runtime's cgroup" {
-	cfg --arg p "hyrun-test-rel/$ID" '.linux.cgroupsPath = $p'
-	args sh -c 'grep memory /proc/self/cgroup'
+	cfg --arg p "hyrun-test-rel/$ID" '.linux.cgroupsPath = $p | .linux.namespaces |= map(select(.type != "cgroup"))'
+	args sh -c 'grep :memory: /proc/self/cgroup || grep ^0:: /proc/self/cgroup'
 	run hy_run "$ID"
 	assert_contains "$output" "hyrun-test-rel/$ID"
 }
 
 @test "an existing cgroup is joined" {
-	mkdir -p "/sys/fs/cgroup/memory/hyrun-test-join-$ID" "/sys/fs/cgroup/pids/hyrun-test-join-$ID"
-	cfg --arg p "/hyrun-test-join-$ID" '.linux.cgroupsPath = $p'
-	args sh -c 'grep memory /proc/self/cgroup'
+	if [ -d /sys/fs/cgroup/memory ]; then
+		mkdir -p "/sys/fs/cgroup/memory/hyrun-test-join-$ID" "/sys/fs/cgroup/pids/hyrun-test-join-$ID"
+	else
+		mkdir -p "/sys/fs/cgroup/hyrun-test-join-$ID" # pure v2
+	fi
+	cfg --arg p "/hyrun-test-join-$ID" '.linux.cgroupsPath = $p | .linux.namespaces |= map(select(.type != "cgroup"))'
+	args sh -c 'grep :memory: /proc/self/cgroup || grep ^0:: /proc/self/cgroup'
 	run hy_run "$ID"
 	assert_contains "$output" "hyrun-test-join-$ID"
-	rmdir /sys/fs/cgroup/*/"hyrun-test-join-$ID" 2>/dev/null || true
+	rmdir /sys/fs/cgroup/*/"hyrun-test-join-$ID" /sys/fs/cgroup/"hyrun-test-join-$ID" 2>/dev/null || true
 }
 
 @test "an invalid resource value names the field and leaves no cgroup" {
@@ -72,18 +88,17 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "linux.resources.cpu.cpus"
 	[ ! -d "$(v1 cpuset)" ]
+	[ ! -d "/sys/fs/cgroup/hyrun-test/$ID" ]
 }
 
 @test "cgroup v2: the cgroup is created, entered and removed on a cgroup2 mount" {
 	grep -q cgroup2 /proc/filesystems || skip "kernel without cgroup2"
-	cfg --arg p "/hyrun-test-v2/$ID" '.linux.cgroupsPath = $p | del(.linux.resources)'
+	cfg --arg p "/hyrun-test-v2/$ID" '.linux.cgroupsPath = $p | del(.linux.resources) | .linux.namespaces |= map(select(.type != "cgroup"))'
 	args sh -c 'cat /proc/self/cgroup'
-	# a private mount namespace where /sys/fs/cgroup is a pure cgroup2 mount
-	run unshare -m sh -c "mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup &&
-		cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null; rc=\$?;
+	# a pure cgroup2 at /sys/fs/cgroup (a private mount on a v1 host)
+	run in_cgroup2 "cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null; rc=\$?;
 		[ -d /sys/fs/cgroup/hyrun-test-v2/$ID ] && echo LEFT; rmdir /sys/fs/cgroup/hyrun-test-v2 2>/dev/null; exit \$rc"
 	assert_eq "$status" 0
-	# the v1 hierarchies still exist in the kernel, only unmounted here
 	assert_contains "$output" "0::/hyrun-test-v2/$ID"
 	[[ "$output" != *LEFT* ]]
 }
@@ -123,6 +138,7 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 }
 
 @test "cgroup v1: a paused container does not advance, and resumes" {
+	[ -d /sys/fs/cgroup/freezer ] || skip "no cgroup v1 freezer on this host (cgroups_v2.bats has the v2 freezer)"
 	cfg --arg p "/hyrun-test/$ID" '.linux.cgroupsPath = $p | .root.readonly = false'
 	# a line per loop: the count only grows, and is readable at any time
 	args sh -c 'while :; do echo x >> /count; done'
@@ -178,8 +194,7 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 		{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"}]}
 		| .process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
 	args sh -c 'echo x > /dev/null && echo null-ok; mknod /dev/kmsg2 c 1 11 && echo mknod-ok; head -c1 /dev/kmsg2 >/dev/null 2>&1 || echo kmsg-denied; head -c1 /dev/zero >/dev/null && echo zero-ok'
-	run unshare -m sh -c "mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup &&
-		cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null; rc=\$?;
+	run in_cgroup2 "cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null; rc=\$?;
 		rmdir /sys/fs/cgroup/hyrun-test-v2 2>/dev/null; exit \$rc"
 	assert_eq "$status" 0
 	assert_contains "$output" null-ok
@@ -214,15 +229,26 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 	for rt in "$HYRUN" runc; do
 		(cd "$BUNDLE" && "$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" run -d "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1) ||
 			{ cat "$BATS_TEST_TMPDIR/out"; false; }
-		shares=$(cat "$(v1 cpu)/cpu.shares")
-		quota=$(cat "$(v1 cpu)/cpu.cfs_quota_us")
-		pids=$(cat "$(v1 pids)/pids.max")
-		echo "$rt: shares $shares quota $quota pids $pids"
-		assert_eq "$shares" 1024
-		assert_eq "$quota" -1
+		if [ -d /sys/fs/cgroup/cpu ]; then
+			shares=$(cat "$(v1 cpu)/cpu.shares")
+			quota=$(cat "$(v1 cpu)/cpu.cfs_quota_us")
+			pids=$(cat "$(v1 pids)/pids.max")
+			echo "$rt: shares $shares quota $quota pids $pids"
+			assert_eq "$shares" 1024
+			assert_eq "$quota" -1
+		else
+			# pure v2: the kernel's defaults, weight 100 and no quota
+			shares=$(cat "/sys/fs/cgroup/hyrun-test/$ID/cpu.weight")
+			quota=$(cat "/sys/fs/cgroup/hyrun-test/$ID/cpu.max")
+			pids=$(cat "/sys/fs/cgroup/hyrun-test/$ID/pids.max")
+			echo "$rt: weight $shares cpu.max $quota pids $pids"
+			assert_eq "$shares" 100
+			assert_eq "$quota" "max 100000"
+		fi
 		assert_eq "$pids" max
 		"$rt" --root "$BATS_TEST_TMPDIR/root-$(basename "$rt")" delete --force "$ID"
 		[ ! -d "$(v1 cpu)" ]
+		[ ! -d "/sys/fs/cgroup/hyrun-test/$ID" ]
 	done
 }
 
@@ -270,8 +296,7 @@ v1() { echo "/sys/fs/cgroup/$1/hyrun-test/$ID"; }
 	for ns in with without; do
 		cfg --arg p "/hyrun-test-v2/$ID" --arg ns "$ns" '.linux.cgroupsPath = $p |
 			.linux.namespaces |= (map(select(.type != "cgroup")) + (if $ns == "with" then [{"type": "cgroup"}] else [] end))'
-		run unshare -m sh -c "mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup &&
-			cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null; rc=\$?;
+		run in_cgroup2 "cd '$BUNDLE' && '$HYRUN' --root '$ROOT' run '$ID' </dev/null; rc=\$?;
 			rmdir /sys/fs/cgroup/hyrun-test-v2 2>/dev/null; exit \$rc"
 		echo "$ns a cgroup namespace: $status: $output"
 		assert_eq "$status" 0

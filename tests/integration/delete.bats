@@ -82,7 +82,7 @@ load helpers
 	hy_detach "$ID"
 	hy exec -d "$ID" payload sleep 60
 	pid=$(hy state "$ID" | jq -r .pid)
-	for ctl in memory pids cpu,cpuacct freezer unified; do
+	for ctl in memory pids cpu,cpuacct freezer unified ""; do
 		[ -d "/sys/fs/cgroup/$ctl/hyrun-test/$ID" ] || continue
 		sub=/sys/fs/cgroup/$ctl/hyrun-test/$ID/inner/deeper
 		mkdir -p "$sub"

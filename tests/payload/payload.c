@@ -16,6 +16,8 @@
  *   payload sleep SECONDS [--ready]  print "ready" if asked, sleep, exit 0; SIGTERM prints
  * "SIGTERM" and exits 143 (as pid 1 it has no default actions) payload write PATH TEXT    write
  * TEXT to PATH (exit 1 with errno on failure) payload cat PATH           print PATH's contents
+ *   payload open PATH... MODE  open each PATH (MODE r, w or rw): "PATH:ok" or "PATH:EPERM"...
+ *                              (the device cgroup refuses with EPERM)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -182,6 +184,45 @@ cmd_write (const char *path, const char *text)
   return 0;
 }
 
+static const char *
+errno_name (int e)
+{
+  static char buf[16];
+
+  switch (e)
+    {
+    case EPERM:
+      return "EPERM";
+    case EACCES:
+      return "EACCES";
+    case ENOENT:
+      return "ENOENT";
+    case ENXIO:
+      return "ENXIO";
+    case ENODEV:
+      return "ENODEV";
+    case EROFS:
+      return "EROFS";
+    }
+  snprintf (buf, sizeof (buf), "errno%d", e);
+  return buf;
+}
+
+static int
+cmd_open (int n, char **paths, const char *mode)
+{
+  int flags = strcmp (mode, "rw") == 0 ? O_RDWR : strcmp (mode, "w") == 0 ? O_WRONLY : O_RDONLY;
+
+  for (int i = 0; i < n; i++)
+    {
+      int fd = open (paths[i], flags | O_CLOEXEC | O_NONBLOCK);
+      printf ("%s:%s\n", paths[i], fd < 0 ? errno_name (errno) : "ok");
+      if (fd >= 0)
+        close (fd);
+    }
+  return 0;
+}
+
 static void
 on_term (int sig)
 {
@@ -266,6 +307,8 @@ main (int argc, char **argv)
     return cmd_write (arg, argv[3]);
   if (strcmp (cmd, "cat") == 0)
     return cmd_cat (arg);
+  if (strcmp (cmd, "open") == 0 && argc > 3)
+    return cmd_open (argc - 3, argv + 2, argv[argc - 1]);
   fprintf (stderr, "payload: unknown command `%s`\n", cmd);
   return 2;
 }
