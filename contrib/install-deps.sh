@@ -13,7 +13,8 @@ BUILD="build-essential autoconf automake libtool pkg-config
 	libseccomp-dev libcap-dev libyajl-dev libmnl-dev
 	busybox-static jq file"
 TEST="bats valgrind clang-format clang-14 libclang-rt-14-dev iproute2 procps psmisc util-linux time bc uidmap passwd
-	runc crun criu containerd podman"
+	runc crun criu containerd podman
+	python3-grpcio python3-grpc-tools containernetworking-plugins docker.io"
 # kvm-shim/kernel/build.sh (tinyconfig + fragment, vmlinux and bzImage) and
 # the nested test VM (QEMU's TCG with an emulated AMD-V CPU; its kernel is
 # fetched with apt-get download, so it needs no package here)
