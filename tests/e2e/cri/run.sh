@@ -7,11 +7,12 @@
 # of its own.  Prints TAP.  POSIX sh: it also runs in the nested test VM
 # (tests/vm/clients), with busybox.
 #
-#   run.sh -b BINDIR [-g GUEST_RELEASE] [-i IMAGES_DIR] [-s STUBS_DIR]
-#          -p PROFILE [-p PROFILE...] [CASE...]
+#   run.sh -b BINDIR [-c RUNTIMES_TOML] [-g GUEST_RELEASE] [-i IMAGES_DIR]
+#          [-s STUBS_DIR] -p PROFILE [-p PROFILE...] [CASE...]
 #
 #   -b  where hyrun is (BINDIR/hyrun; BINDIR/hyrun-vm is made a link to it
 #       when missing, as `make install` makes it)
+#   -c  containerd's runtime entries (default: contrib/containerd/config.toml)
 #   -g  the guest kernel's `uname -r` (for VM-mode profiles)
 #   -i  busybox.tar and pause.tar made by ../make-oci-image.sh (default:
 #       made here)
@@ -28,9 +29,11 @@ release=""
 images=""
 stubs=""
 profiles=""
-while getopts b:g:i:s:p: o; do
+runtimes=$here/../../../contrib/containerd/config.toml
+while getopts b:c:g:i:s:p: o; do
 	case $o in
 	b) bindir=$(cd "$OPTARG" && pwd) ;;
+	c) runtimes=$OPTARG ;;
 	g) release=$OPTARG ;;
 	i) images=$OPTARG ;;
 	s) stubs=$OPTARG ;;
@@ -144,7 +147,7 @@ state = "$d/state"
     conf_dir = "$d/net.d"
     max_conf_num = 1
 EOT
-grep -v '^version = ' "$here/../../../contrib/containerd/config.toml" |
+grep -v '^version = ' "$runtimes" |
 	sed -e "s|\"/usr/local/bin/hyrun\"|\"$bindir/hyrun\"|" -e "s|\"/usr/local/bin/hyrun-vm\"|\"$vmbin\"|" \
 		-e "s|\"/run/containerd/hyrun\"|\"$d/hyrun\"|" >>"$d/config.toml"
 grep -q "BinaryName = \"$vmbin\"" "$d/config.toml" || die "contrib's config has no hyrun-vm entry to point at $vmbin"
