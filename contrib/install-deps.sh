@@ -15,6 +15,7 @@ BUILD="build-essential autoconf automake libtool pkg-config
 	busybox-static jq file"
 TEST="bats valgrind clang-format clang-14 libclang-rt-14-dev iproute2 procps psmisc util-linux time bc uidmap passwd
 	runc crun criu containerd podman systemd dbus
+	python3-grpcio python3-grpc-tools containernetworking-plugins docker.io
 	gnuplot-nox"
 # kvm-shim/kernel/build.sh (tinyconfig + fragment, vmlinux and bzImage) and
 # the nested test VM (QEMU's TCG with an emulated AMD-V CPU; its kernel is

@@ -5,7 +5,8 @@
 #   2. the bats integration suite against the real binary
 #   3. an ASan+UBSan build: unit tests and the integration suite again;
 #      each libFuzzer target for 30 s (tests/fuzz/run.sh)
-#   4. end to end under a real containerd and a real podman
+#   4. end to end under a real containerd and a real podman; containerd's
+#      CRI plugin driven as kubelet drives it (tests/e2e/cri)
 #   5. VM mode end to end: the guest kernel (cached), then every VM-mode
 #      case in the nested test VM (tests/vm/run-nested.sh), or directly
 #      where the host has hardware KVM; the KVM unit tests in L1 (plain
@@ -542,6 +543,17 @@ v2_stage() {
 	check_tap v2 "$tap" "$st"
 }
 
+# e2e-cri: containerd's CRI plugin driven as kubelet drives it
+# (tests/e2e/cri/run.sh), container mode on this host: the handler hyrun,
+# and hyrun-vm with pods that ask for containers.  VM mode: in vm-clients.
+# Bounded: 10 minutes (about 1 minute on a busy 2-core host).
+cri_stage() {
+	local tap=$LOGDIR/e2e-cri.tap rc=0
+	CRI_CASE_LOGS=$LOGDIR timeout -k 10 600 sh "$TOP/tests/e2e/cri/run.sh" -b "$TOP/_build" \
+		-p ctr:hyrun -p vmh:hyrun-vm:io.hyrun.isolation=container >"$tap" 2>&1 || rc=$?
+	check_tap e2e-cri "$tap" "$rc"
+}
+
 # demo: the README's first command's demo, as a newcomer sees it (the
 # build is the one above; VM mode in the nested test VM here)
 demo_stage() {
@@ -666,6 +678,7 @@ if [ "$QUICK" = 0 ]; then
 	say "end to end: containerd and podman"
 	PASS=e2e
 	bats_suite e2e "$TOP/tests/e2e" HYRUN="$TOP/_build/hyrun" BATS_TEST_TIMEOUT=300
+	cri_stage
 fi
 
 if [ "$QUICK" = 0 ]; then

@@ -125,3 +125,88 @@ EOT
 }
 
 PODMAN() { podman --runtime "$RUNTIME" --tmpdir "$PODMAN_TMP" "$@"; }
+
+# wait_for WHAT COMMAND... and assert_eq ACTUAL EXPECTED, as in
+# tests/integration/helpers.bash
+WAIT_TIMEOUT=${WAIT_TIMEOUT:-60}
+wait_for() {
+  local what=$1 end
+  shift
+  end=$((SECONDS + WAIT_TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$end" ]; then
+      echo "waited ${WAIT_TIMEOUT}s, but never: $what" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+assert_eq() {
+  [ "$1" = "$2" ] && return 0
+  printf 'expected: %s\nactual:   %s\n' "$2" "$1" >&2
+  return 1
+}
+
+# http_get PORT: GET /index.html from 127.0.0.1:PORT (bash's /dev/tcp: no
+# nc on this host)
+http_get() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'GET /index.html HTTP/1.0\r\n\r\n' >&3
+    timeout 10 cat <&3
+  )
+}
+
+# ---- Docker ----
+# dockerd 20.10 (Debian's docker.io; its own client /usr/bin/docker, not
+# another docker earlier on PATH) with the runtimes hyrun and hyrun-vm
+# added on its command line; its data, exec root, socket, cgroup parent and
+# bridge (cri-dkr0, 10.232.0.0/24, made here) are the test's.  No iptables
+# rules: -p goes through docker-proxy.
+DOCKER_BIN=/usr/bin/docker
+DKR_BRIDGE=cri-dkr0
+
+docker_start() {
+  local d=$BATS_FILE_TMPDIR/dkr i
+  mkdir -p "$d/bin"
+  ln -sf "$RUNTIME" "$d/bin/hyrun-vm"
+  ip link add "$DKR_BRIDGE" type bridge
+  ip addr add 10.232.0.1/24 dev "$DKR_BRIDGE"
+  ip link set "$DKR_BRIDGE" up
+  dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" \
+    --storage-driver vfs --bridge "$DKR_BRIDGE" --iptables=false --ip-masq=false --ip-forward=false \
+    --cgroup-parent /cri-docker --oom-score-adjust 0 \
+    --add-runtime "hyrun=$RUNTIME" --add-runtime "hyrun-vm=$d/bin/hyrun-vm" >"$d/dockerd.log" 2>&1 &
+  echo $! >"$d/pid"
+  export DOCKER_HOST=unix://$d/docker.sock
+  for i in $(seq 300); do
+    "$DOCKER_BIN" version >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "dockerd did not come up; log:" >&2
+  tail -n 30 "$d/dockerd.log" >&2
+  return 1
+}
+
+docker_stop() {
+  local d=$BATS_FILE_TMPDIR/dkr pid
+  pid=$(cat "$d/pid" 2>/dev/null) || { ip link del "$DKR_BRIDGE" 2>/dev/null; return 0; }
+  kill "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  ip link del "$DKR_BRIDGE" 2>/dev/null || true
+  grep " $d/" /proc/mounts | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf "$d"
+  rmdir /sys/fs/cgroup/*/cri-docker /sys/fs/cgroup/cri-docker 2>/dev/null || true
+}
+
+DOCKER() { timeout 120 "$DOCKER_BIN" "$@"; }
+
+# the image: the busybox image's one layer, imported (Docker 20.10 loads
+# no OCI layout)
+docker_image() {
+  local tar img=$BATS_FILE_TMPDIR/img
+  tar=$(e2e_image)
+  mkdir -p "$img" && tar -xf "$tar" -C "$img"
+  DOCKER import "$(ls -S "$img"/blobs/sha256/* | head -n1)" busybox:hyrun >/dev/null
+}

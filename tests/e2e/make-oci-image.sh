@@ -4,6 +4,8 @@
 # busybox-static, for `ctr image import` and `podman load`: no registry is
 # reachable from the test machines.
 # usage: make-oci-image.sh OUT.tar NAME:TAG [PAYLOAD]
+# OCI_CMD: the image's Cmd as a JSON array (default ["sh"]; the CRI test's
+# pod sandbox image sleeps)
 set -euo pipefail
 out=$1 ref=$2 payload=${3:-}
 work=$(mktemp -d)
@@ -34,7 +36,7 @@ blob() { # write stdin as a blob, print "digest size"
   echo "$d $(stat -c %s "$layout/blobs/sha256/$d")"
 }
 
-read -r cfg_digest cfg_size < <(printf '%s' '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:'"$layer_digest"'"]},"history":[{"created_by":"hyrun tests/e2e/make-oci-image.sh"}]}' | blob)
+read -r cfg_digest cfg_size < <(printf '%s' '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":'"${OCI_CMD:-[\"sh\"]}"',"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:'"$layer_digest"'"]},"history":[{"created_by":"hyrun tests/e2e/make-oci-image.sh"}]}' | blob)
 read -r man_digest man_size < <(printf '%s' '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:'"$cfg_digest"'","size":'"$cfg_size"'},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:'"$layer_digest"'","size":'"$layer_size"'}]}' | blob)
 printf '%s' '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
 printf '%s' '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:'"$man_digest"'","size":'"$man_size"',"annotations":{"io.containerd.image.name":"'"$ref"'","org.opencontainers.image.ref.name":"'"${ref##*:}"'"}}]}' >"$layout/index.json"

@@ -19,8 +19,8 @@
 # podman and Docker VM-mode cases until those were merged); empty now.  A
 # ctr_*, pod_* or dkr_* case run alone gets what it stands on run first
 # (ctd_start, pod_load, dkr_start).
-CLIENT_CASES="ctd_start ctr_run_vm ctr_run_annot ctr_run_container ctr_exec ctr_pause ctr_metrics ctr_kill ctr_memlimit ctr_tty ctr_tty_size ctr_exec_tty ctr_volume ctr_netns pod_load pod_run_container pod_run_vm pod_run_annot pod_exec_stop pod_volume pod_tty dkr_start dkr_run_container dkr_run_vm ctd_nothing_left"
-CLIENT_CASES_PENDING=""
+CLIENT_CASES="ctd_start ctr_run_vm ctr_run_annot ctr_run_container ctr_exec ctr_pause ctr_metrics ctr_kill ctr_memlimit ctr_tty ctr_tty_size ctr_exec_tty ctr_volume ctr_netns pod_load pod_run_container pod_run_vm pod_run_annot pod_exec_stop pod_volume pod_tty dkr_start dkr_run_container dkr_run_vm dkr_vm_kill dkr_vm_tty dkr_publish_container dkr_publish_vm ctd_nothing_left"
+CLIENT_CASES_PENDING="dkr_vm_detached cri_vm cri_annot"
 set -u
 . "$1"
 shift
@@ -416,9 +416,10 @@ DOCKER() {
 }
 
 case_dkr_start() {
-	# no bridge and no iptables in L1: containers use --network none
+	# no iptables in L1: a bridge (for -p, through docker-proxy) without
+	# rules; most cases use --network none
 	dockerd --config-file /clients/daemon.json --containerd /run/containerd/containerd.sock \
-		--storage-driver vfs --iptables=false --ip-masq=false --bridge=none >/tmp/dockerd.log 2>&1 &
+		--storage-driver vfs --iptables=false --ip-masq=false --ip-forward=false --bip 10.233.0.1/24 >/tmp/dockerd.log 2>&1 &
 	wait_for 60 timeout 5 docker version || { tail -n 20 /tmp/dockerd.log; why "dockerd did not answer in 60 s"; }
 	docker info 2>/dev/null | grep -i runtime
 	docker info 2>/dev/null | grep -q "hyrun-vm" || why "dockerd lists no runtime hyrun-vm"
@@ -441,6 +442,122 @@ case_dkr_run_vm() {
 	guest_release "$out"
 	[ "$rc" = 3 ] || why "docker run exited $rc, the container 3"
 	no_vmm
+}
+
+# --- CRI: containerd's CRI plugin driven as kubelet drives it -------------
+
+# cri_run PROFILE: tests/e2e/cri/run.sh with its own containerd (CRI
+# plugin, contrib's runtime entries, CNI bridge cri0) for one profile
+# (cri_test.py): one pod's life (ExecSync, ContainerStats, the pod's cgroup
+# parent, stop, remove) and two pods reaching each other over the bridge,
+# each container a VM.  Its TAP is the log; its first failure the why.
+cri_run() {
+	local out rc=0 bad
+	out=$(timeout $((T * 8)) sh /clients/cri/run.sh -b "$BINDIR" -c /clients/cri/runtimes.toml -g "$GUEST_RELEASE" \
+		-i /clients/cri -s /clients/cri/stubs -p "$1" </dev/null 2>&1) || rc=$?
+	echo "$out"
+	bad=$(echo "$out" | grep '^not ok' | head -n1)
+	[ -z "$bad" ] || why "$bad"
+	[ "$rc" = 0 ] || why "tests/e2e/cri/run.sh exited $rc"
+	[ "$(echo "$out" | grep -c '^ok ')" = 2 ] || why "not both CRI cases passed"
+	no_vmm
+}
+
+# the handler hyrun-vm: every workload container a VM
+case_cri_vm() {
+	cri_run vm:hyrun-vm
+}
+
+# the handler hyrun, the pod annotated io.hyrun.isolation=vm
+case_cri_annot() {
+	cri_run annot:hyrun:io.hyrun.isolation=vm
+}
+
+dkr_state() {
+	DOCKER inspect -f '{{.State.Status}}' "$1"
+}
+
+is_dkr_state() {
+	[ "$(dkr_state "$1")" = "$2" ]
+}
+
+# run -d, exec, stats, --memory and stop, one guest: the limit is the
+# cgroup's memory.max and sizes the guest's RAM; stats read the cgroup
+case_dkr_vm_detached() {
+	local id out rc=0 pid cg max kb
+	id=$(DOCKER run -d --runtime hyrun-vm --network none --memory 256m busybox:hyrun \
+		sh -c 'trap "" TERM; while :; do sleep 1; done') || why "docker run -d failed"
+	wait_for 60 is_dkr_state "$id" running || why "container is $(dkr_state "$id")"
+	out=$(DOCKER exec "$id" sh -c 'echo exec-ok; uname -r; sed -n "s/MemTotal: *\([0-9]*\) kB/\1/p" /proc/meminfo; exit 7' </dev/null) || rc=$?
+	echo "exec: $out"
+	[ "$rc" = 7 ] || why "docker exec exited $rc, the process 7"
+	case $out in *exec-ok*) ;; *) why "exec's output is missing" ;; esac
+	guest_release "$out"
+	kb=$(echo "$out" | tail -n1)
+	echo "guest MemTotal: $kb kB"
+	[ "$kb" -gt $((192 * 1024)) ] && [ "$((kb * 1024))" -le 268435456 ] ||
+		why "the guest's MemTotal $kb kB is not sized from the 256 MiB limit"
+	pid=$(DOCKER inspect -f '{{.State.Pid}}' "$id")
+	cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+	max=$(cat "/sys/fs/cgroup$cg/memory.max")
+	echo "pid $pid cgroup $cg memory.max $max"
+	[ "$max" = 268435456 ] || why "memory.max of the container's cgroup is $max"
+	out=$(DOCKER stats --no-stream --format '{{.MemUsage}}' "$id") || why "docker stats failed"
+	echo "stats: $out"
+	case $out in "0B "*) why "docker stats shows no memory usage" ;; *" / 256MiB") ;; *) why "docker stats: $out" ;; esac
+	DOCKER stop -t 1 "$id" || why "docker stop failed"
+	out=$(DOCKER inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")
+	[ "$out" = "exited 137" ] || why "after stop (TERM ignored, then KILL): $out"
+	DOCKER rm "$id" || why "docker rm failed"
+	no_vmm
+}
+
+# kill with a signal the guest's process traps
+case_dkr_vm_kill() {
+	local id out
+	id=$(DOCKER run -d --runtime hyrun-vm --network none busybox:hyrun \
+		sh -c 'trap "exit 42" USR1; echo ready >/ready; while :; do sleep 1; done') || why "docker run -d failed"
+	wait_for 60 DOCKER exec "$id" test -f /ready || why "the guest's process never started"
+	DOCKER kill -s USR1 "$id" || why "docker kill failed"
+	wait_for 60 is_dkr_state "$id" exited || why "container is $(dkr_state "$id") after kill"
+	out=$(DOCKER inspect -f '{{.State.ExitCode}}' "$id")
+	[ "$out" = 42 ] || why "exit code $out after USR1, the trap's 42"
+	DOCKER rm "$id" || why "docker rm failed"
+	no_vmm
+}
+
+case_dkr_vm_tty() {
+	local out
+	out=$(in_pty "docker run --rm -it --runtime hyrun-vm --network none busybox:hyrun sh -c 'tty; uname -r; exit 5'") ||
+		why "script failed"
+	echo "output: $out"
+	case $out in *"not a tty"*) why "the process has no terminal" ;; esac
+	case $out in */dev/*) ;; *) why "the process has no terminal" ;; esac
+	guest_release "$out"
+	case $out in *rc=5*) ;; *) why "docker run -it did not exit 5" ;; esac
+	no_vmm
+}
+
+# dkr_publish RUNTIME PORT KERNEL: -p 127.0.0.1:PORT:8080 reaches the httpd
+# in the container (docker-proxy, the bridge, the container's veth), which
+# says which kernel it runs on
+dkr_publish() {
+	local id
+	id=$(DOCKER run -d --runtime "$1" -p "127.0.0.1:$2:8080" busybox:hyrun \
+		sh -c 'mkdir /w; uname -r >/w/index.html; httpd -f -p 8080 -h /w') || why "docker run -d -p failed"
+	DOCKER port "$id"
+	wait_for 90 http_has 127.0.0.1 "$2" "$3" || why "127.0.0.1:$2 did not answer with kernel $3"
+	printf 'GET /index.html HTTP/1.0\r\n\r\n' | nc -w 5 127.0.0.1 "$2"
+	DOCKER rm -f "$id" || why "docker rm -f failed"
+	no_vmm
+}
+
+case_dkr_publish_container() {
+	dkr_publish hyrun 18080 "$HOST_RELEASE"
+}
+
+case_dkr_publish_vm() {
+	dkr_publish hyrun-vm 18081 "$GUEST_RELEASE"
 }
 
 # --- VM-mode terminals, volumes and networking through the clients ---------
@@ -600,13 +717,41 @@ case_bench() {
 	done
 }
 
+# --- overhead (contrib/kubernetes: the RuntimeClass's podFixed; in no list) --
+
+# What one VM-mode container costs beyond its workload, as Kubernetes'
+# pod overhead counts it: a 256 MiB limit, an idle workload (sleep),
+# measured OVERHEAD_SETTLE s (default 20) after start: the container
+# cgroup's memory.current, the VMM's RSS, what the guest's own processes
+# use (its MemTotal - MemAvailable), and the cgroup's CPU over
+# OVERHEAD_CPU_S s (default 20) idle.  Figures as "# " lines.
+case_overhead() {
+	local pid cg cur rss g0 g1 u0 u1 secs=${OVERHEAD_CPU_S:-20} p
+	ctr_detached_opts c-ovh "$BINDIR/hyrun-vm" "--memory-limit 268435456" sh -c 'while :; do sleep 1; done'
+	sleep "${OVERHEAD_SETTLE:-20}"
+	pid=$(task_pid c-ovh)
+	cg=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+	cur=$(cat "$cg/memory.current")
+	rss=0
+	for p in $(cat "$cg/cgroup.procs"); do
+		rss=$((rss + $(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$p/status")))
+	done
+	g0=$(CTR task exec --exec-id m1 c-ovh sh -c 'awk "/MemTotal/ {t=\$2} /MemAvailable/ {a=\$2} END {print t - a}" /proc/meminfo' </dev/null)
+	u0=$(sed -n 's/^usage_usec //p' "$cg/cpu.stat")
+	sleep "$secs"
+	u1=$(sed -n 's/^usage_usec //p' "$cg/cpu.stat")
+	echo "cgroup $cg: memory.current $cur, processes' VmRSS $rss kB, guest used $g0 kB, cpu $u0 -> $u1 us"
+	echo "# overhead: idle VM-mode container, 256 MiB limit: cgroup memory.current $((cur / 1024)) kB, VMM and helpers VmRSS $rss kB, in-guest used $g0 kB, beyond the guest's own use $((cur / 1024 - g0)) kB; CPU idle $(((u1 - u0) / secs / 1000)) millicores (nested TCG)" >&3
+	ctr_gone c-ovh
+}
+
 # --- run ----------------------------------------------------------------------
 
 [ $# -gt 0 ] || set -- $CLIENT_CASES
 # what the cases stand on comes first (Docker runs on the containerd)
 case " $* " in *" dkr_start "*) ;; *" dkr_"*) set -- dkr_start "$@" ;; esac
 case " $* " in *" pod_load "*) ;; *" pod_"*) set -- pod_load "$@" ;; esac
-case " $* " in *" ctd_start "*) ;; *" ctr_"* | *" ctd_"* | *" dkr_"* | *" bench "*) set -- ctd_start "$@" ;; esac
+case " $* " in *" ctd_start "*) ;; *" ctr_"* | *" ctd_"* | *" dkr_"* | *" bench "* | *" overhead "*) set -- ctd_start "$@" ;; esac
 echo "1..$#"
 for c in "$@"; do
 	if command -v "case_$c" >/dev/null 2>&1; then

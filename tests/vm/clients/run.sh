@@ -86,6 +86,8 @@ l1_kernel "$kroot"
 l1_root "$root"
 # what the network cases need (a veth into a netns, the VMM's TAP and tc)
 l1_modules "$root" veth tun sch_ingress act_mirred cls_u32 cls_matchall
+# and the CRI cases' CNI bridge
+l1_modules "$root" bridge
 # hyrun as a user installs it; the guest kernel where hyrun looks by default
 make -s -C "$build" install DESTDIR="$root" >"$work/install.log" 2>&1 ||
 	{ cat "$work/install.log" >&2; die "make install failed"; }
@@ -113,7 +115,7 @@ if [ ! -x "$dkr/root/usr/sbin/dockerd" ]; then
 		die "apt-get download docker.io failed"
 	rm -rf "$dkr/root.tmp" && dpkg-deb -x "$dkr"/docker.io_*.deb "$dkr/root.tmp" && mv "$dkr/root.tmp" "$dkr/root"
 fi
-for f in usr/sbin/dockerd usr/bin/docker; do
+for f in usr/sbin/dockerd usr/bin/docker usr/sbin/docker-proxy; do
 	mkdir -p "$root/$(dirname "$f")" && cp "$dkr/root/$f" "$root/$f"
 	for lib in $(ldd "$dkr/root/$f" | awk '/=>/ {print $3} /ld-linux/ {print $1}'); do
 		[ -e "$root$lib" ] || l1_copy "$root" "$lib"
@@ -151,6 +153,30 @@ mkdir -p "$work/img" && tar -xf "$root/clients/busybox.tar" -C "$work/img"
 cp "$(ls -S "$work"/img/blobs/sha256/* | head -n1)" "$root/clients/rootfs.tar"
 sed "s|/usr/local/bin/|$bindir/|g" "$top/contrib/docker/daemon.json" >"$root/clients/daemon.json"
 cp "$here/cases.sh" "$root/clients/cases.sh"
+# the CRI end to end (tests/e2e/cri, cases cri_*): Debian's python3 with
+# grpc and protobuf (python3-grpcio), the CNI plugins, the stubs compiled
+# here, contrib's runtime entries and a pause image (busybox sleeping)
+l1_copy "$root" /usr/bin/python3
+ln -sf "$(basename "$(realpath /usr/bin/python3)")" "$root/usr/bin/python3"
+pylib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+mkdir -p "$root$pylib" "$root/usr/lib/python3/dist-packages"
+tar -C "$pylib" --exclude=./test --exclude='./config-*' --exclude=./idlelib --exclude=./tkinter \
+	--exclude=./ensurepip --exclude=./lib2to3 --exclude=./pydoc_data --exclude=./distutils -cf - . | tar -C "$root$pylib" -xf -
+cp -a /usr/lib/python3/dist-packages/grpc /usr/lib/python3/dist-packages/google /usr/lib/python3/dist-packages/six.py \
+	"$root/usr/lib/python3/dist-packages/"
+for so in "$pylib"/lib-dynload/*.so /usr/lib/python3/dist-packages/grpc/_cython/*.so $(find /usr/lib/python3/dist-packages/google -name '*.so'); do
+	l1_copy "$root" "$so"
+done
+for f in bridge host-local loopback; do
+	l1_copy "$root" "/usr/lib/cni/$f"
+done
+mkdir -p "$root/clients/cri/stubs"
+cp "$top/tests/e2e/cri/run.sh" "$top/tests/e2e/cri/cri_test.py" "$top/tests/e2e/cri/api.proto" "$root/clients/cri/"
+cp "$top/contrib/containerd/config.toml" "$root/clients/cri/runtimes.toml"
+/usr/bin/python3 -m grpc_tools.protoc -I"$top/tests/e2e/cri" --python_out="$root/clients/cri/stubs" \
+	--grpc_python_out="$root/clients/cri/stubs" "$top/tests/e2e/cri/api.proto" || die "protoc failed (python3-grpc-tools)"
+cp "$root/clients/busybox.tar" "$root/clients/cri/busybox.tar"
+OCI_CMD='["sleep","2147483647"]' bash "$top/tests/e2e/make-oci-image.sh" "$root/clients/cri/pause.tar" docker.io/library/busybox:cri-pause
 printf 'BINDIR=%s\nGUEST_RELEASE=%s\nIMAGE_TAR=/clients/busybox.tar\nIMAGE=docker.io/library/busybox:hyrun\nT=%s\n' \
 	"$bindir" "$guest_release" "${HYRUN_CLIENT_CASE_TIMEOUT:-120}" >"$root/clients/env"
 
