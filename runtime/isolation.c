@@ -3,7 +3,9 @@
  * The annotation io.hyrun.isolation decides; without it the runtime's
  * default (hyrun-vm, --isolation) does, except for a Kubernetes pod's
  * sandbox (pause) container, which holds the pod's namespaces on the host
- * and so always runs as a container. */
+ * and so always runs as a container: containerd copies a pod's
+ * annotations to its sandbox too, and a sandbox VM would take the pod's
+ * interface away from the workload's own guest. */
 #include "runtime/create.h"
 #include "spec/spec.h"
 
@@ -34,7 +36,8 @@ isolation_of (const struct spec *spec, const char *dflt, enum isolation *out, hy
     return 0;
   if (strcmp (v, "vm") == 0)
     {
-      *out = ISOLATION_VM;
+      if (!is_pod_sandbox (spec))
+        *out = ISOLATION_VM;
       return 0;
     }
   return hy_error_set (

@@ -116,3 +116,21 @@ no_vmm_left() {
 	bad_config '.hooks = {"startContainer": [{"path": "/bin/true"}]}' \
 		'hooks.startContainer: not supported with io.hyrun.isolation=vm'
 }
+
+@test "vm: a pod's sandbox (pause) container stays a container even when the pod asks for VMs" {
+	# containerd copies the pod's annotations to the sandbox: the sandbox
+	# holds the pod's namespaces on the host, the workloads get the VMs
+	vm_bundle
+	cfg '.annotations["io.kubernetes.cri.container-type"] = "sandbox"'
+	args true
+	run hy_run "$ID"
+	[ "$status" -eq 0 ]
+	no_vmm_left
+	# the same bundle as a workload container is a VM (the fake kernel
+	# cannot boot: create fails naming the isolation)
+	cfg '.annotations["io.kubernetes.cri.container-type"] = "container"'
+	run hy_run "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "io.hyrun.isolation=vm"
+	no_vmm_left
+}

@@ -16,7 +16,8 @@
 #
 # CLIENT_CASES pass today.  CLIENT_CASES_PENDING (run.sh -p) is for cases
 # written ahead of what they test (it held the terminal, volume, network,
-# podman and Docker VM-mode cases until those were merged); empty now.  A
+# podman and Docker VM-mode cases until those were merged): see the README
+# (Kubernetes) for why each of these is pending.  A
 # ctr_*, pod_* or dkr_* case run alone gets what it stands on run first
 # (ctd_start, pod_load, dkr_start).
 CLIENT_CASES="ctd_start ctr_run_vm ctr_run_annot ctr_run_container ctr_exec ctr_pause ctr_metrics ctr_kill ctr_memlimit ctr_tty ctr_tty_size ctr_exec_tty ctr_volume ctr_netns pod_load pod_run_container pod_run_vm pod_run_annot pod_exec_stop pod_volume pod_tty dkr_start dkr_run_container dkr_run_vm dkr_vm_kill dkr_vm_tty dkr_publish_container dkr_publish_vm ctd_nothing_left"
