@@ -582,8 +582,6 @@ bench_stage() {
 	check_tap bench "$tap" "$rc"
 }
 
-# summary: the failures, each pass's numbers, and as the very last line
-# the totals (CI reads it).
 # vfio_stage: PCI passthrough (VFIO) end to end in a q35 L1 with QEMU's
 # emulated Intel IOMMU and its edu device (tests/vm/vfio-in-l1.sh).
 vfio_stage() {
@@ -599,6 +597,8 @@ vfio_stage() {
 	check_tap vfio "$tap" "$rc"
 }
 
+# summary: the failures, each pass's numbers, and as the very last line
+# the totals (CI reads it).
 summary() {
 	local f p
 	say "summary"
