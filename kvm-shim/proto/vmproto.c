@@ -76,6 +76,9 @@ drop_consumed (struct vmproto_reader *r)
 void
 vmproto_reader_feed (struct vmproto_reader *r, const void *data, size_t len)
 {
+  /* nothing to add; data (and r->buf) may be NULL, which memcpy may not get */
+  if (len == 0)
+    return;
   drop_consumed (r);
   if (r->len + len > r->cap)
     {
