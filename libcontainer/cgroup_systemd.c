@@ -229,12 +229,13 @@ run_helper (const char *const argv[], const char *input, hy_error_t *err)
 
 /* ---- properties -------------------------------------------------------- */
 
-/* runc's ConvertCPUSharesToCgroupV2Value (cgroup_v2.c writes the same
- * weight to cpu.weight). */
+/* CPUWeight from shares: the conversion cgroup_v2.c writes to cpu.weight
+ * (lc_cgroup_shares_to_weight, runc 1.3.2's), so systemd re-applying its
+ * property after a daemon-reload gives the file the same value. */
 static unsigned long long
 shares_to_weight (unsigned long long shares)
 {
-  return 1 + ((shares - 2) * 9999) / 262142;
+  return lc_cgroup_shares_to_weight (shares);
 }
 
 /* "0-3,8" as systemd's AllowedCPUs byte array: bit i of byte i/8 is cpu i
