@@ -281,23 +281,31 @@ mkdir_p (const struct cg_hier *h, hy_error_t *err)
  * lists it in cgroup.subtree_control, so every level from the mount down
  * to the container's parent enables what it has (runc's fs2 does the same,
  * best effort: a controller that cannot be enabled, say in a delegated
- * subtree, fails later by name when a resource needs it). */
+ * subtree, fails later by name when a resource needs it).  Each level's
+ * subtree_control is read first: after the first container the levels
+ * have them all, and create writes nothing. */
 static void
 enable_controllers (const struct cg_hier *h)
 {
   cleanup_free char *path = xstrdup (h->dir);
   char *p = path + strlen (h->mnt), *last = strrchr (path, '/');
-  char avail[512], *tok, *save = NULL;
+  char avail[512], on[512], *tok, *save = NULL;
 
   while (p && p <= last)
     {
       char saved = *p;
+      const char *dir;
       *p = '\0';
-      if (cg_read (path[0] ? path : "/", "cgroup.controllers", avail, sizeof (avail)) == 0)
-        for (tok = strtok_r (avail, " ", &save); tok; tok = strtok_r (NULL, " ", &save))
+      dir = path[0] ? path : "/";
+      if (cg_read (dir, "cgroup.subtree_control", on, sizeof (on)) < 0)
+        on[0] = '\0';
+      if (cg_read (dir, "cgroup.controllers", avail, sizeof (avail)) == 0)
+        for (tok = strtok_r (avail, " \n", &save); tok; tok = strtok_r (NULL, " \n", &save))
           {
+            if (cg_list_has (on, tok))
+              continue;
             cleanup_free char *plus = xasprintf ("+%s", tok);
-            cg_write (path, "cgroup.subtree_control", plus, "cgroup", NULL);
+            cg_write (dir, "cgroup.subtree_control", plus, "cgroup", NULL);
           }
       *p = saved;
       p = strchr (p + 1, '/');

@@ -40,18 +40,25 @@ cg_unified_dir (const struct lc_cgroup *cg)
   return NULL;
 }
 
+/* Whether `word` is one of the words of the space-separated `list`. */
+bool
+cg_list_has (const char *list, const char *word)
+{
+  size_t n = strlen (word);
+
+  for (const char *p = list; (p = strstr (p, word)) != NULL; p += n)
+    if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+      return true;
+  return false;
+}
+
 /* Whether `word` is in the space-separated list in dir/file. */
 static bool
 file_lists (const char *dir, const char *file, const char *word)
 {
-  char buf[512], *tok, *save = NULL;
+  char buf[512];
 
-  if (cg_read (dir, file, buf, sizeof (buf)) < 0)
-    return false;
-  for (tok = strtok_r (buf, " ", &save); tok; tok = strtok_r (NULL, " ", &save))
-    if (strcmp (tok, word) == 0)
-      return true;
-  return false;
+  return cg_read (dir, file, buf, sizeof (buf)) == 0 && cg_list_has (buf, word);
 }
 
 /* Whether dir/cgroup.procs lists a process. */

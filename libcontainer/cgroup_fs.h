@@ -41,11 +41,15 @@ int cg_write_i64 (const char *dir, const char *file, long long v, const char *fi
 /* Read a small file into buf (trailing newline removed); -1 with errno. */
 int cg_read (const char *dir, const char *file, char *buf, size_t len);
 bool cg_has_file (const char *dir, const char *file);
+/* Whether `word` is one of the words of the space-separated `list`. */
+bool cg_list_has (const char *list, const char *word);
 /* "DEVICE hca_handle=N hca_object=M" for rdma.max, only the limits set. */
 char *cg_rdma_line (const struct spec_rdma *rd);
 
 /* runc's conversions to v2 values (cgroup_v2.c; unit-tested). */
 unsigned long long lc_cgroup_shares_to_weight (unsigned long long shares);
+/* blockIO.weight [10, 1000] as io.weight [1, 10000] (runc's conversion). */
+unsigned long long lc_cgroup_blkio_to_io_weight (unsigned long long w);
 int lc_cgroup_swap_to_v2 (long long swap, long long memory, long long *out, hy_error_t *err);
 
 /* linux.resources written to the cgroup's files (cgroup.c). */

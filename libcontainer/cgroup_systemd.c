@@ -229,15 +229,6 @@ run_helper (const char *const argv[], const char *input, hy_error_t *err)
 
 /* ---- properties -------------------------------------------------------- */
 
-/* CPUWeight from shares: the conversion cgroup_v2.c writes to cpu.weight
- * (lc_cgroup_shares_to_weight, runc 1.3.2's), so systemd re-applying its
- * property after a daemon-reload gives the file the same value. */
-static unsigned long long
-shares_to_weight (unsigned long long shares)
-{
-  return lc_cgroup_shares_to_weight (shares);
-}
-
 /* "0-3,8" as systemd's AllowedCPUs byte array: bit i of byte i/8 is cpu i
  * (runc's RangeToBits), in hex for the helper. */
 static int
@@ -377,8 +368,10 @@ properties (const struct lc_cgroup *cg, const struct spec_resources *r, struct s
            && m->swap >= m->limit)
     fprintf (f, "MemorySwapMax t %llu\n", (unsigned long long)(m->swap - m->limit));
   if (c && c->has_shares && c->shares)
+    /* the conversions cgroup_v2.c writes to the files, so a daemon-reload
+     * re-applying the properties gives the files the same values */
     fprintf (f, v2 ? "CPUWeight t %llu\n" : "CPUShares t %llu\n",
-             v2 ? shares_to_weight (c->shares) : (unsigned long long)c->shares);
+             v2 ? lc_cgroup_shares_to_weight (c->shares) : (unsigned long long)c->shares);
   if (c)
     cpu_quota (f, c);
   if (c && c->cpus && c->cpus[0] && cpuset_bits (f, "AllowedCPUs", c->cpus, err) < 0)
@@ -390,8 +383,8 @@ properties (const struct lc_cgroup *cg, const struct spec_resources *r, struct s
              r->pids->limit < 0 ? (unsigned long long)UINT64_MAX
                                 : (unsigned long long)r->pids->limit);
   if (b && b->has_weight && b->weight)
-    fprintf (f, "%s t %u\n", v2 ? "IOWeight" : "BlockIOWeight",
-             v2 ? 1 + ((unsigned)b->weight - 10) * 9999 / 990 : (unsigned)b->weight);
+    fprintf (f, "%s t %llu\n", v2 ? "IOWeight" : "BlockIOWeight",
+             v2 ? lc_cgroup_blkio_to_io_weight (b->weight) : (unsigned long long)b->weight);
   if (b)
     {
       throttles (f, v2 ? "IOReadBandwidthMax" : "BlockIOReadBandwidth", b->throttle_read_bps,

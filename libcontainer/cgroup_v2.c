@@ -38,8 +38,8 @@ lc_cgroup_shares_to_weight (unsigned long long shares)
 }
 
 /* runc's ConvertBlkIOToIOWeightValue: [10, 1000] onto [1, 10000]. */
-static unsigned long long
-blkio_to_io_weight (unsigned long long w)
+unsigned long long
+lc_cgroup_blkio_to_io_weight (unsigned long long w)
 {
   return w == 0 ? 0 : 1 + (w - 10) * 9999 / 990;
 }
@@ -193,7 +193,8 @@ io_weights (const char *d, const struct spec_block_io *b, hy_error_t *err)
 
   if (b->has_weight
       && cg_write_u64 (d, bfq ? "io.bfq.weight" : "io.weight",
-                       bfq ? b->weight : blkio_to_io_weight (b->weight), F ("blockIO.weight"), err)
+                       bfq ? b->weight : lc_cgroup_blkio_to_io_weight (b->weight),
+                       F ("blockIO.weight"), err)
              < 0)
     return -1;
   for (i = 0; i < b->n_weight_device; i++)
@@ -208,7 +209,7 @@ io_weights (const char *d, const struct spec_block_io *b, hy_error_t *err)
       if (!w->has_weight)
         continue;
       snprintf (buf, sizeof (buf), "%lld:%lld %llu", (long long)w->major, (long long)w->minor,
-                bfq_dev ? w->weight : blkio_to_io_weight (w->weight));
+                bfq_dev ? w->weight : lc_cgroup_blkio_to_io_weight (w->weight));
       if (cg_write (d, bfq_dev ? "io.bfq.weight" : "io.weight", buf, F ("blockIO.weightDevice"),
                     err)
           < 0)
