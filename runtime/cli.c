@@ -36,12 +36,25 @@ cli_one_id (int argc, char **argv, const char *cmd, const char **id, hy_error_t 
   return 0;
 }
 
+/* One option line of --help: "   -f, --flag VALUE            help". */
+static void
+print_opts (const struct cli_doc_opt *o)
+{
+  for (; o->name; o++)
+    {
+      char left[80];
+      int n = snprintf (left, sizeof (left), "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
+                        o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
+                        o->arg ? " " : "", o->arg ? o->arg : "");
+      printf ("   %s%*s %s\n", left, n < 30 ? 30 - n : 0, "", o->help);
+    }
+}
+
 /* From the one table (cli_doc.c) the man pages and completion come from. */
 void
 cli_print_usage (const char *cmd)
 {
   const struct cli_doc_cmd *d = cli_doc_find (cmd);
-  const struct cli_doc_opt *o;
 
   if (d == NULL)
     {
@@ -51,15 +64,23 @@ cli_print_usage (const char *cmd)
   printf ("Usage: hyrun %s %s\n\n%s\n", cmd, d->usage, d->summary);
   if (d->opts[0].name)
     printf ("\nOptions:\n");
-  for (o = d->opts; o->name; o++)
-    {
-      char left[80];
-      int n = snprintf (left, sizeof (left), "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
-                        o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
-                        o->arg ? " " : "", o->arg ? o->arg : "");
-      printf ("   %s%*s %s\n", left, n < 30 ? 30 - n : 0, "", o->help);
-    }
+  print_opts (d->opts);
   printf ("\nSee hyrun-%s(8); hyrun takes runc's options.\n", cmd);
+}
+
+void
+cli_print_help (void)
+{
+  const struct cli_doc_cmd *g = cli_doc_find ("");
+  size_t i;
+
+  printf ("hyrun - %s\n\nUsage: hyrun %s\n\nCommands:\n", g->summary, g->usage);
+  for (i = 0; i < cli_doc_n_commands; i++)
+    if (cli_doc_commands[i].name[0])
+      printf ("   %-11s %s\n", cli_doc_commands[i].name, cli_doc_commands[i].summary);
+  printf ("\nGlobal options:\n");
+  print_opts (g->opts);
+  printf ("\nSee hyrun(8).\n");
 }
 
 bool

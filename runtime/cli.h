@@ -27,11 +27,11 @@ struct hy_globals
   char **argv0;
 };
 
+/* A command's name and function; its usage, summary and options are in
+ * the one table --help, the man pages and completion print (cli_doc.c). */
 struct hy_command
 {
   const char *name;
-  const char *usage; /* "[options] <container-id>" */
-  const char *summary;
   int (*run) (struct hy_globals *g, int argc, char **argv, hy_error_t *err);
 };
 
@@ -65,5 +65,7 @@ int cli_one_id (int argc, char **argv, const char *cmd, const char **id, hy_erro
 /* "--help" for a command: prints its usage; returns true when asked. */
 bool cli_wants_help (int argc, char **argv, const char *cmd);
 void cli_print_usage (const char *cmd);
+/* `hyrun --help`: the commands and the global options, from cli_doc.c. */
+void cli_print_help (void);
 
 #endif

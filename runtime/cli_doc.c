@@ -16,7 +16,9 @@ static const struct cli_doc_opt global_opts[] = {
   { "log", 0, "FILE", "log file (default: stderr)" },
   { "log-format", 0, "text|json", "log line format (default: text)" },
   { "debug", 0, NULL, "debug logging" },
-  { "systemd-cgroup", 0, NULL, "use the systemd cgroup driver" },
+  { "systemd-cgroup", 0, NULL,
+    "the systemd cgroup driver: the container's cgroup is a transient scope; cgroupsPath is "
+    "slice:prefix:name (default system.slice:hyrun:<id>)" },
   { "criu", 0, "PATH", "criu binary (default: criu)" },
   { "isolation", 0, "container|vm",
     "container or vm, for bundles without the annotation io.hyrun.isolation (default: "

@@ -16,54 +16,25 @@
 #define HYRUN_SPEC_VERSION "1.2.0"
 
 static const struct hy_command commands[] = {
-  { "bench", "[--quick] [--containers N] [--out DIR]",
-    "compare container and VM isolation side by side", cmd_bench },
-  { "checkpoint", "[options] <id>", "checkpoint a running container (criu)", cmd_checkpoint },
-  { "create", "[options] <id>", "create a container", cmd_create },
-  { "delete", "[--force] <id>", "delete a container and its resources", cmd_delete },
-  { "events", "[--stats] [--interval T] <id>", "container events and statistics", cmd_events },
-  { "exec", "[options] <id> <command> [args...]", "run a process in a container", cmd_exec },
-  { "features", "", "show the features this runtime supports", cmd_features },
-  { "kill", "[--all] <id> [signal]", "send a signal to the container's init", cmd_kill },
-  { "list", "[--format table|json] [-q]", "list the containers", cmd_list },
-  { "pause", "<id>", "freeze every process of a container", cmd_pause },
-  { "ps", "[--format table|json] <id> [ps options]", "list a container's processes", cmd_ps },
-  { "restore", "[options] <id>", "restore a container from a checkpoint", cmd_restore },
-  { "resume", "<id>", "thaw a paused container", cmd_resume },
-  { "run", "[options] <id>", "create and start a container", cmd_run },
-  { "spec", "[--rootless] [--bundle DIR]", "write a default config.json", cmd_spec },
-  { "start", "<id>", "start a created container", cmd_start },
-  { "state", "<id>", "print a container's state as JSON", cmd_state },
-  { "update", "[--resources FILE|-] [flags] <id>", "change a container's cgroup limits",
-    cmd_update },
+  { "bench", cmd_bench },
+  { "checkpoint", cmd_checkpoint },
+  { "create", cmd_create },
+  { "delete", cmd_delete },
+  { "events", cmd_events },
+  { "exec", cmd_exec },
+  { "features", cmd_features },
+  { "kill", cmd_kill },
+  { "list", cmd_list },
+  { "pause", cmd_pause },
+  { "ps", cmd_ps },
+  { "restore", cmd_restore },
+  { "resume", cmd_resume },
+  { "run", cmd_run },
+  { "spec", cmd_spec },
+  { "start", cmd_start },
+  { "state", cmd_state },
+  { "update", cmd_update },
 };
-
-static void
-print_help (void)
-{
-  size_t i;
-
-  printf ("hyrun - an OCI container runtime with optional KVM isolation\n\n"
-          "Usage: hyrun [global options] command [command options] [arguments...]\n\n"
-          "Commands:\n");
-  for (i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
-    printf ("   %-11s %s\n", commands[i].name, commands[i].summary);
-  printf ("\nGlobal options:\n"
-          "   --root value        state directory (default: \"/run/hyrun\")\n"
-          "   --log value         log file (default: stderr)\n"
-          "   --log-format value  text or json (default: \"text\")\n"
-          "   --debug             debug logging\n"
-          "   --systemd-cgroup    the systemd cgroup driver: the container's cgroup is a\n"
-          "                       transient scope; cgroupsPath is \"slice:prefix:name\"\n"
-          "                       (default \"system.slice:hyrun:<id>\")\n"
-          "   --criu value        criu binary (default: \"criu\")\n"
-          "   --isolation value   container or vm, for bundles without the annotation\n"
-          "                       io.hyrun.isolation (default: container; vm when\n"
-          "                       started as hyrun-vm)\n"
-          "   --rootless value    accepted for runc compatibility\n"
-          "   --help, -h          show help\n"
-          "   --version, -v       print the version\n");
-}
 
 static void
 print_version (void)
@@ -120,7 +91,7 @@ parse_globals (int argc, char **argv, struct hy_globals *g, hy_error_t *err)
         g->isolation = optarg;
         break;
       case 'h':
-        print_help ();
+        cli_print_help ();
         exit (0);
       case 'v':
         print_version ();
@@ -179,7 +150,7 @@ main (int argc, char **argv, char **envp)
     }
   if (first >= 0 && first >= argc)
     {
-      print_help ();
+      cli_print_help ();
       return 0;
     }
   r = first < 0 ? -1 : dispatch (&g, argc - first, argv + first, &err);
