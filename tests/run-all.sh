@@ -675,9 +675,11 @@ if [ "$QUICK" = 0 ]; then
 	PASS=inverted
 	inverted_stage
 
-	say "end to end: containerd and podman"
+	say "end to end: containerd, Docker and podman"
 	PASS=e2e
-	bats_suite e2e "$TOP/tests/e2e" HYRUN="$TOP/_build/hyrun" BATS_TEST_TIMEOUT=300
+	# about a minute here; 10 minutes before the stage is cut off (every
+	# daemon start and stop in it is bounded on its own)
+	BATS_TIMEOUT=600 bats_suite e2e "$TOP/tests/e2e" HYRUN="$TOP/_build/hyrun" BATS_TEST_TIMEOUT=300
 	cri_stage
 fi
 

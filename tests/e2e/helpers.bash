@@ -60,7 +60,7 @@ EOT
   export CTD_SOCK=$d/containerd.sock
   local i
   for i in $(seq 100); do
-    ctr -a "$CTD_SOCK" version >/dev/null 2>&1 && return 0
+    timeout 5 ctr -a "$CTD_SOCK" version >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   echo "containerd did not come up; log:" >&2
@@ -68,11 +68,22 @@ EOT
   return 1
 }
 
+# stop_daemon PID NAME LOG: SIGTERM, then after 20 s SIGKILL with the tail
+# of its log (a daemon stuck in its shutdown must not hang the suite: bats's
+# per-test timeout does not cover setup_file and teardown_file)
+stop_daemon() {
+  local i
+  kill "$1" 2>/dev/null || return 0
+  for i in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  echo "$2 did not stop in 20 s; killed. log:" >&2
+  tail -n 30 "$3" >&2
+  kill -9 "$1" 2>/dev/null || true
+}
+
 containerd_stop() {
   local d=$BATS_FILE_TMPDIR/ctd pid
   pid=$(cat "$d/pid" 2>/dev/null) || return 0
-  kill "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  stop_daemon "$pid" containerd "$d/containerd.log"
 }
 
 # Remove every task and container left in the test namespace.
@@ -126,27 +137,9 @@ EOT
 
 PODMAN() { podman --runtime "$RUNTIME" --tmpdir "$PODMAN_TMP" "$@"; }
 
-# wait_for WHAT COMMAND... and assert_eq ACTUAL EXPECTED, as in
-# tests/integration/helpers.bash
+# wait_for, assert_eq
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-60}
-wait_for() {
-  local what=$1 end
-  shift
-  end=$((SECONDS + WAIT_TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$end" ]; then
-      echo "waited ${WAIT_TIMEOUT}s, but never: $what" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-}
-
-assert_eq() {
-  [ "$1" = "$2" ] && return 0
-  printf 'expected: %s\nactual:   %s\n' "$2" "$1" >&2
-  return 1
-}
+. "$E2E_DIR/../lib/wait.bash"
 
 # http_get PORT: GET /index.html from 127.0.0.1:PORT (bash's /dev/tcp: no
 # nc on this host)
@@ -180,11 +173,14 @@ docker_start() {
     --add-runtime "hyrun=$RUNTIME" --add-runtime "hyrun-vm=$d/bin/hyrun-vm" >"$d/dockerd.log" 2>&1 &
   echo $! >"$d/pid"
   export DOCKER_HOST=unix://$d/docker.sock
-  for i in $(seq 300); do
-    "$DOCKER_BIN" version >/dev/null 2>&1 && return 0
+  # dockerd listens before its daemon is initialised: a client asking then
+  # waits with no timeout of its own, so each try is bounded (60 s in all)
+  for i in $(seq 120); do
+    timeout 5 "$DOCKER_BIN" version >/dev/null 2>&1 && return 0
+    kill -0 "$(cat "$d/pid")" 2>/dev/null || break
     sleep 0.2
   done
-  echo "dockerd did not come up; log:" >&2
+  echo "dockerd did not come up within 60 s; log:" >&2
   tail -n 30 "$d/dockerd.log" >&2
   return 1
 }
@@ -192,8 +188,8 @@ docker_start() {
 docker_stop() {
   local d=$BATS_FILE_TMPDIR/dkr pid
   pid=$(cat "$d/pid" 2>/dev/null) || { ip link del "$DKR_BRIDGE" 2>/dev/null; return 0; }
-  kill "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  stop_daemon "$pid" dockerd "$d/dockerd.log"
+  pkill -9 -f "containerd.*$d/exec" 2>/dev/null || true
   ip link del "$DKR_BRIDGE" 2>/dev/null || true
   grep " $d/" /proc/mounts | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$d"

@@ -9,6 +9,8 @@ TOP_DIR=$(cd "$INTEG_DIR/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$TOP_DIR/_build}
 HYRUN=${HYRUN:-$BUILD_DIR/hyrun}
 PAYLOAD=${PAYLOAD:-$BUILD_DIR/tests/payload/payload}
+# wait_for, assert_eq
+. "$TOP_DIR/tests/lib/wait.bash"
 
 # One pristine bundle per test file, copied for each test.
 make_template() {
@@ -108,21 +110,6 @@ hy_create() {
 # as the condition holds).
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-30}
 
-# wait_for WHAT COMMAND...: poll COMMAND until it succeeds (WAIT_TIMEOUT);
-# on a timeout, fail saying WHAT never happened.
-wait_for() {
-	local what=$1 end
-	shift
-	end=$((SECONDS + WAIT_TIMEOUT))
-	until "$@" >/dev/null 2>&1; do
-		if [ "$SECONDS" -ge "$end" ]; then
-			echo "waited ${WAIT_TIMEOUT}s, but never: $what" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
 # has_status ID STATUS: `state` shows STATUS.
 has_status() {
 	[ "$(hy state "$1" 2>/dev/null | jq -r .status)" = "$2" ]
@@ -186,12 +173,6 @@ refute_grep() {
 assert_contains() {
 	case "$1" in *"$2"*) return 0 ;; esac
 	printf 'expected to contain: %s\nactual: %s\n' "$2" "$1" >&2
-	return 1
-}
-
-assert_eq() {
-	[ "$1" = "$2" ] && return 0
-	printf 'expected: %s\nactual:   %s\n' "$2" "$1" >&2
 	return 1
 }
 

@@ -52,7 +52,7 @@ if [ "${1:-}" = --pack ]; then
 		mkdir -p "$stage$d" && cp -a "$d/." "$stage$d/" || exit 1
 	done
 	mkdir -p "$stage/etc" && cp /etc/passwd /etc/group "$stage/etc/" || exit 1
-	for f in "$top/tests/integration" "$top/contrib/make-busybox-bundle.sh" "$build/hyrun" \
+	for f in "$top/tests/integration" "$top/tests/lib" "$top/contrib/make-busybox-bundle.sh" "$build/hyrun" \
 		"$build/tests/payload/payload" "$build/tests/integration/helpers"; do
 		mkdir -p "$stage$(dirname "$f")" && cp -a "$f" "$stage$(dirname "$f")/" || exit 1
 	done
