@@ -167,7 +167,10 @@ docker_start() {
   ip link add "$DKR_BRIDGE" type bridge
   ip addr add 10.232.0.1/24 dev "$DKR_BRIDGE"
   ip link set "$DKR_BRIDGE" up
-  dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" \
+  # the exec root holds unix sockets (its containerd's): a short path, not
+  # one under a TMPDIR of any length (108 bytes at most)
+  mktemp -d /run/hyrun-dkr.XXXXXX >"$d/exec-root"
+  dockerd --data-root "$d/data" --exec-root "$(cat "$d/exec-root")" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" \
     --storage-driver vfs --bridge "$DKR_BRIDGE" --iptables=false --ip-masq=false --ip-forward=false \
     --cgroup-parent /cri-docker --oom-score-adjust 0 \
     --add-runtime "hyrun=$RUNTIME" --add-runtime "hyrun-vm=$d/bin/hyrun-vm" >"$d/dockerd.log" 2>&1 &
@@ -186,13 +189,14 @@ docker_start() {
 }
 
 docker_stop() {
-  local d=$BATS_FILE_TMPDIR/dkr pid
+  local d=$BATS_FILE_TMPDIR/dkr pid exec_root
   pid=$(cat "$d/pid" 2>/dev/null) || { ip link del "$DKR_BRIDGE" 2>/dev/null; return 0; }
   stop_daemon "$pid" dockerd "$d/dockerd.log"
-  pkill -9 -f "containerd.*$d/exec" 2>/dev/null || true
+  exec_root=$(cat "$d/exec-root")
+  pkill -9 -f "containerd.*$exec_root" 2>/dev/null || true
   ip link del "$DKR_BRIDGE" 2>/dev/null || true
-  grep " $d/" /proc/mounts | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m"; done
-  rm -rf "$d"
+  grep -e " $d/" -e " $exec_root/" /proc/mounts | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf "$d" "$exec_root"
   rmdir /sys/fs/cgroup/*/cri-docker /sys/fs/cgroup/cri-docker 2>/dev/null || true
 }
 
