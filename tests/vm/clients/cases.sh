@@ -727,7 +727,7 @@ case_bench() {
 # use (its MemTotal - MemAvailable), and the cgroup's CPU over
 # OVERHEAD_CPU_S s (default 20) idle.  Figures as "# " lines.
 case_overhead() {
-	local pid cg cur rss g0 g1 u0 u1 secs=${OVERHEAD_CPU_S:-20} p
+	local pid cg cur rss kb g0 u0 u1 secs=${OVERHEAD_CPU_S:-20} p
 	ctr_detached_opts c-ovh "$BINDIR/hyrun-vm" "--memory-limit 268435456" sh -c 'while :; do sleep 1; done'
 	sleep "${OVERHEAD_SETTLE:-20}"
 	pid=$(task_pid c-ovh)
@@ -735,9 +735,13 @@ case_overhead() {
 	cur=$(cat "$cg/memory.current")
 	rss=0
 	for p in $(cat "$cg/cgroup.procs"); do
-		rss=$((rss + $(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$p/status")))
+		# "VmRSS:<TAB>   1234 kB" (a tab: a pattern of spaces matched
+		# nothing and left "rss + " to the shell); none once it exited
+		kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$p/status" 2>/dev/null)
+		rss=$((rss + ${kb:-0}))
 	done
 	g0=$(CTR task exec --exec-id m1 c-ovh sh -c 'awk "/MemTotal/ {t=\$2} /MemAvailable/ {a=\$2} END {print t - a}" /proc/meminfo' </dev/null)
+	case $cur:$rss:$g0 in *[!0-9:]* | :* | *::* | *:) why "not a figure: memory.current '$cur', VmRSS '$rss', guest used '$g0'" ;; esac
 	u0=$(sed -n 's/^usage_usec //p' "$cg/cpu.stat")
 	sleep "$secs"
 	u1=$(sed -n 's/^usage_usec //p' "$cg/cpu.stat")
