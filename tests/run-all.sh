@@ -494,7 +494,7 @@ systemd_stage() {
 # (tests/vm/clients/run.sh); each case counted, its plan and status checked.
 # Bounded: 25 minutes (26 cases took 3.5 to 7 minutes on a busy 2-core host;
 # 32 with Docker's -d and the CRI ones, 949 s with the boot while three other
-# test VMs ran: cri_vm 130-166 s, cri_annot 52 s, dkr_vm_detached 36-43 s).
+# test VMs ran; cri_vm 75-166 s, cri_annot 33-52 s, dkr_vm_detached 36-43 s).
 clients_stage() {
 	local kernel log=$LOGDIR/vm-clients.log tap=$LOGDIR/vm-clients.tap rc=0
 	kernel=$("$TOP/kvm-shim/kernel/build.sh" 2>>"$LOGDIR/guest-kernel.log") ||
