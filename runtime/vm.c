@@ -126,6 +126,28 @@ debug_times (struct vmm_machine *m)
             (unsigned long long)st.by_reason[KVM_EXIT_MMIO]);
 }
 
+/* In a UTS namespace joined by path (a Kubernetes pod's: containerd sets
+ * the pod's hostname on the sandbox only), the guest's config takes that
+ * namespace's name: the guest's own UTS namespace is a new one. */
+static int
+guest_spec_uts (struct vmm_child *c, hy_error_t *err)
+{
+  const struct spec_namespace *ns = spec_namespace_find (c->spec, SPEC_NS_UTS);
+  char name[HOST_NAME_MAX + 1] = "";
+  char *json;
+
+  if (ns == NULL || ns->path == NULL || c->spec->hostname)
+    return 0;
+  if (gethostname (name, sizeof (name)) < 0)
+    return hy_error_set (err, errno, "linux.namespaces: the host name of `%s`", ns->path);
+  json = vmm_guest_spec_json (c->spec, c->vols, name, err);
+  if (json == NULL)
+    return -1;
+  /* the parent's copy stays the parent's (it frees it) */
+  c->config_json = json;
+  return 0;
+}
+
 /* A failure after the network was set up: nothing may stay behind on the
  * host interfaces (the namespace may outlive the container). */
 __attribute__ ((noreturn)) static void
@@ -168,7 +190,7 @@ vmm_child_main (struct vmm_child *c)
   }
   if (c->cg && lc_cgroup_enter (c->cg, getpid (), &err) < 0)
     lc_spawn_child_fail (c->sync_fd, &err);
-  if (enter_namespaces (c->spec, &err) < 0)
+  if (enter_namespaces (c->spec, &err) < 0 || guest_spec_uts (c, &err) < 0)
     lc_spawn_child_fail (c->sync_fd, &err);
   /* the namespaces exist: the runtime's hooks run now, as for an init */
   if (lc_spawn_child_hooks (c->sync_fd, c->spec, &err) < 0)
@@ -294,7 +316,7 @@ vm_container_create (const struct spec *spec, const struct lc_config *cfg,
    * again: the file could have changed since. */
   if (vmm_volumes_plan (spec, cfg->bundle, real, &vols, err) < 0)
     return -1;
-  json = vmm_guest_spec_json (spec, &vols, err);
+  json = vmm_guest_spec_json (spec, &vols, NULL, err);
   if (json == NULL)
     return -1;
   /* the staging tmpfs's mount point: the tmpfs itself lives only in the

@@ -492,7 +492,9 @@ systemd_stage() {
 
 # vm-clients: VM mode under the real containerd, podman and Docker, in L1
 # (tests/vm/clients/run.sh); each case counted, its plan and status checked.
-# Bounded: 25 minutes (26 cases took 3.5 to 7 minutes on a busy 2-core host).
+# Bounded: 25 minutes (26 cases took 3.5 to 7 minutes on a busy 2-core host;
+# 32 with Docker's -d and the CRI ones, 949 s with the boot while three other
+# test VMs ran; cri_vm 75-166 s, cri_annot 33-52 s, dkr_vm_detached 36-43 s).
 clients_stage() {
 	local kernel log=$LOGDIR/vm-clients.log tap=$LOGDIR/vm-clients.tap rc=0
 	kernel=$("$TOP/kvm-shim/kernel/build.sh" 2>>"$LOGDIR/guest-kernel.log") ||

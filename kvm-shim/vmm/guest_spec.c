@@ -8,7 +8,9 @@
  * namespace keeps one in the guest's spec, joined by the path of the
  * guest's own (/proc/self/ns/net: a no-op join), so that what needs one
  * there - net.* sysctls, as podman sets by default - is still accepted and
- * applied in the guest's namespace.  Mounts: the bind mounts as the
+ * applied in the guest's namespace.  A UTS namespace joined by path gives
+ * the guest its host name (a pod's containers join the sandbox's, and
+ * containerd's CRI plugin sets the pod's hostname only there).  Mounts: the bind mounts as the
  * volumes plan rewrote them (volumes.h). */
 #include "kvm-shim/vmm/guest_spec.h"
 #include "common/cleanup.h"
@@ -23,7 +25,8 @@ vmm_guest_spec_is_vfio_group (const char *path)
 }
 
 char *
-vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols, hy_error_t *err)
+vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols, const char *uts_name,
+                     hy_error_t *err)
 {
   struct spec copy = *spec;
   struct spec_linux l;
@@ -33,6 +36,8 @@ vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols, hy
 
   if (vols && vols->n == spec->n_mounts)
     copy.mounts = vols->guest;
+  if (copy.hostname == NULL && uts_name && uts_name[0])
+    copy.hostname = (char *)uts_name;
   if (spec->linux_ == NULL)
     return spec_to_json (&copy, err);
   l = *spec->linux_;

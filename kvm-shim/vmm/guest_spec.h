@@ -12,9 +12,11 @@
 #include <stdbool.h>
 
 /* The config.json the agent receives, as a new string; the mounts are
- * vols' guest mounts when given. */
+ * vols' guest mounts when given.  uts_name: the host name of the UTS
+ * namespace the container joins by path (a pod's), which the guest's own
+ * new one takes when the spec sets no hostname; NULL for none. */
 char *vmm_guest_spec_json (const struct spec *spec, const struct vmm_volumes *vols,
-                           hy_error_t *err);
+                           const char *uts_name, hy_error_t *err);
 
 /* A linux.devices path that names a host VFIO group (/dev/vfio/N): its
  * devices are assigned to the guest, the node stays on the host. */

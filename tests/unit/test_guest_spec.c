@@ -17,7 +17,7 @@
 /* The host spec JSON through the guest's view and back through the
  * guest's parser; NULL (with the error printed) if the guest refuses it. */
 static struct spec *
-guest_view (const char *json)
+guest_view_uts (const char *json, const char *uts_name)
 {
   hy_error_t err = NULL;
   struct spec *host = spec_parse ("config.json", json, strlen (json), &err), *guest = NULL;
@@ -29,7 +29,7 @@ guest_view (const char *json)
       hy_error_free (&err);
       return NULL;
     }
-  g = vmm_guest_spec_json (host, NULL, &err);
+  g = vmm_guest_spec_json (host, NULL, uts_name, &err);
   if (g)
     guest = spec_parse ("guest config.json", g, strlen (g), &err);
   if (guest == NULL)
@@ -40,13 +40,19 @@ guest_view (const char *json)
   return guest;
 }
 
+static struct spec *
+guest_view (const char *json)
+{
+  return guest_view_uts (json, NULL);
+}
+
 int
 main (void)
 {
   struct spec *s;
   const struct spec_namespace *ns;
 
-  tap_plan (4);
+  tap_plan (6);
   s = guest_view (CONFIG ("{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/var/run/netns/c\"},"
                           "{\"type\":\"ipc\",\"path\":\"/proc/7/ns/ipc\"},{\"type\":\"mount\"}"));
   ns = s ? spec_namespace_find (s, SPEC_NS_NETWORK) : NULL;
@@ -62,6 +68,25 @@ main (void)
           "a new network namespace is the guest's own too (no second one inside the guest)");
   if (s)
     spec_free (s);
+  /* a pod's container joins the sandbox's UTS namespace, which alone has
+   * the pod's hostname: the guest's new one takes it */
+  s = guest_view_uts (
+      CONFIG ("{\"type\":\"network\"},{\"type\":\"uts\",\"path\":\"/proc/7/ns/uts\"}"), "pod-a");
+  ns = s ? spec_namespace_find (s, SPEC_NS_UTS) : NULL;
+  tap_ok (ns && ns->path == NULL && s->hostname && strcmp (s->hostname, "pod-a") == 0,
+          "a joined UTS namespace's host name becomes the guest's hostname");
+  if (s)
+    spec_free (s);
+  /* the spec's own hostname wins */
+  s = guest_view_uts (
+      "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"hostname\":\"mine\","
+      "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},"
+      "\"linux\":{\"namespaces\":[{\"type\":\"uts\"}]}}",
+      "pod-a");
+  tap_ok (s && s->hostname && strcmp (s->hostname, "mine") == 0,
+          "the spec's own hostname is kept over the namespace's");
+  if (s)
+    spec_free (s);
   /* a VFIO group is assigned on the guest's PCI bus, never a node there */
   {
     const char *json = "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
@@ -69,7 +94,7 @@ main (void)
                        "{\"path\":\"/dev/vfio/12\",\"type\":\"c\",\"major\":243,\"minor\":0}]}}";
     hy_error_t err = NULL;
     struct spec *host = spec_parse ("config.json", json, strlen (json), &err);
-    char *g = host ? vmm_guest_spec_json (host, NULL, &err) : NULL;
+    char *g = host ? vmm_guest_spec_json (host, NULL, NULL, &err) : NULL;
 
     tap_ok (g && strstr (g, "/dev/vfio/12") == NULL && vmm_guest_spec_is_vfio_group ("/dev/vfio/12")
                 && !vmm_guest_spec_is_vfio_group ("/dev/vfio/vfio"),

@@ -107,7 +107,7 @@ test_plan (struct vmm_volumes *v)
               && !v->v[3].dir && v->v[4].kind == VMM_VOL_SHM && v->v[5].kind == VMM_VOL_ROOTFS,
           "folders and a file (relative to the bundle) staged, /dev/shm a tmpfs, a rootfs path "
           "kept");
-  json = vmm_guest_spec_json (s, v, &err);
+  json = vmm_guest_spec_json (s, v, NULL, &err);
   g = json ? spec_parse ("guest", json, strlen (json), &err) : NULL;
   tap_ok (g && strcmp (g->mounts[1].source, VMPROTO_VOLS_DIR "/1") == 0
               && strcmp (g->mounts[3].source, VMPROTO_VOLS_DIR "/3") == 0 && g->mounts[3].bind

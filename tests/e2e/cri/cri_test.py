@@ -244,6 +244,14 @@ class Pod:
         log("%s: exec %s -> %d: %r %r" % (self.name, cmd, r.exit_code, out, r.stderr.decode(errors="replace")))
         return r.exit_code, out
 
+    def netns(self):
+        """The pod's network namespace (CNI's, pinned by containerd)."""
+        st = json.loads(self.k.pod_status(self.pod_id).info["info"])
+        for ns in st["runtimeSpec"]["linux"]["namespaces"]:
+            if ns["type"] == "network":
+                return ns.get("path", "")
+        return ""
+
     def teardown(self):
         """StopPodSandbox and RemovePodSandbox; then the runtime must have
         removed every cgroup below the pod's, which kubelet removes."""
@@ -277,10 +285,13 @@ def case_life(t, p):
     cgroup parent with its limits; ExecSync returns output and exit code;
     ContainerStats reports usage; stop and remove leave nothing."""
     pod = Pod(t, p, "life", ["sh", "-c", "trap '' TERM; echo started >/tmp/mark; while :; do sleep 1; done"], MEM_LIMIT)
-    rc, out = pod.exec(["sh", "-c", "uname -r; cat /tmp/mark; echo to-stderr >&2; exit 3"])
+    rc, out = pod.exec(["sh", "-c", "uname -r; cat /tmp/mark; hostname; echo to-stderr >&2; exit 3"])
     need(rc == 3, "ExecSync exit code %d, the command's 3" % rc)
     lines = out.split()
     need("started" in lines, "ExecSync did not see the container's /tmp/mark: %r" % out)
+    # the pod's hostname (set on the sandbox's UTS namespace, which the
+    # container joins; a guest takes its name)
+    need(pod.name in lines, "the container's hostname is not the pod's %s: %r" % (pod.name, out))
     need(lines and lines[0] == t.release(p), "uname -r printed %r, wanted %s" % (lines[:1], t.release(p)))
     info = pod.info()
     pid = info["pid"]
@@ -329,11 +340,37 @@ def case_net(t, p):
         def reached():
             rc, out = src.exec(["sh", "-c", "uname -r; ip -4 addr; " + get % dst.ip])
             return ("hello-from-" + dst.name) in out and out
-        out = wait_for("%s reaching %s" % (src.name, dst.name), reached, 90)
+        try:
+            out = wait_for("%s reaching %s" % (src.name, dst.name), reached, 90)
+        except Failed:
+            try:
+                net_diag((a, b))
+            except Exception as e:  # the failure to report is the one above
+                log("net_diag: %s" % e)
+            raise
         need(out.split()[0] == t.release(p), "the client ran on kernel %s, not %s" % (out.split()[0], t.release(p)))
         need(src.ip in out, "%s's interface lacks its pod IP %s" % (src.name, src.ip))
     a.teardown()
     b.teardown()
+
+
+def net_diag(pods):
+    """Where frames stop: the counters of each pod's interfaces (its
+    veth, the VMM's TAP) and of the bridge's ports, into the case's log."""
+    import subprocess
+
+    def run(*cmd):
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+        log("$ %s\n%s" % (" ".join(cmd), r.stdout.decode(errors="replace")))
+
+    ip = "/usr/bin/ip" if os.path.exists("/usr/bin/ip") else "ip"  # iproute2's (-n)
+    for p in pods:
+        ns = p.netns()
+        log("%s: network namespace %s" % (p.name, ns))
+        if ns.startswith("/var/run/netns/") or ns.startswith("/run/netns/"):
+            run(ip, "-n", os.path.basename(ns), "-s", "-o", "link")
+            run(ip, "-n", os.path.basename(ns), "-o", "-4", "addr")
+    run(ip, "-s", "-o", "link")
 
 
 CASES = {"life": case_life, "net": case_net}

@@ -16,12 +16,11 @@
 #
 # CLIENT_CASES pass today.  CLIENT_CASES_PENDING (run.sh -p) is for cases
 # written ahead of what they test (it held the terminal, volume, network,
-# podman and Docker VM-mode cases until those were merged): see the README
-# (Kubernetes) for why each of these is pending.  A
+# podman, Docker and CRI VM-mode cases until those worked; none now).  A
 # ctr_*, pod_* or dkr_* case run alone gets what it stands on run first
 # (ctd_start, pod_load, dkr_start).
-CLIENT_CASES="ctd_start ctr_run_vm ctr_run_annot ctr_run_container ctr_exec ctr_pause ctr_metrics ctr_kill ctr_memlimit ctr_tty ctr_tty_size ctr_exec_tty ctr_volume ctr_netns pod_load pod_run_container pod_run_vm pod_run_annot pod_exec_stop pod_volume pod_tty dkr_start dkr_run_container dkr_run_vm dkr_vm_kill dkr_vm_tty dkr_publish_container dkr_publish_vm ctd_nothing_left"
-CLIENT_CASES_PENDING="dkr_vm_detached cri_vm cri_annot"
+CLIENT_CASES="ctd_start ctr_run_vm ctr_run_annot ctr_run_container ctr_exec ctr_pause ctr_metrics ctr_kill ctr_memlimit ctr_tty ctr_tty_size ctr_exec_tty ctr_volume ctr_netns pod_load pod_run_container pod_run_vm pod_run_annot pod_exec_stop pod_volume pod_tty dkr_start dkr_run_container dkr_run_vm dkr_vm_detached dkr_vm_kill dkr_vm_tty dkr_publish_container dkr_publish_vm cri_vm cri_annot ctd_nothing_left"
+CLIENT_CASES_PENDING=""
 set -u
 . "$1"
 shift
@@ -54,7 +53,7 @@ check() {
 		dmesg | grep -iE 'audit|seccomp|segfault|oom|killed|trap' | tail -n 5 >>"$log"
 		echo "not ok $n - $name # ${why:-exit $rc}"
 		echo "# --- log of $name ($secs s)"
-		tail -n 40 "$log" | sed 's/^/#   /'
+		tail -n 80 "$log" | sed 's/^/#   /'
 		echo "# ---"
 		cleanup >/dev/null 2>&1
 	fi
@@ -447,31 +446,38 @@ case_dkr_run_vm() {
 
 # --- CRI: containerd's CRI plugin driven as kubelet drives it -------------
 
-# cri_run PROFILE: tests/e2e/cri/run.sh with its own containerd (CRI
-# plugin, contrib's runtime entries, CNI bridge cri0) for one profile
-# (cri_test.py): one pod's life (ExecSync, ContainerStats, the pod's cgroup
-# parent, stop, remove) and two pods reaching each other over the bridge,
-# each container a VM.  Its TAP is the log; its first failure the why.
+# cri_run PROFILE [CASE...]: tests/e2e/cri/run.sh with its own containerd
+# (CRI plugin, contrib's runtime entries, CNI bridge cri0) for one profile
+# (cri_test.py), its cases CASE (default both: life, one pod's life with
+# ExecSync, ContainerStats, the pod's cgroup parent, stop, remove; net, two
+# pods reaching each other over the bridge), each container a VM.  Its TAP
+# is the log; its first failure the why.
 cri_run() {
-	local out rc=0 bad
+	local out rc=0 bad profile=$1 want
+	shift
+	want=$(($# ? $# : 2))
 	out=$(timeout $((T * 8)) sh /clients/cri/run.sh -b "$BINDIR" -c /clients/cri/runtimes.toml -g "$GUEST_RELEASE" \
-		-i /clients/cri -s /clients/cri/stubs -p "$1" </dev/null 2>&1) || rc=$?
+		-i /clients/cri -s /clients/cri/stubs -p "$profile" "$@" </dev/null 2>&1) || rc=$?
 	echo "$out"
 	bad=$(echo "$out" | grep '^not ok' | head -n1)
 	[ -z "$bad" ] || why "$bad"
 	[ "$rc" = 0 ] || why "tests/e2e/cri/run.sh exited $rc"
-	[ "$(echo "$out" | grep -c '^ok ')" = 2 ] || why "not both CRI cases passed"
+	[ "$(echo "$out" | grep -c '^ok ')" = "$want" ] || why "not all $want CRI cases passed"
 	no_vmm
 }
 
-# the handler hyrun-vm: every workload container a VM
+# the handler hyrun-vm: every workload container a VM (one pod's life, and
+# two pods over the CNI bridge: each guest has its pod's address and
+# hostname)
 case_cri_vm() {
 	cri_run vm:hyrun-vm
 }
 
-# the handler hyrun, the pod annotated io.hyrun.isolation=vm
+# the handler hyrun, the pod annotated io.hyrun.isolation=vm: the sandbox
+# stays a container, the workload is a VM (one pod's life; the network
+# path is cri_vm's, the same once the workload is a VM)
 case_cri_annot() {
-	cri_run annot:hyrun:io.hyrun.isolation=vm
+	cri_run annot:hyrun:io.hyrun.isolation=vm life
 }
 
 dkr_state() {
@@ -482,13 +488,36 @@ is_dkr_state() {
 	[ "$(dkr_state "$1")" = "$2" ]
 }
 
+# dkr_failed WHY: dockerd's last words and the runtime's log of each of
+# Docker's containers, then fail saying WHY.
+dkr_failed() {
+	local f
+	echo "processes:"
+	ps -o pid,stat,args | grep -E 'hyrun|shim' | grep -v grep
+	echo "dockerd's log:"
+	tail -n 15 /tmp/dockerd.log
+	for f in /run/containerd/io.containerd.runtime.v2.task/moby/*/log.json; do
+		[ -f "$f" ] || continue
+		echo "$f:"
+		tail -n 5 "$f"
+	done
+	why "$1"
+}
+
+# step WHAT: what the case does now, with L1's uptime (where a case's time goes)
+step() {
+	echo "$(cut -d' ' -f1 /proc/uptime) s: $*"
+}
+
 # run -d, exec, stats, --memory and stop, one guest: the limit is the
 # cgroup's memory.max and sizes the guest's RAM; stats read the cgroup
 case_dkr_vm_detached() {
 	local id out rc=0 pid cg max kb
+	step "docker run -d --memory 256m"
 	id=$(DOCKER run -d --runtime hyrun-vm --network none --memory 256m busybox:hyrun \
-		sh -c 'trap "" TERM; while :; do sleep 1; done') || why "docker run -d failed"
-	wait_for 60 is_dkr_state "$id" running || why "container is $(dkr_state "$id")"
+		sh -c 'trap "" TERM; while :; do sleep 1; done') || dkr_failed "docker run -d failed"
+	wait_for 60 is_dkr_state "$id" running || dkr_failed "container is $(dkr_state "$id")"
+	step "docker exec"
 	out=$(DOCKER exec "$id" sh -c 'echo exec-ok; uname -r; sed -n "s/MemTotal: *\([0-9]*\) kB/\1/p" /proc/meminfo; exit 7' </dev/null) || rc=$?
 	echo "exec: $out"
 	[ "$rc" = 7 ] || why "docker exec exited $rc, the process 7"
@@ -503,10 +532,13 @@ case_dkr_vm_detached() {
 	max=$(cat "/sys/fs/cgroup$cg/memory.max")
 	echo "pid $pid cgroup $cg memory.max $max"
 	[ "$max" = 268435456 ] || why "memory.max of the container's cgroup is $max"
+	step "docker stats"
 	out=$(DOCKER stats --no-stream --format '{{.MemUsage}}' "$id") || why "docker stats failed"
 	echo "stats: $out"
 	case $out in "0B "*) why "docker stats shows no memory usage" ;; *" / 256MiB") ;; *) why "docker stats: $out" ;; esac
-	DOCKER stop -t 1 "$id" || why "docker stop failed"
+	step "docker stop -t 1"
+	DOCKER stop -t 1 "$id" || dkr_failed "docker stop failed"
+	step "stopped"
 	out=$(DOCKER inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")
 	[ "$out" = "exited 137" ] || why "after stop (TERM ignored, then KILL): $out"
 	DOCKER rm "$id" || why "docker rm failed"
@@ -727,7 +759,7 @@ case_bench() {
 # use (its MemTotal - MemAvailable), and the cgroup's CPU over
 # OVERHEAD_CPU_S s (default 20) idle.  Figures as "# " lines.
 case_overhead() {
-	local pid cg cur rss g0 g1 u0 u1 secs=${OVERHEAD_CPU_S:-20} p
+	local pid cg cur rss kb g0 u0 u1 secs=${OVERHEAD_CPU_S:-20} p
 	ctr_detached_opts c-ovh "$BINDIR/hyrun-vm" "--memory-limit 268435456" sh -c 'while :; do sleep 1; done'
 	sleep "${OVERHEAD_SETTLE:-20}"
 	pid=$(task_pid c-ovh)
@@ -735,9 +767,13 @@ case_overhead() {
 	cur=$(cat "$cg/memory.current")
 	rss=0
 	for p in $(cat "$cg/cgroup.procs"); do
-		rss=$((rss + $(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$p/status")))
+		# "VmRSS:<TAB>   1234 kB" (a tab: a pattern of spaces matched
+		# nothing and left "rss + " to the shell); none once it exited
+		kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$p/status" 2>/dev/null)
+		rss=$((rss + ${kb:-0}))
 	done
 	g0=$(CTR task exec --exec-id m1 c-ovh sh -c 'awk "/MemTotal/ {t=\$2} /MemAvailable/ {a=\$2} END {print t - a}" /proc/meminfo' </dev/null)
+	case $cur:$rss:$g0 in *[!0-9:]* | :* | *::* | *:) why "not a figure: memory.current '$cur', VmRSS '$rss', guest used '$g0'" ;; esac
 	u0=$(sed -n 's/^usage_usec //p' "$cg/cpu.stat")
 	sleep "$secs"
 	u1=$(sed -n 's/^usage_usec //p' "$cg/cpu.stat")
