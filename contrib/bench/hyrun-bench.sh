@@ -13,6 +13,7 @@ set -eu
 usage() {
 	cat <<EOF
 Usage: hyrun bench [--quick] [--containers N] [--out DIR] [--modes M] [--kernel VMLINUX] [--runs R]
+                   [--only PARTS]
 
 Runs one bundle at both isolation levels and compares them: start latency,
 memory per container at 1, 10 and 50 concurrent containers (and with KSM
@@ -29,6 +30,8 @@ compare.svg into DIR and prints the table.  Needs root.
   --kernel FILE    the guest kernel (default: hyrun's installed vmlinux)
   --runs R         samples per measurement (default 5, --quick 3; start
                    latency 4x as many)
+  --only PARTS     these parts alone, comma-separated: start, syscall,
+                   forkexec, cpu, io (rootfs I/O), net, mem, ksm (default: all)
 EOF
 }
 
@@ -36,7 +39,7 @@ HYRUN=${HYRUN:?hyrun-bench: run it as \`hyrun bench\`}
 LIBEXEC=${HYRUN_BENCH_LIBEXEC:-$(dirname "$(realpath "$0")")}
 PROBE=$LIBEXEC/hyrun-bench-probe
 IP=${IP:-ip}
-quick=0 maxn="" out="" modes="container,vm" kernel="" runs=""
+quick=0 maxn="" out="" modes="container,vm" kernel="" runs="" only=""
 shift_arg() { [ $# -ge 2 ] || { echo "hyrun bench: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -51,12 +54,20 @@ while [ $# -gt 0 ]; do
 	--kernel=*) kernel=${1#*=} ;;
 	--runs) shift_arg "$@"; runs=$2; shift ;;
 	--runs=*) runs=${1#*=} ;;
+	--only) shift_arg "$@"; only=$2; shift ;;
+	--only=*) only=${1#*=} ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "hyrun bench: unknown argument $1 (see hyrun bench --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 die() { echo "hyrun bench: $*" >&2; exit 1; }
+PARTS="start syscall forkexec cpu io net mem ksm"
+for p in $(echo "$only" | tr ',' ' '); do
+	case " $PARTS " in *" $p "*) ;; *) echo "hyrun bench: --only: unknown part \"$p\" (one of: $PARTS)" >&2; exit 2 ;; esac
+done
+# want PART: PART is measured (--only)
+want() { [ -z "$only" ] || case ",$only," in *,"$1",*) true ;; *) false ;; esac; }
 say() { echo "hyrun bench: $*" >&2; }
 [ "$(id -u)" = 0 ] || die "needs root (it creates containers, cgroups, a netns)"
 [ -x "$PROBE" ] || die "no probe at $PROBE"
@@ -250,8 +261,8 @@ fi
 say "modes: $modes; $runs runs each; concurrency levels: $levels; results in $out"
 
 # start latency: `run` of a process that exits at once, create to exit
-say "start latency (run of /probe true, create to delete)"
-for r in $(seq 1 $((runs * 4))); do
+want start && say "start latency (run of /probe true, create to delete)"
+want start && for r in $(seq 1 $((runs * 4))); do
 	for m in $(order); do
 		seq_id=$((seq_id + 1))
 		echo true >"$CMD"
@@ -265,19 +276,23 @@ for r in $(seq 1 $((runs * 4))); do
 	done
 done
 
-say "syscall cost (getppid), fork+exec, a CPU loop"
-measure syscall_ns 1 syscall "$N_SYS"
-measure forkexec_us 1000 forkexec "$N_FORK"
-measure cpu_ns 1 cpu "$N_CPU"
+{ want syscall || want forkexec || want cpu; } && say "syscall cost (getppid), fork+exec, a CPU loop"
+want syscall && measure syscall_ns 1 syscall "$N_SYS"
+want forkexec && measure forkexec_us 1000 forkexec "$N_FORK"
+want cpu && measure cpu_ns 1 cpu "$N_CPU"
 
-say "rootfs I/O ($rootfs_kind on the host; the same folder shared over 9P with a guest)"
-measure seqwrite_mbs mbs seqwrite /data/f "$MIB"
-measure seqread_mbs mbs seqread /data/f
-measure meta_us 1000 meta /data/m "$N_META"
-rm -f "$W/rootfs/data/f"
+if want io; then
+	say "rootfs I/O ($rootfs_kind on the host; the same folder shared over 9P with a guest)"
+	measure seqwrite_mbs mbs seqwrite /data/f "$MIB"
+	measure seqread_mbs mbs seqread /data/f
+	measure meta_us 1000 meta /data/m "$N_META"
+	rm -f "$W/rootfs/data/f"
+fi
 
 # network: a netns with a veth; the server on the host end
-if "$IP" netns add "$NS" 2>/dev/null && "$IP" link add "$VETH" type veth peer name "${VETH%h}c" &&
+if ! want net; then
+	:
+elif "$IP" netns add "$NS" 2>/dev/null && "$IP" link add "$VETH" type veth peer name "${VETH%h}c" &&
 	"$IP" link set "${VETH%h}c" netns "$NS" && "$IP" -n "$NS" link set "${VETH%h}c" up &&
 	"$IP" -n "$NS" addr add "$NET_CTR/24" dev "${VETH%h}c" && "$IP" -n "$NS" link set lo up &&
 	"$IP" addr add "$NET_HOST/24" dev "$VETH" && "$IP" link set "$VETH" up; then
@@ -350,8 +365,8 @@ stop_idle() {
 	for id in $RUNNING; do "$HYRUN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1; done
 }
 
-say "memory per container at $levels concurrent containers"
-for l in $levels; do
+want mem && say "memory per container at $levels concurrent containers"
+want mem && for l in $levels; do
 	for m in $(order); do
 		start_idle "$l" "$m" || { stop_idle; continue; }
 		# the guests settle (free page reporting returns what boot freed)
@@ -368,7 +383,9 @@ done
 
 # --- KSM: idle guests with their RAM mergeable or not ----------------------------------
 K=/sys/kernel/mm/ksm
-if [ "$have_vm" = 1 ] && [ -w $K/run ]; then
+if ! want ksm; then
+	:
+elif [ "$have_vm" = 1 ] && [ -w $K/run ]; then
 	ksm_saved=$(cat $K/run)
 	scan_saved=$(cat $K/pages_to_scan) sleep_saved=$(cat $K/sleep_millisecs)
 	say "KSM: $ksm_guests idle guests, guest RAM mergeable (io.hyrun.vm.ksm) or not"
