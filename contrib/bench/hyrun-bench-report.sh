@@ -146,11 +146,13 @@ fi
 	echo
 	meta | while IFS='|' read -r name label unit better why; do
 		c=$(val sample "$name" container 4) v=$(val sample "$name" vm 4) ex=$(val exits "$name" vm 4)
+		mm=$(val mmio "$name" vm 4)
 		[ -n "$c$v" ] || continue
 		echo "## $label"
 		echo
 		printf 'Container %s %s, VM %s %s' "${c:--}" "$unit" "${v:--}" "$unit"
 		[ -z "$ex" ] || printf ', %s VM exits per operation' "$ex"
+		[ -z "$mm" ] || printf ' (%s of them MMIO exits to the VMM: virtio notifications, interrupt status reads and acknowledgements)' "$mm"
 		echo "."
 		echo
 		echo "$why"

@@ -149,16 +149,19 @@ info() { record info "$1" "" "$2"; }
 
 # --- running one workload -------------------------------------------------------
 seq_id=0
-# exits_of PID: KVM exits of the VM of VMM PID so far (debugfs), or "".
+# exits_of PID [COUNTER]: KVM exits (or COUNTER, e.g. mmio_exits: those
+# that reach the VMM's MMIO handlers) of the VM of VMM PID so far
+# (debugfs), or "".
 exits_of() {
-	cat /sys/kernel/debug/kvm/"$1"-*/exits 2>/dev/null | head -n1
+	cat /sys/kernel/debug/kvm/"$1"-*/"${2:-exits}" 2>/dev/null | head -n1
 }
 alive() {
 	[ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
 }
 # workload MODE BUNDLE COMMAND: run COMMAND (the probe's, then a second's
 # pause for the exit counter) in a fresh container; sets RES (its RESULT
-# line) and EXITS (the VM's exits when the result was printed).
+# line), EXITS and MMIO (the VM's exits, and MMIO exits, when the result
+# was printed).
 workload() {
 	local mode=$1 b=$2 id pid o i=0
 	shift 2
@@ -168,7 +171,7 @@ workload() {
 	# a VM is held a second after its result, for the exit counter
 	if [ "$mode" = vm ]; then printf '%s ; sleep 1\n' "$*"; else echo "$*"; fi >"$CMD"
 	ids="$ids $id"
-	RES="" EXITS=""
+	RES="" EXITS="" MMIO=""
 	# a host whose /dev/kvm cannot boot a guest may hang the first boot
 	timeout "${RUN_TIMEOUT:-300}" "$HYRUN" --root "$ROOT" run -d -b "$W/$b" "$id" </dev/null >"$o" 2>&1 || {
 		say "$mode: $* failed: $(tail -n 3 "$o")"
@@ -179,7 +182,7 @@ workload() {
 	while alive "$pid"; do
 		if [ -z "$RES" ] && grep -q '^RESULT' "$o"; then
 			RES=$(grep '^RESULT' "$o" | head -n1)
-			[ "$mode" = vm ] && EXITS=$(exits_of "$pid")
+			[ "$mode" = vm ] && EXITS=$(exits_of "$pid") && MMIO=$(exits_of "$pid" mmio_exits)
 		fi
 		i=$((i + 1))
 		[ "$i" -lt 6000 ] || { say "$mode: $* did not end in 300 s"; break; }
@@ -203,7 +206,7 @@ order() {
 # measure METRIC UNIT-DIVISOR COMMAND: `runs` samples per mode of
 # COMMAND's ns per op / DIVISOR (or MB/s when DIVISOR is "mbs"), with the
 # VM's exits per op beside them.
-base_exits=0
+base_exits=0 base_mmio=0
 measure() {
 	local metric=$1 div=$2 r m ops ns bytes v b
 	shift 2
@@ -221,6 +224,9 @@ measure() {
 			record sample "$metric" "$m" "$v"
 			if [ "$m" = vm ] && [ -n "$EXITS" ]; then
 				record exits "$metric" vm "$(awk -v e="$EXITS" -v b="$base_exits" -v o="$ops" 'BEGIN { printf "%.3f", (e - b) / o }')"
+			fi
+			if [ "$m" = vm ] && [ -n "$MMIO" ]; then
+				record mmio "$metric" vm "$(awk -v e="$MMIO" -v b="$base_mmio" -v o="$ops" 'BEGIN { printf "%.3f", (e - b) / o }')"
 			fi
 			progress "$metric" "$m" "$v"
 		done
@@ -252,8 +258,9 @@ if [ "$have_vm" = 1 ]; then
 		info vm_missing "no guest booted on this host"
 		have_vm=0 modes=container
 	else
-		base_exits=${EXITS:-0}
+		base_exits=${EXITS:-0} base_mmio=${MMIO:-0}
 		info base_exits "$base_exits"
+		info base_mmio "$base_mmio"
 	fi
 fi
 [ "$have_ctr" = 1 ] || [ "$have_vm" = 1 ] || die "nothing to measure"
