@@ -316,7 +316,9 @@ fi
 # --- memory per container ------------------------------------------------------------
 # mem_of ID...: sums over the containers' cgroups: RSS and PSS of every
 # process in them (the VMM and its threads, or the container's processes),
-# and the cgroups' own memory use; sets RSS PSS CG (kB).
+# and the cgroups' own memory use; sets RSS PSS CG (kB).  Both from
+# smaps_rollup (the page tables): status's VmRSS lags on kernels that
+# batch a task's RSS counters (6.1 read 4 kB for a running probe).
 mem_of() {
 	local id pid cg p v
 	RSS=0 PSS=0 CG=0
@@ -326,7 +328,7 @@ mem_of() {
 		if [ -n "$cg" ] && [ -r "/sys/fs/cgroup$cg/memory.current" ]; then
 			CG=$((CG + $(cat "/sys/fs/cgroup$cg/memory.current") / 1024))
 			for p in $(cat "/sys/fs/cgroup$cg/cgroup.procs"); do
-				v=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$p/status" 2>/dev/null)
+				v=$(sed -n 's/^Rss:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$p/smaps_rollup" 2>/dev/null)
 				RSS=$((RSS + ${v:-0}))
 				v=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$p/smaps_rollup" 2>/dev/null)
 				PSS=$((PSS + ${v:-0}))
@@ -336,7 +338,7 @@ mem_of() {
 			cg=$(sed -n 's/^[0-9]*:memory:\(.*\)/\1/p' "/proc/$pid/cgroup")
 			[ -n "$cg" ] && [ -r "/sys/fs/cgroup/memory$cg/memory.usage_in_bytes" ] &&
 				CG=$((CG + $(cat "/sys/fs/cgroup/memory$cg/memory.usage_in_bytes") / 1024))
-			v=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
+			v=$(sed -n 's/^Rss:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/smaps_rollup" 2>/dev/null)
 			RSS=$((RSS + ${v:-0}))
 			v=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/smaps_rollup" 2>/dev/null)
 			PSS=$((PSS + ${v:-0}))
