@@ -164,6 +164,8 @@ static const struct cli_doc_opt bench_opts[] = {
   { "modes", 'm', "container|vm|container,vm", "the isolation levels to run (default: both)" },
   { "kernel", 'k', "FILE", "the guest kernel (default: hyrun's installed vmlinux)" },
   { "runs", 'r', "N", "samples per measurement (default 5, --quick 3)" },
+  { "only", 'O', "PARTS",
+    "only these, comma-separated: start, syscall, forkexec, cpu, io, net, mem, ksm" },
   END,
 };
 

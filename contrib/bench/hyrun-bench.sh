@@ -13,6 +13,7 @@ set -eu
 usage() {
 	cat <<EOF
 Usage: hyrun bench [--quick] [--containers N] [--out DIR] [--modes M] [--kernel VMLINUX] [--runs R]
+                   [--only PARTS]
 
 Runs one bundle at both isolation levels and compares them: start latency,
 memory per container at 1, 10 and 50 concurrent containers (and with KSM
@@ -29,6 +30,8 @@ compare.svg into DIR and prints the table.  Needs root.
   --kernel FILE    the guest kernel (default: hyrun's installed vmlinux)
   --runs R         samples per measurement (default 5, --quick 3; start
                    latency 4x as many)
+  --only PARTS     these parts alone, comma-separated: start, syscall,
+                   forkexec, cpu, io (rootfs I/O), net, mem, ksm (default: all)
 EOF
 }
 
@@ -36,7 +39,7 @@ HYRUN=${HYRUN:?hyrun-bench: run it as \`hyrun bench\`}
 LIBEXEC=${HYRUN_BENCH_LIBEXEC:-$(dirname "$(realpath "$0")")}
 PROBE=$LIBEXEC/hyrun-bench-probe
 IP=${IP:-ip}
-quick=0 maxn="" out="" modes="container,vm" kernel="" runs=""
+quick=0 maxn="" out="" modes="container,vm" kernel="" runs="" only=""
 shift_arg() { [ $# -ge 2 ] || { echo "hyrun bench: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -51,12 +54,20 @@ while [ $# -gt 0 ]; do
 	--kernel=*) kernel=${1#*=} ;;
 	--runs) shift_arg "$@"; runs=$2; shift ;;
 	--runs=*) runs=${1#*=} ;;
+	--only) shift_arg "$@"; only=$2; shift ;;
+	--only=*) only=${1#*=} ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "hyrun bench: unknown argument $1 (see hyrun bench --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 die() { echo "hyrun bench: $*" >&2; exit 1; }
+PARTS="start syscall forkexec cpu io net mem ksm"
+for p in $(echo "$only" | tr ',' ' '); do
+	case " $PARTS " in *" $p "*) ;; *) echo "hyrun bench: --only: unknown part \"$p\" (one of: $PARTS)" >&2; exit 2 ;; esac
+done
+# want PART: PART is measured (--only)
+want() { [ -z "$only" ] || case ",$only," in *,"$1",*) true ;; *) false ;; esac; }
 say() { echo "hyrun bench: $*" >&2; }
 [ "$(id -u)" = 0 ] || die "needs root (it creates containers, cgroups, a netns)"
 [ -x "$PROBE" ] || die "no probe at $PROBE"
@@ -138,16 +149,19 @@ info() { record info "$1" "" "$2"; }
 
 # --- running one workload -------------------------------------------------------
 seq_id=0
-# exits_of PID: KVM exits of the VM of VMM PID so far (debugfs), or "".
+# exits_of PID [COUNTER]: KVM exits (or COUNTER, e.g. mmio_exits: those
+# that reach the VMM's MMIO handlers) of the VM of VMM PID so far
+# (debugfs), or "".
 exits_of() {
-	cat /sys/kernel/debug/kvm/"$1"-*/exits 2>/dev/null | head -n1
+	cat /sys/kernel/debug/kvm/"$1"-*/"${2:-exits}" 2>/dev/null | head -n1
 }
 alive() {
 	[ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
 }
 # workload MODE BUNDLE COMMAND: run COMMAND (the probe's, then a second's
 # pause for the exit counter) in a fresh container; sets RES (its RESULT
-# line) and EXITS (the VM's exits when the result was printed).
+# line), EXITS and MMIO (the VM's exits, and MMIO exits, when the result
+# was printed).
 workload() {
 	local mode=$1 b=$2 id pid o i=0
 	shift 2
@@ -157,7 +171,7 @@ workload() {
 	# a VM is held a second after its result, for the exit counter
 	if [ "$mode" = vm ]; then printf '%s ; sleep 1\n' "$*"; else echo "$*"; fi >"$CMD"
 	ids="$ids $id"
-	RES="" EXITS=""
+	RES="" EXITS="" MMIO=""
 	# a host whose /dev/kvm cannot boot a guest may hang the first boot
 	timeout "${RUN_TIMEOUT:-300}" "$HYRUN" --root "$ROOT" run -d -b "$W/$b" "$id" </dev/null >"$o" 2>&1 || {
 		say "$mode: $* failed: $(tail -n 3 "$o")"
@@ -168,7 +182,7 @@ workload() {
 	while alive "$pid"; do
 		if [ -z "$RES" ] && grep -q '^RESULT' "$o"; then
 			RES=$(grep '^RESULT' "$o" | head -n1)
-			[ "$mode" = vm ] && EXITS=$(exits_of "$pid")
+			[ "$mode" = vm ] && EXITS=$(exits_of "$pid") && MMIO=$(exits_of "$pid" mmio_exits)
 		fi
 		i=$((i + 1))
 		[ "$i" -lt 6000 ] || { say "$mode: $* did not end in 300 s"; break; }
@@ -192,7 +206,7 @@ order() {
 # measure METRIC UNIT-DIVISOR COMMAND: `runs` samples per mode of
 # COMMAND's ns per op / DIVISOR (or MB/s when DIVISOR is "mbs"), with the
 # VM's exits per op beside them.
-base_exits=0
+base_exits=0 base_mmio=0
 measure() {
 	local metric=$1 div=$2 r m ops ns bytes v b
 	shift 2
@@ -210,6 +224,9 @@ measure() {
 			record sample "$metric" "$m" "$v"
 			if [ "$m" = vm ] && [ -n "$EXITS" ]; then
 				record exits "$metric" vm "$(awk -v e="$EXITS" -v b="$base_exits" -v o="$ops" 'BEGIN { printf "%.3f", (e - b) / o }')"
+			fi
+			if [ "$m" = vm ] && [ -n "$MMIO" ]; then
+				record mmio "$metric" vm "$(awk -v e="$MMIO" -v b="$base_mmio" -v o="$ops" 'BEGIN { printf "%.3f", (e - b) / o }')"
 			fi
 			progress "$metric" "$m" "$v"
 		done
@@ -241,8 +258,9 @@ if [ "$have_vm" = 1 ]; then
 		info vm_missing "no guest booted on this host"
 		have_vm=0 modes=container
 	else
-		base_exits=${EXITS:-0}
+		base_exits=${EXITS:-0} base_mmio=${MMIO:-0}
 		info base_exits "$base_exits"
+		info base_mmio "$base_mmio"
 	fi
 fi
 [ "$have_ctr" = 1 ] || [ "$have_vm" = 1 ] || die "nothing to measure"
@@ -250,8 +268,8 @@ fi
 say "modes: $modes; $runs runs each; concurrency levels: $levels; results in $out"
 
 # start latency: `run` of a process that exits at once, create to exit
-say "start latency (run of /probe true, create to delete)"
-for r in $(seq 1 $((runs * 4))); do
+want start && say "start latency (run of /probe true, create to delete)"
+want start && for r in $(seq 1 $((runs * 4))); do
 	for m in $(order); do
 		seq_id=$((seq_id + 1))
 		echo true >"$CMD"
@@ -265,19 +283,23 @@ for r in $(seq 1 $((runs * 4))); do
 	done
 done
 
-say "syscall cost (getppid), fork+exec, a CPU loop"
-measure syscall_ns 1 syscall "$N_SYS"
-measure forkexec_us 1000 forkexec "$N_FORK"
-measure cpu_ns 1 cpu "$N_CPU"
+{ want syscall || want forkexec || want cpu; } && say "syscall cost (getppid), fork+exec, a CPU loop"
+want syscall && measure syscall_ns 1 syscall "$N_SYS"
+want forkexec && measure forkexec_us 1000 forkexec "$N_FORK"
+want cpu && measure cpu_ns 1 cpu "$N_CPU"
 
-say "rootfs I/O ($rootfs_kind on the host; the same folder shared over 9P with a guest)"
-measure seqwrite_mbs mbs seqwrite /data/f "$MIB"
-measure seqread_mbs mbs seqread /data/f
-measure meta_us 1000 meta /data/m "$N_META"
-rm -f "$W/rootfs/data/f"
+if want io; then
+	say "rootfs I/O ($rootfs_kind on the host; the same folder shared over 9P with a guest)"
+	measure seqwrite_mbs mbs seqwrite /data/f "$MIB"
+	measure seqread_mbs mbs seqread /data/f
+	measure meta_us 1000 meta /data/m "$N_META"
+	rm -f "$W/rootfs/data/f"
+fi
 
 # network: a netns with a veth; the server on the host end
-if "$IP" netns add "$NS" 2>/dev/null && "$IP" link add "$VETH" type veth peer name "${VETH%h}c" &&
+if ! want net; then
+	:
+elif "$IP" netns add "$NS" 2>/dev/null && "$IP" link add "$VETH" type veth peer name "${VETH%h}c" &&
 	"$IP" link set "${VETH%h}c" netns "$NS" && "$IP" -n "$NS" link set "${VETH%h}c" up &&
 	"$IP" -n "$NS" addr add "$NET_CTR/24" dev "${VETH%h}c" && "$IP" -n "$NS" link set lo up &&
 	"$IP" addr add "$NET_HOST/24" dev "$VETH" && "$IP" link set "$VETH" up; then
@@ -294,7 +316,9 @@ fi
 # --- memory per container ------------------------------------------------------------
 # mem_of ID...: sums over the containers' cgroups: RSS and PSS of every
 # process in them (the VMM and its threads, or the container's processes),
-# and the cgroups' own memory use; sets RSS PSS CG (kB).
+# and the cgroups' own memory use; sets RSS PSS CG (kB).  Both from
+# smaps_rollup (the page tables): status's VmRSS lags on kernels that
+# batch a task's RSS counters (6.1 read 4 kB for a running probe).
 mem_of() {
 	local id pid cg p v
 	RSS=0 PSS=0 CG=0
@@ -304,7 +328,7 @@ mem_of() {
 		if [ -n "$cg" ] && [ -r "/sys/fs/cgroup$cg/memory.current" ]; then
 			CG=$((CG + $(cat "/sys/fs/cgroup$cg/memory.current") / 1024))
 			for p in $(cat "/sys/fs/cgroup$cg/cgroup.procs"); do
-				v=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$p/status" 2>/dev/null)
+				v=$(sed -n 's/^Rss:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$p/smaps_rollup" 2>/dev/null)
 				RSS=$((RSS + ${v:-0}))
 				v=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$p/smaps_rollup" 2>/dev/null)
 				PSS=$((PSS + ${v:-0}))
@@ -314,7 +338,7 @@ mem_of() {
 			cg=$(sed -n 's/^[0-9]*:memory:\(.*\)/\1/p' "/proc/$pid/cgroup")
 			[ -n "$cg" ] && [ -r "/sys/fs/cgroup/memory$cg/memory.usage_in_bytes" ] &&
 				CG=$((CG + $(cat "/sys/fs/cgroup/memory$cg/memory.usage_in_bytes") / 1024))
-			v=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
+			v=$(sed -n 's/^Rss:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/smaps_rollup" 2>/dev/null)
 			RSS=$((RSS + ${v:-0}))
 			v=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/smaps_rollup" 2>/dev/null)
 			PSS=$((PSS + ${v:-0}))
@@ -350,8 +374,8 @@ stop_idle() {
 	for id in $RUNNING; do "$HYRUN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1; done
 }
 
-say "memory per container at $levels concurrent containers"
-for l in $levels; do
+want mem && say "memory per container at $levels concurrent containers"
+want mem && for l in $levels; do
 	for m in $(order); do
 		start_idle "$l" "$m" || { stop_idle; continue; }
 		# the guests settle (free page reporting returns what boot freed)
@@ -368,7 +392,9 @@ done
 
 # --- KSM: idle guests with their RAM mergeable or not ----------------------------------
 K=/sys/kernel/mm/ksm
-if [ "$have_vm" = 1 ] && [ -w $K/run ]; then
+if ! want ksm; then
+	:
+elif [ "$have_vm" = 1 ] && [ -w $K/run ]; then
 	ksm_saved=$(cat $K/run)
 	scan_saved=$(cat $K/pages_to_scan) sleep_saved=$(cat $K/sleep_millisecs)
 	say "KSM: $ksm_guests idle guests, guest RAM mergeable (io.hyrun.vm.ksm) or not"

@@ -40,7 +40,11 @@ die() { echo "bench-in-l1: $*" >&2; exit 1; }
 for f in hyrun hyrun-agent hyrun-vmm hyrun-bench hyrun-bench-report hyrun-bench-probe tests/vm/kvm-probe; do
 	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build)"
 done
-[ -n "$kernel" ] || kernel=$("$top/kvm-shim/kernel/build.sh") || die "the guest kernel build failed"
+# container mode alone needs no guest kernel
+case " $* " in
+*" --modes container "* | *" --modes=container "*) ;;
+*) [ -n "$kernel" ] || kernel=$("$top/kvm-shim/kernel/build.sh") || die "the guest kernel build failed" ;;
+esac
 out=${out:-./hyrun-bench-l1-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 
@@ -52,35 +56,47 @@ l1_root "$root"
 for f in hyrun hyrun-agent hyrun-vmm hyrun-bench hyrun-bench-report hyrun-bench-probe tests/vm/kvm-probe; do
 	l1_copy "$root" "$build/$f"
 done
-l1_copy "$root" "$kernel"
+[ -z "$kernel" ] || l1_copy "$root" "$kernel"
 for f in jq ip tc; do
 	l1_copy "$root" "$(command -v $f)" || die "$f not found"
 done
 l1_modules "$root" veth tun sch_ingress act_mirred cls_u32 overlay
+l1_copy "$root" "$top/tests/vm/l1.sh"
 hy=$(realpath "$build/hyrun")
+kopt=""
+[ -z "$kernel" ] || kopt="--kernel $kernel"
+# /init: the modules, then /bench-l1.sh on a root on a tmpfs (container
+# mode's pivot_root refuses the initramfs: tests/vm/l1.sh, l1_move_root)
 {
 	l1_init_head
 	cat <<EOI
+. $(realpath "$top/tests/vm/l1.sh")
+l1_move_root 90% /bench-l1.sh
+echo "bench-l1: cannot move L1's root to a tmpfs (container mode will fail)"
+exec /bin/sh /bench-l1.sh
+EOI
+} >"$root/init"
+cat >"$root/bench-l1.sh" <<EOI
 mount -t cgroup2 none /sys/fs/cgroup
 mount -t tmpfs none /run
 mkdir -p /var && ln -s /run /var/run
 mount -t debugfs none /sys/kernel/debug
-echo "bench-l1: L1 up at \$(cut -d' ' -f1 /proc/uptime) s"
+ip link set lo up
+echo "bench-l1: L1 up at \$(cut -d' ' -f1 /proc/uptime) s, root on \$(stat -fc %T /)"
 if ! $(realpath "$build/tests/vm/kvm-probe") 10; then
 	echo "bench-l1: flake: no working /dev/kvm in this boot"
 	reboot -f
 fi
 mkdir -p /out
 IP=$(realpath "$(command -v ip)") HYRUN_BENCH_LIBEXEC=$(dirname "$hy") TMPDIR=/tmp \
-	$hy bench --out /out --kernel $kernel $* 2>&1
+	$hy bench --out /out $kopt $* 2>&1
 echo "bench-l1: bench exit \$?"
 echo "bench-l1: results begin"
 base64 /out/results.tsv
 echo "bench-l1: results end"
 reboot -f
 EOI
-} >"$root/init"
-chmod +x "$root/init"
+chmod +x "$root/init" "$root/bench-l1.sh"
 l1_pack "$root" "$work/l1.cpio"
 echo "bench-in-l1: L1 initramfs $(($(stat -c %s "$work/l1.cpio") / 1048576)) MiB; hyrun bench $*"
 export HYRUN_L1_MEM=${HYRUN_L1_MEM:-3072} HYRUN_L1_TIMEOUT=${HYRUN_L1_TIMEOUT:-1800}

@@ -15,6 +15,12 @@
 /* The guest's own file systems: proc, sys, dev, run, tmp, cgroup2, and the
  * shared rootfs folder over virtio-9p at AGENT_ROOTFS. */
 #define AGENT_ROOTFS VMPROTO_ROOTFS_DIR
+/* The 9P message size of both shares: the most Linux 6.1's virtio
+ * transport takes (PAGE_SIZE * (VIRTQUEUE_NUM - 3), trans_virtio.c; more
+ * is cut to it with a warning).  A 1 MiB read or write is 3 requests, not
+ * the 8 it was at 128 KiB (each a notification and an interrupt: VM exits);
+ * the VMM's server allows up to P9_MAX_MSIZE. */
+#define AGENT_9P_MSIZE "512000"
 int agent_mount_base (hy_error_t *err);
 int agent_mount_rootfs (hy_error_t *err);
 /* The volumes share at VMPROTO_VOLS_DIR, when a mount of the container

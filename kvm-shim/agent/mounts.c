@@ -51,7 +51,7 @@ agent_mount_rootfs (hy_error_t *err)
   if (mkdir (AGENT_ROOTFS, 0755) < 0 && errno != EEXIST)
     return hy_error_set (err, errno, "mkdir `%s`", AGENT_ROOTFS);
   if (mount (VMPROTO_ROOTFS_TAG, AGENT_ROOTFS, "9p", 0,
-             "trans=virtio,version=9p2000.L,msize=131072,cache=none,access=client")
+             "trans=virtio,version=9p2000.L,msize=" AGENT_9P_MSIZE ",cache=none,access=client")
       < 0)
     return hy_error_set (err, errno, "mount the shared rootfs (9p tag \"%s\")", VMPROTO_ROOTFS_TAG);
   return 0;

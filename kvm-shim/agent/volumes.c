@@ -36,7 +36,7 @@ agent_mount_volumes (const struct spec *spec, hy_error_t *err)
   if (mkdir (VMPROTO_VOLS_DIR, 0700) < 0 && errno != EEXIST)
     return hy_error_set (err, errno, "mkdir `%s`", VMPROTO_VOLS_DIR);
   if (mount (VMPROTO_VOLS_TAG, VMPROTO_VOLS_DIR, "9p", 0,
-             "trans=virtio,version=9p2000.L,msize=131072,cache=none,access=client")
+             "trans=virtio,version=9p2000.L,msize=" AGENT_9P_MSIZE ",cache=none,access=client")
       < 0)
     return hy_error_set (err, errno, "mount the volumes (9p tag \"%s\")", VMPROTO_VOLS_TAG);
   return 0;

@@ -63,22 +63,12 @@ if [ "${1:-}" = --pack ]; then
 fi
 
 # --- in L1 -------------------------------------------------------------------
-# pivot_root refuses a root on the initramfs: a copy of it on a tmpfs is
-# moved over / (as switch_root does), then this script runs again there.
-if [ -z "${HYRUN_L1_MOVED:-}" ]; then
-	mkdir -p /newroot
-	mount -t tmpfs -o size=90% none /newroot
-	for d in /*; do
-		case $d in /proc | /sys | /dev | /run | /newroot) mkdir -p "/newroot$d" ;; *) cp -a "$d" /newroot/ ;; esac
-	done
-	mount -t proc proc /newroot/proc
-	mount -t sysfs sys /newroot/sys
-	mount -t devtmpfs dev /newroot/dev
-	self=$(realpath "$0")
-	cd /newroot && mount --move . / && HYRUN_L1_MOVED=1 exec chroot . /bin/sh "$self"
+# a root on a tmpfs (tests/vm/l1.sh, l1_move_root), then this script again
+. "$here/l1.sh"
+l1_move_root 90% "$0" || {
 	echo "1..0 # SKIP cannot move to a root on a tmpfs"
 	exit 1
-fi
+}
 tar -xf "$HYRUN_TEST_BATS_PACK" -C / || {
 	echo "1..0 # SKIP cannot unpack $HYRUN_TEST_BATS_PACK"
 	exit 1

@@ -92,22 +92,10 @@ criu_errors() {
 }
 
 # --- L1's set-up: what a host has and this initramfs does not -------------
-# pivot_root (hyrun's, criu's) refuses a root on the initramfs: a copy of
-# it on a tmpfs is moved over / (as switch_root does; criu wants the
-# mount namespace's root to be its root, so a chroot is not enough)
-if [ -z "${HYRUN_L1_MOVED:-}" ]; then
-	mkdir -p /newroot
-	mount -t tmpfs -o size=80% none /newroot
-	for d in /*; do
-		case $d in /proc | /sys | /dev | /run | /newroot) mkdir -p "/newroot$d" ;; *) cp -a "$d" /newroot/ ;; esac
-	done
-	mount -t proc proc /newroot/proc
-	mount -t sysfs sys /newroot/sys
-	mount -t devtmpfs dev /newroot/dev
-	self=$(realpath "$0")
-	cd /newroot && mount --move . / && HYRUN_L1_MOVED=1 exec chroot . /bin/sh "$self"
-	echo "# cannot move to a root on a tmpfs"
-fi
+# pivot_root (hyrun's, criu's) refuses a root on the initramfs: a root on
+# a tmpfs (tests/vm/l1.sh, l1_move_root), then this script again
+. "$(dirname "$(realpath "$0")")/l1.sh"
+l1_move_root 80% "$0" || echo "# cannot move to a root on a tmpfs"
 ip link set lo up
 # criu locks the container's network during a dump; its default method
 # runs iptables-restore, which L1 lacks: nftables is built into criu

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shell functions for the nested test VM ("L1"), sourced by
 # tests/unit/guests/run-in-l1.sh (unit-test binaries) and
-# tests/vm/run-nested.sh (VM mode end to end); POSIX sh.
+# tests/vm/run-nested.sh (VM mode end to end); POSIX sh.  run-in-l1.sh
+# copies it into L1 at its own path: scripts run there source it too
+# (l1_move_root).
 #
 # L1 is a small Linux VM under QEMU's software emulation (TCG) with an
 # emulated AMD-V CPU: its kernel's kvm_amd gives a real /dev/kvm on hosts
@@ -17,6 +19,8 @@
 #   l1_init_head               the first lines of an /init (mounts, kvm modules)
 #   l1_pack ROOT CPIO          an uncompressed newc cpio of ROOT
 #   l1_boot CPIO CONSOLE       boot L1 once; its console (CR-free) in CONSOLE
+#   l1_move_root SIZE SCRIPT [ARG...]   (in L1) a root on a tmpfs, SCRIPT
+#                              run again there (pivot_root needs a real root)
 #
 # Environment: HYRUN_L1_CACHE (default /var/tmp/hyrun-l1), HYRUN_L1_CPU
 # (default max), HYRUN_L1_MEM (MiB, default 1024), HYRUN_L1_SMP (default 1),
@@ -156,4 +160,32 @@ l1_boot() {
 		</dev/null || _rc=$?; echo "l1-qemu-status $_rc"; } | tr -d '\r' | tee "$2"
 	_rc=$(sed -n 's/^l1-qemu-status //p' "$2")
 	return "${_rc:-1}"
+}
+
+# l1_move_root SIZE SCRIPT [ARG...]: run inside L1, by a script that needs
+# a real root.  pivot_root(2) refuses a root on the initramfs (EINVAL: the
+# rootfs is the namespace's root and cannot be unmounted), and hyrun's
+# container mode and criu pivot.  So a copy of the root on a tmpfs of SIZE
+# (tmpfs's size=, e.g. 80%) is moved over / (as switch_root does; a chroot
+# alone would not do for criu, which wants the mount namespace's root to be
+# its root) and SCRIPT runs again there under /bin/sh with
+# HYRUN_L1_MOVED=1.  Returns at once when that is already set (SCRIPT's
+# second run); returns 1 when the move failed (the initramfs is then still
+# the root).  Proc, sys and dev are mounted afresh in the new root;
+# anything else mounted before the move (/run, cgroup2) stays behind.
+l1_move_root() {
+	[ -z "${HYRUN_L1_MOVED:-}" ] || return 0
+	_size=$1 _script=$(realpath "$2")
+	shift 2
+	mkdir -p /newroot && mount -t tmpfs -o "size=$_size" none /newroot || return 1
+	for _d in /*; do
+		case $_d in
+		/proc | /sys | /dev | /run | /newroot) mkdir -p "/newroot$_d" ;;
+		*) cp -a "$_d" /newroot/ || return 1 ;;
+		esac
+	done
+	mount -t proc proc /newroot/proc && mount -t sysfs sys /newroot/sys &&
+		mount -t devtmpfs dev /newroot/dev || return 1
+	cd /newroot && mount --move . / && HYRUN_L1_MOVED=1 exec chroot . /bin/sh "$_script" "$@"
+	return 1
 }

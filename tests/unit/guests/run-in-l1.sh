@@ -45,7 +45,9 @@ l1_root "$root"
 # more of L1's kernel modules a test needs (names as modprobe takes them)
 [ -z "${HYRUN_L1_MODULES:-}" ] || l1_modules "$root" $HYRUN_L1_MODULES
 
-# Each test at its own absolute path, with the shared libraries it links.
+# Each test at its own absolute path, with the shared libraries it links;
+# tests/vm/l1.sh too, at its own: test scripts source it (l1_move_root).
+l1_copy "$root" "$here/../../vm/l1.sh"
 tests=""
 for t in "$@"; do
   t=$(realpath "$t")
