@@ -36,19 +36,9 @@ fi
 if [ "$in_l1" = 1 ]; then
 	set +e
 	# pivot_root (container mode) refuses a root on the initramfs
-	if [ -z "${HYRUN_L1_MOVED:-}" ]; then
-		mkdir -p /newroot
-		mount -t tmpfs -o size=80% none /newroot
-		for d in /*; do
-			case $d in /proc | /sys | /dev | /run | /newroot) mkdir -p "/newroot$d" ;; *) cp -a "$d" /newroot/ ;; esac
-		done
-		mount -t proc proc /newroot/proc
-		mount -t sysfs sys /newroot/sys
-		mount -t devtmpfs dev /newroot/dev
-		cd /newroot && mount --move . / && HYRUN_L1_MOVED=1 exec chroot . /bin/sh /vfio-in-l1.sh --in-l1
-		echo "vfio: cannot move to a root on a tmpfs"
-		exit 1
-	fi
+	. /l1.sh
+	l1_move_root 80% /vfio-in-l1.sh --in-l1
+	[ -n "${HYRUN_L1_MOVED:-}" ] || { echo "vfio: cannot move to a root on a tmpfs"; exit 1; }
 	. /bundles/env
 	mkdir -p /run /sys/fs/cgroup /tmp
 	mount -t tmpfs none /run
@@ -231,6 +221,7 @@ bundle wrong "$vm | .annotations[\"io.hyrun.vm.vfio\"] = \"0000:00:00.0\" | .pro
 rm -rf "$B/template"
 printf 'HYRUN=%s\n' "$(realpath "$build/hyrun")" >"$B/env"
 cp "$0" "$root/vfio-in-l1.sh"
+cp "$here/l1.sh" "$root/l1.sh"
 {
 	l1_init_head
 	echo 'sh /vfio-in-l1.sh --in-l1 2>&1 | sed "s/^/vfio-l1: /"'
