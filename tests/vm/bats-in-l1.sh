@@ -46,6 +46,10 @@ if [ "${1:-}" = --pack ]; then
 	tar=$2 top=$(realpath "$3") build=$(realpath "$4")
 	stage=$(mktemp -d)
 	trap 'rm -rf "$stage"' EXIT
+	# the archive's "./" is L1's / once unpacked there: mktemp's 0700
+	# would leave / closed to every uid but root (a user namespace's
+	# mapped root, a rootless user: EACCES on the path to the bundle)
+	chmod 755 "$stage" || exit 1
 	for t in $TOOLS; do put "$stage" "$t" || exit 1; done
 	# bats finds its libexec and lib from its own path (/usr/bin/bats)
 	for d in /usr/lib/bats-core /usr/libexec/bats-core; do
