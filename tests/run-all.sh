@@ -523,7 +523,8 @@ clients_stage() {
 # removal, a paused one with sub-cgroups), exec (joining the cgroup) and
 # rootless (no delegated cgroup): 68 tests, 299 s of tests in that run,
 # about 6.5 minutes more with their files' set-up (13 s a file); 113
-# tests in all, about 14 minutes of bats in that run.  V2_BATS_FILES= (empty) runs every file (then
+# tests in all: this stage took 930 s (bats 905 s; 107 passed, 6 v1-only
+# skips) right after, two other sessions' L1s running.  V2_BATS_FILES= (empty) runs every file (then
 # the timeout is an hour).  The timeout only bounds a hung L1.
 V2_BATS_FILES=${V2_BATS_FILES-cgroups_v2.bats,cgroups.bats,kill.bats,update.bats,events.bats,namespaces.bats,mounts.bats,spec.bats,config.bats,delete.bats,exec.bats,rootless.bats}
 if [ -n "$V2_BATS_FILES" ]; then V2_TIMEOUT=${V2_TIMEOUT:-2100}; else V2_TIMEOUT=${V2_TIMEOUT:-3600}; fi
