@@ -10,6 +10,7 @@
 #include "common/xalloc.h"
 #include "libcontainer/fd.h"
 #include "libcontainer/lsm.h"
+#include "libcontainer/mount.h"
 #include "libcontainer/finalize.h"
 #include "libcontainer/init.h"
 #include "libcontainer/netlink.h"
@@ -113,7 +114,10 @@ setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
   struct lc_rootfs_opts ro = { a->rootfs, a->cfg->no_pivot, a->new_userns,
                                spec_namespace_find (spec, SPEC_NS_MOUNT) != NULL };
   cleanup_close int root_fd = -1;
+  /* before a cgroup namespace (new or joined) makes it "/" */
+  cleanup_free char *cgroup2_own = lc_mount_own_cgroup ("cgroup2", "");
 
+  ro.cgroup2_own = cgroup2_own;
   if (a->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return hy_error_set (err, errno, "become root in the user namespace (is uid 0 mapped?)");
   if (join_late_namespaces (spec, err) < 0)

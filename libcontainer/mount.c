@@ -101,7 +101,8 @@ ordinary_dir (int root_fd, const struct spec_mount *m, hy_error_t *err)
 }
 
 int
-lc_mount_one (int root_fd, const struct spec_mount *m, bool cgroupns, hy_error_t *err)
+lc_mount_one (int root_fd, const struct spec_mount *m, bool cgroupns, const char *cgroup2_own,
+              hy_error_t *err)
 {
   cleanup_close int target_fd = -1;
   char target[64];
@@ -124,7 +125,7 @@ lc_mount_one (int root_fd, const struct spec_mount *m, bool cgroupns, hy_error_t
     }
   else if (strcmp (m->type, "cgroup") == 0)
     {
-      if (lc_mount_cgroup (root_fd, m, target, cgroupns, err) < 0)
+      if (lc_mount_cgroup (root_fd, m, target, cgroupns, cgroup2_own, err) < 0)
         return -1;
     }
   else if (mount (m->source ? m->source : m->type, target, m->type, m->flags & ~MS_REC, m->data)
@@ -193,7 +194,7 @@ remount_bind (const char *path, unsigned long flags, bool cgroupns)
  * container's own cgroup2. */
 int
 lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, bool cgroupns,
-                 hy_error_t *err)
+                 const char *cgroup2_own, hy_error_t *err)
 {
   cleanup_file FILE *mi = fopen ("/proc/self/mountinfo", "re");
   cleanup_free char *line = NULL;
@@ -208,14 +209,33 @@ lc_mount_cgroup (int root_fd, const struct spec_mount *m, const char *target, bo
       /* Pure v2 (mounts below /sys/fs/cgroup, if listed, are shadowed):
        * a new cgroup2 mount, as runc's (rooted at the container's cgroup
        * in a cgroup namespace; criu needs a real mount there).  Where
-       * the kernel refuses one (a user namespace without a cgroup
-       * namespace), runc's fallback: the container's own directory. */
+       * the kernel refuses one, runc's fallback (mountCgroupV2): a bind
+       * of the container's own directory.  EPERM: a user namespace
+       * without a cgroup namespace; EBUSY: cgroup2 is mounted there
+       * already (the kernel refuses one superblock twice on a mount
+       * point: a second cgroup mount at one destination, as runc spec's
+       * /sys/fs/cgroup plus the caller's own; a /sys bound from the
+       * host).  In a cgroup namespace /proc/self/cgroup says "/" now:
+       * the path is the one noted before (cgroup2_own). */
+      cleanup_free char *src = NULL;
       char top[64];
       if (mount ("cgroup2", target, "cgroup2", m->flags & ~MS_REC, NULL) == 0)
         return 0;
-      if ((errno != EPERM && errno != EBUSY) || cgroupns)
+      if (errno != EPERM && errno != EBUSY)
         return hy_error_set (err, errno, "mount cgroup2 on `%s`", m->destination);
-      if (mount_hierarchy ("/sys/fs/cgroup", "cgroup2", "", target, m->flags, false) < 0)
+      if (cgroupns && cgroup2_own == NULL)
+        return hy_error_set (err, errno,
+                             "mount cgroup2 on `%s` (and the container's cgroup2 path "
+                             "to bind instead is unknown)",
+                             m->destination);
+      if (cgroupns)
+        {
+          src = xasprintf ("/sys/fs/cgroup%s", cgroup2_own);
+          if (mount (src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return hy_error_set (err, errno, "bind the container's cgroup2 `%s` on `%s`", src,
+                                 m->destination);
+        }
+      else if (mount_hierarchy ("/sys/fs/cgroup", "cgroup2", "", target, m->flags, false) < 0)
         return hy_error_set (err, errno, "bind the container's cgroup2 on `%s`", m->destination);
       dir_fd = lc_path_open_in_root (root_fd, m->destination, LC_PATH_NOCREATE, err);
       if (dir_fd < 0)

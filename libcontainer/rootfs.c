@@ -257,7 +257,7 @@ lc_rootfs_prepare (const struct spec *spec, const struct lc_rootfs_opts *o, hy_e
     return hy_error_set (err, errno, "open the rootfs `%s`", o->rootfs);
   for (i = 0; i < spec->n_mounts; i++)
     if (lc_mount_one (root_fd, &spec->mounts[i], spec_namespace_find (spec, SPEC_NS_CGROUP) != NULL,
-                      err)
+                      o->cgroup2_own, err)
         < 0)
       return hy_error_prefix (err, "mounts[%zu]", i);
   if (setup_dev (root_fd, spec, o->in_userns, err) < 0)

@@ -19,6 +19,9 @@ struct lc_rootfs_opts
    * mounts land under the rootfs on the host (removed by `delete`) and
    * chroot stands in for pivot_root */
   bool own_mount_ns;
+  /* the container's cgroup in the host's cgroup2 (pure v2), noted before
+   * a new cgroup namespace hid it; NULL if unknown (lc_mount_cgroup) */
+  const char *cgroup2_own;
 };
 
 /* Everything up to and including the switch of root. */

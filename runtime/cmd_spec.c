@@ -2,6 +2,7 @@
 /* `hyrun spec` and `hyrun features`. */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "libcontainer/cgroup.h"
 #include "runtime/cli.h"
 #include "spec/spec.h"
 #include "spec/state.h"
@@ -39,7 +40,15 @@ cmd_spec (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
     return hy_error_set (err, 0, "File %s exists. Remove it first", path);
   if (fd < 0)
     return hy_error_set (err, errno, "create `%s`", path);
-  json = spec_default_json (rootless);
+  /* runc's spec adds a cgroup namespace on a pure cgroup v2 host (its
+   * specconv.Example); a host whose mode cannot be read gets none */
+  {
+    cleanup_error hy_error_t cg_err = NULL;
+    enum lc_cgroup_mode mode;
+
+    json = spec_default_json (rootless, lc_cgroup_detect_mode (NULL, &mode, &cg_err) == 0
+                                            && mode == LC_CGROUP_V2);
+  }
   len = strlen (json);
   if (write (fd, json, len) != (ssize_t)len)
     return hy_error_set (err, errno, "write `%s`", path);

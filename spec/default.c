@@ -7,6 +7,7 @@
 #include "spec/spec.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -393,7 +394,21 @@ fill_ids (const char *tmpl)
 }
 
 char *
-spec_default_json (bool rootless)
+spec_default_json (bool rootless, bool cgroupns)
 {
-  return rootless ? fill_ids (rootless_config) : xstrdup (default_config);
+  static const char mount_ns[] = "\"type\": \"mount\"\n\t\t\t}";
+  static const char cgroup_ns[] = ",\n\t\t\t{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t}";
+  char *json = rootless ? fill_ids (rootless_config) : xstrdup (default_config), *out, *at;
+  size_t head;
+
+  if (!cgroupns)
+    return json;
+  /* both templates have the mount namespace's entry once */
+  at = strstr (json, mount_ns);
+  if (at == NULL)
+    return json;
+  head = (size_t)(at - json) + sizeof mount_ns - 1;
+  out = xasprintf ("%.*s%s%s", (int)head, json, cgroup_ns, json + head);
+  free (json);
+  return out;
 }

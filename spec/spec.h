@@ -464,8 +464,10 @@ char *spec_to_json (const struct spec *s, hy_error_t *err);
  * sends it to the guest). */
 char *spec_process_to_json (const struct spec_process *p);
 
-/* `hyrun spec`: the default config.json (rootless variant when asked). */
-char *spec_default_json (bool rootless);
+/* `hyrun spec`: the default config.json (rootless variant when asked).
+ * cgroupns: a new cgroup namespace too, after the mount one, as runc's
+ * spec adds on a pure cgroup v2 host (the caller detects the host). */
+char *spec_default_json (bool rootless, bool cgroupns);
 
 #define cleanup_spec __attribute__ ((cleanup (spec_freep)))
 static inline void

@@ -39,7 +39,8 @@ load helpers
 }
 
 @test "bad values name the JSON path" {
-	bad_config '.linux.namespaces += [{"type": "bogus"}]' "linux.namespaces[5].type"
+	# the template's namespaces are runc spec's: one more on pure cgroup v2
+	bad_config '.linux.namespaces += [{"type": "bogus"}]' "linux.namespaces[$(jq '.linux.namespaces | length' "$BUNDLE/config.json")].type"
 	bad_config '.process.cwd = "relative"' "process.cwd"
 	bad_config '.mounts[0].options += ["nosuchopt"]' "mounts[0]"
 	bad_config '.mounts[0].destination = "relative/dest"' "mounts[0].destination"

@@ -78,7 +78,6 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 }
 
 @test "a user namespace with uid and gid mappings" {
-	[ -z "${HYRUN_IN_TEST_VM:-}" ] || skip "in the test VM (tests/vm/bats-in-l1.sh) the mapped uid is refused the bundle's rootfs (EACCES on its tmpfs root; not understood yet)"
 	cfg '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
 	# the rootfs must be reachable by the mapped root
 	open_path_to "$BUNDLE/rootfs"
@@ -91,7 +90,6 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 }
 
 @test "the process in a user namespace runs as the mapped host uid" {
-	[ -z "${HYRUN_IN_TEST_VM:-}" ] || skip "in the test VM (tests/vm/bats-in-l1.sh) the mapped uid is refused the bundle's rootfs (EACCES on its tmpfs root; not understood yet)"
 	cfg '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
 	open_path_to "$BUNDLE/rootfs"
 	args payload sleep 30

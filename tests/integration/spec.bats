@@ -6,7 +6,10 @@ load helpers
 	rm "$BUNDLE/config.json"
 	hy spec
 	jq -e '.process.args == ["sh"] and .root.path == "rootfs"' "$BUNDLE/config.json"
-	jq -e '[.linux.namespaces[].type] | sort == ["ipc","mount","network","pid","uts"]' "$BUNDLE/config.json"
+	# runc's spec adds a cgroup namespace on a pure cgroup v2 host
+	local want='["ipc","mount","network","pid","uts"]'
+	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || want='["cgroup","ipc","mount","network","pid","uts"]'
+	jq -e --argjson w "$want" '[.linux.namespaces[].type] | sort == $w' "$BUNDLE/config.json"
 	cfg '.process.terminal = false'
 	args sh -c 'echo from-default-spec'
 	run hy_run "$ID"
@@ -23,7 +26,9 @@ load helpers
 @test "spec --rootless maps the user and drops network and cgroups" {
 	rm "$BUNDLE/config.json"
 	hy spec --rootless
-	jq -e '[.linux.namespaces[].type] | index("user") != null' "$BUNDLE/config.json"
+	local want='["ipc","mount","pid","user","uts"]'
+	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || want='["cgroup","ipc","mount","pid","user","uts"]'
+	jq -e --argjson w "$want" '[.linux.namespaces[].type] | sort == $w' "$BUNDLE/config.json"
 	jq -e '.linux.uidMappings[0].size == 1 and .linux.resources == null' "$BUNDLE/config.json"
 }
 

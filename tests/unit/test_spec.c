@@ -206,11 +206,15 @@ static void
 test_default_and_features (void)
 {
   cleanup_error hy_error_t err = NULL;
-  cleanup_free char *def = spec_default_json (false);
-  cleanup_free char *rl = spec_default_json (true);
+  cleanup_free char *def = spec_default_json (false, false);
+  cleanup_free char *rl = spec_default_json (true, false);
+  cleanup_free char *def2 = spec_default_json (false, true);
+  cleanup_free char *rl2 = spec_default_json (true, true);
   cleanup_free char *feat = spec_features_json ();
   cleanup_spec struct spec *s = parse (def, &err);
   cleanup_spec struct spec *r = parse (rl, &err);
+  cleanup_spec struct spec *s2 = parse (def2, &err);
+  cleanup_spec struct spec *r2 = parse (rl2, &err);
 
   tap_ok (s && s->process->terminal && strcmp (s->process->args[0], "sh") == 0 && s->root->readonly
               && s->linux_->n_namespaces == 5,
@@ -218,6 +222,12 @@ test_default_and_features (void)
   tap_ok (r && r->linux_->n_uid_mappings == 1 && r->linux_->uid_mappings[0].host_id == getuid ()
               && spec_namespace_find (r, SPEC_NS_USER) && !spec_namespace_find (r, SPEC_NS_NETWORK),
           "rootless default maps the caller's uid in a user namespace");
+  /* runc's specconv.Example on a pure v2 host, and ToRootless of it */
+  tap_ok (s2 && s2->linux_->n_namespaces == 6 && s2->linux_->namespaces[5].type == SPEC_NS_CGROUP,
+          "default config on pure cgroup v2 ends with a cgroup namespace, as runc spec");
+  tap_ok (r2 && r2->linux_->n_namespaces == 6 && r2->linux_->namespaces[4].type == SPEC_NS_CGROUP
+              && r2->linux_->namespaces[5].type == SPEC_NS_USER,
+          "rootless default on pure cgroup v2: cgroup namespace before the user one, as runc spec");
   tap_ok (feat && strstr (feat, "\"SCMP_ACT_NOTIFY\"") && strstr (feat, "\"CAP_SYS_ADMIN\"")
               && strstr (feat, "io.hyrun.isolation"),
           "features lists seccomp actions, capabilities and hyrun annotations");
@@ -254,7 +264,7 @@ test_state (void)
 int
 main (void)
 {
-  tap_plan (41);
+  tap_plan (43);
   test_unknown_caps ();
   test_errors ();
   test_recursive_mount_options ();

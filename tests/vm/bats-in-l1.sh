@@ -11,9 +11,10 @@
 #       script and BUILD's hyrun, payload and helpers, at their host paths
 #   bats-in-l1.sh                        (in L1, a test program of
 #       tests/unit/guests/run-in-l1.sh) unpacks HYRUN_TEST_BATS_PACK and runs
-#       `bats --tap` on HYRUN_TEST_BATS_FILES (comma-separated names in
-#       tests/integration; all of them when unset); prints its TAP, exits
-#       with its status
+#       `bats --tap --timing` on HYRUN_TEST_BATS_FILES (comma-separated
+#       names in tests/integration; all of them when unset or empty);
+#       prints its TAP (each test's line ends with its time), exits with
+#       its status
 #
 # L1 needs HYRUN_L1_MODULES="brd veth" (/dev/ram0: a block device to
 # throttle and to write device rules for; veth pairs for namespaces.bats) and HYRUN_L1_MEM=1536 (the root is copied
@@ -28,7 +29,7 @@ TOOLS="bash bats runc env jq stat timeout mktemp sort head tail wc tr cut cp mv 
 readlink realpath basename dirname seq sha256sum id touch chmod chown ln mkfifo mknod uname df
 sleep date tee xargs nproc printf grep sed awk find pgrep pkill ps kill unshare mount umount
 nsenter lsblk setpriv ionice flock getent diff cmp od dd truncate yes expr hostname mountpoint
-findmnt chroot setsid sh nice test true false whoami ip ss"
+findmnt chroot setsid sh nice test true false whoami ip ss comm newuidmap newgidmap"
 
 # put STAGE NAME: the host's command NAME at its path under STAGE (under
 # its own name, not its link target's: awk is mawk), with its libraries.
@@ -46,15 +47,32 @@ if [ "${1:-}" = --pack ]; then
 	tar=$2 top=$(realpath "$3") build=$(realpath "$4")
 	stage=$(mktemp -d)
 	trap 'rm -rf "$stage"' EXIT
+	# the archive's "./" is L1's / once unpacked there: mktemp's 0700
+	# would leave / closed to every uid but root (a user namespace's
+	# mapped root, a rootless user: EACCES on the path to the bundle)
+	chmod 755 "$stage" || exit 1
 	for t in $TOOLS; do put "$stage" "$t" || exit 1; done
 	# bats finds its libexec and lib from its own path (/usr/bin/bats)
 	for d in /usr/lib/bats-core /usr/libexec/bats-core; do
 		mkdir -p "$stage$d" && cp -a "$d/." "$stage$d/" || exit 1
 	done
 	mkdir -p "$stage/etc" && cp /etc/passwd /etc/group "$stage/etc/" || exit 1
-	for f in "$top/tests/integration" "$top/tests/lib" "$top/contrib/make-busybox-bundle.sh" "$build/hyrun" \
-		"$build/tests/payload/payload" "$build/tests/integration/helpers"; do
+	# the build's programs next to hyrun, where it looks for them (vm.bats
+	# wants the guest agent, spec.bats the systemd driver's helper)
+	for f in hyrun hyrun-vm hyrun-agent hyrun-vmm hyrun-systemd hyrun-mkdoc; do
+		[ ! -e "$build/$f" ] || put "$stage" "$build/$f" || exit 1
+	done
+	# (doc.bats reads the sources' getopt tables, contrib/local.mk and the
+	# build's man pages and completion)
+	for f in "$top/tests/integration" "$top/tests/lib" "$top/contrib/make-busybox-bundle.sh" \
+		"$build/tests/payload/payload" "$build/tests/integration/helpers" "$top/runtime" \
+		"$top/contrib/local.mk" "$build/man" "$build/completion"; do
 		mkdir -p "$stage$(dirname "$f")" && cp -a "$f" "$stage$(dirname "$f")/" || exit 1
+	done
+	# newuidmap and newgidmap are set-uid root (rootless.bats runs them as
+	# its user); cp dropped the bit
+	for t in newuidmap newgidmap; do
+		_src=$(command -v $t) && chmod 4755 "$stage$_src"
 	done
 	echo "$top" >"$stage/etc/hyrun-bats-top"
 	echo "$build" >"$stage/etc/hyrun-bats-build"
@@ -90,10 +108,18 @@ for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
 	echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control
 done
 /bin/busybox ip link set lo up
+# a file every host has (tests hand it to the container as an open fd)
+[ -e /etc/hostname ] || uname -n >/etc/hostname
+# rootless.bats's user, as its useradd would make it (L1 has no useradd;
+# its `su` is busybox's, which root runs without a password)
+grep -q '^hyrun-rootless:' /etc/passwd || {
+	echo 'hyrun-rootless:x:2999:2999::/nonexistent:/bin/sh' >>/etc/passwd
+	echo 'hyrun-rootless:x:2999:' >>/etc/group
+}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 top=$(cat /etc/hyrun-bats-top)
 build=$(cat /etc/hyrun-bats-build)
-echo "# L1: $(uname -r), /sys/fs/cgroup: $(stat -fc %T /sys/fs/cgroup), controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+echo "# L1: $(uname -r), /sys/fs/cgroup: $(awk '$2 == "/sys/fs/cgroup" { print $3 }' /proc/mounts), controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 files=""
 for f in $(echo "${HYRUN_TEST_BATS_FILES:-}" | tr ',' ' '); do
 	files="$files $top/tests/integration/$(basename "$f")"
@@ -106,7 +132,7 @@ start=$(date +%s)
 # watching a long run; run-all counts only the copy run-in-l1.sh prints)
 {
 	HYRUN_IN_TEST_VM=1 HOME=/root TERM=dumb BUILD_DIR=$build BATS_TEST_TIMEOUT=${HYRUN_TEST_BATS_TIMEOUT:-300} \
-		WAIT_TIMEOUT=120 bats --tap $files 2>&1
+		WAIT_TIMEOUT=120 bats --tap --timing $files 2>&1
 	echo $? >/tmp/bats.rc
 } | while IFS= read -r l; do
 	printf '%s\n' "$l"
