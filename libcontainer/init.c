@@ -106,6 +106,22 @@ apply_sysctls (const struct spec *spec, hy_error_t *err)
   return 0;
 }
 
+/* A cgroup mount in a cgroup namespace: the one case that may need the
+ * container's cgroup2 path as the host sees it (lc_mount_cgroup's bind
+ * fallback); read only then, off the common start path. */
+static char *
+own_cgroup2_if_needed (const struct spec *spec)
+{
+  size_t i;
+
+  if (spec_namespace_find (spec, SPEC_NS_CGROUP) == NULL)
+    return NULL;
+  for (i = 0; i < spec->n_mounts; i++)
+    if (spec->mounts[i].type && strcmp (spec->mounts[i].type, "cgroup") == 0)
+      return lc_mount_own_cgroup ("cgroup2", "");
+  return NULL;
+}
+
 /* Everything done as root in the container's namespaces, before ready. */
 static int
 setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
@@ -115,7 +131,7 @@ setup (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
                                spec_namespace_find (spec, SPEC_NS_MOUNT) != NULL };
   cleanup_close int root_fd = -1;
   /* before a cgroup namespace (new or joined) makes it "/" */
-  cleanup_free char *cgroup2_own = lc_mount_own_cgroup ("cgroup2", "");
+  cleanup_free char *cgroup2_own = own_cgroup2_if_needed (spec);
 
   ro.cgroup2_own = cgroup2_own;
   if (a->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
