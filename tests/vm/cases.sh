@@ -66,6 +66,12 @@ uptime_cs() {
 	sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime
 }
 
+# note TEXT: a "# " line in the TAP stream, shown for a passing case too
+# (what a case measured).
+note() {
+	echo "# $*" >&3
+}
+
 # why TEXT: fail the case (each runs in a subshell) saying why.
 why() {
 	echo "why: $*"
@@ -679,10 +685,13 @@ case_flood() {
 # stops at STAGE (HYRUN_TEST_STOP: vm-vmm-started, the VMM built and its
 # vCPUs running; vm-agent-ready, the agent up, before CONFIG); the stopped
 # VMM and the create are killed with SIGKILL; delete --force must leave no
-# state, cgroup or VMM.
+# state, cgroup, VMM, mount, TAP or tc redirect (the container is in the
+# netns hynet, so its VMM has made a TAP and redirects by then).
 fault_at() {
-	local id=vm-fault-$1 pid p i=0 stopped=""
-	HYRUN_TEST_STOP=$1 timeout "$T" "$HYRUN" --root "$ROOT" create -b "$B/life" $id </dev/null >"$LOGS/fault.out" 2>&1 &
+	local id=vm-fault-$1 pid p i=0 stopped="" mounts0 mounts1
+	net_fresh
+	mounts0=$(wc -l </proc/mounts)
+	HYRUN_TEST_STOP=$1 timeout "$T" "$HYRUN" --root "$ROOT" create -b "$B/netwait" $id </dev/null >"$LOGS/fault.out" 2>&1 &
 	pid=$!
 	while [ -z "$stopped" ]; do
 		for p in /proc/[0-9]*; do
@@ -694,15 +703,99 @@ fault_at() {
 		[ $i -lt 600 ] || { kill -9 $pid; why "create never stopped at $1"; }
 		sleep 0.2
 	done
-	echo "stopped at $1: pid $stopped"
+	echo "stopped at $1: pid $stopped ($(cut -d' ' -f3 /proc/$stopped/stat)), create $pid"
+	note "fault at $1: TAPs in $NETNS $("$IP" -n $NETNS -o link show | grep -c hytap), redirects on hyv1 $("$TC" -n $NETNS filter show dev hyv1 ingress | grep -c mirred), mounts $(wc -l </proc/mounts) (before create $mounts0)"
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q mirred || why "no tc redirect on hyv1 at $1 (the case would test nothing)"
 	kill -9 $stopped $pid
 	wait $pid
+	echo "after SIGKILL: $(ls "$ROOT")"
 	hy delete --force $id || why "delete --force failed"
 	wait_for 10 sh -c "! kill -0 $stopped" || why "the stopped VMM $stopped is still there"
 	residue $id
+	net_residue
+	mounts1=$(wc -l </proc/mounts)
+	[ "$mounts1" = "$mounts0" ] || why "mounts: $mounts0 before, $mounts1 after"
 }
 case_fault_vmm_started() { fault_at vm-vmm-started; }
 case_fault_agent_ready() { fault_at vm-agent-ready; }
+
+# vmm_rss_kb PID: the VMM's resident memory outside guest RAM (the one
+# mapping of 100 MiB or more: the bundles give 128 MiB), in KiB.
+vmm_rss_kb() {
+	awk '/^Size:/ { size = $2 } /^Rss:/ { if (size < 102400) rss += $2 } END { print rss + 0 }' "/proc/$1/smaps"
+}
+
+# fd_count PID: the open fds of process PID.
+fd_count() {
+	ls "/proc/$1/fd" | wc -l
+}
+
+# A guest holds as many 9P fids as it can (the test payload's fids: 5000
+# files 14 folders of 250-character names deep, so each fid's path is
+# ~3.5 KiB): opened read-write until the VMM's share of RLIMIT_NOFILE is
+# spent, then O_PATH until the fid table (4096) is full.  The VMM's fds
+# stay within that share, its memory outside guest RAM within what 4096
+# such paths take, exec answers, and after the guest lets go the fds come
+# back, exec works, and kill and delete work.
+case_fids() {
+	local id=vm-fids out vmm soft share fd0 fd1 fd2 m0 m1 rw path rc=0 t0 t1 t2 d i
+	[ -x "$B/fids/rootfs/payload" ] || why "no test payload in the bundle (make -C BUILD_DIR tests/payload/payload)"
+	# the files, made here (natively, not over 9P: 95 s less)
+	t0=$(uptime_cs)
+	d=$B/fids/rootfs/fids
+	for i in $(seq 0 13); do
+		d=$d/$(printf "%250s" "" | tr ' ' "$(echo abcdefghijklmn | cut -c$((i + 1)))")
+	done
+	mkdir -p "$d" || why "mkdir of the nested folders failed"
+	i=0
+	while [ $i -lt 5000 ]; do
+		: >"$d/f$i" || why "could not make $d/f$i"
+		i=$((i + 1))
+	done
+	hy create -b "$B/fids" $id </dev/null >"$LOGS/fids.out" 2>&1 || why "create failed: $(cat "$LOGS/fids.out")"
+	hy start $id || { hy delete --force $id; why "start failed"; }
+	wait_for 300 grep -q "^found 5000" "$LOGS/fids.out" || { hy delete --force $id; why "the files were not made: $(cat "$LOGS/fids.out")"; }
+	t1=$(uptime_cs)
+	vmm=$(pid_of $id)
+	soft=$(awk '/^Max open files/ { print $4 }' "/proc/$vmm/limits")
+	# fs/p9_server.c: each of the two shares may hold (soft - 128) / 2
+	share=$(((soft - 128) / 2))
+	[ "$share" -le 2048 ] || share=2048
+	fd0=$(fd_count $vmm)
+	m0=$(vmm_rss_kb $vmm)
+	hy kill $id USR2 || { hy delete --force $id; why "kill USR2 failed"; }
+	wait_for 600 grep -q "^holding" "$LOGS/fids.out" || { hy delete --force $id; why "the guest never held its fids: $(cat "$LOGS/fids.out")"; }
+	t2=$(uptime_cs)
+	fd1=$(fd_count $vmm)
+	m1=$(vmm_rss_kb $vmm)
+	out=$(grep '^rw ' "$LOGS/fids.out")
+	note "fids: guest: $out; files made and VM started in $(((t1 - t0) / 100)) s, held in $(((t2 - t1) / 100)) s"
+	note "fids: VMM RLIMIT_NOFILE $soft (the rootfs share may open $share), fds $fd0 -> $fd1, memory outside guest RAM $m0 -> $m1 KiB"
+	out=$(hy exec $id echo alive </dev/null 2>&1) || rc=$?
+	note "fids: exec while the fids are held: exit $rc: $out"
+	[ "$rc" != 124 ] || { hy delete --force $id; why "exec hung while the guest held its fids"; }
+	hy kill $id USR1 || { hy delete --force $id; why "kill USR1 failed"; }
+	wait_for 300 grep -q "^released" "$LOGS/fids.out" || { hy delete --force $id; why "the guest did not let go"; }
+	wait_for 30 sh -c "[ \$(ls /proc/$vmm/fd | wc -l) -le $fd0 ]" || true
+	fd2=$(fd_count $vmm)
+	note "fids: fds after the guest let go: $fd2"
+	out=$(hy exec $id echo alive </dev/null 2>&1) || { hy delete --force $id; why "exec after the guest let go failed: $out"; }
+	[ "$out" = alive ] || { hy delete --force $id; why "exec after the guest let go printed \"$out\""; }
+	hy kill $id TERM || { hy delete --force $id; why "kill TERM failed"; }
+	wait_for 60 is_status $id stopped || { hy delete --force $id; why "TERM did not stop it (status $(status $id))"; }
+	grep -q "^SIGTERM" "$LOGS/fids.out" || { hy delete --force $id; why "the workload did not get TERM"; }
+	hy delete $id || { hy delete --force $id; why "delete failed"; }
+	residue $id
+	rw=$(sed -n 's/^rw \([0-9]*\) .*/\1/p' "$LOGS/fids.out")
+	path=$(sed -n 's/^rw .*, path \([0-9]*\) .*/\1/p' "$LOGS/fids.out")
+	grep -q "^rw [0-9]* EMFILE, path [0-9]* EMFILE" "$LOGS/fids.out" || why "the guest's opens did not end in EMFILE both times: $(grep '^rw ' "$LOGS/fids.out")"
+	[ "$fd1" -le $((fd0 + share)) ] || why "the VMM held $fd1 fds, more than $fd0 + its share $share"
+	[ "$rw" -ge $((share - 16)) ] || why "only $rw files opened read-write (share $share): refused too early"
+	[ $((2 * rw + path)) -ge 4000 ] || why "$rw read-write and $path O_PATH opens: the fid table (4096) was not filled"
+	[ "$fd2" -le "$fd0" ] || why "the VMM kept $fd2 fds after the guest let go ($fd0 before)"
+	# the fid table's bound: 4096 paths of at most PATH_MAX, plus 8 MiB
+	[ $((m1 - m0)) -le $((4096 * 4 + 8192)) ] || why "the VMM grew by $((m1 - m0)) KiB holding the fids"
+}
 
 # Two execs at once: each gets its own output and status.
 case_exec_concurrent() {
@@ -1077,6 +1170,9 @@ case_exec_tty_foreground() {
 	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
 }
 
+# Run by name only, not in ALL: fault_vmm_started and fault_agent_ready
+# (they need the test-only build), fids (3 to 4 minutes in L1 on a busy
+# host: thousands of 9P requests, each a round trip through L1's KVM).
 ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share ksm ksm_bad"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
@@ -1116,6 +1212,7 @@ for c in "$@"; do
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
 	exec_duplex) check "vm exec: 16 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
+	fids) check "vm 9P: a guest holding thousands of fids: the VMM's fds and memory stay bounded, exec answers, fds come back, kill and delete work" case_fids ;;
 	fault_vmm_started) check "vm faults: create killed once the VMM runs (test build): delete --force leaves nothing" case_fault_vmm_started ;;
 	fault_agent_ready) check "vm faults: create killed once the agent is ready (test build): delete --force leaves nothing" case_fault_agent_ready ;;
 	flood) check "vm: a workload flooding a stdout nobody reads still takes kill TERM, delete leaves nothing" case_flood ;;

@@ -190,6 +190,10 @@ bundle vols ".mounts |= map(select(.destination != \"/dev/shm\")) + [
 bundle userns '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
 	sh -c 'echo "inside: uid $(id -u)"; touch /made-inside && chmod 4755 /made-inside && ls -ln /made-inside'
 bundle voldev '.mounts += [{destination: "/dev/hostnull", type: "bind", source: "/dev/null", options: ["bind"]}]' true
+# fids (cases.sh's fids): the test payload (make tests/payload/payload; the
+# case says so when it is missing) holds as many 9P fids as it can
+bundle fids '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 8192, "soft": 8192}]' /payload fids /fids 14 5000
+[ ! -x "$build/tests/payload/payload" ] || cp "$build/tests/payload/payload" "$B/fids/rootfs/payload"
 # terminals: tty.sh (in cases.sh's tty_* cases, also exec'd in execw) reads,
 # traps WINCH and INT and reads to EOF on its pty; ttyfg for a foreground run
 bundle tty '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' sh /tty.sh
