@@ -315,10 +315,14 @@ destroy_container (struct container *c, hy_error_t *err)
             return -1;
         }
       kill_container (c->st, cg);
-      if (c->st->isolation && strcmp (c->st->isolation, "vm") == 0 && c->st->bundle)
-        vm_net_cleanup (c->st->bundle);
       if (cg && lc_cgroup_destroy (cg, err) < 0)
         return -1;
+      /* Only once the cgroup is empty: a VMM killed before it was the
+       * container's pid (pid 0 in the state, so nobody waited for it)
+       * may still be exiting, its TAP still registered, and a redirect
+       * to a live TAP does not look stale (net_host.c) */
+      if (c->st->isolation && strcmp (c->st->isolation, "vm") == 0 && c->st->bundle)
+        vm_net_cleanup (c->st->bundle);
       if (c->st->host_mounts && lc_mountinfo_unmount_under (c->st->rootfs, err) < 0)
         return -1;
     }

@@ -17,6 +17,7 @@
 #include "kvm-shim/vmm/tty.h"
 
 #include <endian.h>
+#include <linux/kvm.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -339,10 +340,16 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
             {
               struct vmm_exit_stats st;
               vmm_machine_exit_stats (m, &st);
+              /* which kind of exit the guest stopped making tells a
+               * boot that stalled early from an agent that is stuck */
               r = hy_error_set (err, 0,
                                 "the guest did not create the container within %d s (%llu VM "
-                                "exits so far)",
-                                BOOT_TIMEOUT_MS / 1000, (unsigned long long)st.total);
+                                "exits so far: %llu port I/O, %llu MMIO, %llu HLT, %llu unclaimed)",
+                                BOOT_TIMEOUT_MS / 1000, (unsigned long long)st.total,
+                                (unsigned long long)st.by_reason[KVM_EXIT_IO],
+                                (unsigned long long)st.by_reason[KVM_EXIT_MMIO],
+                                (unsigned long long)st.by_reason[KVM_EXIT_HLT],
+                                (unsigned long long)(st.pio_unhandled + st.mmio_unhandled));
               break;
             }
           timeout = (int)(BOOT_TIMEOUT_MS - ms);

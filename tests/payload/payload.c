@@ -14,10 +14,12 @@
  *   payload exit N             exit with code N
  *   payload kill SIG           raise SIG at itself
  *   payload sleep SECONDS [--ready]  print "ready" if asked, sleep, exit 0; SIGTERM prints
- * "SIGTERM" and exits 143 (as pid 1 it has no default actions) payload write PATH TEXT    write
- * TEXT to PATH (exit 1 with errno on failure) payload cat PATH           print PATH's contents
+ *                              "SIGTERM" and exits 143 (as pid 1 it has no default actions)
+ *   payload write PATH TEXT    write TEXT to PATH (exit 1 with errno on failure)
+ *   payload cat PATH           print PATH's contents
  *   payload open PATH... MODE  open each PATH (MODE r, w or rw): "PATH:ok" or "PATH:EPERM"...
  *                              (the device cgroup refuses with EPERM)
+ *   payload fids DIR DEPTH N   many 9P fids at once (VM mode, tests/vm/cases.sh): see cmd_fids
  */
 #include <dirent.h>
 #include <errno.h>
@@ -203,6 +205,12 @@ errno_name (int e)
       return "ENODEV";
     case EROFS:
       return "EROFS";
+    case EMFILE:
+      return "EMFILE";
+    case ENFILE:
+      return "ENFILE";
+    case ENAMETOOLONG:
+      return "ENAMETOOLONG";
     }
   snprintf (buf, sizeof (buf), "errno%d", e);
   return buf;
@@ -221,6 +229,109 @@ cmd_open (int n, char **paths, const char *mode)
         close (fd);
     }
   return 0;
+}
+
+/* Wait for one of the blocked signals in `set`; SIGTERM ends the program
+ * as `sleep` does (143). */
+static int
+wait_signal (const sigset_t *set)
+{
+  int sig;
+
+  do
+    sig = sigwaitinfo (set, NULL);
+  while (sig < 0 && errno == EINTR);
+  if (sig == SIGTERM)
+    {
+      printf ("SIGTERM\n");
+      exit (143);
+    }
+  return sig;
+}
+
+/* fids DIR DEPTH N: a guest holding as many 9P fids as it can.  Makes DIR,
+ * DEPTH nested folders of 250-character names in it (so that every path
+ * the VMM's 9P server keeps per fid is near PATH_MAX) and N files at the
+ * bottom (unless the last one is there: "found N"), prints "created N",
+ * waits for SIGUSR2; then opens the files
+ * read-write until an open fails (each such open holds an fd in the
+ * VMM), the rest O_PATH until one fails (each holds a fid, no fd), prints
+ * "rw R ERR, path P ERR" and "holding"; SIGUSR1 closes them all
+ * ("released"); SIGTERM prints "SIGTERM" and exits 143. */
+static int
+cmd_fids (const char *dir, int depth, int n)
+{
+  sigset_t set;
+  char name[251];
+  int *fds, rw = 0, path = 0, rw_err = 0, path_err = 0, i;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGUSR1);
+  sigaddset (&set, SIGUSR2);
+  sigaddset (&set, SIGTERM);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  if ((mkdir (dir, 0755) < 0 && errno != EEXIST) || chdir (dir) < 0)
+    return fail (dir);
+  for (i = 0; i < depth; i++)
+    {
+      memset (name, 'a' + i % 26, sizeof (name) - 1);
+      name[sizeof (name) - 1] = '\0';
+      if ((mkdir (name, 0755) < 0 && errno != EEXIST) || chdir (name) < 0)
+        return fail ("a nested folder");
+    }
+  /* made beforehand (the test's host side is faster at it): found */
+  snprintf (name, sizeof (name), "f%d", n - 1);
+  if (access (name, F_OK) == 0)
+    printf ("found %d\n", n);
+  else
+    {
+      for (i = 0; i < n; i++)
+        {
+          char f[16];
+          int fd;
+          snprintf (f, sizeof (f), "f%d", i);
+          if ((fd = open (f, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) < 0)
+            return fail (f);
+          close (fd);
+        }
+      printf ("created %d\n", n);
+    }
+  while (wait_signal (&set) != SIGUSR2)
+    ;
+  fds = calloc ((size_t)n, sizeof (*fds));
+  if (fds == NULL)
+    return fail ("calloc");
+  for (i = 0; i < n; i++)
+    {
+      char f[16];
+      snprintf (f, sizeof (f), "f%d", i);
+      fds[i] = open (f, (rw_err ? O_PATH : O_RDWR) | O_CLOEXEC);
+      if (fds[i] < 0 && rw_err == 0)
+        {
+          rw_err = errno;
+          fds[i] = open (f, O_PATH | O_CLOEXEC);
+        }
+      if (fds[i] < 0)
+        {
+          path_err = errno;
+          break;
+        }
+      if (rw_err)
+        path++;
+      else
+        rw++;
+    }
+  printf ("rw %d %s, path %d %s\n", rw, rw_err ? errno_name (rw_err) : "none", path,
+          path_err ? errno_name (path_err) : "none");
+  printf ("holding\n");
+  while (wait_signal (&set) != SIGUSR1)
+    ;
+  for (i = 0; i < rw + path; i++)
+    close (fds[i]);
+  free (fds);
+  printf ("released\n");
+  for (;;)
+    wait_signal (&set);
 }
 
 static void
@@ -309,6 +420,8 @@ main (int argc, char **argv)
     return cmd_cat (arg);
   if (strcmp (cmd, "open") == 0 && argc > 3)
     return cmd_open (argc - 3, argv + 2, argv[argc - 1]);
+  if (strcmp (cmd, "fids") == 0 && argc > 4)
+    return cmd_fids (arg, atoi (argv[3]), atoi (argv[4]));
   fprintf (stderr, "payload: unknown command `%s`\n", cmd);
   return 2;
 }

@@ -66,6 +66,12 @@ uptime_cs() {
 	sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime
 }
 
+# note TEXT: a "# " line in the TAP stream, shown for a passing case too
+# (what a case measured).
+note() {
+	echo "# $*" >&3
+}
+
 # why TEXT: fail the case (each runs in a subshell) saying why.
 why() {
 	echo "why: $*"
@@ -679,10 +685,13 @@ case_flood() {
 # stops at STAGE (HYRUN_TEST_STOP: vm-vmm-started, the VMM built and its
 # vCPUs running; vm-agent-ready, the agent up, before CONFIG); the stopped
 # VMM and the create are killed with SIGKILL; delete --force must leave no
-# state, cgroup or VMM.
+# state, cgroup, VMM, mount, TAP or tc redirect (the container is in the
+# netns hynet, so its VMM has made a TAP and redirects by then).
 fault_at() {
-	local id=vm-fault-$1 pid p i=0 stopped=""
-	HYRUN_TEST_STOP=$1 timeout "$T" "$HYRUN" --root "$ROOT" create -b "$B/life" $id </dev/null >"$LOGS/fault.out" 2>&1 &
+	local id=vm-fault-$1 pid p i=0 stopped="" mounts0 mounts1
+	net_fresh
+	mounts0=$(wc -l </proc/mounts)
+	HYRUN_TEST_STOP=$1 timeout "$T" "$HYRUN" --root "$ROOT" create -b "$B/netwait" $id </dev/null >"$LOGS/fault.out" 2>&1 &
 	pid=$!
 	while [ -z "$stopped" ]; do
 		for p in /proc/[0-9]*; do
@@ -694,15 +703,218 @@ fault_at() {
 		[ $i -lt 600 ] || { kill -9 $pid; why "create never stopped at $1"; }
 		sleep 0.2
 	done
-	echo "stopped at $1: pid $stopped"
+	echo "stopped at $1: pid $stopped ($(cut -d' ' -f3 /proc/$stopped/stat)), create $pid"
+	note "fault at $1: TAPs in $NETNS $("$IP" -n $NETNS -o link show | grep -c hytap), redirects on hyv1 $("$TC" -n $NETNS filter show dev hyv1 ingress | grep -c mirred), mounts $(wc -l </proc/mounts) (before create $mounts0)"
+	"$TC" -n $NETNS filter show dev hyv1 ingress | grep -q mirred || why "no tc redirect on hyv1 at $1 (the case would test nothing)"
 	kill -9 $stopped $pid
 	wait $pid
+	echo "after SIGKILL: $(ls "$ROOT")"
 	hy delete --force $id || why "delete --force failed"
 	wait_for 10 sh -c "! kill -0 $stopped" || why "the stopped VMM $stopped is still there"
 	residue $id
+	net_residue
+	mounts1=$(wc -l </proc/mounts)
+	[ "$mounts1" = "$mounts0" ] || why "mounts: $mounts0 before, $mounts1 after"
 }
 case_fault_vmm_started() { fault_at vm-vmm-started; }
 case_fault_agent_ready() { fault_at vm-agent-ready; }
+
+# vmm_rss_kb PID: the VMM's resident memory outside guest RAM (the one
+# mapping of 100 MiB or more: the bundles give 128 MiB), in KiB.
+vmm_rss_kb() {
+	awk '/^Size:/ { size = $2 } /^Rss:/ { if (size < 102400) rss += $2 } END { print rss + 0 }' "/proc/$1/smaps"
+}
+
+# fd_count PID: the open fds of process PID.
+fd_count() {
+	ls "/proc/$1/fd" | wc -l
+}
+
+# A guest holds as many 9P fids as it can (the test payload's fids: 5000
+# files 14 folders of 250-character names deep, so each fid's path is
+# ~3.5 KiB): opened read-write until the VMM's share of RLIMIT_NOFILE is
+# spent, then O_PATH until the fid table (4096) is full.  The VMM's fds
+# stay within that share, its memory outside guest RAM within what 4096
+# such paths take, exec answers, and after the guest lets go the fds come
+# back, exec works, and kill and delete work.
+case_fids() {
+	local id=vm-fids out vmm soft share fd0 fd1 fd2 m0 m1 rw path rc=0 t0 t1 t2 d i
+	[ -x "$B/fids/rootfs/payload" ] || why "no test payload in the bundle (make -C BUILD_DIR tests/payload/payload)"
+	# the files, made here (natively, not over 9P: 95 s less)
+	t0=$(uptime_cs)
+	d=$B/fids/rootfs/fids
+	for i in $(seq 0 13); do
+		d=$d/$(printf "%250s" "" | tr ' ' "$(echo abcdefghijklmn | cut -c$((i + 1)))")
+	done
+	mkdir -p "$d" || why "mkdir of the nested folders failed"
+	i=0
+	while [ $i -lt 5000 ]; do
+		: >"$d/f$i" || why "could not make $d/f$i"
+		i=$((i + 1))
+	done
+	hy create -b "$B/fids" $id </dev/null >"$LOGS/fids.out" 2>&1 || why "create failed: $(cat "$LOGS/fids.out")"
+	hy start $id || { hy delete --force $id; why "start failed"; }
+	wait_for 300 grep -q "^found 5000" "$LOGS/fids.out" || { hy delete --force $id; why "the files were not made: $(cat "$LOGS/fids.out")"; }
+	t1=$(uptime_cs)
+	vmm=$(pid_of $id)
+	soft=$(awk '/^Max open files/ { print $4 }' "/proc/$vmm/limits")
+	# fs/p9_server.c: each of the two shares may hold (soft - 128) / 2
+	share=$(((soft - 128) / 2))
+	[ "$share" -le 2048 ] || share=2048
+	fd0=$(fd_count $vmm)
+	m0=$(vmm_rss_kb $vmm)
+	hy kill $id USR2 || { hy delete --force $id; why "kill USR2 failed"; }
+	wait_for 600 grep -q "^holding" "$LOGS/fids.out" || { hy delete --force $id; why "the guest never held its fids: $(cat "$LOGS/fids.out")"; }
+	t2=$(uptime_cs)
+	fd1=$(fd_count $vmm)
+	m1=$(vmm_rss_kb $vmm)
+	out=$(grep '^rw ' "$LOGS/fids.out")
+	note "fids: guest: $out; files made and VM started in $(((t1 - t0) / 100)) s, held in $(((t2 - t1) / 100)) s"
+	note "fids: VMM RLIMIT_NOFILE $soft (the rootfs share may open $share), fds $fd0 -> $fd1, memory outside guest RAM $m0 -> $m1 KiB"
+	out=$(hy exec $id echo alive </dev/null 2>&1) || rc=$?
+	note "fids: exec while the fids are held: exit $rc: $out"
+	[ "$rc" != 124 ] || { hy delete --force $id; why "exec hung while the guest held its fids"; }
+	hy kill $id USR1 || { hy delete --force $id; why "kill USR1 failed"; }
+	wait_for 300 grep -q "^released" "$LOGS/fids.out" || { hy delete --force $id; why "the guest did not let go"; }
+	wait_for 30 sh -c "[ \$(ls /proc/$vmm/fd | wc -l) -le $fd0 ]" || true
+	fd2=$(fd_count $vmm)
+	note "fids: fds after the guest let go: $fd2"
+	out=$(hy exec $id echo alive </dev/null 2>&1) || { hy delete --force $id; why "exec after the guest let go failed: $out"; }
+	[ "$out" = alive ] || { hy delete --force $id; why "exec after the guest let go printed \"$out\""; }
+	hy kill $id TERM || { hy delete --force $id; why "kill TERM failed"; }
+	wait_for 60 is_status $id stopped || { hy delete --force $id; why "TERM did not stop it (status $(status $id))"; }
+	grep -q "^SIGTERM" "$LOGS/fids.out" || { hy delete --force $id; why "the workload did not get TERM"; }
+	hy delete $id || { hy delete --force $id; why "delete failed"; }
+	residue $id
+	rw=$(sed -n 's/^rw \([0-9]*\) .*/\1/p' "$LOGS/fids.out")
+	path=$(sed -n 's/^rw .*, path \([0-9]*\) .*/\1/p' "$LOGS/fids.out")
+	grep -q "^rw [0-9]* EMFILE, path [0-9]* EMFILE" "$LOGS/fids.out" || why "the guest's opens did not end in EMFILE both times: $(grep '^rw ' "$LOGS/fids.out")"
+	[ "$fd1" -le $((fd0 + share)) ] || why "the VMM held $fd1 fds, more than $fd0 + its share $share"
+	[ "$rw" -ge $((share - 16)) ] || why "only $rw files opened read-write (share $share): refused too early"
+	[ $((2 * rw + path)) -ge 4000 ] || why "$rw read-write and $path O_PATH opens: the fid table (4096) was not filled"
+	[ "$fd2" -le "$fd0" ] || why "the VMM kept $fd2 fds after the guest let go ($fd0 before)"
+	# the fid table's bound: 4096 paths of at most PATH_MAX, plus 8 MiB
+	[ $((m1 - m0)) -le $((4096 * 4 + 8192)) ] || why "the VMM grew by $((m1 - m0)) KiB holding the fids"
+}
+
+# load_cycle I: one lifecycle of container vm-load-I, in a netns of its
+# own with a veth (as CNI makes one per pod, so its VMM makes a TAP and tc
+# redirects there): create (state created, a VMM pid), start, the
+# workload's exit (state stopped), delete (no state), no TAP or ingress
+# qdisc left in the netns.  Prints "ok I" or "fail I: why" (a failed one
+# is deleted with --force, so the checks after all of them still count).
+# Each command may take LOAD_T (300 s): P boots share L1's one CPU.
+LOAD_T=300
+load_cycle() {
+	local i=$1 id=vm-load-$1 d=$LOGS/load/$1 ns=hyload-$1 why
+	mkdir -p "$d"
+	"$IP" netns add $ns && "$IP" link add hyla$i type veth peer name hylb$i &&
+		"$IP" link set hylb$i netns $ns && "$IP" -n $ns link set hylb$i up &&
+		"$IP" -n $ns addr add 10.77.0.2/24 dev hylb$i && "$IP" link set hyla$i up ||
+		{ echo "fail $i: could not make netns $ns"; return; }
+	sed "s|@ROOTFS@|$B/load/rootfs|; s|@NETNS@|$ns|" "$B/load/config.json" >"$d/config.json"
+	why=$(load_steps $i $id "$d" $ns)
+	if [ -n "$why" ]; then
+		echo "fail $i: $why"
+		timeout $LOAD_T "$HYRUN" --root "$ROOT" delete --force $id >/dev/null 2>&1
+	else
+		echo "ok $i"
+	fi
+	"$IP" netns del $ns
+}
+
+# load_steps I ID BUNDLE NETNS: load_cycle's checks; prints why one failed.
+load_steps() {
+	local i=$1 id=$2 d=$3 ns=$4 st j=0
+	hl() { timeout $LOAD_T "$HYRUN" --root "$ROOT" "$@"; }
+	hl create -b "$d" $id </dev/null >"$d/out" 2>&1 || { echo "create: $(tail -n 3 "$d/out" | tr '\n' ' ')"; return; }
+	st=$(hl state $id | tr -d ' \n')
+	case $st in *'"id":"'$id'"'*'"status":"created"'*) ;; *) echo "state after create: $st"; return ;; esac
+	case $st in *'"pid":0,'* | *'"pid":,'*) echo "no pid after create: $st"; return ;; esac
+	hl start $id >>"$d/out" 2>&1 || { echo "start: $(tail -n 3 "$d/out" | tr '\n' ' ')"; return; }
+	until [ "$(hl state $id | sed -n 's/.*"status"[[:space:]]*:[[:space:]]*"\([a-z]*\)".*/\1/p')" = stopped ]; do
+		j=$((j + 1))
+		[ $j -lt 1500 ] || { echo "never stopped"; return; }
+		sleep 0.2
+	done
+	hl delete $id >>"$d/out" 2>&1 || { echo "delete: $(tail -n 3 "$d/out" | tr '\n' ' ')"; return; }
+	[ ! -e "$ROOT/$id" ] || { echo "state dir left"; return; }
+	st=$("$IP" -n $ns -o link show | grep hytap)
+	[ -z "$st" ] || { echo "TAP left: $st"; return; }
+	st=$("$TC" -n $ns qdisc show dev hylb$i | grep ingress)
+	[ -z "$st" ] || { echo "ingress qdisc left: $st"; return; }
+}
+
+# mem_avail_mib: MemAvailable in MiB.
+mem_avail_mib() {
+	awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo
+}
+
+# all_fds: the open fds of every process in L1 (file-nr is a per-CPU
+# estimate, off by tens).
+all_fds() {
+	ls /proc/[0-9]*/fd 2>/dev/null | grep -c '^[0-9]'
+}
+
+# HYRUN_VM_LOAD_N lifecycles (default 100), P at a time: P workers, worker
+# k taking lifecycles k, k+P, ...  P (HYRUN_VM_LOAD_P) by default is what
+# memory allows if every guest touched all of its 128 MiB and each VMM,
+# with its create, took 32 MiB more: (MemAvailable - 128 MiB) / 160 MiB,
+# at most 8.  Afterwards: every lifecycle ok, no state, cgroup, VMM, TAP,
+# netns or mount left, and as many fds open in the whole of L1 as before
+# (each found problem is said, the case fails on any).
+# Not in ALL: it takes minutes (each boot is seconds of L1's one CPU).
+case_load() {
+	local n=${HYRUN_VM_LOAD_N:-100} p=${HYRUN_VM_LOAD_P:-} avail k out left bad=""
+	local fds0 fds1 mounts0 mounts1 sampler t0 t1 low workers=""
+	avail=$(mem_avail_mib)
+	[ -n "$p" ] || p=$(((avail - 128) / 160))
+	[ "$p" -le 8 ] || p=8
+	[ "$p" -ge 1 ] || why "MemAvailable $avail MiB: not even one VM fits"
+	note "load: MemAvailable $avail MiB: $n lifecycles, $p at a time"
+	mkdir -p "$LOGS/load"
+	[ -e /var/run ] || { mkdir -p /var && ln -s /run /var/run; }
+	# the first netns makes /run/netns a mount: before counting mounts
+	"$IP" netns add hyload-0 && "$IP" netns del hyload-0
+	fds0=$(all_fds)
+	mounts0=$(wc -l </proc/mounts)
+	# the lowest MemAvailable while the workers run
+	(lo=$avail; while :; do a=$(mem_avail_mib); [ "$a" -ge "$lo" ] || { lo=$a; echo $lo >"$LOGS/load/low"; }; sleep 0.5; done) &
+	sampler=$!
+	t0=$(uptime_cs)
+	for k in $(seq 1 $p); do
+		(i=$k; while [ $i -le $n ]; do load_cycle $i; i=$((i + p)); done) >"$LOGS/load/worker-$k" 2>&1 &
+		workers="$workers $!"
+	done
+	for k in $workers; do wait $k; done
+	t1=$(uptime_cs)
+	kill $sampler
+	wait $sampler 2>/dev/null
+	low=$(cat "$LOGS/load/low" 2>/dev/null || echo "$avail")
+	out=$(cat "$LOGS/load"/worker-*)
+	echo "$out" | grep -v '^ok ' | while read -r l; do note "load: $l"; done
+	note "load: $(echo "$out" | grep -c '^ok ') of $n ok in $(((t1 - t0) / 100)) s; MemAvailable at least $low MiB (of $avail before)"
+	wait_for 30 sh -c "[ \$(ls /proc/[0-9]*/fd 2>/dev/null | grep -c '^[0-9]') -le $fds0 ]" || true
+	fds1=$(all_fds)
+	mounts1=$(wc -l </proc/mounts)
+	note "load: fds open in L1 $fds0 before, $fds1 after; mounts $mounts0, $mounts1"
+	[ "$(echo "$out" | grep -c '^ok ')" = "$n" ] || bad="$bad; $(echo "$out" | grep -vc '^ok ') of $n lifecycles failed"
+	left=$(hy list -q)
+	[ -z "$left" ] || bad="$bad; list shows: $left"
+	left=$(ls "$ROOT" | grep vm-load-)
+	[ -z "$left" ] || bad="$bad; state left: $left"
+	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "vm-load-*" 2>/dev/null)
+	[ -z "$left" ] || bad="$bad; cgroups left: $left"
+	left=$(vmms_of_run)
+	[ -z "$left" ] || bad="$bad; VMM processes left: $left"
+	left=$("$IP" -o link show | grep -E 'hytap|hyla')
+	[ -z "$left" ] || bad="$bad; links left: $left"
+	left=$("$IP" netns list | grep hyload)
+	[ -z "$left" ] || bad="$bad; netns left: $left"
+	[ "$mounts1" = "$mounts0" ] || bad="$bad; mounts: $mounts0 before, $mounts1 after"
+	[ "$fds1" -le "$fds0" ] || bad="$bad; fds open in L1: $fds0 before, $fds1 after"
+	[ -z "$bad" ] || why "${bad#; }"
+}
 
 # Two execs at once: each gets its own output and status.
 case_exec_concurrent() {
@@ -1077,6 +1289,10 @@ case_exec_tty_foreground() {
 	echo "$out" | grep -qx 'got: typed' || why "stdin did not reach the process"
 }
 
+# Run by name only, not in ALL: fault_vmm_started and fault_agent_ready
+# (they need the test-only build), fids (42 s in L1 on a busy host:
+# thousands of 9P requests, each a round trip through L1's KVM), load (100
+# VM lifecycles: 16 to 19 minutes in L1 on a busy host).
 ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share ksm ksm_bad"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
@@ -1116,6 +1332,8 @@ for c in "$@"; do
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
 	exec_duplex) check "vm exec: 16 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
+	fids) check "vm 9P: a guest holding thousands of fids: the VMM's fds and memory stay bounded, exec answers, fds come back, kill and delete work" case_fids ;;
+	load) check "vm load: 100 create/start/delete in parallel, as memory allows: none lost or corrupt, no state, cgroup, VMM, TAP, mount or fd left" case_load ;;
 	fault_vmm_started) check "vm faults: create killed once the VMM runs (test build): delete --force leaves nothing" case_fault_vmm_started ;;
 	fault_agent_ready) check "vm faults: create killed once the agent is ready (test build): delete --force leaves nothing" case_fault_agent_ready ;;
 	flood) check "vm: a workload flooding a stdout nobody reads still takes kill TERM, delete leaves nothing" case_flood ;;

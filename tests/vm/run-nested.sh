@@ -18,7 +18,9 @@
 #       CPU has vmx or svm); -n: in L1 even then
 #   CASE  a subset of cases.sh's case names (default: all)
 #
-# HYRUN_VM_CASE_TIMEOUT (default 90 s) bounds each hyrun command of a case.
+# HYRUN_VM_CASE_TIMEOUT (default 90 s) bounds each hyrun command of a case;
+# HYRUN_VM_LOAD_N (default 100) and HYRUN_VM_LOAD_P (default: from L1's
+# memory) size the load case.
 #
 # In L1 the /init first runs kvm-probe: a boot hit by the known flake (below)
 # runs no guest instruction at all, so it is booted again (HYRUN_L1_TRIES,
@@ -190,6 +192,13 @@ bundle vols ".mounts |= map(select(.destination != \"/dev/shm\")) + [
 bundle userns '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
 	sh -c 'echo "inside: uid $(id -u)"; touch /made-inside && chmod 4755 /made-inside && ls -ln /made-inside'
 bundle voldev '.mounts += [{destination: "/dev/hostnull", type: "bind", source: "/dev/null", options: ["bind"]}]' true
+# fids (cases.sh's fids): the test payload (make tests/payload/payload; the
+# case says so when it is missing) holds as many 9P fids as it can
+bundle fids '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 8192, "soft": 8192}]' /payload fids /fids 14 5000
+[ ! -x "$build/tests/payload/payload" ] || cp "$build/tests/payload/payload" "$B/fids/rootfs/payload"
+# load (cases.sh's load): one config for every lifecycle, each given its
+# own netns and the shared rootfs's absolute path by the case
+bundle load '.root.path = "@ROOTFS@" | .linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/@NETNS@" else . end)' true
 # terminals: tty.sh (in cases.sh's tty_* cases, also exec'd in execw) reads,
 # traps WINCH and INT and reads to EOF on its pty; ttyfg for a foreground run
 bundle tty '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' sh /tty.sh
@@ -229,6 +238,8 @@ write_env() {
 		"$(realpath "$build/tests/vm/ttyrecv")" >"$B/env"
 	# iproute2's ip and tc (busybox's ip applet shadows ip in L1's PATH)
 	printf 'IP=%s\nTC=%s\n' "$ip_bin" "$tc_bin" >>"$B/env"
+	# the load case's size and parallelism (cases.sh's case_load)
+	printf 'HYRUN_VM_LOAD_N=%s\nHYRUN_VM_LOAD_P=%s\n' "${HYRUN_VM_LOAD_N:-100}" "${HYRUN_VM_LOAD_P:-}" >>"$B/env"
 }
 ip_bin=$(realpath "$(command -v ip)") || die "ip (iproute2) not found"
 tc_bin=$(realpath "$(command -v tc)") || die "tc (iproute2) not found"
