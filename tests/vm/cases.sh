@@ -1290,10 +1290,11 @@ case_exec_tty_foreground() {
 }
 
 # Run by name only, not in ALL: fault_vmm_started and fault_agent_ready
-# (they need the test-only build), fids (42 s in L1 on a busy host:
-# thousands of 9P requests, each a round trip through L1's KVM), load (100
-# VM lifecycles: 16 to 19 minutes in L1 on a busy host).
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share ksm ksm_bad"
+# (they need the test-only build: run-nested.sh -B _build-hooks ...), load
+# (100 VM lifecycles: 16 to 19 minutes in L1 on a busy host).  fids is in
+# ALL (42 s in L1 on a busy host: thousands of 9P requests, each a round
+# trip through L1's KVM).
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share ksm ksm_bad fids"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
