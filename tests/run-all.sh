@@ -628,7 +628,8 @@ cd "$TOP" || exit 1
 # the daemons the tests start (containerd, dockerd, podman's conmon) and the
 # console sockets bind unix sockets under bats's temporary folders: a unix
 # socket path has 108 bytes at most, so a long inherited TMPDIR is replaced
-if [ "${#TMPDIR}" -gt 24 ]; then
+tmpdir=${TMPDIR:-}
+if [ "${#tmpdir}" -gt 24 ]; then
 	echo "run-all: TMPDIR=$TMPDIR is too long for the sockets under it; using /tmp" >&2
 	export TMPDIR=/tmp
 fi
