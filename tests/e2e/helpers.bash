@@ -169,7 +169,7 @@ docker_start() {
   ip link set "$DKR_BRIDGE" up
   # the exec root holds unix sockets (its containerd's): a short path, not
   # one under a TMPDIR of any length (108 bytes at most)
-  mktemp -d /run/hyrun-dkr.XXXXXX >"$d/exec-root"
+  mktemp -d /run/hyrun-dkr.XXXXXX >"$d/exec-root" || return 1
   dockerd --data-root "$d/data" --exec-root "$(cat "$d/exec-root")" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" \
     --storage-driver vfs --bridge "$DKR_BRIDGE" --iptables=false --ip-masq=false --ip-forward=false \
     --cgroup-parent /cri-docker --oom-score-adjust 0 \
@@ -192,7 +192,9 @@ docker_stop() {
   local d=$BATS_FILE_TMPDIR/dkr pid exec_root
   pid=$(cat "$d/pid" 2>/dev/null) || { ip link del "$DKR_BRIDGE" 2>/dev/null; return 0; }
   stop_daemon "$pid" dockerd "$d/dockerd.log"
-  exec_root=$(cat "$d/exec-root")
+  # never empty: an empty one would match every mount below
+  exec_root=$(cat "$d/exec-root" 2>/dev/null)
+  exec_root=${exec_root:-$d/exec}
   pkill -9 -f "containerd.*$exec_root" 2>/dev/null || true
   ip link del "$DKR_BRIDGE" 2>/dev/null || true
   grep -e " $d/" -e " $exec_root/" /proc/mounts | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m"; done
