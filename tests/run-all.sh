@@ -297,6 +297,12 @@ bats_suite() {
 	env "$@" timeout -k 10 "$BATS_TIMEOUT" $BATS --tap "$dir" >"$log" 2>&1
 	rc=$?
 	check_tap "$name" "$log" "$rc"
+	# cut off: where it stood, here and not only in a log CI may not keep
+	case $rc in 124 | 137)
+		echo "[$name] the last lines of $log:"
+		tail -n 25 "$log" | sed 's/^/  | /'
+		;;
+	esac
 }
 
 # integration NAME BUILD-DIR [asan]: the bats integration suite; sanitized,

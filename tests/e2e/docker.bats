@@ -23,7 +23,7 @@ cpid() { DOCKER inspect -f '{{.State.Pid}}' "$1"; }
 is_state() { [ "$(DOCKER inspect -f '{{.State.Status}}' "$1")" = "$2" ]; }
 
 @test "docker: run --runtime hyrun -it gives the process a terminal and returns its exit code" {
-  run script -qec "timeout 120 $DOCKER_BIN run --rm -it --runtime hyrun busybox:hyrun sh -c 'tty; uname -r; exit 5'" /dev/null
+  run timeout -k 10 150 script -qec "timeout -k 10 120 $DOCKER_BIN run --rm -it --runtime hyrun busybox:hyrun sh -c 'tty; uname -r; exit 5'" /dev/null
   echo "$output"
   [ "$status" -eq 5 ]
   [[ "$output" == */dev/pts/* ]]

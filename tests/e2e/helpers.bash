@@ -156,53 +156,65 @@ http_get() {
 # another docker earlier on PATH) with the runtimes hyrun and hyrun-vm
 # added on its command line; its data, exec root, socket, cgroup parent and
 # bridge (cri-dkr0, 10.232.0.0/24, made here) are the test's.  No iptables
-# rules: -p goes through docker-proxy.
+# rules: -p goes through docker-proxy.  Its containerd is the test's own
+# (containerd_start), named with --containerd: left to itself, dockerd uses
+# any /run/containerd/containerd.sock it finds (a stale one from a killed
+# daemon included) or supervises a containerd of its own, and in both cases
+# waits for it without end, its API hanging meanwhile.
 DOCKER_BIN=/usr/bin/docker
 DKR_BRIDGE=cri-dkr0
 
 docker_start() {
-  local d=$BATS_FILE_TMPDIR/dkr i
+  local d=$BATS_FILE_TMPDIR/dkr deadline
   mkdir -p "$d/bin"
   ln -sf "$RUNTIME" "$d/bin/hyrun-vm"
+  containerd_start || return 1
   ip link add "$DKR_BRIDGE" type bridge
   ip addr add 10.232.0.1/24 dev "$DKR_BRIDGE"
   ip link set "$DKR_BRIDGE" up
-  # the exec root holds unix sockets (its containerd's): a short path, not
-  # one under a TMPDIR of any length (108 bytes at most)
+  # the exec root holds unix sockets: a short path, not one under a TMPDIR
+  # of any length (108 bytes at most)
   mktemp -d /run/hyrun-dkr.XXXXXX >"$d/exec-root" || return 1
   dockerd --data-root "$d/data" --exec-root "$(cat "$d/exec-root")" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" \
+    --containerd "$CTD_SOCK" --containerd-namespace hyrun-dkr --containerd-plugins-namespace hyrun-dkr-plugins \
     --storage-driver vfs --bridge "$DKR_BRIDGE" --iptables=false --ip-masq=false --ip-forward=false \
     --cgroup-parent /cri-docker --oom-score-adjust 0 \
     --add-runtime "hyrun=$RUNTIME" --add-runtime "hyrun-vm=$d/bin/hyrun-vm" >"$d/dockerd.log" 2>&1 &
   echo $! >"$d/pid"
   export DOCKER_HOST=unix://$d/docker.sock
   # dockerd listens before its daemon is initialised: a client asking then
-  # waits with no timeout of its own, so each try is bounded (60 s in all)
-  for i in $(seq 120); do
-    timeout 5 "$DOCKER_BIN" version >/dev/null 2>&1 && return 0
+  # waits with no timeout of its own, so each try is bounded, and all of
+  # them together to 60 s
+  deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    timeout -k 1 5 "$DOCKER_BIN" version >/dev/null 2>&1 && return 0
     kill -0 "$(cat "$d/pid")" 2>/dev/null || break
     sleep 0.2
   done
-  echo "dockerd did not come up within 60 s; log:" >&2
+  echo "dockerd did not come up within 60 s; its log, then containerd's:" >&2
   tail -n 30 "$d/dockerd.log" >&2
+  tail -n 10 "$BATS_FILE_TMPDIR/ctd/containerd.log" >&2
   return 1
 }
 
 docker_stop() {
   local d=$BATS_FILE_TMPDIR/dkr pid exec_root
-  pid=$(cat "$d/pid" 2>/dev/null) || { ip link del "$DKR_BRIDGE" 2>/dev/null; return 0; }
+  pid=$(cat "$d/pid" 2>/dev/null) || { ip link del "$DKR_BRIDGE" 2>/dev/null; containerd_stop; return 0; }
   stop_daemon "$pid" dockerd "$d/dockerd.log"
+  containerd_stop
   # never empty: an empty one would match every mount below
   exec_root=$(cat "$d/exec-root" 2>/dev/null)
   exec_root=${exec_root:-$d/exec}
-  pkill -9 -f "containerd.*$exec_root" 2>/dev/null || true
   ip link del "$DKR_BRIDGE" 2>/dev/null || true
-  grep -e " $d/" -e " $exec_root/" /proc/mounts | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m"; done
+  grep -e " $d/" -e " $exec_root/" -e " $BATS_FILE_TMPDIR/ctd/" /proc/mounts | cut -d' ' -f2 | sort -r |
+    while read -r m; do umount -l "$m"; done
   rm -rf "$d" "$exec_root"
   rmdir /sys/fs/cgroup/*/cri-docker /sys/fs/cgroup/cri-docker 2>/dev/null || true
 }
 
-DOCKER() { timeout 120 "$DOCKER_BIN" "$@"; }
+# every client call bounded; -k: an attached client (run, start -a) catches
+# SIGTERM to forward it to the container, and would outlive a plain timeout
+DOCKER() { timeout -k 10 120 "$DOCKER_BIN" "$@"; }
 
 # the image: the busybox image's one layer, imported (Docker 20.10 loads
 # no OCI layout)

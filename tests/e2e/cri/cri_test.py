@@ -285,7 +285,10 @@ def case_life(t, p):
     cgroup parent with its limits; ExecSync returns output and exit code;
     ContainerStats reports usage; stop and remove leave nothing."""
     pod = Pod(t, p, "life", ["sh", "-c", "trap '' TERM; echo started >/tmp/mark; while :; do sleep 1; done"], MEM_LIMIT)
-    rc, out = pod.exec(["sh", "-c", "uname -r; cat /tmp/mark; hostname; echo to-stderr >&2; exit 3"])
+    # the container's shell may not have written its mark yet when it is
+    # reported running: wait for it (bounded) inside the exec
+    rc, out = pod.exec(["sh", "-c", "i=0; while [ ! -s /tmp/mark ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; "
+                        "uname -r; cat /tmp/mark; hostname; echo to-stderr >&2; exit 3"])
     need(rc == 3, "ExecSync exit code %d, the command's 3" % rc)
     lines = out.split()
     need("started" in lines, "ExecSync did not see the container's /tmp/mark: %r" % out)
