@@ -327,7 +327,7 @@ integration() {
 inverted_stage() {
 	local dir=$TOP/_build-hooks rc=0
 	mkdir -p "$dir"
-	if ! (cd "$dir" && "$TOP/configure" -q --enable-test-hooks && make -j"$JOBS" -s hyrun tests/payload/payload) \
+	if ! (cd "$dir" && "$TOP/configure" -q --enable-test-hooks && make -j"$JOBS" -s hyrun hyrun-agent tests/payload/payload) \
 		>"$LOGDIR/build-_build-hooks.log" 2>&1; then
 		step_fail security-inverted "test-hooks build failed (see $LOGDIR/build-_build-hooks.log)"
 		return
@@ -379,10 +379,12 @@ vm_stage() {
 # the TAP of the last L1 boot only (a retried boot is not counted twice),
 # its plan and run-nested.sh's status checked.
 vm_cases() {
-	local log=$LOGDIR/vm.log tap=$LOGDIR/vm.tap rc=0
+	local log=$LOGDIR/vm.log tap=$LOGDIR/vm.tap rc=0 hooks=()
 	rm -f "$tap"
+	# the VM fault cases with the security-inverted stage's test-hooks build
+	[ ! -x "$TOP/_build-hooks/hyrun-agent" ] || hooks=(-H "$TOP/_build-hooks")
 	HYRUN_L1_TIMEOUT=420 HYRUN_VM_CASE_TIMEOUT=60 timeout -k 10 "$VM_TIMEOUT" \
-		sh "$RUN_NESTED" -B "$TOP/_build" -K "$1" -o "$tap" >"$log" 2>&1 || rc=$?
+		sh "$RUN_NESTED" -B "$TOP/_build" "${hooks[@]}" -K "$1" -o "$tap" >"$log" 2>&1 || rc=$?
 	grep -E '^run-nested: ' "$log" || true
 	check_tap vm "$tap" "$rc"
 }

@@ -691,7 +691,7 @@ fault_at() {
 	local id=vm-fault-$1 pid p i=0 stopped="" mounts0 mounts1
 	net_fresh
 	mounts0=$(wc -l </proc/mounts)
-	HYRUN_TEST_STOP=$1 timeout "$T" "$HYRUN" --root "$ROOT" create -b "$B/netwait" $id </dev/null >"$LOGS/fault.out" 2>&1 &
+	HYRUN_TEST_STOP=$1 timeout "$T" "${HYRUN_HOOKS:-$HYRUN}" --root "$ROOT" create -b "$B/netwait" $id </dev/null >"$LOGS/fault.out" 2>&1 &
 	pid=$!
 	while [ -z "$stopped" ]; do
 		for p in /proc/[0-9]*; do
@@ -1290,7 +1290,8 @@ case_exec_tty_foreground() {
 }
 
 # Run by name only, not in ALL: fault_vmm_started and fault_agent_ready
-# (they need the test-only build: run-nested.sh -B _build-hooks ...), load
+# (they need a test-hooks build: run-nested.sh -H _build-hooks adds them;
+# run-all's vm stage does, after the security-inverted stage built it), load
 # (100 VM lifecycles: 16 to 19 minutes in L1 on a busy host).  fids is in
 # ALL (42 s in L1 on a busy host: thousands of 9P requests, each a round
 # trip through L1's KVM).

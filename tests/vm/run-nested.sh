@@ -4,11 +4,14 @@
 # bundles with io.hyrun.isolation=vm), in one boot of the nested test VM
 # ("L1", tests/vm/l1.sh), or directly on a host with hardware KVM.
 #
-#   run-nested.sh [-B BUILD_DIR] [-K VMLINUX] [-k L1_KERNEL_ROOT] [-o TAP_FILE]
-#                 [-q] [-d|-n] [CASE...]
+#   run-nested.sh [-B BUILD_DIR] [-H HOOKS_BUILD_DIR] [-K VMLINUX]
+#                 [-k L1_KERNEL_ROOT] [-o TAP_FILE] [-q] [-d|-n] [CASE...]
 #
 #   -B  where hyrun, hyrun-agent, hyrun-vmm and tests/vm/{kvm-probe,tiny-init}
 #       were built (default: _build next to this source tree)
+#   -H  a test-hooks build (configure --enable-test-hooks) with hyrun and
+#       hyrun-agent: the fault cases (fault_vmm_started, fault_agent_ready)
+#       run its hyrun, and are added to the default list of cases
 #   -K  the guest kernel (default: kvm-shim/kernel/build.sh's cached vmlinux,
 #       built first if needed: about 5 minutes on 2 cores)
 #   -k  an unpacked Debian cloud kernel package for L1 (default: downloaded)
@@ -57,22 +60,27 @@ kroot=""
 tapout=""
 qemu=0
 direct=""
-while getopts B:K:k:o:qdn o; do
+hooks_build=""
+while getopts B:H:K:k:o:qdn o; do
 	case $o in
 	B) build=$(cd "$OPTARG" && pwd) ;;
+	H) hooks_build=$(cd "$OPTARG" && pwd) ;;
 	K) kernel=$(realpath "$OPTARG") ;;
 	k) kroot=$OPTARG ;;
 	o) tapout=$OPTARG ;;
 	q) qemu=1 ;;
 	d) direct=1 ;;
 	n) direct=0 ;;
-	*) echo "usage: $0 [-B BUILD_DIR] [-K VMLINUX] [-k L1_KERNEL_ROOT] [-o TAP_FILE] [-q] [-d|-n] [CASE...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-B BUILD_DIR] [-H HOOKS_BUILD_DIR] [-K VMLINUX] [-k L1_KERNEL_ROOT] [-o TAP_FILE] [-q] [-d|-n] [CASE...]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 cases="$*"
 # the default: cases.sh's own list of every case
-[ -n "$cases" ] || cases=$(sed -n 's/^ALL="\(.*\)"$/\1/p' "$here/cases.sh")
+if [ -z "$cases" ]; then
+	cases=$(sed -n 's/^ALL="\(.*\)"$/\1/p' "$here/cases.sh")
+	[ -z "$hooks_build" ] || cases="$cases fault_vmm_started fault_agent_ready"
+fi
 case " $cases " in *" qemu "*) qemu=1 ;; *) [ "$qemu" = 0 ] || cases="qemu $cases" ;; esac
 
 die() {
@@ -82,6 +90,9 @@ die() {
 
 for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv; do
 	[ -x "$build/$f" ] || die "$build/$f is missing (make -C $build hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/tiny-init tests/vm/subreaper tests/vm/ttyrecv)"
+done
+for f in hyrun hyrun-agent; do
+	[ -z "$hooks_build" ] || [ -x "$hooks_build/$f" ] || die "$hooks_build/$f is missing (a test-hooks build: make -C $hooks_build hyrun hyrun-agent)"
 done
 command -v jq >/dev/null || die "jq not found (contrib/install-deps.sh build)"
 if [ -z "$kernel" ]; then
@@ -240,6 +251,8 @@ write_env() {
 	printf 'IP=%s\nTC=%s\n' "$ip_bin" "$tc_bin" >>"$B/env"
 	# the load case's size and parallelism (cases.sh's case_load)
 	printf 'HYRUN_VM_LOAD_N=%s\nHYRUN_VM_LOAD_P=%s\n' "${HYRUN_VM_LOAD_N:-100}" "${HYRUN_VM_LOAD_P:-}" >>"$B/env"
+	# the fault cases' hyrun (a test-hooks build), when there is one
+	[ -z "$hooks_build" ] || printf 'HYRUN_HOOKS=%s\n' "$(realpath "$hooks_build/hyrun")" >>"$B/env"
 }
 ip_bin=$(realpath "$(command -v ip)") || die "ip (iproute2) not found"
 tc_bin=$(realpath "$(command -v tc)") || die "tc (iproute2) not found"
@@ -279,6 +292,10 @@ l1_root "$root"
 for f in hyrun hyrun-agent hyrun-vmm tests/vm/kvm-probe tests/vm/subreaper tests/vm/ttyrecv; do
 	l1_copy "$root" "$build/$f"
 done
+if [ -n "$hooks_build" ]; then
+	l1_copy "$root" "$hooks_build/hyrun"
+	l1_copy "$root" "$hooks_build/hyrun-agent"
+fi
 l1_copy "$root" "$kernel"
 # the network cases: a netns with a veth, joined to the guest's TAP by tc
 l1_copy "$root" "$ip_bin"
