@@ -825,6 +825,24 @@ vmm_machine_times (struct vmm_machine *m)
 }
 
 void
+vmm_machine_stop_describe (struct vmm_machine *m, char *buf, size_t len)
+{
+  size_t o = 0;
+
+  vmm_machine_stop (m, NULL);
+  buf[0] = '\0';
+  for (unsigned i = 0; i < m->n_vcpus && o + 1 < len; i++)
+    if (m->vcpus[i])
+      {
+        if (o)
+          o += (size_t)snprintf (buf + o, len - o, "; ");
+        if (o + 1 < len)
+          vmm_vcpu_describe (m->vcpus[i], buf + o, len - o);
+        o += strlen (buf + o);
+      }
+}
+
+void
 vmm_machine_exit_stats (const struct vmm_machine *m, struct vmm_exit_stats *out)
 {
   unsigned i, j;

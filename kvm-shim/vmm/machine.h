@@ -86,6 +86,11 @@ const struct vmm_machine_times *vmm_machine_times (struct vmm_machine *m);
 /* Sum of the vCPUs' exit counters. */
 void vmm_machine_exit_stats (const struct vmm_machine *m, struct vmm_exit_stats *out);
 
+/* Stop the machine (vmm_machine_stop) and describe where each vCPU stood
+ * (vmm_vcpu_describe), "; "-separated, into buf: for the error of a guest
+ * that stopped making progress, which then ends. */
+void vmm_machine_stop_describe (struct vmm_machine *m, char *buf, size_t len);
+
 #define cleanup_vmm_machine __attribute__ ((cleanup (vmm_machine_destroyp)))
 static inline void
 vmm_machine_destroyp (struct vmm_machine **m)

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 
@@ -83,6 +85,15 @@ handle_io (struct vmm_vcpu *vcpu, const struct vmm_bus *bus, hy_error_t *err)
     return hy_error_set (err, 0, "KVM_EXIT_IO: bad size %u x %u at offset %llu", run->io.size,
                          run->io.count, (unsigned long long)run->io.data_offset);
   data = (uint8_t *)run + run->io.data_offset;
+  {
+    struct vmm_pio_rec *rec = &vcpu->pio[vcpu->stats.by_reason[KVM_EXIT_IO] % VMM_PIO_RING];
+    rec->port = run->io.port;
+    rec->out = run->io.direction == KVM_EXIT_IO_OUT;
+    rec->size = run->io.size;
+    rec->value = 0;
+    if (rec->out)
+      memcpy (&rec->value, data, run->io.size);
+  }
   for (i = 0; i < run->io.count; i++)
     {
       int r = vmm_bus_dispatch (bus, VMM_BUS_PIO, run->io.port, data + (uint64_t)i * run->io.size,
@@ -110,6 +121,44 @@ handle_mmio (struct vmm_vcpu *vcpu, const struct vmm_bus *bus, hy_error_t *err)
   if (r == 0)
     vcpu->stats.mmio_unhandled++;
   return 0;
+}
+
+void
+vmm_vcpu_describe (struct vmm_vcpu *vcpu, char *buf, size_t len)
+{
+  static const char *const mp_names[]
+      = { "runnable", "uninitialized", "init-received", "halted", "sipi-received",
+          "stopped",  "check-stop",    "operating",     "load" };
+  struct kvm_regs regs;
+  struct kvm_sregs sregs;
+  struct kvm_mp_state mp = { .mp_state = ~0u };
+  uint64_t n_io = vcpu->stats.by_reason[KVM_EXIT_IO], k;
+  size_t o = 0;
+
+  if (ioctl (vcpu->fd, KVM_GET_REGS, &regs) < 0 || ioctl (vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+    {
+      snprintf (buf, len, "vCPU %d: registers unreadable: %s", vcpu->id, strerror (errno));
+      return;
+    }
+  if (ioctl (vcpu->fd, KVM_GET_MP_STATE, &mp) < 0)
+    mp.mp_state = ~0u;
+  o += (size_t)snprintf (buf, len,
+                         "vCPU %d %s at rip 0x%llx rsp 0x%llx rflags 0x%llx (interrupts %s) "
+                         "cr0 0x%llx; last port I/O:",
+                         vcpu->id, mp.mp_state < 9 ? mp_names[mp.mp_state] : "(state unknown)",
+                         (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+                         (unsigned long long)regs.rflags, (regs.rflags & 0x200) ? "on" : "off",
+                         (unsigned long long)sregs.cr0);
+  for (k = n_io > VMM_PIO_RING ? n_io - VMM_PIO_RING : 0; k < n_io && o < len; k++)
+    {
+      const struct vmm_pio_rec *rec = &vcpu->pio[(k + 1) % VMM_PIO_RING];
+      if (rec->out)
+        o += (size_t)snprintf (buf + o, len - o, " out 0x%x=0x%x", rec->port, rec->value);
+      else
+        o += (size_t)snprintf (buf + o, len - o, " in 0x%x", rec->port);
+    }
+  if (n_io == 0 && o < len)
+    snprintf (buf + o, len - o, " none");
 }
 
 /* Stop the loop with `why`. */

@@ -339,17 +339,22 @@ vmm_session_run (struct vmm_machine *m, int ctl_fd, const struct vmm_session_con
           if (ms >= BOOT_TIMEOUT_MS)
             {
               struct vmm_exit_stats st;
+              char where[1024];
               vmm_machine_exit_stats (m, &st);
               /* which kind of exit the guest stopped making tells a
-               * boot that stalled early from an agent that is stuck */
+               * boot that stalled early from an agent that is stuck; the
+               * vCPUs' rip (a symbol of the guest kernel) and last port
+               * accesses tell where */
+              vmm_machine_stop_describe (m, where, sizeof (where));
               r = hy_error_set (err, 0,
                                 "the guest did not create the container within %d s (%llu VM "
-                                "exits so far: %llu port I/O, %llu MMIO, %llu HLT, %llu unclaimed)",
+                                "exits so far: %llu port I/O, %llu MMIO, %llu HLT, %llu unclaimed; "
+                                "%s)",
                                 BOOT_TIMEOUT_MS / 1000, (unsigned long long)st.total,
                                 (unsigned long long)st.by_reason[KVM_EXIT_IO],
                                 (unsigned long long)st.by_reason[KVM_EXIT_MMIO],
                                 (unsigned long long)st.by_reason[KVM_EXIT_HLT],
-                                (unsigned long long)(st.pio_unhandled + st.mmio_unhandled));
+                                (unsigned long long)(st.pio_unhandled + st.mmio_unhandled), where);
               break;
             }
           timeout = (int)(BOOT_TIMEOUT_MS - ms);

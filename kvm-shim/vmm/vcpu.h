@@ -26,6 +26,17 @@ struct vmm_exit_stats
   uint64_t mmio_unhandled;
 };
 
+/* The last port accesses of a vCPU, for the description of a guest that
+ * stopped making progress (vmm_vcpu_describe). */
+#define VMM_PIO_RING 8
+struct vmm_pio_rec
+{
+  uint16_t port;
+  uint8_t out;  /* 1 for OUT */
+  uint8_t size; /* 1, 2 or 4 */
+  uint32_t value;
+};
+
 struct vmm_vcpu
 {
   struct vmm_vm *vm;
@@ -33,7 +44,8 @@ struct vmm_vcpu
   int fd;
   struct kvm_run *run;
   struct vmm_exit_stats stats;
-  uint64_t first_exit_ns; /* CLOCK_MONOTONIC of the first exit: the guest ran */
+  uint64_t first_exit_ns;               /* CLOCK_MONOTONIC of the first exit: the guest ran */
+  struct vmm_pio_rec pio[VMM_PIO_RING]; /* by stats.by_reason[KVM_EXIT_IO] modulo */
 };
 
 /* Why vmm_vcpu_run returned without an error. */
@@ -49,6 +61,12 @@ enum vmm_stop
  * (with an irqchip) LINT0/LINT1 wired as ExtINT/NMI. */
 struct vmm_vcpu *vmm_vcpu_create (struct vmm_vm *vm, int id, hy_error_t *err);
 void vmm_vcpu_destroy (struct vmm_vcpu *vcpu);
+
+/* Where a vCPU that is not running stands, on one line into buf: its
+ * rip, rsp, rflags, cr0 and run state, and its last port accesses (what a
+ * guest stalled in early boot was doing).  Only between runs: a vCPU in
+ * KVM_RUN would block the register ioctls. */
+void vmm_vcpu_describe (struct vmm_vcpu *vcpu, char *buf, size_t len);
 
 /* Run until the guest stops; returns an enum vmm_stop, or -1 with *err set
  * on a failed entry, an internal KVM error or a failing device. */

@@ -18,13 +18,14 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #ifndef GUEST_DIR
 #error GUEST_DIR must name the folder of the assembled test guests
 #endif
 
-#define N_TESTS 19
+#define N_TESTS 22
 #define GUEST_RAM (4 << 20)
 #define TEST_MMIO_BASE VMM_MMIO_DEVICES_START
 #define WATCHDOG_SECONDS 10 /* each guest needs milliseconds */
@@ -36,6 +37,7 @@ struct guest
   enum vmm_cpu_mode mode;
   bool irqchip;
   bool exit_port;
+  unsigned stall_ms; /* not 0: a guest that never stops, interrupted then */
 };
 
 struct outcome
@@ -44,6 +46,7 @@ struct outcome
   int code;
   char out[128];
   struct vmm_exit_stats stats;
+  char where[512]; /* vmm_vcpu_describe after the run */
 };
 
 /* The MMIO test device: remembers a write, answers a read with it + 1. */
@@ -124,11 +127,16 @@ run_guest (const struct guest *g, struct outcome *o, hy_error_t *err)
   vcpu = vmm_vcpu_create (vm, 0, err);
   if (vcpu == NULL || vmm_vcpu_set_entry (vcpu, &entry, err) < 0)
     goto out_serial;
-  alarm (WATCHDOG_SECONDS);
+  {
+    struct itimerval t = { .it_value = { .tv_sec = g->stall_ms ? 0 : WATCHDOG_SECONDS,
+                                         .tv_usec = (suseconds_t)g->stall_ms * 1000 } };
+    setitimer (ITIMER_REAL, &t, NULL);
+  }
   o->stop = vmm_vcpu_run (vcpu, bus, err);
   alarm (0);
   o->code = vm->stop_code;
   o->stats = vcpu->stats;
+  vmm_vcpu_describe (vcpu, o->where, sizeof (o->where));
 out_serial:
   vmm_serial_destroy (serial);
   read_output (pipefd[0], o);
@@ -230,6 +238,37 @@ test_long_mode (void)
           (unsigned long long)io);
 }
 
+/* A guest that halts with interrupts off under an in-kernel irqchip never
+ * leaves KVM_RUN (what a guest stalled in boot looks like): interrupted,
+ * the description says it halted, where, and its last port accesses. */
+static void
+test_describe_stalled (void)
+{
+  /* no exit port: its OUT goes unclaimed and the guest reaches its HLT */
+  const struct guest g = { "hello_real.bin", 0x1000, VMM_CPU_REAL, true, false, 300 };
+  cleanup_error hy_error_t err = NULL;
+  struct outcome o;
+  unsigned long long rip = 0;
+  const char *at;
+  int r;
+
+  r = run_guest (&g, &o, &err);
+  tap_diag ("stalled: %s", o.where);
+  tap_ok (r == 0 && o.stop == VMM_STOP_INTERRUPTED,
+          "stalled: the halted guest is interrupted by the timer: %s",
+          err ? err->msg : vmm_stop_name (o.stop));
+  at = strstr (o.where, " at rip 0x");
+  if (at)
+    rip = strtoull (at + 10, NULL, 16);
+  tap_ok (strncmp (o.where, "vCPU 0 halted at rip ", 21) == 0 && rip > 0x1000 && rip < 0x1040
+              && strstr (o.where, "(interrupts off)") != NULL,
+          "stalled: described as halted, interrupts off, rip 0x%llx inside the guest", rip);
+  tap_ok (strstr (o.where, "; last port I/O: out 0x3f8=0x68 out 0x3f8=0x65 out 0x3f8=0x6c "
+                           "out 0x3f8=0x6c out 0x3f8=0x6f out 0x3f8=0xa out 0xf4=0x2a")
+              != NULL,
+          "stalled: its last port accesses, oldest first, the unclaimed exit port last");
+}
+
 static void
 on_alarm (int sig)
 {
@@ -259,5 +298,6 @@ main (void)
   test_real_mode_hlt ();
   test_flat32 ();
   test_long_mode ();
+  test_describe_stalled ();
   return tap_done ();
 }
