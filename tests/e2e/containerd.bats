@@ -8,7 +8,7 @@ load helpers
 setup_file() {
   require_runtime
   containerd_start
-  ctr -a "$CTD_SOCK" -n hyrun-e2e images import "$(e2e_image)" >/dev/null
+  timeout -k 10 120 ctr -a "$CTD_SOCK" -n hyrun-e2e images import "$(e2e_image)" >/dev/null
 }
 
 teardown_file() {
@@ -36,7 +36,7 @@ teardown() {
 
 @test "containerd: a terminal container gets a pty from the console socket" {
   # ctr -t needs a terminal of its own: script(1) gives it one.
-  run script -qec "ctr -a $CTD_SOCK -n hyrun-e2e run --rm -t --runc-binary $RUNTIME $IMAGE t-tty sh -c 'tty; exit 5'" /dev/null
+  run timeout -k 10 150 script -qec "ctr -a $CTD_SOCK -n hyrun-e2e run --rm -t --runc-binary $RUNTIME $IMAGE t-tty sh -c 'tty; exit 5'" /dev/null
   echo "$output"
   [ "$status" -eq 5 ]
   [[ "$output" == */dev/pts/* ]]

@@ -58,12 +58,14 @@ EOT
   containerd --config "$d/config.toml" >>"$d/containerd.log" 2>&1 &
   echo $! >"$d/pid"
   export CTD_SOCK=$d/containerd.sock
-  local i
-  for i in $(seq 100); do
-    timeout 5 ctr -a "$CTD_SOCK" version >/dev/null 2>&1 && return 0
+  # each try bounded, and all of them together to 30 s
+  local deadline=$((SECONDS + 30))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    timeout -k 1 5 ctr -a "$CTD_SOCK" version >/dev/null 2>&1 && return 0
+    kill -0 "$(cat "$d/pid")" 2>/dev/null || break
     sleep 0.1
   done
-  echo "containerd did not come up; log:" >&2
+  echo "containerd did not come up within 30 s; log:" >&2
   cat "$d/containerd.log" >&2
   return 1
 }
@@ -96,7 +98,9 @@ containerd_cleanup() {
   done
 }
 
-CTR() { ctr -a "$CTD_SOCK" -n hyrun-e2e "$@"; }
+# client calls bounded: bats's per-test timeout ends the test's own
+# children only, and a stuck grandchild holding $(...)'s pipe would hang it
+CTR() { timeout -k 10 120 ctr -a "$CTD_SOCK" -n hyrun-e2e "$@"; }
 
 # Wait until the task's status is $2 (bounded: 10 s).
 ctr_wait_status() {
@@ -135,7 +139,7 @@ EOT
   PODMAN_TMP=$d/tmp
 }
 
-PODMAN() { podman --runtime "$RUNTIME" --tmpdir "$PODMAN_TMP" "$@"; }
+PODMAN() { timeout -k 10 120 podman --runtime "$RUNTIME" --tmpdir "$PODMAN_TMP" "$@"; }
 
 # wait_for, assert_eq
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-60}

@@ -44,7 +44,7 @@ setup() {
 }
 
 @test "podman: env and a terminal reach the container" {
-  run script -qec "podman --runtime $RUNTIME --tmpdir $PODMAN_TMP run --rm -t --pull never --network none -e FOO=bar $IMAGE sh -c 'echo \$FOO; tty'" /dev/null
+  run timeout -k 10 150 script -qec "podman --runtime $RUNTIME --tmpdir $PODMAN_TMP run --rm -t --pull never --network none -e FOO=bar $IMAGE sh -c 'echo \$FOO; tty'" /dev/null
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *bar* ]]
