@@ -831,13 +831,12 @@ vmm_machine_stop_describe (struct vmm_machine *m, char *buf, size_t len)
 
   vmm_machine_stop (m, NULL);
   buf[0] = '\0';
-  for (unsigned i = 0; i < m->n_vcpus && o + 1 < len; i++)
+  for (unsigned i = 0; i < m->n_vcpus && o + 3 < len; i++)
     if (m->vcpus[i])
       {
         if (o)
           o += (size_t)snprintf (buf + o, len - o, "; ");
-        if (o + 1 < len)
-          vmm_vcpu_describe (m->vcpus[i], buf + o, len - o);
+        vmm_vcpu_describe (m->vcpus[i], buf + o, len - o);
         o += strlen (buf + o);
       }
 }
