@@ -52,7 +52,7 @@ inf() { echo "$infos" | awk -F'\t' -v k="$1" '$1 == k { print $2; exit }'; }
 
 # --- the table -------------------------------------------------------------------------
 {
-	printf '%-44s %-8s %20s %20s %9s %18s\n' "measurement" "unit" "container p50 (p99)" "vm p50 (p99)" "vm/ctr" "exits/op (mmio)"
+	printf '%-44s %-8s %20s %20s %9s %18s %9s\n' "measurement" "unit" "container p50 (p99)" "vm p50 (p99)" "vm/ctr" "exits/op (mmio)" "9P req/op"
 	meta | while IFS='|' read -r name label unit better why; do
 		c50=$(val sample "$name" container 4) c99=$(val sample "$name" container 5)
 		v50=$(val sample "$name" vm 4) v99=$(val sample "$name" vm 5)
@@ -62,7 +62,8 @@ inf() { echo "$infos" | awk -F'\t' -v k="$1" '$1 == k { print $2; exit }'; }
 		[ -z "$mm" ] || ex="${ex:--} ($mm)"
 		[ -n "$c50$v50" ] || continue
 		ratio=$(awk -v a="$c50" -v b="$v50" 'BEGIN { if (a != "" && b != "" && a > 0) printf "%.2fx", b / a; else print "-" }')
-		printf '%-44s %-8s %20s %20s %9s %18s\n' "$label" "$unit" "${c50:--} (${c99:--})" "${v50:--} (${v99:--})" "$ratio" "${ex:--}"
+		p9=$(val p9 "$name" vm 4)
+		printf '%-44s %-8s %20s %20s %9s %18s %9s\n' "$label" "$unit" "${c50:--} (${c99:--})" "${v50:--} (${v99:--})" "$ratio" "${ex:--}" "${p9:--}"
 	done
 	for l in $(echo "$stats" | sed -n 's/^sample\tmem_pss_kb@\([0-9]*\)\t.*/\1/p' | sort -un); do
 		for k in rss pss cg; do
@@ -145,11 +146,12 @@ fi
 	cat "$dir/table.txt"
 	echo '```'
 	echo
-	echo "\"exits/op (mmio)\": KVM exits of the VM per operation, beyond those of a run that does nothing (boot and shutdown: $(inf base_exits) exits, $(inf base_mmio) of them MMIO), from KVM's debugfs counters; in parentheses the MMIO exits alone (those that reach the VMM's virtio devices: about 3 per virtio-9p request, the notification, the interrupt status read and its acknowledgement), which are host-independent; the total also counts timer interrupts and nested page faults, so it grows with the time an operation takes (~0: fewer than the no-op run's, whose boot varies by more)."
+	echo "\"exits/op (mmio)\": KVM exits of the VM per operation, beyond those of a run that does nothing (boot and shutdown: $(inf base_exits) exits, $(inf base_mmio) of them MMIO), from KVM's debugfs counters; in parentheses the MMIO exits alone (those that reach the VMM's virtio devices: about 3 per virtio-9p request, the notification, the interrupt status read and its acknowledgement), which are host-independent; the total also counts timer interrupts and nested page faults, so it grows with the time an operation takes (~0: fewer than the no-op run's, whose boot varies by more).  \"9P req/op\": the requests the VMM's 9P server answered for the shared rootfs per operation, beyond the no-op run's ($(inf base_p9)), from the VMM's debug log (host-independent)."
+	[ -z "$(inf vm_annotations)" ] || echo "The VM-mode bundle carried the annotations $(inf vm_annotations)."
 	echo
 	meta | while IFS='|' read -r name label unit better why; do
 		c=$(val sample "$name" container 4) v=$(val sample "$name" vm 4) ex=$(val exits "$name" vm 4)
-		mm=$(val mmio "$name" vm 4)
+		mm=$(val mmio "$name" vm 4) p9=$(val p9 "$name" vm 4)
 		[ -n "$c$v" ] || continue
 		echo "## $label"
 		echo
@@ -161,6 +163,7 @@ fi
 		elif [ -n "$mm" ]; then
 			printf ', %s MMIO exits to the VMM per operation (virtio notifications, interrupt status reads and acknowledgements; all exits: below the no-op run'"'"'s variation)' "$mm"
 		fi
+		[ -z "$p9" ] || printf '; %s 9P requests to the shared rootfs per operation' "$p9"
 		echo "."
 		echo
 		echo "$why"
