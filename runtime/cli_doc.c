@@ -166,6 +166,8 @@ static const struct cli_doc_opt bench_opts[] = {
   { "runs", 'r', "N", "samples per measurement (default 5, --quick 3)" },
   { "only", 'O', "PARTS",
     "only these, comma-separated: start, syscall, forkexec, cpu, io, net, mem, ksm" },
+  { "vm-annotation", 'A', "KEY=VALUE",
+    "one more annotation on the VM-mode bundle, e.g. io.hyrun.vm.rootfs-cache=loose (repeatable)" },
   END,
 };
 

@@ -58,10 +58,15 @@ int
 cmd_bench (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
 {
   static const struct option opts[] = {
-    { "quick", no_argument, NULL, 'q' },        { "containers", required_argument, NULL, 'n' },
-    { "out", required_argument, NULL, 'o' },    { "modes", required_argument, NULL, 'm' },
-    { "kernel", required_argument, NULL, 'k' }, { "runs", required_argument, NULL, 'r' },
-    { "only", required_argument, NULL, 'O' },   { NULL, 0, NULL, 0 },
+    { "quick", no_argument, NULL, 'q' },
+    { "containers", required_argument, NULL, 'n' },
+    { "out", required_argument, NULL, 'o' },
+    { "modes", required_argument, NULL, 'm' },
+    { "kernel", required_argument, NULL, 'k' },
+    { "runs", required_argument, NULL, 'r' },
+    { "only", required_argument, NULL, 'O' },
+    { "vm-annotation", required_argument, NULL, 'A' },
+    { NULL, 0, NULL, 0 },
   };
   char self[PATH_MAX];
   cleanup_free char *driver = NULL;
@@ -69,7 +74,7 @@ cmd_bench (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
   int c;
 
   (void)g;
-  while ((c = cli_getopt (argc, argv, "+qn:o:m:k:r:O:", opts, "bench", err)) != -1)
+  while ((c = cli_getopt (argc, argv, "+qn:o:m:k:r:O:A:", opts, "bench", err)) != -1)
     switch (c)
       {
       case 'n':
@@ -87,6 +92,10 @@ cmd_bench (struct hy_globals *g, int argc, char **argv, hy_error_t *err)
       case 'o':
       case 'k':
       case 'O': /* the driver checks the part names */
+        break;
+      case 'A': /* the runtime checks the value when the VM starts */
+        if (strchr (optarg, '=') == NULL || optarg[0] == '=')
+          return hy_error_set (err, 0, "bench: --vm-annotation: \"%s\" is not KEY=VALUE", optarg);
         break;
       default:
         return -1;

@@ -124,6 +124,14 @@ debug_times (struct vmm_machine *m)
             (double)(vmm_now_ns () - t->start) / 1e6, (unsigned long long)st.total,
             (unsigned long long)st.by_reason[KVM_EXIT_IO],
             (unsigned long long)st.by_reason[KVM_EXIT_MMIO]);
+  {
+    cleanup_free char *root = vmm_machine_p9_counts (m, false);
+    cleanup_free char *vols = vmm_machine_p9_counts (m, true);
+    if (root)
+      hy_debug ("vm: 9P rootfs: %s", root);
+    if (vols)
+      hy_debug ("vm: 9P volumes: %s", vols);
+  }
 }
 
 /* In a UTS namespace joined by path (a Kubernetes pod's: containerd sets

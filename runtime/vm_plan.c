@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "kvm-shim/vmm/machine.h"
+#include "kvm-shim/proto/vmproto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -207,6 +208,23 @@ plan_ksm (const struct spec *spec, struct vm_plan *p, hy_error_t *err)
   return 0;
 }
 
+/* io.hyrun.vm.rootfs-cache: "none" or "loose" (vmproto.h says what each
+ * does; the agent reads the annotation from the spec it is sent).  Any
+ * other value is refused here, before a guest boots. */
+static int
+plan_rootfs_cache (const struct spec *spec, hy_error_t *err)
+{
+  const char *v = spec_annotation (spec, VMPROTO_ROOTFS_CACHE_ANNOTATION);
+
+  if (v == NULL || strcmp (v, "none") == 0 || strcmp (v, "loose") == 0)
+    return 0;
+  return hy_error_set (err, 0,
+                       "config.json: annotations." VMPROTO_ROOTFS_CACHE_ANNOTATION
+                       ": \"%s\": must be \"none\" (the default: host-side changes seen at "
+                       "once) or \"loose\" (the guest caches metadata and pages)",
+                       v);
+}
+
 /* vm.kernel.parameters go on the guest's command line, after hyrun's own. */
 static void
 plan_cmdline (const struct spec *spec, struct vm_plan *p)
@@ -261,7 +279,8 @@ vm_plan_build (const struct spec *spec, const char *self_dir, struct vm_plan *p,
     return hy_error_set (err, 0,
                          "config.json: hooks.startContainer: not supported with "
                          "io.hyrun.isolation=vm yet");
-  if (plan_network (spec, p, err) < 0 || plan_ksm (spec, p, err) < 0)
+  if (plan_network (spec, p, err) < 0 || plan_ksm (spec, p, err) < 0
+      || plan_rootfs_cache (spec, err) < 0)
     return -1;
   p->console = console && strcmp (console, "true") == 0;
   if (plan_memory (spec, p, err) < 0 || plan_vcpus (spec, p, err) < 0

@@ -99,6 +99,9 @@ static const struct
     HYRUN_VM_KSM_DEFAULT
         ? "true|false: guest RAM mergeable for KSM (VM isolation; default true)"
         : "true|false: guest RAM mergeable for KSM (VM isolation; default false)" },
+  { "io.hyrun.vm.rootfs-cache",
+    "none|loose: the guest's caching of the shared rootfs (VM isolation; default none, "
+    "host-side changes seen at once)" },
   { "io.hyrun.vm.debug-console",
     "true: the guest kernel log on the container's stderr (VM isolation)" },
 };

@@ -20,7 +20,7 @@ forkexec_us|fork + exec + wait|us/op|low|Page-table work: in a VM every guest pa
 cpu_ns|CPU-bound loop (xorshift round)|ns/round|low|Pure user-space arithmetic runs natively in both: hardware virtualization does not trap it. Parity is expected; a gap means the CPU is emulated (nested under TCG) or contended.
 seqwrite_mbs|rootfs sequential write + fsync|MB/s|high|Container: writes go into the host's page cache of the overlay/bind rootfs. VM: every write travels through the shared rootfs (virtio-9p): a request on a virtqueue, a notification (a VM exit), the VMM's pwrite on the host file, an interrupt back (two more MMIO exits: status read, acknowledgement); the 9P message size (msize 512000, the most Linux's virtio transport takes) caps each request, so 1 MiB is 3 requests.
 seqread_mbs|rootfs sequential read|MB/s|high|Container: read from the host page cache, a memcpy. VM: the guest mounts the share with cache=none, so each read is a 9P round trip through the VMM (exits, copies; 3 requests per MiB at msize 512000), and a fresh guest has nothing cached.
-meta_us|rootfs metadata (create, stat, unlink)|us/op|low|Container: a path lookup and inode operation in the host kernel (overlay adds a copy-up on first write). VM: with cache=none the guest keeps no dentries, so every path component is looked up again (walk, getattr, clunk) before the operation itself (lcreate, unlinkat): about 11 9P requests per operation, each 3 MMIO exits and host syscalls: the paravirtual file system's per-operation cost.
+meta_us|rootfs metadata (create, stat, unlink)|us/op|low|Container: a path lookup and inode operation in the host kernel (overlay adds a copy-up on first write). VM: with cache=none the guest keeps no dentries, so every path component is looked up again (walk, getattr, clunk) before the operation itself (lcreate, unlinkat): about 11 9P requests per operation (the 9P req/op column), each 2 MMIO exits (the notification, the interrupt status read) and host syscalls: the paravirtual file system's per-operation cost. The annotation io.hyrun.vm.rootfs-cache=loose lets the guest cache dentries and attributes (about 4 requests), at the price of host-side changes going unseen and page-by-page write-back.
 tcp_mbs|TCP throughput to the host end of a veth|MB/s|high|Container: the veth is a kernel-internal pipe between namespaces. VM: frames leave the guest through virtio-net (a TAP in the VMM, no vhost-net here), so every batch of frames is a notification exit, a read/write on the TAP by the VMM and an injected interrupt; no offloads: segmentation is done per MTU-sized frame.
 tcprr_us|TCP round trip (1 byte, ping-pong)|us/RTT|low|Latency adds up the paravirtual path both ways: guest TX kick (exit) -> VMM -> TAP -> tc redirect -> veth, and the reply back through the TAP, the VMM and an interrupt into the guest. A container's round trip stays in the host kernel.
 EOF
@@ -52,7 +52,7 @@ inf() { echo "$infos" | awk -F'\t' -v k="$1" '$1 == k { print $2; exit }'; }
 
 # --- the table -------------------------------------------------------------------------
 {
-	printf '%-44s %-8s %20s %20s %9s %18s\n' "measurement" "unit" "container p50 (p99)" "vm p50 (p99)" "vm/ctr" "exits/op (mmio)"
+	printf '%-44s %-8s %20s %20s %9s %18s %9s\n' "measurement" "unit" "container p50 (p99)" "vm p50 (p99)" "vm/ctr" "exits/op (mmio)" "9P req/op"
 	meta | while IFS='|' read -r name label unit better why; do
 		c50=$(val sample "$name" container 4) c99=$(val sample "$name" container 5)
 		v50=$(val sample "$name" vm 4) v99=$(val sample "$name" vm 5)
@@ -62,7 +62,8 @@ inf() { echo "$infos" | awk -F'\t' -v k="$1" '$1 == k { print $2; exit }'; }
 		[ -z "$mm" ] || ex="${ex:--} ($mm)"
 		[ -n "$c50$v50" ] || continue
 		ratio=$(awk -v a="$c50" -v b="$v50" 'BEGIN { if (a != "" && b != "" && a > 0) printf "%.2fx", b / a; else print "-" }')
-		printf '%-44s %-8s %20s %20s %9s %18s\n' "$label" "$unit" "${c50:--} (${c99:--})" "${v50:--} (${v99:--})" "$ratio" "${ex:--}"
+		p9=$(val p9 "$name" vm 4)
+		printf '%-44s %-8s %20s %20s %9s %18s %9s\n' "$label" "$unit" "${c50:--} (${c99:--})" "${v50:--} (${v99:--})" "$ratio" "${ex:--}" "${p9:--}"
 	done
 	for l in $(echo "$stats" | sed -n 's/^sample\tmem_pss_kb@\([0-9]*\)\t.*/\1/p' | sort -un); do
 		for k in rss pss cg; do
@@ -145,22 +146,24 @@ fi
 	cat "$dir/table.txt"
 	echo '```'
 	echo
-	echo "\"exits/op (mmio)\": KVM exits of the VM per operation, beyond those of a run that does nothing (boot and shutdown: $(inf base_exits) exits, $(inf base_mmio) of them MMIO), from KVM's debugfs counters; in parentheses the MMIO exits alone (those that reach the VMM's virtio devices: about 3 per virtio-9p request, the notification, the interrupt status read and its acknowledgement), which are host-independent; the total also counts timer interrupts and nested page faults, so it grows with the time an operation takes (~0: fewer than the no-op run's, whose boot varies by more)."
+	echo "\"exits/op (mmio)\": KVM exits of the VM per operation, beyond those of a run that does nothing (boot and shutdown: $(inf base_exits) exits, $(inf base_mmio) of them MMIO), from KVM's debugfs counters; in parentheses the MMIO exits alone (those that reach the VMM's virtio devices: about 2 per virtio-9p request, the notification and the interrupt status read; the acknowledgement ends in KVM (an ioeventfd) and counts only in the total), which are host-independent; the total also counts timer interrupts and nested page faults, so it grows with the time an operation takes (~0: fewer than the no-op run's, whose boot varies by more).  \"9P req/op\": the requests the VMM's 9P server answered for the shared rootfs per operation, beyond the no-op run's ($(inf base_p9)), from the VMM's debug log (host-independent)."
+	[ -z "$(inf vm_annotations)" ] || echo "The VM-mode bundle carried the annotations $(inf vm_annotations)."
 	echo
 	meta | while IFS='|' read -r name label unit better why; do
 		c=$(val sample "$name" container 4) v=$(val sample "$name" vm 4) ex=$(val exits "$name" vm 4)
-		mm=$(val mmio "$name" vm 4)
+		mm=$(val mmio "$name" vm 4) p9=$(val p9 "$name" vm 4)
 		[ -n "$c$v" ] || continue
 		echo "## $label"
 		echo
 		printf 'Container %s %s, VM %s %s' "${c:--}" "$unit" "${v:--}" "$unit"
-		what="MMIO exits to the VMM: virtio notifications, interrupt status reads and acknowledgements"
+		what="MMIO exits to the VMM: virtio notifications and interrupt status reads"
 		if [ -n "$ex" ] && [ "${ex#-}" = "$ex" ]; then
 			printf ', %s VM exits per operation' "$ex"
 			[ -z "$mm" ] || printf ' (%s of them %s)' "$mm" "$what"
 		elif [ -n "$mm" ]; then
-			printf ', %s MMIO exits to the VMM per operation (virtio notifications, interrupt status reads and acknowledgements; all exits: below the no-op run'"'"'s variation)' "$mm"
+			printf ', %s MMIO exits to the VMM per operation (virtio notifications and interrupt status reads; all exits: below the no-op run'"'"'s variation)' "$mm"
 		fi
+		[ -z "$p9" ] || printf '; %s 9P requests to the shared rootfs per operation' "$p9"
 		echo "."
 		echo
 		echo "$why"

@@ -13,7 +13,7 @@ set -eu
 usage() {
 	cat <<EOF
 Usage: hyrun bench [--quick] [--containers N] [--out DIR] [--modes M] [--kernel VMLINUX] [--runs R]
-                   [--only PARTS]
+                   [--only PARTS] [--vm-annotation KEY=VALUE]...
 
 Runs one bundle at both isolation levels and compares them: start latency,
 memory per container at 1, 10 and 50 concurrent containers (and with KSM
@@ -23,7 +23,8 @@ compare.svg into DIR and prints the table.  Needs root.
 
   --quick          fewer and shorter runs (a few minutes in the nested test VM)
   --containers N   most concurrent containers for the memory test (default 50,
-                   --quick 4); the levels are 1, 10, 50 up to N, and N
+                   --quick 4); the levels are 1, 10, 50 up to N, and N; the
+                   KSM test runs 10 idle guests, N when N is below 10
   --out DIR        where the results go (default ./hyrun-bench-DATE)
   --modes M        container, vm or container,vm (default: both; VM mode is
                    left out, said so, when no guest boots here)
@@ -32,6 +33,9 @@ compare.svg into DIR and prints the table.  Needs root.
                    latency 4x as many)
   --only PARTS     these parts alone, comma-separated: start, syscall,
                    forkexec, cpu, io (rootfs I/O), net, mem, ksm (default: all)
+  --vm-annotation KEY=VALUE
+                   one more annotation on the VM-mode bundle, e.g.
+                   io.hyrun.vm.rootfs-cache=loose (repeatable)
 EOF
 }
 
@@ -39,7 +43,16 @@ HYRUN=${HYRUN:?hyrun-bench: run it as \`hyrun bench\`}
 LIBEXEC=${HYRUN_BENCH_LIBEXEC:-$(dirname "$(realpath "$0")")}
 PROBE=$LIBEXEC/hyrun-bench-probe
 IP=${IP:-ip}
-quick=0 maxn="" out="" modes="container,vm" kernel="" runs="" only=""
+quick=0 maxn="" out="" modes="container,vm" kernel="" runs="" only="" vm_extra="" vm_notes=""
+# vm_annotation KEY=VALUE: onto the VM bundles' jq filter
+vm_annotation() {
+	case $1 in
+	?*=*) ;;
+	*) echo "hyrun bench: --vm-annotation: \"$1\" is not KEY=VALUE" >&2; exit 2 ;;
+	esac
+	vm_extra="$vm_extra | .annotations[$(printf '%s' "${1%%=*}" | jq -Rs .)] = $(printf '%s' "${1#*=}" | jq -Rs .)"
+	vm_notes="${vm_notes:+$vm_notes }$1"
+}
 shift_arg() { [ $# -ge 2 ] || { echo "hyrun bench: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -56,6 +69,8 @@ while [ $# -gt 0 ]; do
 	--runs=*) runs=${1#*=} ;;
 	--only) shift_arg "$@"; only=$2; shift ;;
 	--only=*) only=${1#*=} ;;
+	--vm-annotation) shift_arg "$@"; vm_annotation "$2"; shift ;;
+	--vm-annotation=*) vm_annotation "${1#*=}" ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "hyrun bench: unknown argument $1 (see hyrun bench --help)" >&2; exit 2 ;;
 	esac
@@ -73,6 +88,7 @@ say() { echo "hyrun bench: $*" >&2; }
 [ -x "$PROBE" ] || die "no probe at $PROBE"
 command -v jq >/dev/null || die "jq not found (apt-get install jq)"
 
+maxn_arg=$maxn
 if [ "$quick" = 1 ]; then
 	: "${maxn:=4}" "${runs:=3}"
 	N_SYS=200000 N_FORK=20 N_CPU=20000000 MIB=16 N_META=200 NET_MIB=16 N_RR=200
@@ -82,7 +98,10 @@ else
 fi
 levels=$(for l in 1 10 50; do [ "$l" -le "$maxn" ] && echo "$l"; done; echo "$maxn")
 levels=$(echo "$levels" | sort -un | tr '\n' ' ' | sed 's/ $//')
-ksm_guests=$((maxn < 10 ? maxn : 10))
+# KSM: 10 idle guests (--quick too: the merging is the point), fewer only
+# when --containers asks for fewer
+ksm_guests=10
+[ -z "$maxn_arg" ] || [ "$maxn_arg" -ge 10 ] || ksm_guests=$maxn_arg
 out=${out:-./hyrun-bench-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 out=$(realpath "$out")
@@ -135,7 +154,7 @@ bundle() {
 		if (\$k != \"\") then .annotations[\"io.hyrun.vm.kernel\"] = \$k else . end | $2" \
 		"$W/template.json" >"$W/$1/config.json"
 }
-vm='.annotations["io.hyrun.isolation"] = "vm" | .annotations["io.hyrun.vm.memory"] = "128"'
+vm='.annotations["io.hyrun.isolation"] = "vm" | .annotations["io.hyrun.vm.memory"] = "128"'"$vm_extra"
 net=".linux.namespaces |= map(if .type == \"network\" then .path = \"/var/run/netns/$NS\" else . end)"
 bundle container '.'
 bundle vm "$vm"
@@ -161,9 +180,10 @@ alive() {
 # workload MODE BUNDLE COMMAND: run COMMAND (the probe's, then a second's
 # pause for the exit counter) in a fresh container; sets RES (its RESULT
 # line), EXITS and MMIO (the VM's exits, and MMIO exits, when the result
-# was printed).
+# was printed) and P9 (the 9P requests the VMM served for the rootfs in
+# the whole run, from its debug log's last line: runtime/vm.c).
 workload() {
-	local mode=$1 b=$2 id pid o i=0
+	local mode=$1 b=$2 id pid o i=0 dbg=
 	shift 2
 	seq_id=$((seq_id + 1))
 	id=bench-$$-$seq_id
@@ -171,9 +191,11 @@ workload() {
 	# a VM is held a second after its result, for the exit counter
 	if [ "$mode" = vm ]; then printf '%s ; sleep 1\n' "$*"; else echo "$*"; fi >"$CMD"
 	ids="$ids $id"
-	RES="" EXITS="" MMIO=""
+	RES="" EXITS="" MMIO="" P9=""
+	[ "$mode" != vm ] || dbg="--debug --log $W/$id.log"
 	# a host whose /dev/kvm cannot boot a guest may hang the first boot
-	timeout "${RUN_TIMEOUT:-300}" "$HYRUN" --root "$ROOT" run -d -b "$W/$b" "$id" </dev/null >"$o" 2>&1 || {
+	# shellcheck disable=SC2086 # dbg: two options or none
+	timeout "${RUN_TIMEOUT:-300}" "$HYRUN" --root "$ROOT" $dbg run -d -b "$W/$b" "$id" </dev/null >"$o" 2>&1 || {
 		say "$mode: $* failed: $(tail -n 3 "$o")"
 		"$HYRUN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
 		return 1
@@ -190,6 +212,7 @@ workload() {
 	done
 	[ -n "$RES" ] || RES=$(grep '^RESULT' "$o" | head -n1)
 	"$HYRUN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
+	[ "$mode" != vm ] || P9=$(sed -n 's/.*vm: 9P rootfs: \([0-9]*\) requests.*/\1/p' "$W/$id.log" 2>/dev/null | tail -n1)
 	[ -n "$RES" ] || { say "$mode: $* printed no result: $(tail -n 3 "$o")"; return 1; }
 }
 field() { echo "$RES" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
@@ -206,7 +229,7 @@ order() {
 # measure METRIC UNIT-DIVISOR COMMAND: `runs` samples per mode of
 # COMMAND's ns per op / DIVISOR (or MB/s when DIVISOR is "mbs"), with the
 # VM's exits per op beside them.
-base_exits=0 base_mmio=0
+base_exits=0 base_mmio=0 base_p9=0
 measure() {
 	local metric=$1 div=$2 r m ops ns bytes v b
 	shift 2
@@ -228,6 +251,9 @@ measure() {
 			if [ "$m" = vm ] && [ -n "$MMIO" ]; then
 				record mmio "$metric" vm "$(awk -v e="$MMIO" -v b="$base_mmio" -v o="$ops" 'BEGIN { printf "%.3f", (e - b) / o }')"
 			fi
+			if [ "$m" = vm ] && [ -n "$P9" ]; then
+				record p9 "$metric" vm "$(awk -v e="$P9" -v b="$base_p9" -v o="$ops" 'BEGIN { printf "%.3f", (e - b) / o }')"
+			fi
 			progress "$metric" "$m" "$v"
 		done
 	done
@@ -247,6 +273,7 @@ info hyrun "$("$HYRUN" --version | head -n1)"
 info date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 info quick "$quick"
 info rootfs "$rootfs_kind"
+[ -z "$vm_notes" ] || info vm_annotations "$vm_notes"
 info load "$(cut -d' ' -f1-3 /proc/loadavg)"
 grep -q hypervisor /proc/cpuinfo && info virtualized "yes (this host is itself a VM: nested)"
 if [ "$have_vm" = 1 ]; then
@@ -258,9 +285,10 @@ if [ "$have_vm" = 1 ]; then
 		info vm_missing "no guest booted on this host"
 		have_vm=0 modes=container
 	else
-		base_exits=${EXITS:-0} base_mmio=${MMIO:-0}
+		base_exits=${EXITS:-0} base_mmio=${MMIO:-0} base_p9=${P9:-0}
 		info base_exits "$base_exits"
 		info base_mmio "$base_mmio"
+		info base_p9 "$base_p9"
 	fi
 fi
 [ "$have_ctr" = 1 ] || [ "$have_vm" = 1 ] || die "nothing to measure"

@@ -22,7 +22,12 @@
  * the VMM's server allows up to P9_MAX_MSIZE. */
 #define AGENT_9P_MSIZE "512000"
 int agent_mount_base (hy_error_t *err);
-int agent_mount_rootfs (hy_error_t *err);
+/* The shared rootfs at AGENT_ROOTFS, cached as the spec's
+ * VMPROTO_ROOTFS_CACHE_ANNOTATION says (default none). */
+int agent_mount_rootfs (const struct spec *spec, hy_error_t *err);
+/* Write back what the guest caches of the shared rootfs (cache=loose)
+ * before the workload's end is reported; best effort, said on stderr. */
+void agent_flush_rootfs (const struct spec *spec);
 /* The volumes share at VMPROTO_VOLS_DIR, when a mount of the container
  * takes its source there (volumes.c). */
 int agent_mount_volumes (const struct spec *spec, hy_error_t *err);

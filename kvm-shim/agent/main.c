@@ -266,6 +266,7 @@ supervise (struct agent *a, int sfd, hy_error_t *err)
           if (pid == a->pid)
             {
               agent_tty_drain (&a->tty);
+              agent_flush_rootfs (a->spec);
               return vmproto_send_u32 (a->ctl, VMPROTO_EXIT, (uint32_t)status, err);
             }
           if (agent_exec_reaped (&a->execs, a->ctl, pid, status, err) < 0)
@@ -335,7 +336,7 @@ main (void)
       || expect (&a, VMPROTO_NET, &msg, &err) < 0
       || agent_net_apply (msg.payload, msg.len, &err) < 0
       || expect (&a, VMPROTO_CONFIG, &msg, &err) < 0 || load_config (&a, &msg, &err) < 0
-      || agent_mount_rootfs (&err) < 0 || agent_mount_volumes (a.spec, &err) < 0
+      || agent_mount_rootfs (a.spec, &err) < 0 || agent_mount_volumes (a.spec, &err) < 0
       || create (&a, &err) < 0 || vmproto_send (a.ctl, VMPROTO_CREATED, NULL, 0, &err) < 0
       || supervise (&a, sfd, &err) < 0)
     fail (&a, &err);

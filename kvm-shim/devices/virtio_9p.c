@@ -144,3 +144,9 @@ virtio_9p_dev (struct virtio_9p *p9)
 {
   return &p9->dev;
 }
+
+const struct p9_server *
+virtio_9p_server (const struct virtio_9p *p9)
+{
+  return p9->srv;
+}

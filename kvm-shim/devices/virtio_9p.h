@@ -20,5 +20,7 @@ struct virtio_9p *virtio_9p_create (const struct virtio_mmio_params *p, const ch
 /* After the vCPUs have stopped. */
 void virtio_9p_destroy (struct virtio_9p *p9);
 struct virtio_dev *virtio_9p_dev (struct virtio_9p *p9);
+/* Its server, for the request counters (p9_server_counts_text). */
+const struct p9_server *virtio_9p_server (const struct virtio_9p *p9);
 
 #endif

@@ -54,6 +54,15 @@ int p9_server_set_idmap (struct p9_server *srv, const struct p9_idmap *map, hy_e
 size_t p9_server_handle (struct p9_server *srv, const uint8_t *req, size_t req_len, uint8_t *resp,
                          size_t resp_cap);
 
+/* How many requests were served, in all and of each T-message type
+ * (malformed ones under the type their header names, those without a
+ * header not at all); p9_server_counts_text writes them as
+ * "N requests: walk A, getattr B, ..." (most frequent first) for the
+ * VMM's debug log and `hyrun bench`: the requests per file operation are
+ * a figure that does not depend on the host's speed. */
+uint64_t p9_server_requests (const struct p9_server *srv, int type);
+char *p9_server_counts_text (const struct p9_server *srv);
+
 /* The negotiated msize (P9_MAX_MSIZE before Tversion). */
 uint32_t p9_server_msize (const struct p9_server *srv);
 

@@ -39,6 +39,8 @@ struct p9_server
   struct p9_idmap map;
   uint32_t root_uid, root_gid; /* what unmapped requesters act as */
   uint32_t saved_fsuid, saved_fsgid;
+  /* requests served, by T-message type (p9_server_counts) */
+  uint64_t n_requests[256];
 };
 
 struct p9_fid *p9_fid_get (struct p9_server *srv, uint32_t num);

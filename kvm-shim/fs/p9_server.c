@@ -456,6 +456,7 @@ p9_server_handle (struct p9_server *srv, const uint8_t *req, size_t req_len, uin
 
   if (r.bad)
     return 0;
+  srv->n_requests[type]++;
   if (size != req_len || size > srv->msize)
     return lerror (resp, resp_cap, tag, EINVAL);
   if (resp_cap > srv->msize)
@@ -473,6 +474,59 @@ p9_server_handle (struct p9_server *srv, const uint8_t *req, size_t req_len, uin
   if (e)
     return lerror (resp, resp_cap, tag, e);
   return finish (&w, (uint8_t)(type + 1), tag);
+}
+
+/* T-message names, as Linux's include/net/9p/9p.h without the T */
+static const char *const names[256] = {
+  [8] = "statfs",       [12] = "lopen",    [14] = "lcreate",  [16] = "symlink",  [18] = "mknod",
+  [20] = "rename",      [22] = "readlink", [24] = "getattr",  [26] = "setattr",  [30] = "xattrwalk",
+  [32] = "xattrcreate", [40] = "readdir",  [50] = "fsync",    [52] = "lock",     [54] = "getlock",
+  [70] = "link",        [72] = "mkdir",    [74] = "renameat", [76] = "unlinkat", [100] = "version",
+  [104] = "attach",     [108] = "flush",   [110] = "walk",    [116] = "read",    [118] = "write",
+  [120] = "clunk",      [122] = "remove",
+};
+
+uint64_t
+p9_server_requests (const struct p9_server *srv, int type)
+{
+  uint64_t n = 0;
+  int i;
+
+  if (type >= 0)
+    return type < 256 ? srv->n_requests[type] : 0;
+  for (i = 0; i < 256; i++)
+    n += srv->n_requests[i];
+  return n;
+}
+
+char *
+p9_server_counts_text (const struct p9_server *srv)
+{
+  bool done[256] = { false };
+  char *s = xasprintf ("%llu requests", (unsigned long long)p9_server_requests (srv, -1));
+  const char *sep = ": ";
+
+  for (;;)
+    {
+      int i, best = -1;
+      char *n;
+
+      for (i = 0; i < 256; i++)
+        if (!done[i] && srv->n_requests[i]
+            && (best < 0 || srv->n_requests[i] > srv->n_requests[best]))
+          best = i;
+      if (best < 0)
+        return s;
+      done[best] = true;
+      if (names[best])
+        n = xasprintf ("%s%s%s %llu", s, sep, names[best],
+                       (unsigned long long)srv->n_requests[best]);
+      else
+        n = xasprintf ("%s%stype %d %llu", s, sep, best, (unsigned long long)srv->n_requests[best]);
+      free (s);
+      s = n;
+      sep = ", ";
+    }
 }
 
 uint32_t

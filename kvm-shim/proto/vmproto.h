@@ -31,6 +31,15 @@
  * mounts it. */
 #define VMPROTO_ROOTFS_TAG "rootfs"
 #define VMPROTO_ROOTFS_DIR "/run/hyrun/rootfs"
+/* How the guest caches the shared rootfs: the annotation travels to the
+ * agent in the CONFIG message's spec, the runtime has checked its value.
+ * "none" (the default): 9p cache=none, every lookup, read and write goes
+ * to the host folder at once, as in container mode.  "loose": cache=loose,
+ * the guest keeps dentries, attributes and pages: metadata-heavy work
+ * takes fewer requests, but a change made on the host side may go unseen
+ * inside, and writes reach the folder on write-back (sync, close, memory
+ * pressure) a page per request (Linux 6.1). */
+#define VMPROTO_ROOTFS_CACHE_ANNOTATION "io.hyrun.vm.rootfs-cache"
 /* The 9p mount tag of the volumes share (kvm-shim/vmm/volumes.h), and
  * where the agent mounts it: entry N there is the source of mounts[N]. */
 #define VMPROTO_VOLS_TAG "hyrun.vols"

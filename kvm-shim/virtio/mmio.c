@@ -119,11 +119,63 @@ setup_irqfd (struct virtio_dev *dev, hy_error_t *err)
   return 0;
 }
 
+/* The acknowledgement of a used-buffer interrupt (InterruptACK = VRING,
+ * what Linux's vm_interrupt writes back after each one) ends in KVM as an
+ * ioeventfd nobody reads, instead of an exit to this process: one exit to
+ * the VMM fewer per interrupt (a 9P request made three: notify, status
+ * read, acknowledgement).  The VRING bit then stays set once raised: it
+ * says "look at the used rings", which a driver does on every interrupt
+ * anyway (vring_interrupt finds nothing new and says IRQ_NONE); a write
+ * of any other value (CONFIG, or both) still comes here and clears what
+ * it names.  Only with irqfd: the interrupt is an edge, never a level
+ * held by the status. */
+static void
+setup_ackfd (struct virtio_dev *dev)
+{
+  struct kvm_ioeventfd req = { .datamatch = VIRTIO_MMIO_INT_VRING,
+                               .addr = dev->base + REG_INTERRUPT_ACK,
+                               .len = 4,
+                               .flags = KVM_IOEVENTFD_FLAG_DATAMATCH };
+
+  dev->ackfd = -1;
+  if (dev->irqfd < 0)
+    return;
+  dev->ackfd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (dev->ackfd < 0)
+    return;
+  req.fd = dev->ackfd;
+  if (ioctl (dev->vm->vm_fd, KVM_IOEVENTFD, &req) < 0)
+    {
+      hy_debug ("%s: KVM_IOEVENTFD on InterruptACK: %s; acknowledged here", dev->ops->name,
+                strerror (errno));
+      close (dev->ackfd);
+      dev->ackfd = -1;
+    }
+}
+
+static void
+teardown_ackfd (struct virtio_dev *dev)
+{
+  struct kvm_ioeventfd req
+      = { .datamatch = VIRTIO_MMIO_INT_VRING,
+          .addr = dev->base + REG_INTERRUPT_ACK,
+          .len = 4,
+          .flags = KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_DEASSIGN };
+
+  if (dev->ackfd < 0)
+    return;
+  req.fd = dev->ackfd;
+  ioctl (dev->vm->vm_fd, KVM_IOEVENTFD, &req);
+  close (dev->ackfd);
+  dev->ackfd = -1;
+}
+
 static void
 teardown_irqfd (struct virtio_dev *dev)
 {
   struct kvm_irqfd req = { .gsi = dev->irq, .flags = KVM_IRQFD_FLAG_DEASSIGN };
 
+  teardown_ackfd (dev);
   if (dev->irqfd < 0)
     return;
   req.fd = (uint32_t)dev->irqfd;
@@ -551,6 +603,7 @@ virtio_dev_init (struct virtio_dev *dev, const struct virtio_dev_ops *ops,
     return hy_error_set (err, 0, "%s: bad ops table (queues %u of %u, config %u)", ops->name,
                          ops->n_queues, ops->queue_max, ops->config_size);
   memset (dev, 0, sizeof (*dev));
+  dev->irqfd = dev->ackfd = -1;
   dev->ops = ops;
   dev->vm = p->vm;
   dev->mem = p->mem ? p->mem : (p->vm ? p->vm->mem : NULL);
@@ -562,10 +615,15 @@ virtio_dev_init (struct virtio_dev *dev, const struct virtio_dev_ops *ops,
   if (dev->mem == NULL)
     return hy_error_set (err, 0, "%s: no guest memory", ops->name);
   pthread_mutex_init (&dev->lock, NULL);
-  if (setup_irqfd (dev, err) < 0
-      || vmm_bus_register (p->bus, VMM_BUS_MMIO, p->base, VIRTIO_MMIO_REGION_SIZE, ops->name,
-                           mmio_access, dev, err)
-             < 0)
+  if (setup_irqfd (dev, err) < 0)
+    {
+      virtio_dev_fini (dev);
+      return -1;
+    }
+  setup_ackfd (dev);
+  if (vmm_bus_register (p->bus, VMM_BUS_MMIO, p->base, VIRTIO_MMIO_REGION_SIZE, ops->name,
+                        mmio_access, dev, err)
+      < 0)
     {
       virtio_dev_fini (dev);
       return -1;

@@ -110,6 +110,7 @@ struct virtio_dev
   uint64_t base;
   unsigned irq;
   int irqfd;            /* eventfd wired with KVM_IRQFD, or -1 */
+  int ackfd;            /* eventfd of the in-kernel InterruptACK of VRING, or -1 */
   pthread_mutex_t lock; /* see the header comment */
 
   uint8_t status;

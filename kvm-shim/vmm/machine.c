@@ -824,6 +824,14 @@ vmm_machine_times (struct vmm_machine *m)
   return &m->times;
 }
 
+char *
+vmm_machine_p9_counts (const struct vmm_machine *m, bool volumes)
+{
+  const struct virtio_9p *p9 = volumes ? m->p9_vols : m->p9;
+
+  return p9 ? p9_server_counts_text (virtio_9p_server (p9)) : NULL;
+}
+
 void
 vmm_machine_stop_describe (struct vmm_machine *m, char *buf, size_t len)
 {

@@ -85,6 +85,10 @@ void vmm_machine_destroy (struct vmm_machine *m);
 const struct vmm_machine_times *vmm_machine_times (struct vmm_machine *m);
 /* Sum of the vCPUs' exit counters. */
 void vmm_machine_exit_stats (const struct vmm_machine *m, struct vmm_exit_stats *out);
+/* The 9P requests the shared rootfs's (volumes false) or the volumes'
+ * server has served, as p9_server_counts_text; NULL when there is no such
+ * share.  The caller frees. */
+char *vmm_machine_p9_counts (const struct vmm_machine *m, bool volumes);
 
 /* Stop the machine (vmm_machine_stop) and describe where each vCPU stood
  * (vmm_vcpu_describe), "; "-separated, into buf: for the error of a guest

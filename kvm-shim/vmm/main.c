@@ -54,6 +54,12 @@ report (struct vmm_machine *m, int stop)
            (unsigned long long)st.by_reason[KVM_EXIT_MMIO],
            (unsigned long long)st.by_reason[KVM_EXIT_HLT],
            (unsigned long long)st.by_reason[KVM_EXIT_SHUTDOWN], ru.ru_maxrss);
+  {
+    char *p9 = vmm_machine_p9_counts (m, false);
+    if (p9)
+      fprintf (stderr, "hyrun-vmm: 9P (--share): %s\n", p9);
+    free (p9);
+  }
 }
 
 int

@@ -254,6 +254,33 @@ test_malformed (void)
   tap_ok (msg (116, "484", 0, (uint64_t)0, 0x7fffffff) == 7, "Tread of a directory fid fails");
 }
 
+/* The counters count every request with a header, by the type it names,
+ * answered or refused: what a file operation costs in round trips. */
+static void
+test_counts (void)
+{
+  uint64_t walk = p9_server_requests (srv, 110), getattr = p9_server_requests (srv, 24);
+  uint64_t bogus = p9_server_requests (srv, 2), all = p9_server_requests (srv, -1);
+  uint8_t bad[3] = { 20, 0, 0 };
+  char *text;
+
+  msg (110, "442s", 0, 40, 1, "sub");
+  msg (24, "48", 40, (uint64_t)0x7ff);
+  msg (24, "48", 4040, (uint64_t)0x7ff); /* EBADF: counted all the same */
+  msg (2, "");
+  p9_server_handle (srv, bad, 3, resp, sizeof (resp)); /* no header: not counted */
+  msg (120, "4", 40);
+  tap_ok (p9_server_requests (srv, 110) == walk + 1 && p9_server_requests (srv, 24) == getattr + 2
+              && p9_server_requests (srv, 2) == bogus + 1
+              && p9_server_requests (srv, -1) == all + 5,
+          "requests are counted by type, refused ones too, headerless ones not");
+  text = p9_server_counts_text (srv);
+  tap_ok (strstr (text, " requests: ") != NULL && strstr (text, "getattr ") != NULL
+              && strstr (text, "type 2 ") != NULL,
+          "the counts as text: %s", text);
+  free (text);
+}
+
 /* The reply cap is the guest's descriptor length: 7..10 bytes hold the
  * header but not Rreaddir's count (nor an Rlerror); 11 hold an empty
  * Rreaddir. */
@@ -431,7 +458,7 @@ test_idmap (void)
 int
 main (void)
 {
-  tap_plan (54);
+  tap_plan (56);
   setup ();
   test_session ();
   test_escapes ();
@@ -439,6 +466,7 @@ main (void)
   test_malformed ();
   test_tiny_reply_buffer ();
   test_fid_limits ();
+  test_counts ();
   p9_server_destroy (srv);
   {
     char cmd[256];

@@ -322,6 +322,39 @@ case_ksm() {
 	done
 }
 
+# io.hyrun.vm.rootfs-cache: "loose" mounts the rootfs cache=loose and
+# does the same metadata work in fewer 9P requests than "none" (the
+# VMM's counts in the debug log); the guest's writes are in the host
+# folder once the container is gone; a file placed before the start is
+# read inside either way.
+case_rootfs_cache() {
+	local c id r n none=""
+	for c in none loose; do
+		id=vm-rcache-$c r=$B/rcache-$c/rootfs
+		echo "host $c" >"$r/from-host"
+		rm -f "$r/from-guest" "$LOGS/$id.log"
+		hy --debug --log "$LOGS/$id.log" run -b "$B/rcache-$c" $id </dev/null >"$LOGS/$id.out" 2>&1 || why "run ($c) failed: $(cat "$LOGS/$id.out")"
+		cat "$LOGS/$id.out"
+		n=$(sed -n 's/.*vm: 9P rootfs: \([0-9]*\) requests.*/\1/p' "$LOGS/$id.log" | tail -n1)
+		echo "rootfs-cache=$c: $(grep 'vm: 9P rootfs' "$LOGS/$id.log" | sed 's/.*vm: 9P rootfs: //')"
+		residue $id
+		grep -q "^done" "$LOGS/$id.out" || why "the workload ($c) did not finish"
+		case $c:$(head -n1 "$LOGS/$id.out") in
+		none:*cache=loose* | none:*,loose*) why "rootfs-cache=none mounted loose" ;;
+		loose:*loose*) ;;
+		loose:*) why "rootfs-cache=loose: the mount is not loose" ;;
+		esac
+		[ "$(cat "$r/from-guest" 2>/dev/null)" = "cached host $c" ] || why "rootfs-cache=$c: from-guest is \"$(cat "$r/from-guest" 2>/dev/null)\""
+		[ -n "$n" ] || why "rootfs-cache=$c: no 9P request count in the debug log"
+		[ -z "$none" ] || [ "$n" -lt "$none" ] || why "loose took $n requests, none $none: no fewer"
+		none=$n
+	done
+}
+
+case_rootfs_cache_bad() {
+	bad_input rcachebad vm-rcache-bad "io.hyrun.vm.rootfs-cache"
+}
+
 case_ksm_bad() {
 	bad_input ksmbad vm-ksm-bad "io.hyrun.vm.ksm"
 }
@@ -1295,7 +1328,7 @@ case_exec_tty_foreground() {
 # (100 VM lifecycles: 16 to 19 minutes in L1 on a busy host).  fids is in
 # ALL (42 s in L1 on a busy host: thousands of 9P requests, each a round
 # trip through L1's KVM).
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share ksm ksm_bad fids"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share ksm ksm_bad rootfs_cache rootfs_cache_bad fids"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -1355,6 +1388,8 @@ for c in "$@"; do
 	net_host) check "vm net: no network namespace (host network) fails clearly, nothing left" case_net_host ;;
 	net_none) check "vm net: io.hyrun.vm.network=none, or a netns with only lo: the guest has only lo" case_net_none ;;
 	ksm) check "vm: io.hyrun.vm.ksm=true marks guest RAM mergeable (smaps mg), false does not" case_ksm ;;
+	rootfs_cache) check "vm: io.hyrun.vm.rootfs-cache=loose caches the rootfs (fewer 9P requests than none), writes reach the folder" case_rootfs_cache ;;
+	rootfs_cache_bad) check "vm: io.hyrun.vm.rootfs-cache=always fails run clearly, nothing left" case_rootfs_cache_bad ;;
 	ksm_bad) check "vm: io.hyrun.vm.ksm=yes fails run clearly, nothing left" case_ksm_bad ;;
 	demo) check "vm: the demo bundle runs in a guest (contrib/demo.sh)" case_demo ;;
 	qemu) check "vm: QEMU boots the guest kernel with the same devices (environment check)" case_qemu ;;

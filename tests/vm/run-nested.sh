@@ -174,6 +174,15 @@ for k in true false; do
 	bundle ksm-$k ".annotations[\"io.hyrun.vm.ksm\"] = \"$k\"" sh -c 'while :; do sleep 1; done'
 done
 bundle ksmbad '.annotations["io.hyrun.vm.ksm"] = "yes"' true
+# io.hyrun.vm.rootfs-cache (cases.sh's rootfs_cache): the same metadata
+# work (20 files made, stat'ed and removed in /m) cached both ways; a bad value
+for c in none loose; do
+	bundle rcache-$c ".annotations[\"io.hyrun.vm.rootfs-cache\"] = \"$c\"" sh -c 'grep " / 9p " /proc/mounts
+	mkdir -p /m && i=0 && while [ $i -lt 20 ]; do : >/m/f$i && i=$((i + 1)); done
+	i=0 && while [ $i -lt 20 ]; do test -e /m/f$i && rm /m/f$i && i=$((i + 1)); done
+	echo "cached $(cat /from-host)" >/from-guest; echo done'
+done
+bundle rcachebad '.annotations["io.hyrun.vm.rootfs-cache"] = "always"' true
 bundle tinymem '.annotations["io.hyrun.vm.memory"] = "1"' true
 # volumes (cases.sh's volumes_*): host folders and a file under
 # /tmp/hyrun-vm-vols (made by the case) bound as podman binds -v volumes and
