@@ -193,10 +193,12 @@ load_seccomp (struct lc_init_args *a, const struct spec_seccomp *sc, const char 
 {
   int notify_fd = -1, r;
 
-  if (a->listener_fd < 0)
-    return lc_seccomp_load (sc, NULL, err);
-  if (lc_seccomp_load (sc, &notify_fd, err) < 0)
-    return -1;
+  if (a->late_filter)
+    r = lc_seccomp_load_built (a->late_filter, a->listener_fd < 0 ? NULL : &notify_fd, err);
+  else
+    r = lc_seccomp_load (sc, a->listener_fd < 0 ? NULL : &notify_fd, err);
+  if (r < 0 || a->listener_fd < 0)
+    return r;
   r = notify_fd < 0 ? 0
                     : lc_seccomp_send_listener_fd (a->listener_fd, sc->listener_metadata, notify_fd,
                                                    state, err);
@@ -234,6 +236,14 @@ finalize_process (struct lc_init_args *a, pid_t host_pid, hy_error_t *err)
   struct init_loader l = { a, seccomp_state };
   struct lc_seccomp_loader ld = { init_load, &l };
 
+  /* a filter loaded after start is built now: a config libseccomp
+   * refuses fails `create` (exit 1, as runc), not the process's exec */
+  if (sc && p->no_new_privileges)
+    {
+      a->late_filter = lc_seccomp_build (sc, err);
+      if (a->late_filter == NULL)
+        return -1;
+    }
   return lc_process_finalize (p, a->spec->linux_ ? a->spec->linux_->personality : NULL, sc,
                               3 + a->cfg->preserve_fds, &ld, err);
 }

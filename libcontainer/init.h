@@ -12,11 +12,13 @@ struct lc_init_args
 {
   const struct spec *spec;
   const struct lc_config *cfg;
-  char *rootfs;     /* absolute */
-  int sync_fd;      /* the init's end of the socketpair */
-  int fifo_fd;      /* O_PATH fd of exec.fifo, -1 with start_now */
-  int console_fd;   /* connected --console-socket, -1 if none */
-  int listener_fd;  /* connected linux.seccomp.listenerPath, -1 if none */
+  char *rootfs;    /* absolute */
+  int sync_fd;     /* the init's end of the socketpair */
+  int fifo_fd;     /* O_PATH fd of exec.fifo, -1 with start_now */
+  int console_fd;  /* connected --console-socket, -1 if none */
+  int listener_fd; /* connected linux.seccomp.listenerPath, -1 if none */
+  /* with noNewPrivileges: the filter built before ready, loaded after start */
+  struct lc_seccomp_filter *late_filter;
   int new_ns_flags; /* CLONE_NEW* the init is cloned with */
   bool new_userns;
   bool new_cgroupns; /* unshared by the init once it is in its cgroup */

@@ -269,63 +269,145 @@ load_raw (scmp_filter_ctx ctx, const struct filter_opts *o, int *listener, hy_er
   return 0;
 }
 
-static int
-build_and_load (scmp_filter_ctx ctx, const struct spec_seccomp *sc, uint32_t def, int *listener,
-                hy_error_t *err)
+/* The filter of linux.seccomp, built and checked as it will be loaded:
+ * the context (NULL with *err set) and its options in *o. */
+static scmp_filter_ctx
+build (const struct spec_seccomp *sc, struct filter_opts *o, hy_error_t *err)
 {
-  struct filter_opts o = { 0 };
+  scmp_filter_ctx ctx;
+  uint32_t def;
+
+  if (resolve_action (sc->default_action, sc->default_action_id, sc->has_default_errno_ret,
+                      sc->default_errno_ret, &def)
+      < 0)
+    {
+      hy_error_set (err, EINVAL, "linux.seccomp.defaultAction: unknown \"%s\"", sc->default_action);
+      return NULL;
+    }
+  if (def == SCMP_ACT_NOTIFY)
+    {
+      hy_error_set (err, EINVAL,
+                    "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default");
+      return NULL;
+    }
+  ctx = seccomp_init (def);
+  if (ctx == NULL)
+    {
+      hy_error_set (err, EINVAL, "linux.seccomp.defaultAction: cannot initialise the filter");
+      return NULL;
+    }
+  *o = (struct filter_opts){ 0 };
+  if (parse_flags (sc, o, err) < 0 || set_attrs (ctx, o, err) < 0 || add_archs (ctx, sc, err) < 0
+      || add_rules (ctx, sc, def, o, err) < 0)
+    goto fail;
+  if (o->wait_killable && !o->notify)
+    {
+      hy_error_set (err, EINVAL,
+                    "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV "
+                    "needs a rule with SCMP_ACT_NOTIFY");
+      goto fail;
+    }
+  return ctx;
+fail:
+  seccomp_release (ctx);
+  return NULL;
+}
+
+static int
+load (scmp_filter_ctx ctx, const struct filter_opts *o, int *listener, hy_error_t *err)
+{
   int r;
 
   *listener = -1;
-  if (parse_flags (sc, &o, err) < 0 || set_attrs (ctx, &o, err) < 0 || add_archs (ctx, sc, err) < 0
-      || add_rules (ctx, sc, def, &o, err) < 0)
-    return -1;
-  if (o.wait_killable && !o.notify)
-    return hy_error_set (err, EINVAL,
-                         "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV "
-                         "needs a rule with SCMP_ACT_NOTIFY");
 #ifndef HAVE_SCMP_WAITKILL
-  if (o.wait_killable)
-    return load_raw (ctx, &o, listener, err);
+  if (o->wait_killable)
+    return load_raw (ctx, o, listener, err);
 #endif
   if ((r = seccomp_load (ctx)) < 0)
     return hy_error_set (err, -r, "seccomp: load the filter");
-  if (o.notify)
+  if (o->notify)
     *listener = seccomp_notify_fd (ctx);
   return 0;
 }
 
-int
-lc_seccomp_load (const struct spec_seccomp *sc, int *notify_fd, hy_error_t *err)
+struct lc_seccomp_filter
 {
   scmp_filter_ctx ctx;
-  uint32_t def;
-  int listener = -1, r;
+  struct filter_opts o;
+};
+
+struct lc_seccomp_filter *
+lc_seccomp_build (const struct spec_seccomp *sc, hy_error_t *err)
+{
+  struct filter_opts o;
+  scmp_filter_ctx ctx = build (sc, &o, err);
+  struct lc_seccomp_filter *f;
+
+  if (ctx == NULL)
+    return NULL;
+  f = xmalloc (sizeof (*f));
+  f->ctx = ctx;
+  f->o = o;
+  return f;
+}
+
+void
+lc_seccomp_filter_free (struct lc_seccomp_filter *f)
+{
+  if (f == NULL)
+    return;
+  seccomp_release (f->ctx);
+  free (f);
+}
+
+int
+lc_seccomp_load_built (struct lc_seccomp_filter *f, int *notify_fd, hy_error_t *err)
+{
+  int listener = -1;
 
   if (notify_fd)
     *notify_fd = -1;
-  if (sc == NULL)
-    return 0;
-  if (resolve_action (sc->default_action, sc->default_action_id, sc->has_default_errno_ret,
-                      sc->default_errno_ret, &def)
-      < 0)
-    return hy_error_set (err, EINVAL, "linux.seccomp.defaultAction: unknown \"%s\"",
-                         sc->default_action);
-  if (def == SCMP_ACT_NOTIFY)
-    return hy_error_set (err, EINVAL,
-                         "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default");
-  ctx = seccomp_init (def);
-  if (ctx == NULL)
-    return hy_error_set (err, EINVAL, "linux.seccomp.defaultAction: cannot initialise the filter");
-  r = build_and_load (ctx, sc, def, &listener, err);
-  seccomp_release (ctx);
-  if (r < 0)
+  if (load (f->ctx, &f->o, &listener, err) < 0)
     return -1;
   /* The listener is close-on-exec (the kernel makes it so). */
   if (notify_fd)
     *notify_fd = listener;
   else if (listener >= 0)
     close (listener);
+  return 0;
+}
+
+int
+lc_seccomp_load (const struct spec_seccomp *sc, int *notify_fd, hy_error_t *err)
+{
+  struct lc_seccomp_filter *f;
+  int r;
+
+  if (notify_fd)
+    *notify_fd = -1;
+  if (sc == NULL)
+    return 0;
+  f = lc_seccomp_build (sc, err);
+  if (f == NULL)
+    return -1;
+  r = lc_seccomp_load_built (f, notify_fd, err);
+  lc_seccomp_filter_free (f);
+  return r;
+}
+
+int
+lc_seccomp_export (const struct spec_seccomp *sc, int fd, hy_error_t *err)
+{
+  struct filter_opts o;
+  scmp_filter_ctx ctx = build (sc, &o, err);
+  int r;
+
+  if (ctx == NULL)
+    return -1;
+  r = seccomp_export_bpf (ctx, fd);
+  seccomp_release (ctx);
+  if (r < 0)
+    return hy_error_set (err, -r, "seccomp: export the filter");
   return 0;
 }
 

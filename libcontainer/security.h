@@ -31,6 +31,17 @@ int lc_caps_apply (const struct spec_capabilities *caps, hy_error_t *err);
 /* Build and load the seccomp filter.  notify_fd receives the listener fd
  * when an action is SCMP_ACT_NOTIFY (-1 otherwise). */
 int lc_seccomp_load (const struct spec_seccomp *sc, int *notify_fd, hy_error_t *err);
+/* The same in two steps: build (every check, every error of the config)
+ * while errors can still fail `create`, load after `start` (the late
+ * filter of a process with noNewPrivileges). */
+struct lc_seccomp_filter;
+struct lc_seccomp_filter *lc_seccomp_build (const struct spec_seccomp *sc, hy_error_t *err);
+int lc_seccomp_load_built (struct lc_seccomp_filter *f, int *notify_fd, hy_error_t *err);
+void lc_seccomp_filter_free (struct lc_seccomp_filter *f);
+/* Build the filter exactly as lc_seccomp_load does (every check, the same
+ * errors) and write it to fd as BPF instead of loading it: the conversion
+ * on its own (tests/fuzz/fuzz_seccomp.c). */
+int lc_seccomp_export (const struct spec_seccomp *sc, int fd, hy_error_t *err);
 /* Map libseccomp now, while the host's file system is still ours: a
  * dynamic hyrun loads it on first use (runtime/seccomp_dl.c), and the
  * filter is built after pivot_root or setns into the container. */
