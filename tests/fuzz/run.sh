@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-spec p9 virtq vmproto boot console}
+targets=${*:-spec seccomp p9 virtq vmproto boot console}
 build=${FUZZ_BUILD:-$top/_build-fuzz}
 cc=${FUZZ_CC:-$(command -v clang-14 || command -v clang || echo clang-14)}
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -36,7 +36,7 @@ if [ ! -f "$build/Makefile" ]; then
 		CFLAGS="-g -O1 -fsanitize=fuzzer-no-link $san") >"$build/configure.log" 2>&1 ||
 		die "configure with $cc failed (see $build/configure.log)"
 fi
-make -C "$build" -s -j2 libhycommon.a libhyspec.a libhyvmm.a >"$build/make.log" 2>&1 ||
+make -C "$build" -s -j2 libhycommon.a libhyspec.a libhycontainer.a libhyvmm.a >"$build/make.log" 2>&1 ||
 	die "building the libraries with $cc failed (see $build/make.log)"
 var() {
 	sed -n "s/^$1 = //p" "$build/Makefile" | head -n1
@@ -51,6 +51,7 @@ for t in $targets; do
 	n=$((n + 1))
 	case $t in
 	spec) libs="$build/libhyspec.a $build/libhycommon.a $yajl $seccomp $cap" ;;
+	seccomp) libs="$build/libhycontainer.a $build/libhyspec.a $build/libhycommon.a $yajl $seccomp $cap" ;;
 	*) libs="$build/libhyvmm.a $build/libhycommon.a $seccomp -lpthread" ;;
 	esac
 	bin=$build/fuzz_$t

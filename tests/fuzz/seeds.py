@@ -165,3 +165,44 @@ hs += offer(7, b"to the ctl port") + notify(7) + offer(9, b"guest stdout bytes")
 hs += bytes([7, 80, 24]) + bytes([0, 0x70, 0, 0, 0, 0, 0])  # resize, then reset
 out("console", "handshake", hs)
 out("console", "flood", (offer(CTX, ctrl(0, 0, 1)) + notify(CTX)) * 50)
+
+# --- linux.seccomp: the default bundle with filters as Docker and runc
+# users write them (fuzz_seccomp.c) ---------------------------------------
+import json
+
+with open(os.path.join(here, "corpus", "spec", "seed-default.json")) as f:
+    base = json.load(f)
+
+
+def with_seccomp(sc):
+    c = json.loads(json.dumps(base))
+    c.setdefault("linux", {})["seccomp"] = sc
+    return json.dumps(c, indent=1).encode()
+
+
+out("seccomp", "errno-default", with_seccomp({
+    "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+    "syscalls": [
+        {"names": ["read", "write", "exit", "exit_group", "execve", "brk", "mmap"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["personality"], "action": "SCMP_ACT_ALLOW",
+         "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]},
+        {"names": ["clone"], "action": "SCMP_ACT_ALLOW",
+         "args": [{"index": 0, "value": 2114060288, "op": "SCMP_CMP_MASKED_EQ", "valueTwo": 0}]},
+        {"names": ["no_such_syscall"], "action": "SCMP_ACT_ALLOW"},
+    ]}))
+out("seccomp", "allow-default", with_seccomp({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+    "syscalls": [
+        {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+        {"names": ["kill"], "action": "SCMP_ACT_KILL_PROCESS",
+         "args": [{"index": 1, "value": 9, "op": "SCMP_CMP_NE"}, {"index": 0, "value": 1, "op": "SCMP_CMP_GT"}]},
+        {"names": ["ptrace"], "action": "SCMP_ACT_TRACE"},
+        {"names": ["uname"], "action": "SCMP_ACT_LOG"},
+    ]}))
+out("seccomp", "notify", with_seccomp({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "listenerPath": "/run/agent.sock", "listenerMetadata": "meta",
+    "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+    "syscalls": [{"names": ["mount", "umount2"], "action": "SCMP_ACT_NOTIFY"}]}))
