@@ -216,7 +216,7 @@ plan_rootfs_cache (const struct spec *spec, hy_error_t *err)
 {
   const char *v = spec_annotation (spec, VMPROTO_ROOTFS_CACHE_ANNOTATION);
 
-  if (v == NULL || strcmp (v, "none") == 0 || strcmp (v, "loose") == 0)
+  if (vmproto_rootfs_cache_known (v))
     return 0;
   return hy_error_set (err, 0,
                        "config.json: annotations." VMPROTO_ROOTFS_CACHE_ANNOTATION

@@ -60,13 +60,12 @@ agent_mount_rootfs (const struct spec *spec, hy_error_t *err)
     return hy_error_set (err, errno, "mkdir /run/hyrun");
   if (mkdir (AGENT_ROOTFS, 0755) < 0 && errno != EEXIST)
     return hy_error_set (err, errno, "mkdir `%s`", AGENT_ROOTFS);
-  if (cache == NULL)
-    cache = "none";
   /* the runtime refused anything else; a guest never guesses */
-  if (strcmp (cache, "none") != 0 && strcmp (cache, "loose") != 0)
+  if (!vmproto_rootfs_cache_known (cache))
     return hy_error_set (err, 0, "annotation " VMPROTO_ROOTFS_CACHE_ANNOTATION ": \"%s\"", cache);
   snprintf (opts, sizeof (opts),
-            "trans=virtio,version=9p2000.L,msize=" AGENT_9P_MSIZE ",cache=%s,access=client", cache);
+            "trans=virtio,version=9p2000.L,msize=" AGENT_9P_MSIZE ",cache=%s,access=client",
+            cache ? cache : "none");
   if (mount (VMPROTO_ROOTFS_TAG, AGENT_ROOTFS, "9p", 0, opts) < 0)
     return hy_error_set (err, errno, "mount the shared rootfs (9p tag \"%s\", %s)",
                          VMPROTO_ROOTFS_TAG, opts);

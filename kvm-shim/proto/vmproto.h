@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define VMPROTO_PORT_CTL "hyrun.ctl"
 #define VMPROTO_PORT_STDIN "hyrun.stdin"
@@ -40,6 +41,13 @@
  * inside, and writes reach the folder on write-back (sync, close, memory
  * pressure) a page per request (Linux 6.1). */
 #define VMPROTO_ROOTFS_CACHE_ANNOTATION "io.hyrun.vm.rootfs-cache"
+/* Its values, checked by the runtime before a guest boots and by the
+ * agent before it mounts (absent: "none"). */
+static inline bool
+vmproto_rootfs_cache_known (const char *v)
+{
+  return v == NULL || strcmp (v, "none") == 0 || strcmp (v, "loose") == 0;
+}
 /* The 9p mount tag of the volumes share (kvm-shim/vmm/volumes.h), and
  * where the agent mounts it: entry N there is the source of mounts[N]. */
 #define VMPROTO_VOLS_TAG "hyrun.vols"
