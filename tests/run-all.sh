@@ -101,7 +101,12 @@ count_tap() {
 	grep -qiE '^1\.\.0 *# *skip' "$log" 2>/dev/null && skip=$((skip + 1)) && ok=$((ok + 1))
 	ok=$((ok - skip))
 	tally "$ok" "$nok" "$skip"
-	grep -E '^not ok ' "$log" 2>/dev/null | sed "s|^|  FAIL [$name] |" || true
+	# each failure with the first 40 of its diagnostic lines ("# ..."), so
+	# that CI's own output says why, not only a log it may not keep
+	awk -v name="$name" '
+		/^not ok / { print "  FAIL [" name "] " $0; n = 0; on = 1; next }
+		/^(ok|not ok) / { on = 0; next }
+		on && /^#/ && n < 40 { print "  |  " $0; n++ }' "$log" 2>/dev/null || true
 	grep -iE '^ok .*# skip|^1\.\.0 *# *skip' "$log" 2>/dev/null | sed "s|^|  skip [$name] |" || true
 	while read -r l; do failures+=("[$name] $l"); done < <(grep -E '^not ok ' "$log" 2>/dev/null || true)
 	echo "$name: $ok passed, $nok failed, $skip skipped"
