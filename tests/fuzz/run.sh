@@ -7,7 +7,7 @@
 # input in the build dir's crashes/ (add it to corpus/<target>/ with the
 # fix).
 #
-#   tests/fuzz/run.sh [SECONDS] [TARGET...]     (TARGET: spec p9 virtq vmproto boot console)
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]     (TARGET: spec seccomp p9 virtq vmproto boot console net)
 #
 # FUZZ_BUILD (default <top>/_build-fuzz) holds a clang build of the
 # libraries, made on first use; FUZZ_CC overrides the compiler (clang-14,
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-spec seccomp p9 virtq vmproto boot console}
+targets=${*:-spec seccomp p9 virtq vmproto boot console net}
 build=${FUZZ_BUILD:-$top/_build-fuzz}
 cc=${FUZZ_CC:-$(command -v clang-14 || command -v clang || echo clang-14)}
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"

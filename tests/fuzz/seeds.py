@@ -166,6 +166,27 @@ hs += bytes([7, 80, 24]) + bytes([0, 0x70, 0, 0, 0, 0, 0])  # resize, then reset
 out("console", "handshake", hs)
 out("console", "flood", (offer(CTX, ctrl(0, 0, 1)) + notify(CTX)) * 50)
 
+# --- virtio-net over MMIO: records of fuzz_net.c ---------------------------
+def noffer(q, data=None, wlen=0):
+    if data is None:
+        return bytes([2, q]) + struct.pack("<H", wlen) + b"\x01"
+    return bytes([2, q]) + struct.pack("<H", len(data)) + b"\x00" + data
+
+
+def host_frame(n):
+    return bytes([5]) + struct.pack("<H", n)
+
+
+NRX, NTX = 0, 1
+eth = bytes(6) + bytes([2, 0, 0, 0, 0, 1]) + b"\x08\x00" + bytes(46)  # 60-byte frame
+seed = b"".join(noffer(NRX, None, 1526) for _ in range(4)) + notify(NRX)
+seed += host_frame(60) + host_frame(1514) + host_frame(3000) + bytes([6])  # 3000: dropped
+seed += noffer(NTX, bytes(12) + eth) + notify(NTX)
+seed += noffer(NTX, b"\x01" + bytes(11) + eth) + notify(NTX)  # NEEDS_CSUM: dropped
+seed += noffer(NTX, bytes(12) + eth[:10]) + notify(NTX)  # runt: dropped
+out("net", "traffic", seed)
+out("net", "small-rx", noffer(NRX, None, 20) + notify(NRX) + host_frame(60) + bytes([6]))
+
 # --- linux.seccomp: the default bundle with filters as Docker and runc
 # users write them (fuzz_seccomp.c) ---------------------------------------
 import json
