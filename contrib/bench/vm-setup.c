@@ -66,7 +66,7 @@ one_round (const char *kernel, const char *agent, unsigned mib, int fd)
   if (vmm_boot_linux (mem, &b, &info, &err) < 0)
     goto fail;
   t[3] = cpu_ms ();
-  if (vmm_mptable_write (mem, 1, &err) < 0)
+  if (vmm_mptable_write (mem, 1, NULL, 0, &err) < 0)
     goto fail;
   t[4] = cpu_ms ();
   if (write (fd, t, sizeof (t)) != (ssize_t)sizeof (t))

@@ -4,9 +4,16 @@
  * sees from the shadow instead of the device - the capability chain's
  * pointers (MSI-X unlinked: its table would need trapping), the MSI
  * capability (the guest's message goes to a KVM route, never to the
- * hardware: VFIO programs the host's own), the INTx line and pin (no INTx
- * here: pin 0).  Everything else is read and written through VFIO's config
- * region, which itself protects what the host must keep. */
+ * hardware: VFIO programs the host's own), the INTx line and pin (INTA#
+ * on the IOAPIC pin the machine gave, or pin 0: none).  Everything else is
+ * read and written through VFIO's config region, which itself protects
+ * what the host must keep.
+ *
+ * Interrupts: INTx while MSI is off, as the PCI spec has it (VFIO allows
+ * one of them at a time).  INTx is level-triggered and VFIO masks it when
+ * it fires: KVM asserts the pin from an irqfd and, at the guest's EOI,
+ * lowers it and signals a resample eventfd that VFIO takes as "unmask"
+ * (the device, still asserting, fires again).  MSI goes to a KVM route. */
 #include "kvm-shim/devices/vfio_pci.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -46,10 +53,14 @@ struct vfio_pci
   bool is_vfio; /* false: a fake device file (tests) */
   bool has_reset;
   char *name;
+  int slot; /* on the bus */
   unsigned slot_base;
   struct region cfg, bars[PCI_NUM_BARS];
   uint8_t shadow[CFG_SIZE];
   uint8_t virt[CFG_SIZE]; /* 1: the guest sees shadow[i] */
+  unsigned intx_pin;      /* IOAPIC pin of INTA#, 0: none */
+  int intx_efd, intx_rfd; /* trigger, resample (unmask) */
+  bool intx_on;
   unsigned msi_off, msi_len;
   int msi_gsi, msi_efd;
   bool msi_on;
@@ -75,10 +86,11 @@ virtualise (struct vfio_pci *d, unsigned off, unsigned len)
   memset (d->virt + off, 1, len);
 }
 
-/* --- MSI ----------------------------------------------------------------- */
-
+/* VFIO_DEVICE_SET_IRQS: irq `index` (INTx or MSI) signals eventfd `efd`
+ * for `action` (trigger, or unmask for INTx), or with efd -1 the trigger
+ * is turned off. */
 static int
-msi_set_irqs (struct vfio_pci *d, int efd, hy_error_t *err)
+set_irqs (struct vfio_pci *d, unsigned index, unsigned action, int efd, hy_error_t *err)
 {
   char buf[sizeof (struct vfio_irq_set) + sizeof (int32_t)];
   struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
@@ -87,16 +99,95 @@ msi_set_irqs (struct vfio_pci *d, int efd, hy_error_t *err)
     return 0;
   memset (buf, 0, sizeof (buf));
   s->argsz = efd >= 0 ? sizeof (buf) : sizeof (*s);
-  s->flags = VFIO_IRQ_SET_ACTION_TRIGGER
-             | (efd >= 0 ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
-  s->index = VFIO_PCI_MSI_IRQ_INDEX;
+  s->flags = action | (efd >= 0 ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
+  s->index = index;
   s->count = efd >= 0 ? 1 : 0;
   memcpy (s->data, &efd, efd >= 0 ? sizeof (int32_t) : 0);
   if (ioctl (d->fd, VFIO_DEVICE_SET_IRQS, s) < 0)
-    return hy_error_set (err, errno, "%s: VFIO_DEVICE_SET_IRQS (MSI %s)", d->name,
-                         efd >= 0 ? "on" : "off");
+    return hy_error_set (err, errno, "%s: VFIO_DEVICE_SET_IRQS (%s %s)", d->name,
+                         index == VFIO_PCI_INTX_IRQ_INDEX ? "INTx" : "MSI",
+                         efd < 0                                ? "off"
+                         : action == VFIO_IRQ_SET_ACTION_UNMASK ? "unmask"
+                                                                : "on");
   return 0;
 }
+
+static int
+msi_set_irqs (struct vfio_pci *d, int efd, hy_error_t *err)
+{
+  return set_irqs (d, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, efd, err);
+}
+
+/* --- INTx ---------------------------------------------------------------- */
+
+static int
+intx_irqfd (struct vfio_pci *d, bool assign, hy_error_t *err)
+{
+  struct kvm_irqfd req = { .fd = (uint32_t)d->intx_efd, .gsi = d->intx_pin };
+
+  if (d->vm == NULL)
+    return 0;
+  if (assign)
+    {
+      req.flags = KVM_IRQFD_FLAG_RESAMPLE;
+      req.resamplefd = (uint32_t)d->intx_rfd;
+    }
+  else
+    req.flags = KVM_IRQFD_FLAG_DEASSIGN;
+  if (ioctl (d->vm->vm_fd, KVM_IRQFD, &req) < 0)
+    return hy_error_set (err, errno, "%s: KVM_IRQFD (INTx on pin %u, resample)", d->name,
+                         d->intx_pin);
+  return 0;
+}
+
+static void
+intx_off (struct vfio_pci *d)
+{
+  if (!d->intx_on)
+    return;
+  set_irqs (d, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, -1, NULL);
+  intx_irqfd (d, false, NULL);
+  close (d->intx_efd);
+  close (d->intx_rfd);
+  d->intx_efd = d->intx_rfd = -1;
+  d->intx_on = false;
+}
+
+/* INTx on: KVM asserts the pin when VFIO signals the trigger eventfd, and
+ * at the guest's EOI signals the resample eventfd, which VFIO takes as
+ * the unmask. */
+static int
+intx_on (struct vfio_pci *d, hy_error_t *err)
+{
+  if (d->intx_pin == 0 || d->intx_on)
+    return 0;
+  d->intx_efd = eventfd (0, EFD_CLOEXEC);
+  d->intx_rfd = eventfd (0, EFD_CLOEXEC);
+  if (d->intx_efd < 0 || d->intx_rfd < 0)
+    {
+      hy_error_set (err, errno, "%s: eventfd", d->name);
+      goto fail;
+    }
+  if (intx_irqfd (d, true, err) < 0)
+    goto fail;
+  d->intx_on = true;
+  if (set_irqs (d, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, d->intx_efd, err) < 0
+      || set_irqs (d, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, d->intx_rfd, err) < 0)
+    {
+      intx_off (d);
+      return -1;
+    }
+  return 0;
+fail:
+  if (d->intx_efd >= 0)
+    close (d->intx_efd);
+  if (d->intx_rfd >= 0)
+    close (d->intx_rfd);
+  d->intx_efd = d->intx_rfd = -1;
+  return -1;
+}
+
+/* --- MSI ----------------------------------------------------------------- */
 
 static void
 msi_off (struct vfio_pci *d)
@@ -148,11 +239,14 @@ msi_update (struct vfio_pci *d, hy_error_t *err)
   d->msi_data = data;
   if (!(ctrl & MSI_CTRL_ENABLE))
     {
+      if (!d->msi_on)
+        return 0;
       msi_off (d);
-      return 0;
+      return intx_on (d, err); /* back to the pin */
     }
   if (!d->msi_on)
     {
+      intx_off (d); /* one at a time */
       if (msi_start (d, err) < 0)
         {
           msi_off (d);
@@ -415,23 +509,29 @@ setup_common (struct vfio_pci *d, struct vmm_pci *pci, hy_error_t *err)
                          d->name, type);
   setup_bars (d);
   setup_caps (d);
-  /* no INTx: pin 0 (MSI is the interrupt here) */
+  /* INTA# on the machine's pin (the MP table says so; the line register
+   * says it too, as firmware leaves it), or no pin */
+  if (d->shadow[PCI_CFG_INT_PIN] == 0)
+    d->intx_pin = 0;
   virtualise (d, PCI_CFG_INT_LINE, 2);
-  d->shadow[PCI_CFG_INT_LINE] = 0;
-  d->shadow[PCI_CFG_INT_PIN] = 0;
+  d->shadow[PCI_CFG_INT_LINE] = (uint8_t)d->intx_pin;
+  d->shadow[PCI_CFG_INT_PIN] = d->intx_pin ? 1 : 0;
   d->pci.ops = &vfio_pci_ops;
   d->pci.opaque = d;
-  if (vmm_pci_add (pci, &d->pci, err) < 0)
+  if ((d->slot = vmm_pci_add (pci, &d->pci, err)) < 0)
     return -1;
-  return 0;
+  return intx_on (d, err);
 }
 
 static struct vfio_pci *
-alloc (int fd, const char *name, unsigned slot_base)
+alloc (int fd, const char *name, unsigned slot_base, unsigned intx_pin)
 {
   struct vfio_pci *d = xzalloc (sizeof (*d));
 
   d->fd = fd;
+  d->intx_pin = intx_pin;
+  d->intx_efd = d->intx_rfd = -1;
+  d->slot = -1;
   d->name = xstrdup (name);
   d->slot_base = slot_base;
   d->msi_gsi = -1;
@@ -465,10 +565,11 @@ region_info (struct vfio_pci *d, unsigned index, struct region *r, bool mappable
 
 struct vfio_pci *
 vfio_pci_create (struct vmm_pci *pci, struct vmm_vm *vm, struct vmm_msi *msi, int dev_fd,
-                 const char *name, unsigned slot_base, hy_error_t *err)
+                 const char *name, unsigned slot_base, unsigned intx_pin, hy_error_t *err)
 {
-  struct vfio_pci *d = alloc (dev_fd, name, slot_base);
+  struct vfio_pci *d = alloc (dev_fd, name, slot_base, intx_pin);
   struct vfio_device_info info = { .argsz = sizeof (info) };
+  struct vfio_irq_info intx = { .argsz = sizeof (intx), .index = VFIO_PCI_INTX_IRQ_INDEX };
   unsigned i;
 
   d->vm = vm;
@@ -485,6 +586,9 @@ vfio_pci_create (struct vmm_pci *pci, struct vmm_vm *vm, struct vmm_msi *msi, in
       goto fail;
     }
   d->has_reset = info.flags & VFIO_DEVICE_FLAGS_RESET;
+  /* no INTx where VFIO offers none (no pin, or the host disabled it) */
+  if (ioctl (dev_fd, VFIO_DEVICE_GET_IRQ_INFO, &intx) < 0 || intx.count == 0)
+    d->intx_pin = 0;
   for (i = 0; i < PCI_NUM_BARS; i++)
     if (region_info (d, VFIO_PCI_BAR0_REGION_INDEX + i, &d->bars[i], true, err) < 0)
       goto fail;
@@ -506,7 +610,7 @@ struct vfio_pci *
 vfio_pci_create_fake (struct vmm_pci *pci, int fd, const char *name,
                       const struct vfio_pci_fake *fake, hy_error_t *err)
 {
-  struct vfio_pci *d = alloc (fd, name, 0);
+  struct vfio_pci *d = alloc (fd, name, 0, fake->intx_pin);
   unsigned i;
 
   d->cfg.offset = fake->cfg_offset;
@@ -532,6 +636,7 @@ vfio_pci_destroy (struct vfio_pci *d)
   if (d == NULL)
     return;
   msi_off (d);
+  intx_off (d);
   if (d->msi && d->msi_gsi >= 0)
     vmm_msi_free (d->msi, d->msi_gsi);
   for (i = 0; i < PCI_NUM_BARS; i++)
@@ -548,6 +653,24 @@ vfio_pci_destroy (struct vfio_pci *d)
     close (d->fd);
   free (d->name);
   free (d);
+}
+
+int
+vfio_pci_slot (const struct vfio_pci *d)
+{
+  return d->slot;
+}
+
+unsigned
+vfio_pci_intx_pin (const struct vfio_pci *d)
+{
+  return d->intx_pin;
+}
+
+bool
+vfio_pci_intx_on (const struct vfio_pci *d)
+{
+  return d->intx_on;
 }
 
 bool

@@ -44,6 +44,10 @@
 #define VMM_MAX_PCI_DEVS 16
 /* KVM memory slots of the BARs: after guest RAM's, six per device */
 #define PCI_SLOT_BASE 8
+/* INTA# of assigned devices: IOAPIC pins 16-23, shared round robin beyond
+ * eight devices (virtio-mmio and the ISA devices keep 0-15) */
+#define PCI_INTX_PIN_FIRST 16
+#define PCI_INTX_PINS 8
 
 struct vmm_machine
 {
@@ -472,8 +476,9 @@ attach_vfio (struct vmm_machine *m, hy_error_t *err)
         fd = vmm_vfio_device_fd (m->vfio, g, c->vfio[g].path, name, err);
         if (fd < 0)
           return -1;
-        m->pdevs[m->n_pdevs] = vfio_pci_create (m->pci, m->vm, m->msi, fd, name,
-                                                PCI_SLOT_BASE + 6 * m->n_pdevs, err);
+        m->pdevs[m->n_pdevs]
+            = vfio_pci_create (m->pci, m->vm, m->msi, fd, name, PCI_SLOT_BASE + 6 * m->n_pdevs,
+                               PCI_INTX_PIN_FIRST + m->n_pdevs % PCI_INTX_PINS, err);
         if (m->pdevs[m->n_pdevs] == NULL)
           return hy_error_prefix (err, "`%s`", c->vfio[g].path);
         m->n_pdevs++;
@@ -567,7 +572,9 @@ static int
 load_guest (struct vmm_machine *m, hy_error_t *err)
 {
   struct vmm_boot_config b = { .kernel = m->cfg.kernel, .initrd = m->cfg.initrd };
+  struct vmm_mptable_pci_irq intx[VMM_MAX_PCI_DEVS];
   struct vmm_boot_info info;
+  size_t n_intx = 0;
   unsigned i;
 
   if (m->cfg.agent && vmm_machine_initramfs (&b, m->cfg.agent, err) < 0)
@@ -577,7 +584,11 @@ load_guest (struct vmm_machine *m, hy_error_t *err)
   hy_debug ("vm: kernel command line: %s", m->cmdline);
   if (vmm_boot_linux (m->vm->mem, &b, &info, err) < 0)
     return hy_error_prefix (err, "guest kernel `%s`", m->cfg.kernel);
-  if (vmm_mptable_write (m->vm->mem, m->n_vcpus, err) < 0)
+  for (i = 0; i < m->n_pdevs; i++)
+    if (vfio_pci_intx_pin (m->pdevs[i]))
+      intx[n_intx++] = (struct vmm_mptable_pci_irq){ (uint8_t)vfio_pci_slot (m->pdevs[i]),
+                                                     (uint8_t)vfio_pci_intx_pin (m->pdevs[i]) };
+  if (vmm_mptable_write (m->vm->mem, m->n_vcpus, intx, n_intx, err) < 0)
     return -1;
   m->times.cpu_vcpus = vmm_cpu_ns ();
   for (i = 0; i < m->n_vcpus; i++)

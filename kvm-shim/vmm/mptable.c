@@ -5,6 +5,7 @@
 #include "kvm-shim/vmm/mptable.h"
 #include "kvm-shim/vmm/layout.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -18,6 +19,10 @@
 #define MP_INT 0
 #define MP_NMI 1
 #define MP_EXTINT 3
+#define MP_IRQ_HIGH_LEVEL 0x0d /* polarity 01 (active high), trigger 11 (level) */
+/* Linux takes an MP bus id as the PCI bus number (IO_APIC_get_PCI_irq_vector):
+ * PCI is bus 0 when there is one, ISA the next */
+#define MP_BUS_PCI 0
 #define CPU_ENABLED 1
 #define CPU_BSP 2
 #define APIC_VERSION 0x14
@@ -92,20 +97,38 @@ struct table
   uint8_t buf[1024];
   size_t len;
   uint16_t count;
+  bool full; /* an entry did not fit (and was left out) */
 };
 
 static void
 add (struct table *t, const void *entry, size_t size)
 {
+  if (t->len + size > sizeof (t->buf))
+    {
+      t->full = true;
+      return;
+    }
   memcpy (t->buf + t->len, entry, size);
   t->len += size;
   t->count++;
 }
 
+static bool
+pin_is_pci (unsigned pin, const struct vmm_mptable_pci_irq *pci, size_t n_pci)
+{
+  size_t i;
+
+  for (i = 0; i < n_pci; i++)
+    if (pci[i].ioapic_pin == pin)
+      return true;
+  return false;
+}
+
 static void
-add_entries (struct table *t, unsigned ncpus)
+add_entries (struct table *t, unsigned ncpus, const struct vmm_mptable_pci_irq *pci, size_t n_pci)
 {
   uint8_t ioapic_id = (uint8_t)ncpus; /* after the CPUs' APIC ids */
+  uint8_t isa = n_pci ? 1 : 0;
   unsigned i;
 
   for (i = 0; i < ncpus; i++)
@@ -117,16 +140,35 @@ add_entries (struct table *t, unsigned ncpus)
       add (t, &cpu, sizeof (cpu));
     }
   {
-    struct mpc_bus bus = { MP_BUS, 0, { 'I', 'S', 'A', ' ', ' ', ' ' } };
+    struct mpc_bus bus = { MP_BUS, isa, { 'I', 'S', 'A', ' ', ' ', ' ' } };
+    struct mpc_bus pcibus = { MP_BUS, MP_BUS_PCI, { 'P', 'C', 'I', ' ', ' ', ' ' } };
     struct mpc_ioapic io = { MP_IOAPIC, ioapic_id, IOAPIC_VERSION, 1, VMM_IOAPIC_ADDR };
+    if (n_pci)
+      add (t, &pcibus, sizeof (pcibus));
     add (t, &bus, sizeof (bus));
     add (t, &io, sizeof (io));
   }
   /* ISA IRQ n -> IOAPIC pin n, flags 0: "conforms to the bus" (edge,
-   * active high for ISA), as KVM's in-kernel IOAPIC models them. */
+   * active high for ISA), as KVM's in-kernel IOAPIC models them; a pin
+   * that carries a PCI device's INTx is that device's alone. */
   for (i = 0; i < VMM_IOAPIC_PINS; i++)
     {
-      struct mpc_intsrc s = { MP_INTSRC, MP_INT, 0, 0, (uint8_t)i, ioapic_id, (uint8_t)i };
+      struct mpc_intsrc s = { MP_INTSRC, MP_INT, 0, isa, (uint8_t)i, ioapic_id, (uint8_t)i };
+      if (!pin_is_pci (i, pci, n_pci))
+        add (t, &s, sizeof (s));
+    }
+  /* PCI INTA# of a slot -> its IOAPIC pin, level-triggered; active high,
+   * as KVM's IOAPIC sees a line asserted by an irqfd (it applies no
+   * polarity of its own). */
+  for (i = 0; i < n_pci; i++)
+    {
+      struct mpc_intsrc s = { MP_INTSRC,
+                              MP_INT,
+                              MP_IRQ_HIGH_LEVEL,
+                              MP_BUS_PCI,
+                              (uint8_t)(pci[i].slot << 2), /* device << 2 | pin (0: INTA#) */
+                              ioapic_id,
+                              pci[i].ioapic_pin };
       add (t, &s, sizeof (s));
     }
   {
@@ -138,7 +180,8 @@ add_entries (struct table *t, unsigned ncpus)
 }
 
 int
-vmm_mptable_write (struct vmm_mem *mem, unsigned ncpus, hy_error_t *err)
+vmm_mptable_write (struct vmm_mem *mem, unsigned ncpus, const struct vmm_mptable_pci_irq *pci,
+                   size_t n_pci, hy_error_t *err)
 {
   struct table t = { .len = sizeof (struct mpc_header) };
   struct mpc_header h = { .signature = { 'P', 'C', 'M', 'P' },
@@ -151,7 +194,10 @@ vmm_mptable_write (struct vmm_mem *mem, unsigned ncpus, hy_error_t *err)
 
   if (ncpus == 0 || ncpus > VMM_MPTABLE_MAX_CPUS)
     return hy_error_set (err, 0, "MP table: %u CPUs (1..%d)", ncpus, VMM_MPTABLE_MAX_CPUS);
-  add_entries (&t, ncpus);
+  add_entries (&t, ncpus, pci, n_pci);
+  if (t.full)
+    return hy_error_set (err, 0, "MP table: %u CPUs and %zu PCI interrupts do not fit in 1 KiB",
+                         ncpus, n_pci);
   h.length = (uint16_t)t.len;
   h.count = t.count;
   memcpy (t.buf, &h, sizeof (h));

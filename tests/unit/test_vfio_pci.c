@@ -72,8 +72,10 @@ main (void)
   char path[] = "/tmp/test_vfio_pci.XXXXXX";
   int fd = mkstemp (path);
   uint8_t cfg[256], bar0[4096], b;
-  struct vfio_pci_fake fake
-      = { .cfg_offset = 0, .bar_offset = { 0x1000, 0, 0x2000 }, .bar_size = { 0x1000, 0, 0x20 } };
+  struct vfio_pci_fake fake = { .cfg_offset = 0,
+                                .bar_offset = { 0x1000, 0, 0x2000 },
+                                .bar_size = { 0x1000, 0, 0x20 },
+                                .intx_pin = 17 };
   struct vmm_pci *pci;
   struct vfio_pci *d;
   hy_error_t err = NULL;
@@ -83,7 +85,7 @@ main (void)
   unsigned i;
   int slot;
 
-  tap_plan (21);
+  tap_plan (24);
   unlink (path);
   fake_config (cfg);
   for (i = 0; i < sizeof (bar0); i++)
@@ -123,7 +125,10 @@ main (void)
   tap_ok (cfg_rd ((unsigned)slot, 0x14, 4) == 0, "an unused BAR reads 0");
 
   /* virtualised bytes */
-  tap_ok (cfg_rd ((unsigned)slot, 0x3d, 1) == 0, "the INTx pin reads 0 (MSI only)");
+  tap_ok (cfg_rd ((unsigned)slot, 0x3d, 1) == 1 && cfg_rd ((unsigned)slot, 0x3c, 1) == 17
+              && vfio_pci_slot (d) == slot && vfio_pci_intx_pin (d) == 17,
+          "INTx: pin A, the line register names the machine's IOAPIC pin (17)");
+  tap_ok (vfio_pci_intx_on (d), "INTx is on from the start (MSI off)");
   tap_ok (cfg_rd ((unsigned)slot, 0x41, 1) == 0x60,
           "the capability chain skips MSI-X (MSI's next is power management)");
   v = cfg_rd ((unsigned)slot, 0x42, 2);
@@ -156,10 +161,12 @@ main (void)
   tap_ok (vfio_pci_msi (d, &maddr, &mdata) && maddr == 0xfee01000u && mdata == 0x4041
               && (cfg_rd ((unsigned)slot, 0x42, 2) & 0x71) == 0x1,
           "MSI enable: the guest's address and data taken, MME stays 0");
+  tap_ok (!vfio_pci_intx_on (d), "MSI on: INTx off (one at a time)");
   tap_ok (pread (fd, cfg, 256, 0) == 256 && cfg[0x42] == 0x82 && cfg[0x44] == 0,
           "the guest's MSI writes never reach the device's config space");
   cfg_wr ((unsigned)slot, 0x42, 2, 0);
   tap_ok (!vfio_pci_msi (d, &maddr, &mdata), "MSI disable");
+  tap_ok (vfio_pci_intx_on (d), "MSI off: INTx back on");
 
   vfio_pci_destroy (d);
   vmm_pci_destroy (pci);

@@ -2,7 +2,9 @@
 /* The MP table as Linux's MP parser reads it: the floating pointer where
  * smp_scan_config() looks, both checksums zero, one processor entry per
  * vCPU with only vCPU 0 as the BSP, the IOAPIC after the CPUs' APIC ids,
- * ISA IRQs 0-23 routed to the same pins. */
+ * ISA IRQs 0-23 routed to the same pins; with assigned PCI devices a PCI
+ * bus and each one's INTA# on its pin, level-triggered, that pin no longer
+ * an ISA IRQ, as many as a machine has fitting the KiB. */
 #include "common/cleanup.h"
 #include "kvm-shim/vmm/layout.h"
 #include "kvm-shim/vmm/mptable.h"
@@ -33,7 +35,7 @@ check (unsigned ncpus)
   int routed_ok = 1;
   size_t off;
 
-  if (mpf == NULL || vmm_mptable_write (mem, ncpus, &err) < 0)
+  if (mpf == NULL || vmm_mptable_write (mem, ncpus, NULL, 0, &err) < 0)
     {
       tap_ok (0, "%u vCPUs: write (%s)", ncpus, err ? err->msg : "no memory");
       return;
@@ -73,6 +75,58 @@ check (unsigned ncpus)
           ioapic_id, irqs);
 }
 
+/* Two devices (slots 1 and 3) on pins 16 and 17. */
+static void
+check_pci (void)
+{
+  static const struct vmm_mptable_pci_irq pci[] = { { 1, 16 }, { 3, 17 } };
+  hy_error_t err = NULL;
+  cleanup_vmm_mem struct vmm_mem *mem = vmm_mem_create (16 << 20, false, &err);
+  const uint8_t *mpf = mem ? vmm_mem_ptr (mem, VMM_EBDA_START, 16) : NULL;
+  const uint8_t *mpc;
+  uint32_t addr;
+  uint16_t len, count;
+  unsigned i, isa = 0, isa_on_pci_pin = 0, pci_bus = 0, pci_ok = 0;
+  size_t off;
+
+  if (mpf == NULL || vmm_mptable_write (mem, 2, pci, 2, &err) < 0)
+    {
+      tap_ok (0, "PCI INTx: write (%s)", err ? err->msg : "no memory");
+      return;
+    }
+  memcpy (&addr, mpf + 4, 4);
+  mpc = vmm_mem_ptr (mem, addr, 44);
+  memcpy (&len, mpc + 4, 2);
+  memcpy (&count, mpc + 34, 2);
+  mpc = vmm_mem_ptr (mem, addr, len);
+  for (off = 44, i = 0; mpc && i < count && off < len; i++)
+    {
+      if (mpc[off] == 0)
+        {
+          off += 20;
+          continue;
+        }
+      /* Linux takes the MP bus id as the PCI bus number: PCI is 0 */
+      if (mpc[off] == 1 && mpc[off + 1] == 0 && memcmp (mpc + off + 2, "PCI   ", 6) == 0)
+        pci_bus++;
+      if (mpc[off] == 3 && mpc[off + 4] == 1)
+        {
+          isa++;
+          isa_on_pci_pin += mpc[off + 7] == 16 || mpc[off + 7] == 17;
+        }
+      if (mpc[off] == 3 && mpc[off + 4] == 0 && mpc[off + 2] == 0x0d && mpc[off + 3] == 0)
+        pci_ok += (mpc[off + 5] == 1 << 2 && mpc[off + 7] == 16)
+                  + (mpc[off + 5] == 3 << 2 && mpc[off + 7] == 17);
+      off += 8;
+    }
+  tap_ok (
+      mpc && sum (mpc, len) == 0 && pci_bus == 1 && pci_ok == 2 && isa == 22 && isa_on_pci_pin == 0
+          && off == len,
+      "PCI INTx: a PCI bus (id 0), INTA# of slots 1 and 3 on pins 16 and 17 level/high (%u of 2), "
+      "22 ISA IRQs, none on those pins",
+      pci_ok);
+}
+
 int
 main (void)
 {
@@ -81,11 +135,22 @@ main (void)
 
   int r;
 
-  tap_plan (10);
+  struct vmm_mptable_pci_irq many[16];
+  unsigned i;
+
+  tap_plan (12);
   check (1);
   check (4);
   check (VMM_MPTABLE_MAX_CPUS);
-  r = vmm_mptable_write (mem, VMM_MPTABLE_MAX_CPUS + 1, &err);
+  check_pci ();
+  for (i = 0; i < 16; i++)
+    many[i] = (struct vmm_mptable_pci_irq){ (uint8_t)(i + 1), (uint8_t)(16 + i % 8) };
+  /* the most a machine has: 16 devices sharing pins 16-23 */
+  r = vmm_mptable_write (mem, VMM_MPTABLE_MAX_CPUS, many, 16, &err);
+  tap_ok (r == 0, "%d vCPUs and 16 PCI interrupts fit (%s)", VMM_MPTABLE_MAX_CPUS,
+          err ? err->msg : "");
+  hy_error_free (&err);
+  r = vmm_mptable_write (mem, VMM_MPTABLE_MAX_CPUS + 1, NULL, 0, &err);
 
   tap_ok (r < 0 && err, "more than %d vCPUs is refused (%s)", VMM_MPTABLE_MAX_CPUS,
           err ? err->msg : "");

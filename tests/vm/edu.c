@@ -12,6 +12,10 @@
  *               raise its interrupt (BAR0 0x60), the eventfd must count it.
  *               edu has no kernel driver, so this is the honest way to see
  *               its interrupt arrive in the guest.
+ *   edu intx    the same with the device's INTx (pin A, level): one
+ *               interrupt, then (the device acknowledged, the line
+ *               unmasked) a second one, which only comes if the line was
+ *               lowered and re-armed end to end (the VMM's resample path).
  * Each prints one line per fact; exit 0 only when all hold. */
 #include <dirent.h>
 #include <errno.h>
@@ -229,6 +233,99 @@ vfio_open (int *dev)
   return 0;
 }
 
+/* VFIO_DEVICE_SET_IRQS on `index` with eventfd `efd` (trigger), or with
+ * efd -1 an unmask of the line. */
+static int
+set_irq (int dev, unsigned index, int efd)
+{
+  char buf[sizeof (struct vfio_irq_set) + sizeof (int32_t)];
+  struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
+
+  memset (buf, 0, sizeof (buf));
+  s->argsz = efd >= 0 ? sizeof (buf) : sizeof (*s);
+  s->flags = efd >= 0 ? VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER
+                      : VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK;
+  s->index = index;
+  s->count = 1;
+  if (efd >= 0)
+    memcpy (s->data, &efd, sizeof (efd));
+  return ioctl (dev, VFIO_DEVICE_SET_IRQS, s);
+}
+
+/* Raise edu's interrupt and wait (20 s) for the eventfd; acknowledge it
+ * at the device.  Returns the count. */
+static uint64_t
+raise_and_wait (volatile uint8_t *bar, int efd)
+{
+  struct pollfd pfd = { .fd = efd, .events = POLLIN };
+  uint64_t count = 0;
+
+  wr (bar, EDU_RAISE, 1);
+  if (poll (&pfd, 1, 20000) != 1 || read (efd, &count, sizeof (count)) != sizeof (count))
+    count = 0;
+  wr (bar, EDU_ACK, rd (bar, EDU_IRQ_STATUS));
+  return count;
+}
+
+static int
+intx (void)
+{
+  struct vfio_region_info cfg = { .argsz = sizeof (cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+  struct vfio_region_info bar0 = { .argsz = sizeof (bar0), .index = VFIO_PCI_BAR0_REGION_INDEX };
+  struct vfio_irq_info info = { .argsz = sizeof (info), .index = VFIO_PCI_INTX_IRQ_INDEX };
+  volatile uint8_t *bar;
+  uint64_t first, second;
+  uint16_t cmd;
+  uint8_t line = 0, pin = 0;
+  int dev, efd;
+
+  if (find_edu () < 0 || vfio_open (&dev) < 0)
+    return 1;
+  if (ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) < 0
+      || ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &bar0) < 0
+      || ioctl (dev, VFIO_DEVICE_GET_IRQ_INFO, &info) < 0)
+    {
+      printf ("region or irq info: %s\n", strerror (errno));
+      return 1;
+    }
+  if (pread (dev, &line, 1, (off_t)cfg.offset + 0x3c) != 1
+      || pread (dev, &pin, 1, (off_t)cfg.offset + 0x3d) != 1)
+    return 1;
+  printf ("intx pin %u, line %u, %u interrupt(s) offered\n", pin, line, info.count);
+  if (info.count == 0)
+    return 1;
+  /* memory decode, INTx not disabled */
+  if (pread (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
+    return 1;
+  cmd = (uint16_t)((cmd | 0x2) & ~0x400);
+  if (pwrite (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
+    return 1;
+  bar = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, dev, (off_t)bar0.offset);
+  if (bar == MAP_FAILED)
+    {
+      printf ("mmap BAR0: %s\n", strerror (errno));
+      return 1;
+    }
+  efd = eventfd (0, 0);
+  if (set_irq (dev, VFIO_PCI_INTX_IRQ_INDEX, efd) < 0)
+    {
+      printf ("VFIO_DEVICE_SET_IRQS INTx: %s\n", strerror (errno));
+      return 1;
+    }
+  first = raise_and_wait (bar, efd);
+  /* the guest's vfio masked the line when it fired: unmask, raise again */
+  if (set_irq (dev, VFIO_PCI_INTX_IRQ_INDEX, -1) < 0)
+    printf ("VFIO_DEVICE_SET_IRQS INTx unmask: %s\n", strerror (errno));
+  second = first ? raise_and_wait (bar, efd) : 0;
+  if (first && second)
+    printf ("intx received %llu, then %llu after unmask\n", (unsigned long long)first,
+            (unsigned long long)second);
+  else
+    printf ("no intx within 20 s (%s; irq status 0x%x)\n", first ? "the second" : "the first",
+            rd (bar, EDU_IRQ_STATUS));
+  return first && second ? 0 : 1;
+}
+
 static int
 irq (void)
 {
@@ -294,6 +391,8 @@ main (int argc, char **argv)
     return probe ();
   if (argc == 2 && strcmp (argv[1], "irq") == 0)
     return irq ();
-  fprintf (stderr, "usage: edu probe|irq\n");
+  if (argc == 2 && strcmp (argv[1], "intx") == 0)
+    return intx ();
+  fprintf (stderr, "usage: edu probe|irq|intx\n");
   return 2;
 }

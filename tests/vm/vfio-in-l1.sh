@@ -9,7 +9,8 @@
 # (shared/facts/test-vm-variants.md, "IOMMU + VFIO").  Then, in L1:
 #  - a VM-mode container whose linux.devices lists the group sees edu on
 #    its guest's PCI bus, reads its identification register, has it compute
-#    5! through BAR0 and receives its MSI (tests/vm/edu.c); delete frees the
+#    5! through BAR0 and receives its MSI, then its INTx twice
+#    (tests/vm/edu.c); delete frees the
 #    group; the same by PCI address (annotation io.hyrun.vm.vfio);
 #  - a container-mode container with the same device entry has the node
 #    and opens it;
@@ -91,28 +92,33 @@ if [ "$in_l1" = 1 ]; then
 			hy delete -f "vfio-$b" >/dev/null 2>&1
 		done
 	done
-	echo "1..9"
+	echo "1..11"
 
 	# the device, driven from the guest
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	hy --debug run -b /bundles/vm vfio-vm >/tmp/out 2>&1
 	rc=$?
 	echo "vfio: with edu assigned: $(sed -n 's/.*vm: guest stopped after \(.*\)/\1/p' /tmp/out | tail -n1)"
-	grep -E "^(edu|id|liveness|factorial|msi|no )" /tmp/out | sed 's/^/vfio: guest: /'
+	grep -E "^(edu|id|liveness|factorial|msi|intx|no )" /tmp/out | sed 's/^/vfio: guest: /'
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	echo "vfio: VM-mode run took $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s"
 	grep -q "^edu at " /tmp/out && grep -q "^id 0x010000ed" /tmp/out && grep -q "^factorial 5 = 120" /tmp/out && [ "$rc" = 0 ]
 	ok $? "vm: a VFIO group in linux.devices: the guest sees edu on its PCI bus, reads 0x010000ed and computes 5! = 120 through BAR0"
 	grep -q "^msi received [1-9]" /tmp/out
 	ok $? "vm: the device's MSI reaches the guest (KVM irqfd on an MSI route; the guest's vfio-pci eventfd counts it)"
+	grep -q "^intx received [1-9][0-9]*, then [1-9]" /tmp/out
+	ok $? "vm: the device's INTx reaches the guest once MSI is off, and again after the guest unmasks it (MP table PCI entry, KVM irqfd with resample, VFIO unmask)"
 	hy delete -f vfio-vm >/dev/null 2>&1
 	(exec 3<>"$node" && echo "opened $node") >/tmp/out 2>&1 && nothing_left vfio-vm >>/tmp/out
 	ok $? "vm: after delete the group is free (it opens again) and nothing is left"
 
 	hy run -b /bundles/vm-addr vfio-addr >/tmp/out 2>&1
 	rc=$?
-	grep -q "^id 0x010000ed" /tmp/out && [ "$rc" = 0 ]
+	grep -E "^(intx|no )" /tmp/out | sed 's/^/vfio: guest (nointxmask): /'
+	grep -q "^id 0x010000ed" /tmp/out
 	ok $? "vm: io.hyrun.vm.vfio names the device by PCI address ($addr)"
+	grep -q "^intx received [1-9][0-9]*, then [1-9]" /tmp/out && [ "$rc" = 0 ]
+	ok $? "vm: INTx again after the first with a guest driver that masks at the IOAPIC, not the device (vfio_pci.nointxmask=1): only the VMM's resample eventfd unmasks the line on the host"
 	hy delete -f vfio-addr >/dev/null 2>&1
 
 	hy run -b /bundles/ctr vfio-ctr >/tmp/out 2>&1
@@ -205,8 +211,13 @@ priv='.process.capabilities = (.process.capabilities | map_values(["CAP_CHOWN","
 	| .linux.maskedPaths = [] | .linux.readonlyPaths = []
 	| .vm.kernel = {"path": $k, "parameters": ["vfio.enable_unsafe_noiommu_mode=1"]}'
 # on a failure the guest kernel's PCI lines go to the log
-bundle vm "$vm | $dev | $priv | .process.args = [\"sh\", \"-c\", \"/edu probe; r=\$?; /edu irq || r=1; [ \$r = 0 ] || dmesg | grep -iE 'pci|vfio|msi' | tail -n 40; exit \$r\"]"
-bundle vm-addr "$vm | .annotations[\"io.hyrun.vm.vfio\"] = \"@ADDR@\" | $priv | .process.args = [\"/edu\", \"probe\"]"
+bundle vm "$vm | $dev | $priv | .process.args = [\"sh\", \"-c\", \"/edu probe; r=\$?; /edu irq || r=1; /edu intx || r=1; [ \$r = 0 ] || dmesg | grep -iE 'pci|vfio|msi|irq|intx' | tail -n 40; exit \$r\"]"
+# by address; its guest's vfio-pci masks INTx at the interrupt controller,
+# not with the device's INTx-disable bit (nointxmask): VFIO on the host
+# then unmasks the line only through the VMM's resample eventfd
+bundle vm-addr "$vm | .annotations[\"io.hyrun.vm.vfio\"] = \"@ADDR@\" | $priv
+	| .vm.kernel.parameters += [\"vfio_pci.nointxmask=1\"]
+	| .process.args = [\"sh\", \"-c\", \"/edu probe; r=\$?; /edu intx || r=1; exit \$r\"]"
 bundle ctr "$dev | .linux.resources.devices += [{\"allow\": true, \"type\": \"c\", \"major\": 77701, \"minor\": 77702, \"access\": \"rwm\"}] | .process.args = [\"sh\", \"-c\", \"ls -l @NODE@ && exec 3<>@NODE@ && echo opened @NODE@\"]"
 bundle missing "$vm | .linux.devices += [{\"path\": \"/dev/vfio/4242\", \"type\": \"c\", \"major\": 243, \"minor\": 99}] | .process.args = [\"true\"]"
 if [ -n "$old_kernel" ]; then
