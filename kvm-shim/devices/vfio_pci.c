@@ -2,15 +2,15 @@
 /* A VFIO-assigned PCI device (vfio_pci.h).  Config space: a 256-byte
  * shadow read from the device at start and a mask of the bytes the guest
  * sees from the shadow instead of the device - the capability chain's
- * pointers (MSI-X unlinked: its table would need trapping), the MSI
- * capability (the guest's message goes to a KVM route, never to the
- * hardware: VFIO programs the host's own), the INTx line and pin (INTA#
+ * pointers, the MSI and MSI-X capabilities (the guest's messages go to KVM
+ * routes, never to the hardware: VFIO programs the host's own; the MSI-X
+ * table is emulated here, its BAR trapped), the INTx line and pin (INTA#
  * on the IOAPIC pin the machine gave, or pin 0: none).  Everything else is
  * read and written through VFIO's config region, which itself protects
  * what the host must keep.
  *
- * Interrupts: INTx while MSI is off, as the PCI spec has it (VFIO allows
- * one of them at a time).  INTx is level-triggered and VFIO masks it when
+ * Interrupts: INTx while MSI and MSI-X are off, as the PCI spec has it
+ * (VFIO allows one kind at a time).  INTx is level-triggered and VFIO masks it when
  * it fires: KVM asserts the pin from an irqfd and, at the guest's EOI,
  * lowers it and signals a resample eventfd that VFIO takes as "unmask"
  * (the device, still asserting, fires again).  MSI goes to a KVM route. */
@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
@@ -34,8 +35,25 @@
 #define MSI_CTRL_ENABLE 0x0001
 #define MSI_CTRL_64 0x0080
 #define MSI_CTRL_PVM 0x0100
-#define MSI_CTRL_MMC 0x000e /* multiple message capable */
-#define MSI_CTRL_MME 0x0070 /* multiple message enable */
+#define MSI_CTRL_MMC 0x000e    /* multiple message capable */
+#define MSI_CTRL_MME 0x0070    /* multiple message enable */
+#define MSIX_CTRL_SIZE 0x07ff  /* table size - 1 */
+#define MSIX_CTRL_FMASK 0x4000 /* function mask */
+#define MSIX_CTRL_ENABLE 0x8000
+#define MSIX_MAX 32     /* vectors offered to the guest, at most */
+#define MSIX_ENTRY 16   /* address (8), data (4), vector control (4) */
+#define MSIX_VEC_MASK 1 /* vector control: masked */
+
+/* An MSI-X vector as the guest programmed it (its table entry, kept by
+ * the VMM: the device's own table holds the host's messages) and what
+ * carries it: a KVM MSI route and the eventfd VFIO signals, attached to
+ * the route (live) while the vector is enabled and unmasked. */
+struct msix_vec
+{
+  uint8_t entry[MSIX_ENTRY];
+  int gsi, efd;
+  bool live;
+};
 
 struct region
 {
@@ -61,6 +79,12 @@ struct vfio_pci
   unsigned intx_pin;      /* IOAPIC pin of INTA#, 0: none */
   int intx_efd, intx_rfd; /* trigger, resample (unmask) */
   bool intx_on;
+  unsigned msix_off;               /* capability offset, 0: none */
+  unsigned msix_n;                 /* vectors offered */
+  unsigned msix_bar, msix_pba_bar; /* BIRs */
+  uint64_t msix_table, msix_pba;   /* offsets in those BARs */
+  bool msix_on;
+  struct msix_vec *vec;
   unsigned msi_off, msi_len;
   int msi_gsi, msi_efd;
   bool msi_on;
@@ -86,30 +110,39 @@ virtualise (struct vfio_pci *d, unsigned off, unsigned len)
   memset (d->virt + off, 1, len);
 }
 
-/* VFIO_DEVICE_SET_IRQS: irq `index` (INTx or MSI) signals eventfd `efd`
- * for `action` (trigger, or unmask for INTx), or with efd -1 the trigger
- * is turned off. */
+/* VFIO_DEVICE_SET_IRQS: irq `index` (INTx, MSI or MSI-X) vectors 0..n-1
+ * signal the eventfds `efds` for `action` (trigger, or unmask for INTx);
+ * with n 0 the trigger is turned off. */
 static int
-set_irqs (struct vfio_pci *d, unsigned index, unsigned action, int efd, hy_error_t *err)
+set_irqs_n (struct vfio_pci *d, unsigned index, unsigned action, const int *efds, unsigned n,
+            hy_error_t *err)
 {
-  char buf[sizeof (struct vfio_irq_set) + sizeof (int32_t)];
+  char buf[sizeof (struct vfio_irq_set) + MSIX_MAX * sizeof (int32_t)];
   struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
+  static const char *const names[] = { "INTx", "MSI", "MSI-X" };
 
   if (!d->is_vfio)
     return 0;
   memset (buf, 0, sizeof (buf));
-  s->argsz = efd >= 0 ? sizeof (buf) : sizeof (*s);
-  s->flags = action | (efd >= 0 ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
+  s->argsz = (uint32_t)(sizeof (*s) + n * sizeof (int32_t));
+  s->flags = action | (n ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
   s->index = index;
-  s->count = efd >= 0 ? 1 : 0;
-  memcpy (s->data, &efd, efd >= 0 ? sizeof (int32_t) : 0);
+  s->count = n;
+  memcpy (s->data, efds, n * sizeof (int32_t));
   if (ioctl (d->fd, VFIO_DEVICE_SET_IRQS, s) < 0)
-    return hy_error_set (err, errno, "%s: VFIO_DEVICE_SET_IRQS (%s %s)", d->name,
-                         index == VFIO_PCI_INTX_IRQ_INDEX ? "INTx" : "MSI",
-                         efd < 0                                ? "off"
+    return hy_error_set (err, errno, "%s: VFIO_DEVICE_SET_IRQS (%s %s, %u vector%s)", d->name,
+                         index <= VFIO_PCI_MSIX_IRQ_INDEX ? names[index] : "?",
+                         n == 0                                 ? "off"
                          : action == VFIO_IRQ_SET_ACTION_UNMASK ? "unmask"
-                                                                : "on");
+                                                                : "on",
+                         n, n == 1 ? "" : "s");
   return 0;
+}
+
+static int
+set_irqs (struct vfio_pci *d, unsigned index, unsigned action, int efd, hy_error_t *err)
+{
+  return set_irqs_n (d, index, action, &efd, efd >= 0 ? 1 : 0, err);
 }
 
 static int
@@ -242,7 +275,7 @@ msi_update (struct vfio_pci *d, hy_error_t *err)
       if (!d->msi_on)
         return 0;
       msi_off (d);
-      return intx_on (d, err); /* back to the pin */
+      return d->msix_on ? 0 : intx_on (d, err); /* back to the pin */
     }
   if (!d->msi_on)
     {
@@ -286,6 +319,165 @@ msi_write (struct vfio_pci *d, unsigned off, unsigned len, uint32_t val)
     hy_warn ("%s", err->msg);
 }
 
+/* --- MSI-X ---------------------------------------------------------------- */
+
+static uint64_t
+vec_addr (const struct msix_vec *v)
+{
+  uint64_t a;
+  memcpy (&a, v->entry, 8);
+  return le64toh (a);
+}
+
+static uint32_t
+vec_u32 (const struct msix_vec *v, unsigned at)
+{
+  uint32_t x;
+  memcpy (&x, v->entry + at, 4);
+  return le32toh (x);
+}
+
+static bool
+msix_fmask (const struct vfio_pci *d)
+{
+  return sh16 (d, d->msix_off + 2) & MSIX_CTRL_FMASK;
+}
+
+/* Attach vector i's eventfd to its route exactly while MSI-X is on and
+ * neither the function nor the vector is masked.  An interrupt that came
+ * while masked stays counted in the eventfd, and KVM delivers it when the
+ * irqfd is attached again (the pending bit, in effect). */
+static void
+msix_sync (struct vfio_pci *d, unsigned i)
+{
+  cleanup_error hy_error_t err = NULL;
+  struct msix_vec *v = &d->vec[i];
+  bool want = d->msix_on && !msix_fmask (d) && !(vec_u32 (v, 12) & MSIX_VEC_MASK);
+
+  if (want == v->live)
+    return;
+  if (d->msi && v->efd >= 0 && vmm_msi_irqfd (d->msi, v->gsi, v->efd, want, &err) < 0)
+    {
+      hy_warn ("%s: MSI-X vector %u: %s", d->name, i, err->msg);
+      return;
+    }
+  v->live = want;
+}
+
+static void
+msix_stop (struct vfio_pci *d)
+{
+  unsigned i;
+
+  if (!d->msix_on)
+    return;
+  set_irqs_n (d, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0, NULL);
+  d->msix_on = false;
+  for (i = 0; i < d->msix_n; i++)
+    {
+      struct msix_vec *v = &d->vec[i];
+      msix_sync (d, i);
+      if (v->efd >= 0)
+        close (v->efd);
+      if (d->msi && v->gsi >= 0)
+        vmm_msi_free (d->msi, v->gsi);
+      v->efd = v->gsi = -1;
+      v->live = false;
+    }
+}
+
+/* Enable: every vector gets a route (the guest's message) and an eventfd
+ * VFIO signals; VFIO enables that many host vectors at once. */
+static int
+msix_start (struct vfio_pci *d, hy_error_t *err)
+{
+  int efds[MSIX_MAX];
+  unsigned i;
+
+  d->msix_on = true;
+  for (i = 0; i < d->msix_n; i++)
+    {
+      struct msix_vec *v = &d->vec[i];
+      if ((v->efd = eventfd (0, EFD_CLOEXEC)) < 0)
+        return hy_error_set (err, errno, "%s: eventfd", d->name);
+      efds[i] = v->efd;
+      if (d->msi
+          && ((v->gsi = vmm_msi_alloc (d->msi, err)) < 0
+              || vmm_msi_set (d->msi, v->gsi, vec_addr (v), vec_u32 (v, 8), err) < 0))
+        return hy_error_prefix (err, "%s: MSI-X vector %u", d->name, i);
+    }
+  if (set_irqs_n (d, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, efds, d->msix_n, err)
+      < 0)
+    return -1;
+  for (i = 0; i < d->msix_n; i++)
+    msix_sync (d, i);
+  return 0;
+}
+
+/* The guest wrote the control word: only its enable and function-mask
+ * bits are the guest's. */
+static void
+msix_ctrl_write (struct vfio_pci *d, unsigned off, unsigned len, uint32_t val)
+{
+  cleanup_error hy_error_t err = NULL;
+  unsigned i, hi = d->msix_off + 3;
+  bool was_on = d->msix_on, on;
+
+  for (i = 0; i < len; i++)
+    if (off + i == hi)
+      d->shadow[hi] = (uint8_t)((d->shadow[hi] & ~0xc0) | ((val >> (8 * i)) & 0xc0));
+  on = sh16 (d, d->msix_off + 2) & MSIX_CTRL_ENABLE;
+  if (on && !was_on)
+    {
+      intx_off (d); /* one kind at a time */
+      if (msix_start (d, &err) < 0)
+        {
+          hy_warn ("%s", err->msg);
+          msix_stop (d);
+        }
+      else
+        hy_debug ("%s: MSI-X on: %u vectors", d->name, d->msix_n);
+      return;
+    }
+  if (!on && was_on)
+    {
+      msix_stop (d);
+      if (!d->msi_on && intx_on (d, &err) < 0)
+        hy_warn ("%s", err->msg);
+      return;
+    }
+  for (i = 0; i < d->msix_n; i++)
+    msix_sync (d, i); /* the function mask */
+}
+
+/* An access to the MSI-X table (offset relative to it): the guest's
+ * entries, kept here; a changed message moves its route, a changed mask
+ * bit attaches or detaches its eventfd. */
+static void
+msix_table_access (struct vfio_pci *d, uint64_t off, struct vmm_bus_access *a)
+{
+  cleanup_error hy_error_t err = NULL;
+  unsigned i = (unsigned)(off / MSIX_ENTRY), at = (unsigned)(off % MSIX_ENTRY);
+  struct msix_vec *v = &d->vec[i];
+  uint64_t addr = vec_addr (v);
+  uint32_t data = vec_u32 (v, 8);
+  unsigned len = a->len;
+
+  if (at + len > MSIX_ENTRY)
+    len = MSIX_ENTRY - at; /* an access across two entries: the first's part */
+  if (!a->is_write)
+    {
+      memset (a->data, 0, a->len);
+      memcpy (a->data, v->entry + at, len);
+      return;
+    }
+  memcpy (v->entry + at, a->data, len);
+  if (d->msix_on && d->msi && v->gsi >= 0 && (vec_addr (v) != addr || vec_u32 (v, 8) != data)
+      && vmm_msi_set (d->msi, v->gsi, vec_addr (v), vec_u32 (v, 8), &err) < 0)
+    hy_warn ("%s: MSI-X vector %u: %s", d->name, i, err->msg);
+  msix_sync (d, i);
+}
+
 /* --- config space -------------------------------------------------------- */
 
 static int
@@ -322,6 +514,11 @@ cfg_write (void *opaque, unsigned off, unsigned len, uint32_t val)
   if (d->msi_off && off >= d->msi_off && off < d->msi_off + d->msi_len)
     {
       msi_write (d, off, len, val);
+      return;
+    }
+  if (d->msix_off && off < d->msix_off + 4 && off + len > d->msix_off + 2)
+    {
+      msix_ctrl_write (d, off, len, val);
       return;
     }
   if (off == PCI_CFG_INT_LINE)
@@ -384,6 +581,9 @@ bar_moved (void *opaque, unsigned bar, uint64_t addr, hy_error_t *err)
 
   if (r->map == NULL || d->vm == NULL)
     return 0;
+  /* the MSI-X table is the VMM's to emulate: its BAR stays trapped */
+  if (d->msix_off && (bar == d->msix_bar || bar == d->msix_pba_bar))
+    return 0;
   if (r->slot_active && set_slot (d, bar, 0, err) < 0)
     return -1;
   if (addr && set_slot (d, bar, addr, err) < 0)
@@ -400,8 +600,15 @@ bar_access (void *opaque, unsigned bar, struct vmm_bus_access *a, hy_error_t *er
 {
   struct vfio_pci *d = opaque;
   off_t at = (off_t)(d->bars[bar].offset + a->offset);
-  ssize_t n
-      = a->is_write ? pwrite (d->fd, a->data, a->len, at) : pread (d->fd, a->data, a->len, at);
+  ssize_t n;
+
+  if (d->msix_off && bar == d->msix_bar && a->offset >= d->msix_table
+      && a->offset < d->msix_table + (uint64_t)d->msix_n * MSIX_ENTRY)
+    {
+      msix_table_access (d, a->offset - d->msix_table, a);
+      return 0;
+    }
+  n = a->is_write ? pwrite (d->fd, a->data, a->len, at) : pread (d->fd, a->data, a->len, at);
 
   if (n != (ssize_t)a->len)
     {
@@ -425,8 +632,47 @@ static const struct pci_dev_ops vfio_pci_ops = {
 
 /* --- setup --------------------------------------------------------------- */
 
-/* The capability chain as the guest sees it: MSI-X unlinked, the MSI
- * capability virtualised with one vector. */
+/* The MSI-X capability at `ptr`, virtualised: at most MSIX_MAX vectors,
+ * enable and function mask the guest's; the table must lie inside its
+ * BAR (else -1: the capability is left out). */
+static int
+setup_msix (struct vfio_pci *d, unsigned ptr)
+{
+  uint16_t ctrl = sh16 (d, ptr + 2);
+  uint32_t table = sh32 (d, ptr + 4), pba = sh32 (d, ptr + 8);
+  unsigned n = (ctrl & MSIX_CTRL_SIZE) + 1, i;
+
+  if (ptr + 12 > CFG_SIZE)
+    return -1;
+  if (n > MSIX_MAX)
+    n = MSIX_MAX;
+  d->msix_bar = table & 7;
+  d->msix_table = table & ~7u;
+  d->msix_pba_bar = pba & 7;
+  d->msix_pba = pba & ~7u;
+  if (d->msix_bar >= PCI_NUM_BARS || d->msix_pba_bar >= PCI_NUM_BARS
+      || d->msix_table + (uint64_t)n * MSIX_ENTRY > d->bars[d->msix_bar].size)
+    {
+      hy_debug ("%s: MSI-X table outside its BAR: MSI-X hidden", d->name);
+      return -1;
+    }
+  d->msix_off = ptr;
+  d->msix_n = n;
+  d->vec = xzalloc (n * sizeof (*d->vec));
+  for (i = 0; i < n; i++)
+    {
+      d->vec[i].entry[12] = MSIX_VEC_MASK; /* masked at reset */
+      d->vec[i].gsi = d->vec[i].efd = -1;
+    }
+  ctrl = (uint16_t)(n - 1);
+  d->shadow[ptr + 2] = (uint8_t)ctrl;
+  d->shadow[ptr + 3] = (uint8_t)(ctrl >> 8);
+  virtualise (d, ptr + 2, 10);
+  return 0;
+}
+
+/* The capability chain as the guest sees it: the MSI capability
+ * virtualised with one vector, MSI-X with its table emulated. */
 static void
 setup_caps (struct vfio_pci *d)
 {
@@ -443,7 +689,7 @@ setup_caps (struct vfio_pci *d)
        ptr = d->shadow[ptr + 1] & 0xfc, guard++)
     {
       uint8_t id = d->shadow[ptr];
-      if (id == CAP_ID_MSIX)
+      if (id == CAP_ID_MSIX && (d->msix_off || setup_msix (d, ptr) < 0))
         continue;
       keep[n++] = (uint8_t)ptr;
       if (id == CAP_ID_MSI && d->msi_off == 0)
@@ -636,6 +882,7 @@ vfio_pci_destroy (struct vfio_pci *d)
   if (d == NULL)
     return;
   msi_off (d);
+  msix_stop (d);
   intx_off (d);
   if (d->msi && d->msi_gsi >= 0)
     vmm_msi_free (d->msi, d->msi_gsi);
@@ -651,6 +898,7 @@ vfio_pci_destroy (struct vfio_pci *d)
     ioctl (d->fd, VFIO_DEVICE_RESET);
   if (d->fd >= 0)
     close (d->fd);
+  free (d->vec);
   free (d->name);
   free (d);
 }
@@ -671,6 +919,17 @@ bool
 vfio_pci_intx_on (const struct vfio_pci *d)
 {
   return d->intx_on;
+}
+
+int
+vfio_pci_msix (const struct vfio_pci *d, unsigned *n_live)
+{
+  unsigned i;
+
+  *n_live = 0;
+  for (i = 0; i < d->msix_n; i++)
+    *n_live += d->vec[i].live;
+  return d->msix_off ? (int)d->msix_n : -1;
 }
 
 bool

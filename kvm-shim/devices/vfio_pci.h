@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A PCI device assigned to the guest through VFIO: its config space read
  * from the device and virtualised where the guest must not reach the
- * hardware (BARs - the bus's -, INTx pin, the MSI capability; MSI-X hidden),
+ * hardware (BARs - the bus's -, INTx pin, the MSI and MSI-X capabilities,
+ * the MSI-X table, emulated in the VMM),
  * MMIO BARs mapped as KVM memory slots where VFIO allows mmap and trapped
  * otherwise, I/O BARs trapped, MSI delivered by KVM from VFIO's eventfd
- * (KVM_IRQFD on an MSI route), INTx while MSI is off on an IOAPIC pin
+ * (KVM_IRQFD on an MSI route), MSI-X the same per vector, INTx while
+ * neither is on, on an IOAPIC pin
  * (KVM_IRQFD with a resample eventfd VFIO unmasks from).  Reset on start
  * and on teardown. */
 #ifndef VMM_VFIO_PCI_H
@@ -45,6 +47,10 @@ int vfio_pci_slot (const struct vfio_pci *d);
 unsigned vfio_pci_intx_pin (const struct vfio_pci *d);
 /* INTx state, for tests: on (MSI off). */
 bool vfio_pci_intx_on (const struct vfio_pci *d);
+
+/* MSI-X, for tests: the vectors offered (-1: no MSI-X capability) and
+ * how many are live (enabled, unmasked, their eventfd on their route). */
+int vfio_pci_msix (const struct vfio_pci *d, unsigned *n_live);
 
 /* MSI state, for tests and logs: enabled, and the guest's message. */
 bool vfio_pci_msi (const struct vfio_pci *d, uint64_t *addr, uint32_t *data);

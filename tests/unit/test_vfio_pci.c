@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The PCI bus and a VFIO device's config-space virtualisation, BAR and MSI
- * plumbing, against a fake VFIO device file: a plain file laid out like a
+/* The PCI bus and a VFIO device's config-space virtualisation, BAR, INTx,
+ * MSI and MSI-X plumbing, against a fake VFIO device file: a plain file laid out like a
  * VFIO device's regions (config space at 0, BAR0 at 0x1000, an I/O BAR at
  * 0x2000), driven through configuration mechanism #1 and the bus as a
  * guest's kernel would.  No KVM, no IOMMU needed. */
@@ -48,8 +48,8 @@ cfg_wr (unsigned slot, unsigned off, unsigned len, uint32_t v)
 }
 
 /* The device's config space: edu's ids, a 4 KiB memory BAR0, a 32-byte
- * I/O BAR2, INTx pin A, and a chain MSI (64-bit, 2 vectors) -> MSI-X ->
- * power management. */
+ * I/O BAR2, INTx pin A, and a chain MSI (64-bit, 2 vectors) -> MSI-X (4
+ * vectors, table and PBA in BAR0) -> power management. */
 static void
 fake_config (uint8_t *c)
 {
@@ -62,7 +62,9 @@ fake_config (uint8_t *c)
   c[0x34] = 0x40;
   c[0x3d] = 0x01;                                 /* INTx pin A */
   c[0x40] = 0x05, c[0x41] = 0x50, c[0x42] = 0x82; /* MSI: 64-bit, MMC 1 (2 vectors) */
-  c[0x50] = 0x11, c[0x51] = 0x60;                 /* MSI-X */
+  c[0x50] = 0x11, c[0x51] = 0x60, c[0x52] = 0x03; /* MSI-X: 4 vectors */
+  c[0x55] = 0x08;                                 /* its table: BAR0 + 0x800 */
+  c[0x59] = 0x0c;                                 /* its PBA: BAR0 + 0xc00 */
   c[0x60] = 0x01, c[0x61] = 0x00;                 /* power management */
 }
 
@@ -85,7 +87,7 @@ main (void)
   unsigned i;
   int slot;
 
-  tap_plan (24);
+  tap_plan (31);
   unlink (path);
   fake_config (cfg);
   for (i = 0; i < sizeof (bar0); i++)
@@ -129,8 +131,11 @@ main (void)
               && vfio_pci_slot (d) == slot && vfio_pci_intx_pin (d) == 17,
           "INTx: pin A, the line register names the machine's IOAPIC pin (17)");
   tap_ok (vfio_pci_intx_on (d), "INTx is on from the start (MSI off)");
-  tap_ok (cfg_rd ((unsigned)slot, 0x41, 1) == 0x60,
-          "the capability chain skips MSI-X (MSI's next is power management)");
+  tap_ok (cfg_rd ((unsigned)slot, 0x41, 1) == 0x50 && cfg_rd ((unsigned)slot, 0x51, 1) == 0x60,
+          "the capability chain: MSI -> MSI-X -> power management");
+  v = cfg_rd ((unsigned)slot, 0x52, 2);
+  tap_ok (v == 0x3 && cfg_rd ((unsigned)slot, 0x54, 4) == 0x800,
+          "MSI-X: 4 vectors, off, the table at BAR0 + 0x800 (control 0x%x)", v);
   v = cfg_rd ((unsigned)slot, 0x42, 2);
   tap_ok ((v & 0x80) && !(v & 0x0e), "MSI: 64-bit kept, one vector offered (control 0x%x)", v);
 
@@ -167,6 +172,38 @@ main (void)
   cfg_wr ((unsigned)slot, 0x42, 2, 0);
   tap_ok (!vfio_pci_msi (d, &maddr, &mdata), "MSI disable");
   tap_ok (vfio_pci_intx_on (d), "MSI off: INTx back on");
+
+  /* MSI-X: the table is the VMM's; a vector is live while enabled and
+   * unmasked */
+  {
+    unsigned live = 99;
+    uint32_t e[4] = { 0xfee02000u, 0, 0x4055, 0 }, back[4] = { 0 }, dev[4];
+
+    cfg_wr ((unsigned)slot, 0x52, 2, 0x8000);
+    tap_ok (vfio_pci_msix (d, &live) == 4 && live == 0 && !vfio_pci_intx_on (d),
+            "MSI-X enable: 4 vectors, none live (masked at reset), INTx off");
+    for (i = 0; i < 4; i++)
+      vmm_bus_dispatch (bus, VMM_BUS_MMIO, bar_addr + 0x810 + 4 * i, (uint8_t *)&e[i], 4, true,
+                        NULL);
+    for (i = 0; i < 4; i++)
+      vmm_bus_dispatch (bus, VMM_BUS_MMIO, bar_addr + 0x810 + 4 * i, (uint8_t *)&back[i], 4, false,
+                        NULL);
+    vfio_pci_msix (d, &live);
+    tap_ok (live == 1 && memcmp (back, e, sizeof (e)) == 0,
+            "vector 1 programmed and unmasked: live, its entry reads back");
+    tap_ok (pread (fd, dev, sizeof (dev), 0x1000 + 0x810) == sizeof (dev)
+                && memcmp (dev, bar0 + 0x810, sizeof (dev)) == 0,
+            "the guest's table writes never reach the device's table");
+    cfg_wr ((unsigned)slot, 0x52, 2, 0xc000);
+    vfio_pci_msix (d, &live);
+    tap_ok (live == 0, "function mask: no vector live");
+    cfg_wr ((unsigned)slot, 0x52, 2, 0x8000);
+    vfio_pci_msix (d, &live);
+    tap_ok (live == 1, "function mask cleared: vector 1 live again");
+    cfg_wr ((unsigned)slot, 0x52, 2, 0);
+    vfio_pci_msix (d, &live);
+    tap_ok (live == 0 && vfio_pci_intx_on (d), "MSI-X disable: nothing live, INTx back on");
+  }
 
   vfio_pci_destroy (d);
   vmm_pci_destroy (pci);
