@@ -14,6 +14,7 @@
  * frames received or dropped than the host sent. */
 #include "kvm-shim/devices/virtio_net.h"
 #include "kvm-shim/vmm/loop.h"
+#include "tests/fuzz/fuzz_mmio.h"
 #include "tests/unit/virtio_driver.h"
 
 #include <stdint.h>
@@ -86,18 +87,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       uint8_t op = data[i++] % 7;
       size_t left = size - i;
 
-      if (op == 0 && left >= 6)
-        {
-          uint32_t v;
-          memcpy (&v, data + i + 2, 4);
-          drv_write (&drv, (data[i] | data[i + 1] << 8) & 0x1ff, v);
-          i += 6;
-        }
-      else if (op == 1 && left >= 2)
-        {
-          (void)drv_read (&drv, (data[i] | data[i + 1] << 8) & 0x1fc);
-          i += 2;
-        }
+      int used = fuzz_mmio_record (&drv, RAM, op, data + i, left);
+
+      if (used >= 0)
+        i += (size_t)used;
       else if (op == 2 && left >= 4)
         {
           unsigned q = data[i] % N_QUEUES, len = (data[i + 1] | data[i + 2] << 8) % (OFFER_MAX + 1);
@@ -113,12 +106,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         }
       else if (op == 3 && left >= 1)
         drv_notify (&drv, data[i++] % N_QUEUES);
-      else if (op == 4 && left >= 11)
-        {
-          uint64_t gpa = (uint64_t)(data[i] | data[i + 1] << 8 | data[i + 2] << 16) % (RAM - 8);
-          memcpy (vmm_mem_ptr (mem, gpa, 8), data + i + 3, 8);
-          i += 11;
-        }
       else if (op == 5 && left >= 2)
         {
           size_t len = (data[i] | data[i + 1] << 8) % (OFFER_MAX + 1);

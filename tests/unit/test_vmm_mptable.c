@@ -22,6 +22,22 @@ sum (const uint8_t *p, size_t n)
   return s;
 }
 
+/* The table the floating pointer points at (NULL if none): its address,
+ * length and entry count. */
+static const uint8_t *
+table (struct vmm_mem *mem, uint32_t *addr, uint16_t *len, uint16_t *count)
+{
+  const uint8_t *mpf = vmm_mem_ptr (mem, VMM_EBDA_START, 16), *mpc;
+
+  memcpy (addr, mpf + 4, 4);
+  mpc = vmm_mem_ptr (mem, *addr, 44);
+  if (mpc == NULL)
+    return NULL;
+  memcpy (len, mpc + 4, 2);
+  memcpy (count, mpc + 34, 2);
+  return vmm_mem_ptr (mem, *addr, *len);
+}
+
 static void
 check (unsigned ncpus)
 {
@@ -40,13 +56,9 @@ check (unsigned ncpus)
       tap_ok (0, "%u vCPUs: write (%s)", ncpus, err ? err->msg : "no memory");
       return;
     }
-  memcpy (&addr, mpf + 4, 4);
-  mpc = vmm_mem_ptr (mem, addr, 44);
+  mpc = table (mem, &addr, &len, &count);
   tap_ok (memcmp (mpf, "_MP_", 4) == 0 && sum (mpf, 16) == 0 && mpc && memcmp (mpc, "PCMP", 4) == 0,
           "%u vCPUs: floating pointer at 639 KiB, checksum 0, points at PCMP", ncpus);
-  memcpy (&len, mpc + 4, 2);
-  memcpy (&count, mpc + 34, 2);
-  mpc = vmm_mem_ptr (mem, addr, len);
   tap_ok (mpc && sum (mpc, len) == 0 && addr + len <= VMM_EBDA_START + 1024,
           "%u vCPUs: table checksum 0, %u bytes inside the EBDA KiB", ncpus, len);
   for (off = 44, i = 0; mpc && i < count && off < len; i++)
@@ -82,23 +94,18 @@ check_pci (void)
   static const struct vmm_mptable_pci_irq pci[] = { { 1, 16 }, { 3, 17 } };
   hy_error_t err = NULL;
   cleanup_vmm_mem struct vmm_mem *mem = vmm_mem_create (16 << 20, false, &err);
-  const uint8_t *mpf = mem ? vmm_mem_ptr (mem, VMM_EBDA_START, 16) : NULL;
   const uint8_t *mpc;
   uint32_t addr;
-  uint16_t len, count;
+  uint16_t len = 0, count = 0;
   unsigned i, isa = 0, isa_on_pci_pin = 0, pci_bus = 0, pci_ok = 0;
   size_t off;
 
-  if (mpf == NULL || vmm_mptable_write (mem, 2, pci, 2, &err) < 0)
+  if (mem == NULL || vmm_mptable_write (mem, 2, pci, 2, &err) < 0)
     {
       tap_ok (0, "PCI INTx: write (%s)", err ? err->msg : "no memory");
       return;
     }
-  memcpy (&addr, mpf + 4, 4);
-  mpc = vmm_mem_ptr (mem, addr, 44);
-  memcpy (&len, mpc + 4, 2);
-  memcpy (&count, mpc + 34, 2);
-  mpc = vmm_mem_ptr (mem, addr, len);
+  mpc = table (mem, &addr, &len, &count);
   for (off = 44, i = 0; mpc && i < count && off < len; i++)
     {
       if (mpc[off] == 0)

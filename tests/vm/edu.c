@@ -242,102 +242,160 @@ vfio_open (int *dev)
   return 0;
 }
 
-/* VFIO_DEVICE_SET_IRQS on `index` with eventfd `efd` (trigger), or with
- * efd -1 an unmask of the line. */
+/* VFIO_DEVICE_SET_IRQS on `index`: vectors 0..n-1 trigger the eventfds
+ * `efds`, or with n 0 the line is unmasked. */
 static int
-set_irq (int dev, unsigned index, int efd)
+set_irqs (int dev, unsigned index, const int *efds, unsigned n, const char *what)
 {
-  char buf[sizeof (struct vfio_irq_set) + sizeof (int32_t)];
+  char buf[sizeof (struct vfio_irq_set) + 8 * sizeof (int32_t)];
   struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
 
   memset (buf, 0, sizeof (buf));
-  s->argsz = efd >= 0 ? sizeof (buf) : sizeof (*s);
-  s->flags = efd >= 0 ? VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER
-                      : VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK;
+  s->argsz = (uint32_t)(sizeof (*s) + n * sizeof (int32_t));
+  s->flags = n ? VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER
+               : VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK;
   s->index = index;
-  s->count = 1;
-  if (efd >= 0)
-    memcpy (s->data, &efd, sizeof (efd));
-  return ioctl (dev, VFIO_DEVICE_SET_IRQS, s);
+  s->count = n ? n : 1;
+  memcpy (s->data, efds, n * sizeof (int32_t));
+  if (ioctl (dev, VFIO_DEVICE_SET_IRQS, s) == 0)
+    return 0;
+  printf ("VFIO_DEVICE_SET_IRQS %s: %s\n", what, strerror (errno));
+  return -1;
 }
 
-/* Raise edu's interrupt and wait (20 s) for the eventfd; acknowledge it
- * at the device.  Returns the count. */
+/* A device taken with the guest's own vfio-pci (no-IOMMU mode): its fd,
+ * config region and BAR0, mapped. */
+struct gdev
+{
+  int fd;
+  off_t cfg;
+  volatile uint8_t *bar;
+};
+
+/* Find vendor:device, take it, set the `set` bits of its command register
+ * and clear the `clear` ones, map BAR0; how many vectors VFIO offers for
+ * irq `index` goes to *n_irqs.  -1 (a line printed) on failure. */
+static int
+take_dev (unsigned vendor, unsigned device, const char *name, uint16_t set, uint16_t clear,
+          unsigned index, struct gdev *g, unsigned *n_irqs)
+{
+  struct vfio_region_info cfg = { .argsz = sizeof (cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+  struct vfio_region_info bar0 = { .argsz = sizeof (bar0), .index = VFIO_PCI_BAR0_REGION_INDEX };
+  struct vfio_irq_info info = { .argsz = sizeof (info), .index = index };
+  uint16_t cmd;
+
+  if (find_dev (vendor, device, name) < 0 || vfio_open (&g->fd) < 0)
+    return -1;
+  if (ioctl (g->fd, VFIO_DEVICE_GET_REGION_INFO, &cfg) < 0
+      || ioctl (g->fd, VFIO_DEVICE_GET_REGION_INFO, &bar0) < 0
+      || ioctl (g->fd, VFIO_DEVICE_GET_IRQ_INFO, &info) < 0)
+    {
+      printf ("region or irq info: %s\n", strerror (errno));
+      return -1;
+    }
+  g->cfg = (off_t)cfg.offset;
+  *n_irqs = info.count;
+  if (pread (g->fd, &cmd, 2, g->cfg + 4) != 2)
+    return -1;
+  cmd = (uint16_t)((cmd | set) & ~clear);
+  if (pwrite (g->fd, &cmd, 2, g->cfg + 4) != 2)
+    return -1;
+  g->bar = mmap (NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED, g->fd, (off_t)bar0.offset);
+  if (g->bar == MAP_FAILED)
+    {
+      printf ("mmap BAR0: %s\n", strerror (errno));
+      return -1;
+    }
+  return 0;
+}
+
+#define CMD_MEMORY 0x2
+#define CMD_MASTER 0x4
+#define CMD_INTX_DISABLE 0x400
+
+/* Wait (20 s) for an eventfd; its count, 0 if none came. */
 static uint64_t
-raise_and_wait (volatile uint8_t *bar, int efd)
+wait_efd (int efd)
 {
   struct pollfd pfd = { .fd = efd, .events = POLLIN };
   uint64_t count = 0;
 
-  wr (bar, EDU_RAISE, 1);
   if (poll (&pfd, 1, 20000) != 1 || read (efd, &count, sizeof (count)) != sizeof (count))
     count = 0;
+  return count;
+}
+
+/* Raise edu's interrupt and wait for the eventfd; acknowledge it at the
+ * device.  Returns the count. */
+static uint64_t
+raise_and_wait (volatile uint8_t *bar, int efd)
+{
+  uint64_t count;
+
+  wr (bar, EDU_RAISE, 1);
+  count = wait_efd (efd);
   wr (bar, EDU_ACK, rd (bar, EDU_IRQ_STATUS));
   return count;
 }
 
+/* edu's MSI: bus mastering on (an MSI is a write by the device). */
+static int
+irq (void)
+{
+  struct gdev g;
+  unsigned n;
+  uint64_t count;
+  int efd = eventfd (0, 0);
+
+  if (take_dev (0x1234, 0x11e8, "edu", CMD_MEMORY | CMD_MASTER, 0, VFIO_PCI_MSI_IRQ_INDEX, &g, &n)
+          < 0
+      || set_irqs (g.fd, VFIO_PCI_MSI_IRQ_INDEX, &efd, 1, "MSI") < 0)
+    return 1;
+  printf ("msi enabled\n");
+  count = raise_and_wait (g.bar, efd);
+  if (count)
+    printf ("msi received %llu, irq status 0x%x\n", (unsigned long long)count,
+            rd (g.bar, EDU_IRQ_STATUS));
+  else
+    printf ("no msi within 20 s (irq status 0x%x)\n", rd (g.bar, EDU_IRQ_STATUS));
+  return count > 0 ? 0 : 1;
+}
+
+/* edu's INTx, twice: after the first the guest's vfio has masked the line
+ * (at the device, or with nointxmask at its interrupt controller);
+ * unmasked, the second must come too. */
 static int
 intx (void)
 {
-  struct vfio_region_info cfg = { .argsz = sizeof (cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
-  struct vfio_region_info bar0 = { .argsz = sizeof (bar0), .index = VFIO_PCI_BAR0_REGION_INDEX };
-  struct vfio_irq_info info = { .argsz = sizeof (info), .index = VFIO_PCI_INTX_IRQ_INDEX };
-  volatile uint8_t *bar;
+  struct gdev g;
+  unsigned n;
   uint64_t first, second;
-  uint16_t cmd;
   uint8_t line = 0, pin = 0;
-  int dev, efd;
+  int efd = eventfd (0, 0);
 
-  if (find_edu () < 0 || vfio_open (&dev) < 0)
+  if (take_dev (0x1234, 0x11e8, "edu", CMD_MEMORY, CMD_INTX_DISABLE, VFIO_PCI_INTX_IRQ_INDEX, &g,
+                &n)
+          < 0
+      || pread (g.fd, &line, 1, g.cfg + 0x3c) != 1 || pread (g.fd, &pin, 1, g.cfg + 0x3d) != 1)
     return 1;
-  if (ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) < 0
-      || ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &bar0) < 0
-      || ioctl (dev, VFIO_DEVICE_GET_IRQ_INFO, &info) < 0)
-    {
-      printf ("region or irq info: %s\n", strerror (errno));
-      return 1;
-    }
-  if (pread (dev, &line, 1, (off_t)cfg.offset + 0x3c) != 1
-      || pread (dev, &pin, 1, (off_t)cfg.offset + 0x3d) != 1)
+  printf ("intx pin %u, line %u, %u interrupt(s) offered\n", pin, line, n);
+  if (n == 0 || set_irqs (g.fd, VFIO_PCI_INTX_IRQ_INDEX, &efd, 1, "INTx") < 0)
     return 1;
-  printf ("intx pin %u, line %u, %u interrupt(s) offered\n", pin, line, info.count);
-  if (info.count == 0)
-    return 1;
-  /* memory decode, INTx not disabled */
-  if (pread (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
-    return 1;
-  cmd = (uint16_t)((cmd | 0x2) & ~0x400);
-  if (pwrite (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
-    return 1;
-  bar = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, dev, (off_t)bar0.offset);
-  if (bar == MAP_FAILED)
-    {
-      printf ("mmap BAR0: %s\n", strerror (errno));
-      return 1;
-    }
-  efd = eventfd (0, 0);
-  if (set_irq (dev, VFIO_PCI_INTX_IRQ_INDEX, efd) < 0)
-    {
-      printf ("VFIO_DEVICE_SET_IRQS INTx: %s\n", strerror (errno));
-      return 1;
-    }
-  first = raise_and_wait (bar, efd);
-  /* the guest's vfio masked the line when it fired: unmask, raise again */
-  if (set_irq (dev, VFIO_PCI_INTX_IRQ_INDEX, -1) < 0)
-    printf ("VFIO_DEVICE_SET_IRQS INTx unmask: %s\n", strerror (errno));
-  second = first ? raise_and_wait (bar, efd) : 0;
+  first = raise_and_wait (g.bar, efd);
+  set_irqs (g.fd, VFIO_PCI_INTX_IRQ_INDEX, NULL, 0, "INTx unmask");
+  second = first ? raise_and_wait (g.bar, efd) : 0;
   if (first && second)
     printf ("intx received %llu, then %llu after unmask\n", (unsigned long long)first,
             (unsigned long long)second);
   else
     printf ("no intx within 20 s (%s; irq status 0x%x)\n", first ? "the second" : "the first",
-            rd (bar, EDU_IRQ_STATUS));
+            rd (g.bar, EDU_IRQ_STATUS));
   return first && second ? 0 : 1;
 }
 
 /* e1000e (82574, QEMU's model): its "other" interrupt cause routed to
  * MSI-X vector `vec` (IVAR), enabled (IMS) and set (ICS); wait for the
- * vector's eventfd (20 s). */
+ * vector's eventfd. */
 #define E1000_ICR 0xc0
 #define E1000_ICS 0xc8
 #define E1000_IMS 0xd0
@@ -347,16 +405,11 @@ intx (void)
 static uint64_t
 e1000e_other (volatile uint8_t *bar, unsigned vec, int efd)
 {
-  struct pollfd pfd = { .fd = efd, .events = POLLIN };
-  uint64_t count = 0;
-
   wr (bar, E1000_ICR, 0xffffffffu); /* write 1 to clear */
   wr (bar, E1000_IVAR, (0x8u | vec) << 16);
   wr (bar, E1000_IMS, E1000_ICR_OTHER);
   wr (bar, E1000_ICS, E1000_ICR_OTHER);
-  if (poll (&pfd, 1, 20000) != 1 || read (efd, &count, sizeof (count)) != sizeof (count))
-    count = 0;
-  return count;
+  return wait_efd (efd);
 }
 
 /* MSI-X end to end: the guest's vfio-pci enables 3 vectors of an e1000e
@@ -366,58 +419,21 @@ e1000e_other (volatile uint8_t *bar, unsigned vec, int efd)
 static int
 msix (void)
 {
-  struct vfio_region_info cfg = { .argsz = sizeof (cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
-  struct vfio_region_info bar0 = { .argsz = sizeof (bar0), .index = VFIO_PCI_BAR0_REGION_INDEX };
-  struct vfio_irq_info info = { .argsz = sizeof (info), .index = VFIO_PCI_MSIX_IRQ_INDEX };
-  char buf[sizeof (struct vfio_irq_set) + 3 * sizeof (int32_t)];
-  struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
-  volatile uint8_t *bar;
+  struct gdev g;
+  unsigned n;
   uint64_t v0, v2, other;
-  int dev, efd[3];
-  uint16_t cmd;
+  int efd[3] = { eventfd (0, 0), eventfd (0, EFD_NONBLOCK), eventfd (0, 0) };
 
-  if (find_dev (0x8086, 0x10d3, "e1000e") < 0 || vfio_open (&dev) < 0)
+  if (take_dev (0x8086, 0x10d3, "e1000e", CMD_MEMORY | CMD_MASTER, 0, VFIO_PCI_MSIX_IRQ_INDEX, &g,
+                &n)
+      < 0)
     return 1;
-  if (ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) < 0
-      || ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &bar0) < 0
-      || ioctl (dev, VFIO_DEVICE_GET_IRQ_INFO, &info) < 0)
-    {
-      printf ("region or irq info: %s\n", strerror (errno));
-      return 1;
-    }
-  printf ("msix vectors offered %u\n", info.count);
-  if (info.count < 3)
+  printf ("msix vectors offered %u\n", n);
+  if (n < 3 || set_irqs (g.fd, VFIO_PCI_MSIX_IRQ_INDEX, efd, 3, "MSI-X") < 0)
     return 1;
-  /* memory decode and bus mastering: an MSI-X message is a write by the
-   * device */
-  if (pread (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
-    return 1;
-  cmd |= 0x6;
-  if (pwrite (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
-    return 1;
-  bar = mmap (NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED, dev, (off_t)bar0.offset);
-  if (bar == MAP_FAILED)
-    {
-      printf ("mmap BAR0: %s\n", strerror (errno));
-      return 1;
-    }
-  efd[0] = eventfd (0, 0);
-  efd[1] = eventfd (0, EFD_NONBLOCK);
-  efd[2] = eventfd (0, 0);
-  memset (buf, 0, sizeof (buf));
-  s->argsz = sizeof (buf);
-  s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-  s->index = VFIO_PCI_MSIX_IRQ_INDEX;
-  s->count = 3;
-  memcpy (s->data, efd, sizeof (efd));
-  if (ioctl (dev, VFIO_DEVICE_SET_IRQS, s) < 0)
-    {
-      printf ("VFIO_DEVICE_SET_IRQS MSI-X: %s\n", strerror (errno));
-      return 1;
-    }
   printf ("msix enabled, 3 vectors\n");
-  v0 = e1000e_other (bar, 0, efd[0]);
-  v2 = e1000e_other (bar, 2, efd[2]);
+  v0 = e1000e_other (g.bar, 0, efd[0]);
+  v2 = e1000e_other (g.bar, 2, efd[2]);
   if (read (efd[1], &other, sizeof (other)) == sizeof (other))
     printf ("vector 1 counted %llu: wrong vector\n", (unsigned long long)other);
   if (v0 && v2)
@@ -425,65 +441,8 @@ msix (void)
             (unsigned long long)v2);
   else
     printf ("no msix within 20 s (vector %d)\n", v0 ? 2 : 0);
-  wr (bar, E1000_ICR, 0xffffffffu);
+  wr (g.bar, E1000_ICR, 0xffffffffu);
   return v0 && v2 ? 0 : 1;
-}
-
-static int
-irq (void)
-{
-  struct vfio_region_info cfg = { .argsz = sizeof (cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
-  struct vfio_region_info bar0 = { .argsz = sizeof (bar0), .index = VFIO_PCI_BAR0_REGION_INDEX };
-  char buf[sizeof (struct vfio_irq_set) + sizeof (int32_t)];
-  struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
-  volatile uint8_t *bar;
-  struct pollfd pfd;
-  uint64_t count = 0;
-  uint16_t cmd;
-  int dev, efd;
-
-  if (find_edu () < 0 || vfio_open (&dev) < 0)
-    return 1;
-  if (ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) < 0
-      || ioctl (dev, VFIO_DEVICE_GET_REGION_INFO, &bar0) < 0)
-    {
-      printf ("region info: %s\n", strerror (errno));
-      return 1;
-    }
-  /* memory decode and bus mastering: the MSI is a write by the device */
-  if (pread (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
-    return 1;
-  cmd |= 0x6;
-  if (pwrite (dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
-    return 1;
-  bar = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, dev, (off_t)bar0.offset);
-  if (bar == MAP_FAILED)
-    {
-      printf ("mmap BAR0: %s\n", strerror (errno));
-      return 1;
-    }
-  efd = eventfd (0, 0);
-  memset (buf, 0, sizeof (buf));
-  s->argsz = sizeof (buf);
-  s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-  s->index = VFIO_PCI_MSI_IRQ_INDEX;
-  s->count = 1;
-  memcpy (s->data, &efd, sizeof (efd));
-  if (ioctl (dev, VFIO_DEVICE_SET_IRQS, s) < 0)
-    {
-      printf ("VFIO_DEVICE_SET_IRQS MSI: %s\n", strerror (errno));
-      return 1;
-    }
-  printf ("msi enabled\n");
-  wr (bar, EDU_RAISE, 1);
-  pfd = (struct pollfd){ .fd = efd, .events = POLLIN };
-  if (poll (&pfd, 1, 20000) == 1 && read (efd, &count, sizeof (count)) == sizeof (count))
-    printf ("msi received %llu, irq status 0x%x\n", (unsigned long long)count,
-            rd (bar, EDU_IRQ_STATUS));
-  else
-    printf ("no msi within 20 s (irq status 0x%x)\n", rd (bar, EDU_IRQ_STATUS));
-  wr (bar, EDU_ACK, rd (bar, EDU_IRQ_STATUS));
-  return count > 0 ? 0 : 1;
 }
 
 int
