@@ -164,7 +164,7 @@ static const char default_config[]
       "			},\n"
       "			{\n"
       "				\"type\": \"mount\"\n"
-      "			}\n"
+      "			}@CGROUPNS@\n"
       "		],\n"
       "		\"maskedPaths\": [\n"
       "			\"/proc/acpi\",\n"
@@ -344,7 +344,7 @@ static const char rootless_config[]
       "			},\n"
       "			{\n"
       "				\"type\": \"mount\"\n"
-      "			},\n"
+      "			}@CGROUPNS@,\n"
       "			{\n"
       "				\"type\": \"user\"\n"
       "			}\n"
@@ -371,11 +371,14 @@ static const char rootless_config[]
       "	}\n"
       "}\n";
 
-/* Replace each @UID@/@GID@ placeholder (they stand where numbers go). */
+/* The template with its placeholders filled: @UID@ and @GID@ (where
+ * numbers go, quoted) by the caller's ids, @CGROUPNS@ (after the mount
+ * namespace's entry) by a cgroup namespace's entry or nothing. */
 static char *
-fill_ids (const char *tmpl)
+fill (const char *tmpl, bool cgroupns)
 {
-  char *out = xmalloc (strlen (tmpl) + 64), *o = out;
+  static const char cgroup_ns[] = ",\n\t\t\t{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t}";
+  char *out = xmalloc (strlen (tmpl) + sizeof cgroup_ns + 64), *o = out;
   const char *p = tmpl;
 
   while (*p)
@@ -385,6 +388,12 @@ fill_ids (const char *tmpl)
           unsigned id = p[2] == 'U' ? (unsigned)getuid () : (unsigned)getgid ();
           o += sprintf (o, "%u", id);
           p += 7;
+        }
+      else if (strncmp (p, "@CGROUPNS@", 10) == 0)
+        {
+          if (cgroupns)
+            o = stpcpy (o, cgroup_ns);
+          p += 10;
         }
       else
         *o++ = *p++;
@@ -396,19 +405,5 @@ fill_ids (const char *tmpl)
 char *
 spec_default_json (bool rootless, bool cgroupns)
 {
-  static const char mount_ns[] = "\"type\": \"mount\"\n\t\t\t}";
-  static const char cgroup_ns[] = ",\n\t\t\t{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t}";
-  char *json = rootless ? fill_ids (rootless_config) : xstrdup (default_config), *out, *at;
-  size_t head;
-
-  if (!cgroupns)
-    return json;
-  /* both templates have the mount namespace's entry once */
-  at = strstr (json, mount_ns);
-  if (at == NULL)
-    return json;
-  head = (size_t)(at - json) + sizeof mount_ns - 1;
-  out = xasprintf ("%.*s%s%s", (int)head, json, cgroup_ns, json + head);
-  free (json);
-  return out;
+  return fill (rootless ? rootless_config : default_config, cgroupns);
 }
