@@ -1368,7 +1368,7 @@ for c in "$@"; do
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
 	exec_duplex) check "vm exec: 16 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
 	fids) check "vm 9P: a guest holding thousands of fids: the VMM's fds and memory stay bounded, exec answers, fds come back, kill and delete work" case_fids ;;
-	load) check "vm load: HYRUN_VM_LOAD_N (100) create/start/delete in parallel, as memory allows: none lost or corrupt, no state, cgroup, VMM, TAP, mount or fd left" case_load ;;
+	load) check "vm load: ${HYRUN_VM_LOAD_N:-100} create/start/delete in parallel, as memory allows: none lost or corrupt, no state, cgroup, VMM, TAP, mount or fd left" case_load ;;
 	fault_vmm_started) check "vm faults: create killed once the VMM runs (test build): delete --force leaves nothing" case_fault_vmm_started ;;
 	fault_agent_ready) check "vm faults: create killed once the agent is ready (test build): delete --force leaves nothing" case_fault_agent_ready ;;
 	flood) check "vm: a workload flooding a stdout nobody reads still takes kill TERM, delete leaves nothing" case_flood ;;
