@@ -27,7 +27,8 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/pci/pci.c kvm-shim/pci/pci.h \
 	kvm-shim/vmm/msi.c kvm-shim/vmm/msi.h \
 	kvm-shim/vmm/vfio.c kvm-shim/vmm/vfio.h \
-	kvm-shim/devices/vfio_pci.c kvm-shim/devices/vfio_pci.h
+	kvm-shim/devices/vfio_pci.c kvm-shim/devices/vfio_pci.h \
+	kvm-shim/devices/vfio_pci_irq.c kvm-shim/devices/vfio_pci_int.h
 VMM_LIBS = libhyvmm.a libhycommon.a $(SECCOMP_LIBS) -lpthread
 
 check_PROGRAMS += tests/unit/test_vmm_mem tests/unit/test_vmm_bus
