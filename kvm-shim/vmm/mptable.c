@@ -150,7 +150,7 @@ add_entries (struct table *t, unsigned ncpus, const struct vmm_mptable_pci_irq *
   }
   /* ISA IRQ n -> IOAPIC pin n, flags 0: "conforms to the bus" (edge,
    * active high for ISA), as KVM's in-kernel IOAPIC models them; a pin
-   * that carries a PCI device's INTx is that device's alone. */
+   * that carries PCI INTx lines is theirs alone. */
   for (i = 0; i < VMM_IOAPIC_PINS; i++)
     {
       struct mpc_intsrc s = { MP_INTSRC, MP_INT, 0, isa, (uint8_t)i, ioapic_id, (uint8_t)i };
