@@ -150,6 +150,12 @@ bar_access (void *opaque, unsigned bar, struct vmm_bus_access *a, hy_error_t *er
       vfio_pci_msix_table_access (d, a->offset - d->msix_table, a);
       return 0;
     }
+  if (d->msix_off && bar == d->msix_pba_bar && a->offset >= d->msix_pba
+      && a->offset < d->msix_pba + (d->msix_n + 63) / 64 * 8)
+    {
+      vfio_pci_msix_pba_access (d, a->offset - d->msix_pba, a);
+      return 0;
+    }
   n = a->is_write ? pwrite (d->fd, a->data, a->len, at) : pread (d->fd, a->data, a->len, at);
 
   if (n != (ssize_t)a->len)
@@ -422,6 +428,12 @@ vfio_pci_msix (const struct vfio_pci *d, unsigned *n_live)
   for (i = 0; i < d->msix_n; i++)
     *n_live += d->vec[i].live;
   return d->msix_off ? (int)d->msix_n : -1;
+}
+
+int
+vfio_pci_msix_eventfd (const struct vfio_pci *d, unsigned i)
+{
+  return i < d->msix_n ? d->vec[i].efd : -1;
 }
 
 bool

@@ -51,6 +51,9 @@ bool vfio_pci_intx_on (const struct vfio_pci *d);
 /* MSI-X, for tests: the vectors offered (-1: no MSI-X capability) and
  * how many are live (enabled, unmasked, their eventfd on their route). */
 int vfio_pci_msix (const struct vfio_pci *d, unsigned *n_live);
+/* For tests: the eventfd VFIO signals for MSI-X vector i (-1 while MSI-X
+ * is off), to stand in for the device. */
+int vfio_pci_msix_eventfd (const struct vfio_pci *d, unsigned i);
 
 /* MSI state, for tests and logs: enabled, and the guest's message. */
 bool vfio_pci_msi (const struct vfio_pci *d, uint64_t *addr, uint32_t *data);

@@ -94,8 +94,8 @@ virtualise (struct vfio_pci *d, unsigned off, unsigned len)
 
 /* vfio_pci_irq.c.  INTx on (on the device's IOAPIC pin, when it has one)
  * and off; MSI's and MSI-X's capabilities set up from the shadow (MSI-X:
- * -1 to leave it out), guest writes into them, their table (MSI-X,
- * `off` relative to it), and off. */
+ * -1 to leave it out), guest writes into them, their table and pending
+ * bits (MSI-X, `off` relative to each), and off. */
 int vfio_pci_intx_start (struct vfio_pci *d, hy_error_t *err);
 void vfio_pci_intx_stop (struct vfio_pci *d);
 void vfio_pci_msi_setup (struct vfio_pci *d, unsigned ptr);
@@ -104,6 +104,7 @@ void vfio_pci_msi_stop (struct vfio_pci *d);
 int vfio_pci_msix_setup (struct vfio_pci *d, unsigned ptr);
 void vfio_pci_msix_ctrl_write (struct vfio_pci *d, unsigned off, unsigned len, uint32_t val);
 void vfio_pci_msix_table_access (struct vfio_pci *d, uint64_t off, struct vmm_bus_access *a);
+void vfio_pci_msix_pba_access (struct vfio_pci *d, uint64_t off, struct vmm_bus_access *a);
 void vfio_pci_msix_stop (struct vfio_pci *d);
 
 #endif

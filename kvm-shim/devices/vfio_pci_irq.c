@@ -6,7 +6,8 @@
  * signals a resample eventfd that VFIO takes as "unmask" (the device,
  * still asserting, fires again).  MSI and each MSI-X vector go to a KVM
  * MSI route with the guest's message, never to the hardware (VFIO
- * programs the host's own); the MSI-X table is emulated here. */
+ * programs the host's own); the MSI-X table and pending bits are
+ * emulated here. */
 #include "kvm-shim/devices/vfio_pci_int.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -443,4 +445,30 @@ vfio_pci_msix_table_access (struct vfio_pci *d, uint64_t off, struct vmm_bus_acc
       && vmm_msi_set (d->msi, v->gsi, vec_addr (v), vec_u32 (v, 8), &err) < 0)
     hy_warn ("%s: MSI-X vector %u: %s", d->name, i, err->msg);
   msix_sync (d, i);
+}
+
+/* An access to the MSI-X pending bits (offset relative to them): a vector
+ * is pending while it is masked here and its eventfd holds an interrupt
+ * (the device's own bits are the host's, whose vectors stay unmasked).
+ * Read-only, as the spec has it. */
+void
+vfio_pci_msix_pba_access (struct vfio_pci *d, uint64_t off, struct vmm_bus_access *a)
+{
+  unsigned b, bit;
+
+  if (a->is_write)
+    return;
+  memset (a->data, 0, a->len);
+  for (b = 0; b < a->len; b++)
+    for (bit = 0; bit < 8; bit++)
+      {
+        unsigned i = (unsigned)(off + b) * 8 + bit;
+        struct pollfd p;
+
+        if (i >= d->msix_n || d->vec[i].live || d->vec[i].efd < 0)
+          continue;
+        p = (struct pollfd){ .fd = d->vec[i].efd, .events = POLLIN };
+        if (poll (&p, 1, 0) == 1)
+          a->data[b] |= (uint8_t)(1u << bit);
+      }
 }

@@ -87,7 +87,7 @@ main (void)
   unsigned i;
   int slot;
 
-  tap_plan (31);
+  tap_plan (33);
   unlink (path);
   fake_config (cfg);
   for (i = 0; i < sizeof (bar0); i++)
@@ -197,9 +197,27 @@ main (void)
     cfg_wr ((unsigned)slot, 0x52, 2, 0xc000);
     vfio_pci_msix (d, &live);
     tap_ok (live == 0, "function mask: no vector live");
+    {
+      uint64_t one = 1;
+      uint32_t pba = 0xffffffffu;
+      int efd = vfio_pci_msix_eventfd (d, 1);
+
+      /* the device interrupts on vector 1 while it is masked */
+      bool fired = efd >= 0 && write (efd, &one, sizeof (one)) == sizeof (one);
+
+      vmm_bus_dispatch (bus, VMM_BUS_MMIO, bar_addr + 0xc00, (uint8_t *)&pba, 4, false, NULL);
+      tap_ok (fired && pba == 0x2, "a masked vector's interrupt is its pending bit (PBA 0x%x)",
+              pba);
+    }
     cfg_wr ((unsigned)slot, 0x52, 2, 0x8000);
     vfio_pci_msix (d, &live);
     tap_ok (live == 1, "function mask cleared: vector 1 live again");
+    {
+      uint32_t pba = 0xffffffffu;
+      vmm_bus_dispatch (bus, VMM_BUS_MMIO, bar_addr + 0xc00, (uint8_t *)&pba, 4, false, NULL);
+      tap_ok (pba == 0, "a live vector shows no pending bit (its irqfd delivers it; PBA 0x%x)",
+              pba);
+    }
     cfg_wr ((unsigned)slot, 0x52, 2, 0);
     vfio_pci_msix (d, &live);
     tap_ok (live == 0 && vfio_pci_intx_on (d), "MSI-X disable: nothing live, INTx back on");
