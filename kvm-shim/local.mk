@@ -23,6 +23,7 @@ libhyvmm_a_SOURCES = \
 	kvm-shim/virtio/queue.c kvm-shim/virtio/queue.h \
 	kvm-shim/virtio/mmio.c kvm-shim/virtio/mmio.h \
 	kvm-shim/devices/virtio_console.c kvm-shim/devices/virtio_console.h \
+	kvm-shim/devices/virtio_console_port.c kvm-shim/devices/virtio_console_int.h \
 	kvm-shim/devices/virtio_balloon.c kvm-shim/devices/virtio_balloon.h \
 	kvm-shim/pci/pci.c kvm-shim/pci/pci.h \
 	kvm-shim/vmm/msi.c kvm-shim/vmm/msi.h \

@@ -1,102 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* virtio-console with multiport (virtio 1.1 §5.3; Linux's
  * drivers/char/virtio_console.c is the driver it must satisfy): the port
- * table, the control protocol on queues 2/3, host->guest bytes through a
- * bounded per-port buffer into the port's receive queue, guest->host bytes
- * from its transmit queue to an fd (resuming short writes through the
- * event loop) or a callback.  Every entry point takes the device lock. */
-#include "kvm-shim/devices/virtio_console.h"
+ * table, the control protocol on queues 2/3 and the transport callbacks;
+ * each port's data path is in virtio_console_port.c.  Every entry point
+ * takes the device lock. */
+#include "kvm-shim/devices/virtio_console_int.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
 #include <endian.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <unistd.h>
-
-#define F_SIZE 0
-#define F_MULTIPORT 1
-#define QUEUE_MAX 128
-#define N_QUEUES (2 * (VIRTIO_CONSOLE_MAX_PORTS + 1))
-#define Q_CTRL_RX 2 /* host -> guest control messages (Linux's c_ivq) */
-#define Q_CTRL_TX 3 /* guest -> host (c_ovq) */
-#define NAME_MAX_LEN 127
-#define CHUNK 65536 /* bytes moved per read() or callback */
-/* Control messages waiting for the guest's receive buffers, in bytes: a
- * handshake needs a few hundred; a guest that never posts buffers must not
- * make the VMM grow without bound (what does not fit is dropped). */
-#define CTRL_QUEUE_MAX 16384
-
-/* Control events (§5.3.6.2). */
-enum
-{
-  CTRL_DEVICE_READY = 0,
-  CTRL_DEVICE_ADD = 1,
-  CTRL_DEVICE_REMOVE = 2,
-  CTRL_PORT_READY = 3,
-  CTRL_CONSOLE_PORT = 4,
-  CTRL_RESIZE = 5,
-  CTRL_PORT_OPEN = 6,
-  CTRL_PORT_NAME = 7,
-};
-
-struct ctrl_hdr
-{
-  uint32_t id;
-  uint16_t event;
-  uint16_t value;
-};
-
-struct ctrl_msg
-{
-  struct ctrl_msg *next;
-  size_t len;
-  uint8_t data[];
-};
-
-/* A byte FIFO: data[off .. len) is waiting. */
-struct bytes
-{
-  uint8_t *data;
-  size_t off, len, cap;
-};
-
-struct port
-{
-  struct virtio_console *con;
-  int id;
-  char *name; /* NULL: the console */
-  int in_fd, out_fd;
-  const struct virtio_console_port_ops *ops;
-  void *opaque;
-  bool host_open;     /* what we tell the guest (PORT_OPEN) */
-  bool close_pending; /* send PORT_OPEN 0 once `pending` is delivered */
-  bool in_eof;
-  bool ready;      /* the guest sent PORT_READY */
-  bool guest_open; /* the guest has the port open */
-  struct bytes pending;
-  /* A transmit chain only partly written to out_fd. */
-  struct virtq_chain tx;
-  size_t tx_off;
-  bool tx_held;
-  bool out_failed, out_registered;
-  uint32_t in_events, out_events; /* what the loop watches now */
-};
-
-struct virtio_console
-{
-  struct virtio_dev dev;
-  struct vmm_loop *loop;
-  uint16_t cols, rows;
-  int n_ports;
-  bool driver_ready; /* DEVICE_READY received */
-  struct ctrl_msg *ctrl_head, **ctrl_tail;
-  size_t ctrl_bytes; /* queued, at most CTRL_QUEUE_MAX */
-  struct port ports[VIRTIO_CONSOLE_MAX_PORTS];
-};
 
 /* Config space layout (§5.3.4). */
 struct console_config
@@ -113,64 +28,16 @@ from_dev (struct virtio_dev *dev)
   return virtio_container_of (dev, struct virtio_console, dev);
 }
 
-static bool
-multiport (const struct virtio_console *con)
-{
-  return virtio_dev_has_feature (&con->dev, F_MULTIPORT);
-}
-
-/* Queues: port 0 has 0/1, control 2/3, port n >= 1 has 2n+2 / 2n+3. */
-static uint16_t
-rx_queue (int port)
-{
-  return port == 0 ? 0 : (uint16_t)(2 * port + 2);
-}
-
 static int
 queue_port (uint16_t q)
 {
   return q < 2 ? 0 : q / 2 - 1;
 }
 
-/* ---- byte FIFO --------------------------------------------------------- */
-
-static void
-bytes_append (struct bytes *b, const void *src, size_t len)
-{
-  if (b->off > 0 && b->off == b->len)
-    b->off = b->len = 0;
-  if (b->len + len > b->cap)
-    {
-      if (b->off > 0) /* (data is NULL until the first append) */
-        memmove (b->data, b->data + b->off, b->len - b->off);
-      b->len -= b->off;
-      b->off = 0;
-      if (b->len + len > b->cap)
-        {
-          b->cap = b->len + len;
-          b->data = xrealloc (b->data, b->cap);
-        }
-    }
-  memcpy (b->data + b->len, src, len);
-  b->len += len;
-}
-
-static size_t
-bytes_waiting (const struct bytes *b)
-{
-  return b->len - b->off;
-}
-
-static void
-bytes_clear (struct bytes *b)
-{
-  b->off = b->len = 0;
-}
-
 /* ---- the device broke -------------------------------------------------- */
 
-static void
-queue_failed (struct virtio_console *con, hy_error_t *err)
+void
+virtio_console_queue_failed (struct virtio_console *con, hy_error_t *err)
 {
   virtio_dev_needs_reset (&con->dev, *err ? (*err)->msg : "virtqueue error");
   hy_error_free (err);
@@ -195,14 +62,14 @@ flush_ctrl (struct virtio_console *con)
       if (r <= 0)
         {
           if (r < 0)
-            queue_failed (con, &err);
+            virtio_console_queue_failed (con, &err);
           break;
         }
       /* A buffer too small for the message gets what fits (Linux posts
        * PAGE_SIZE buffers: never happens with it). */
       if (virtq_push (q, c.head, (uint32_t)virtq_chain_write (&c, 0, m->data, m->len), &err) < 0)
         {
-          queue_failed (con, &err);
+          virtio_console_queue_failed (con, &err);
           break;
         }
       pushed = true;
@@ -216,9 +83,9 @@ flush_ctrl (struct virtio_console *con)
     virtio_dev_queue_done (&con->dev, Q_CTRL_RX);
 }
 
-static void
-send_ctrl (struct virtio_console *con, int port, uint16_t event, uint16_t value, const void *extra,
-           size_t extra_len)
+void
+virtio_console_send_ctrl (struct virtio_console *con, int port, uint16_t event, uint16_t value,
+                          const void *extra, size_t extra_len)
 {
   struct ctrl_hdr h = { htole32 ((uint32_t)port), htole16 (event), htole16 (value) };
   struct ctrl_msg *m;
@@ -264,284 +131,7 @@ send_resize (struct virtio_console *con)
 {
   uint16_t size[2] = { htole16 (con->rows), htole16 (con->cols) };
 
-  send_ctrl (con, 0, CTRL_RESIZE, 0, size, sizeof (size));
-}
-
-/* ---- host fds on the loop ---------------------------------------------- */
-
-static int port_io (void *opaque, int fd, uint32_t events, hy_error_t *err);
-
-/* Read host input only when it can go somewhere: the guest has the port
- * open and everything read before has reached its receive queue. */
-static bool
-want_input (const struct port *p)
-{
-  return p->in_fd >= 0 && !p->in_eof && !p->close_pending && p->guest_open
-         && virtio_dev_is_live (&p->con->dev) && bytes_waiting (&p->pending) == 0;
-}
-
-static void
-watch (struct port *p, int fd, uint32_t events, uint32_t *cur, bool *registered)
-{
-  cleanup_error hy_error_t err = NULL;
-
-  if (events == *cur || p->con->loop == NULL)
-    return;
-  if (!*registered)
-    {
-      if (vmm_loop_add (p->con->loop, fd, events, port_io, p, &err) == 0)
-        *registered = true;
-    }
-  else
-    vmm_loop_modify (p->con->loop, fd, events, &err);
-  if (err)
-    hy_warn ("virtio-console port %d: %s", p->id, err->msg);
-  else
-    *cur = events;
-}
-
-/* Bring the loop's view of the port's fds up to date. */
-static void
-update_watch (struct port *p)
-{
-  uint32_t in_ev = want_input (p) ? EPOLLIN : 0;
-  uint32_t out_ev = p->tx_held ? EPOLLOUT : 0;
-  bool in_registered = true; /* bind registered it */
-
-  if (p->in_fd >= 0 && p->in_fd == p->out_fd)
-    watch (p, p->in_fd, in_ev | out_ev, &p->in_events, &in_registered);
-  else
-    {
-      if (p->in_fd >= 0)
-        watch (p, p->in_fd, in_ev, &p->in_events, &in_registered);
-      if (p->out_fd >= 0)
-        watch (p, p->out_fd, out_ev, &p->out_events, &p->out_registered);
-    }
-}
-
-/* ---- host -> guest ----------------------------------------------------- */
-
-/* Move pending bytes into the port's receive buffers; once all are
- * delivered, a pending close becomes PORT_OPEN 0 - after the data, so the
- * guest's read() sees the bytes first, then EOF. */
-static void
-deliver (struct port *p)
-{
-  struct virtio_console *con = p->con;
-  struct virtq *q = virtio_dev_queue (&con->dev, rx_queue (p->id));
-  cleanup_virtq_chain struct virtq_chain c = { 0 };
-  cleanup_error hy_error_t err = NULL;
-  bool pushed = false;
-
-  while (bytes_waiting (&p->pending) > 0 && p->guest_open && virtio_dev_is_live (&con->dev))
-    {
-      int r = virtq_pop (q, &c, &err);
-      size_t n;
-
-      if (r <= 0)
-        {
-          if (r < 0)
-            queue_failed (con, &err);
-          break;
-        }
-      n = virtq_chain_write (&c, 0, p->pending.data + p->pending.off, bytes_waiting (&p->pending));
-      if (virtq_push (q, c.head, (uint32_t)n, &err) < 0)
-        {
-          queue_failed (con, &err);
-          break;
-        }
-      p->pending.off += n;
-      pushed = true;
-    }
-  if (pushed)
-    virtio_dev_queue_done (&con->dev, rx_queue (p->id));
-  if (bytes_waiting (&p->pending) == 0 && p->close_pending && virtio_dev_is_live (&con->dev))
-    {
-      p->close_pending = false;
-      p->host_open = false;
-      if (p->ready && multiport (con))
-        send_ctrl (con, p->id, CTRL_PORT_OPEN, 0, NULL, 0);
-    }
-  update_watch (p);
-}
-
-/* in_fd is readable: one chunk into the port's buffer, or EOF. */
-static void
-read_input (struct port *p)
-{
-  uint8_t buf[CHUNK];
-  ssize_t n;
-
-  if (!want_input (p))
-    return; /* an event fetched before we paused */
-  n = read (p->in_fd, buf, sizeof (buf));
-  if (n < 0 && (errno == EAGAIN || errno == EINTR))
-    return;
-  if (n < 0)
-    hy_warn ("virtio-console port %d: read input: %s; closing it", p->id, strerror (errno));
-  if (n <= 0)
-    {
-      p->in_eof = true;
-      p->close_pending = true;
-    }
-  else
-    bytes_append (&p->pending, buf, (size_t)n);
-  deliver (p);
-}
-
-/* ---- guest -> host ----------------------------------------------------- */
-
-/* The rest of the held chain from tx_off, as at most `max` iovecs. */
-static unsigned
-remaining_iov (const struct port *p, struct iovec *iov, unsigned max)
-{
-  size_t skip = p->tx_off;
-  unsigned i, n = 0;
-
-  for (i = 0; i < p->tx.n_readable && n < max; i++)
-    {
-      if (skip >= p->tx.iov[i].iov_len)
-        {
-          skip -= p->tx.iov[i].iov_len;
-          continue;
-        }
-      iov[n].iov_base = (uint8_t *)p->tx.iov[i].iov_base + skip;
-      iov[n++].iov_len = p->tx.iov[i].iov_len - skip;
-      skip = 0;
-    }
-  return n;
-}
-
-/* Write what is left of the held chain; true when it is all out (or
- * dropped), false when out_fd would block. */
-static bool
-write_out (struct port *p)
-{
-  struct iovec iov[64];
-  unsigned n;
-
-  while ((n = remaining_iov (p, iov, 64)) > 0)
-    {
-      ssize_t w = writev (p->out_fd, iov, (int)n);
-
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0 && errno == EAGAIN)
-        return false;
-      if (w < 0)
-        {
-          /* The reader went away (EPIPE) or the fd broke: the guest's
-           * bytes have nowhere to go; drop them rather than stall it. */
-          hy_warn ("virtio-console port %d: write output: %s; dropping output", p->id,
-                   strerror (errno));
-          p->out_failed = true;
-          return true;
-        }
-      p->tx_off += (size_t)w;
-    }
-  return true;
-}
-
-/* Hand the readable part of a chain to the port's callback in bounded
- * copies (the guest can rewrite its buffers meanwhile). */
-static void
-give_to_callback (struct port *p)
-{
-  uint8_t buf[CHUNK];
-  size_t off = 0, n;
-
-  while ((n = virtq_chain_read (&p->tx, off, buf, sizeof (buf))) > 0)
-    {
-      cleanup_error hy_error_t err = NULL;
-
-      if (p->ops->on_data (p->opaque, buf, n, &err) < 0)
-        hy_warn ("virtio-console port %d: %s", p->id, err ? err->msg : "on_data failed");
-      off += n;
-    }
-}
-
-/* Drain the port's transmit queue; stops at a short write to out_fd. */
-static void
-transmit (struct port *p)
-{
-  struct virtio_console *con = p->con;
-  uint16_t qi = (uint16_t)(rx_queue (p->id) + 1);
-  struct virtq *q = virtio_dev_queue (&con->dev, qi);
-  cleanup_error hy_error_t err = NULL;
-  bool pushed = false;
-
-  while (virtio_dev_is_live (&con->dev))
-    {
-      if (!p->tx_held)
-        {
-          int r = virtq_pop (q, &p->tx, &err);
-
-          if (r <= 0)
-            {
-              if (r < 0)
-                queue_failed (con, &err);
-              break;
-            }
-          p->tx_off = 0;
-          p->tx_held = true;
-          if (p->ops != NULL)
-            give_to_callback (p);
-        }
-      if (p->out_fd >= 0 && !p->out_failed && !write_out (p))
-        break; /* EAGAIN: resume on EPOLLOUT */
-      p->tx_held = false;
-      if (virtq_push (q, p->tx.head, 0, &err) < 0)
-        {
-          queue_failed (con, &err);
-          break;
-        }
-      pushed = true;
-    }
-  if (pushed)
-    virtio_dev_queue_done (&con->dev, qi);
-  update_watch (p);
-}
-
-/* At stop, an out_fd that takes nothing for this long has no reader that
- * will: the rest is dropped (the VMM must end; a blocked writer would
- * keep it forever, as its vCPU once did). */
-#define FLUSH_STALL_MS 2000
-
-void
-virtio_console_flush_output (struct virtio_console *con)
-{
-  pthread_mutex_lock (&con->dev.lock);
-  for (int i = 0; i < con->n_ports; i++)
-    {
-      struct port *p = &con->ports[i];
-      while (p->tx_held && p->out_fd >= 0 && !p->out_failed && !write_out (p))
-        {
-          struct pollfd pf = { p->out_fd, POLLOUT, 0 };
-          int r = poll (&pf, 1, FLUSH_STALL_MS);
-          if (r == 0 || (r < 0 && errno != EINTR))
-            {
-              hy_warn ("virtio-console port %d: output not taken for %d ms at stop; dropped", p->id,
-                       FLUSH_STALL_MS);
-              break;
-            }
-        }
-    }
-  pthread_mutex_unlock (&con->dev.lock);
-}
-
-static int
-port_io (void *opaque, int fd, uint32_t events, hy_error_t *err)
-{
-  struct port *p = opaque;
-  struct virtio_console *con = p->con;
-
-  pthread_mutex_lock (&con->dev.lock);
-  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && fd == p->out_fd && p->tx_held)
-    transmit (p);
-  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && fd == p->in_fd)
-    read_input (p);
-  pthread_mutex_unlock (&con->dev.lock);
-  return 0;
+  virtio_console_send_ctrl (con, 0, CTRL_RESIZE, 0, size, sizeof (size));
 }
 
 /* ---- control messages from the guest ----------------------------------- */
@@ -552,14 +142,14 @@ port_ready (struct virtio_console *con, struct port *p)
   p->ready = true;
   if (p->name == NULL)
     {
-      send_ctrl (con, p->id, CTRL_CONSOLE_PORT, 1, NULL, 0);
+      virtio_console_send_ctrl (con, p->id, CTRL_CONSOLE_PORT, 1, NULL, 0);
       if (con->cols || con->rows)
         send_resize (con);
     }
   else
-    send_ctrl (con, p->id, CTRL_PORT_NAME, 1, p->name, strlen (p->name));
+    virtio_console_send_ctrl (con, p->id, CTRL_PORT_NAME, 1, p->name, strlen (p->name));
   if (p->host_open)
-    send_ctrl (con, p->id, CTRL_PORT_OPEN, 1, NULL, 0);
+    virtio_console_send_ctrl (con, p->id, CTRL_PORT_OPEN, 1, NULL, 0);
 }
 
 static void
@@ -568,7 +158,7 @@ guest_open (struct port *p, bool open)
   p->guest_open = open;
   if (p->ops && p->ops->on_open)
     p->ops->on_open (p->opaque, open);
-  deliver (p);
+  virtio_console_deliver (p);
 }
 
 static void
@@ -587,7 +177,7 @@ handle_ctrl (struct virtio_console *con, const struct ctrl_hdr *h)
     {
       con->driver_ready = value == 1;
       for (i = 0; con->driver_ready && i < con->n_ports; i++)
-        send_ctrl (con, i, CTRL_DEVICE_ADD, 0, NULL, 0);
+        virtio_console_send_ctrl (con, i, CTRL_DEVICE_ADD, 0, NULL, 0);
       return;
     }
   if (p == NULL)
@@ -621,14 +211,14 @@ receive_ctrl (struct virtio_console *con)
 
       if (r < 0)
         {
-          queue_failed (con, &err);
+          virtio_console_queue_failed (con, &err);
           break;
         }
       if (virtq_chain_read (&c, 0, &h, sizeof (h)) == sizeof (h))
         handle_ctrl (con, &h);
       if (virtq_push (q, c.head, 0, &err) < 0)
         {
-          queue_failed (con, &err);
+          virtio_console_queue_failed (con, &err);
           break;
         }
       pushed = true;
@@ -668,9 +258,9 @@ console_notify (struct virtio_dev *dev, uint16_t index, hy_error_t *err)
   else if (port >= con->n_ports)
     return 0; /* a queue of a port we never declared: nothing to do */
   else if (index % 2 == 0)
-    deliver (&con->ports[port]); /* new receive buffers */
+    virtio_console_deliver (&con->ports[port]); /* new receive buffers */
   else
-    transmit (&con->ports[port]);
+    virtio_console_transmit (&con->ports[port]);
   return 0;
 }
 
@@ -705,7 +295,7 @@ console_reset (struct virtio_dev *dev)
       bytes_clear (&p->pending);
       if (p->close_pending)
         p->host_open = p->close_pending = false;
-      update_watch (p);
+      virtio_console_watch (p);
     }
 }
 
@@ -816,7 +406,7 @@ virtio_console_add_port (struct virtio_console *con, const char *name, hy_error_
       con->n_ports++;
       /* Hot-added after the driver is ready: announce it now. */
       if (con->driver_ready && virtio_dev_is_live (&con->dev))
-        send_ctrl (con, id, CTRL_DEVICE_ADD, 0, NULL, 0);
+        virtio_console_send_ctrl (con, id, CTRL_DEVICE_ADD, 0, NULL, 0);
     }
   pthread_mutex_unlock (&con->dev.lock);
   return id;
@@ -831,7 +421,7 @@ host_connect (struct virtio_console *con, struct port *p)
     return;
   p->host_open = true;
   if (p->ready && multiport (con) && virtio_dev_is_live (&con->dev))
-    send_ctrl (con, p->id, CTRL_PORT_OPEN, 1, NULL, 0);
+    virtio_console_send_ctrl (con, p->id, CTRL_PORT_OPEN, 1, NULL, 0);
 }
 
 static int
@@ -863,7 +453,7 @@ virtio_console_port_bind_fds (struct virtio_console *con, int port, int in_fd, i
       p = &con->ports[port];
       /* Registered paused; update_watch enables it when the guest can
        * take input. */
-      ret = vmm_loop_add (con->loop, in_fd, 0, port_io, p, err);
+      ret = vmm_loop_add (con->loop, in_fd, 0, virtio_console_port_io, p, err);
       if (ret < 0)
         hy_error_prefix (err, "virtio-console: port %d: input fd", port);
     }
@@ -874,7 +464,7 @@ virtio_console_port_bind_fds (struct virtio_console *con, int port, int in_fd, i
       p->out_fd = out_fd;
       p->in_eof = false;
       host_connect (con, p);
-      update_watch (p);
+      virtio_console_watch (p);
     }
   pthread_mutex_unlock (&con->dev.lock);
   return ret;
@@ -918,8 +508,7 @@ virtio_console_port_write (struct virtio_console *con, int port, const void *buf
                         bytes_waiting (&p->pending));
   else if (p)
     {
-      bytes_append (&p->pending, buf, len);
-      deliver (p);
+      virtio_console_input (p, buf, len);
     }
   pthread_mutex_unlock (&con->dev.lock);
   return ret;
@@ -937,7 +526,7 @@ virtio_console_port_set_open (struct virtio_console *con, int port, bool open, h
   else if (ret == 0 && con->ports[port].host_open)
     {
       con->ports[port].close_pending = true;
-      deliver (&con->ports[port]);
+      virtio_console_deliver (&con->ports[port]);
     }
   pthread_mutex_unlock (&con->dev.lock);
   return ret;
