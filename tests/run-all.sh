@@ -4,7 +4,7 @@
 #   1. build (-Werror) and the unit tests (TAP), each also under valgrind
 #   2. the bats integration suite against the real binary
 #   3. an ASan+UBSan build: unit tests and the integration suite again;
-#      each libFuzzer target for 30 s (tests/fuzz/run.sh)
+#      each libFuzzer target for 60 s, two at once (tests/fuzz/run.sh)
 #   4. end to end under a real containerd and a real podman; containerd's
 #      CRI plugin driven as kubelet drives it (tests/e2e/cri)
 #   5. VM mode end to end: the guest kernel (cached), then every VM-mode
@@ -695,11 +695,12 @@ if [ "$QUICK" = 0 ]; then
 		step_fail asan "ASan+UBSan build failed (see $LOGDIR/build-_build-asan.log)"
 	fi
 
-	# fuzz smoke: each libFuzzer target (tests/fuzz/) for 30 s, one TAP line each
-	say "fuzz smoke (tests/fuzz/run.sh 30)"
+	# fuzz smoke: each libFuzzer target (tests/fuzz/) for 60 s, two at once
+	# (one per core), one TAP line each
+	say "fuzz smoke (FUZZ_JOBS=2 tests/fuzz/run.sh 60)"
 	PASS=fuzz
 	rc=0
-	FUZZ_BUILD=$TOP/_build-fuzz timeout 1200 tests/fuzz/run.sh 30 >"$LOGDIR/fuzz.tap" 2>&1 || rc=$?
+	FUZZ_BUILD=$TOP/_build-fuzz FUZZ_JOBS=2 timeout 1200 tests/fuzz/run.sh 60 >"$LOGDIR/fuzz.tap" 2>&1 || rc=$?
 	check_tap fuzz "$LOGDIR/fuzz.tap" "$rc"
 
 	say "security regressions without their protections (test-hooks build)"

@@ -11,7 +11,8 @@
 #
 # FUZZ_BUILD (default <top>/_build-fuzz) holds a clang build of the
 # libraries, made on first use; FUZZ_CC overrides the compiler (clang-14,
-# else clang).  The long run is `tests/fuzz/run.sh 3600`.
+# else clang); FUZZ_JOBS (default 1) targets run at once, one per core
+# (CI: 2).  The long run is tests/fuzz/long.sh.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -45,10 +46,10 @@ yajl=$(var YAJL_LIBS)
 seccomp=$(var SECCOMP_LIBS)
 cap=$(var CAP_LIBS)
 
-n=0
-failed=0
-for t in $targets; do
-	n=$((n + 1))
+# run_one N T: build and run target T, its TAP line (numbered N) and
+# diagnostics on stdout
+run_one() {
+	n=$1 t=$2
 	case $t in
 	spec) libs="$build/libhyspec.a $build/libhycommon.a $yajl $seccomp $cap" ;;
 	seccomp) libs="$build/libhycontainer.a $build/libhyspec.a $build/libhycommon.a $yajl $seccomp $cap" ;;
@@ -58,10 +59,9 @@ for t in $targets; do
 	# shellcheck disable=SC2086 # word splitting of the library lists
 	if ! "$cc" -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer $san -I"$top" -I"$build" \
 		-o "$bin" "$here/fuzz_$t.c" $libs >"$build/fuzz_$t.build.log" 2>&1; then
-		failed=$((failed + 1))
 		echo "not ok $n - fuzz_$t: does not build"
 		sed 's/^/# /' "$build/fuzz_$t.build.log" | tail -n 20
-		continue
+		return 1
 	fi
 	work=$build/corpus/$t
 	mkdir -p "$work" "$build/crashes"
@@ -76,11 +76,35 @@ for t in $targets; do
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n1)
 	if [ "$rc" = 0 ]; then
 		echo "ok $n - fuzz_$t: ${secs} s, ${execs:-?} execs (${rate:-?}/s), $cov, no crash"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - fuzz_$t: exit $rc after ${execs:-?} execs (log $log)"
-		grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -n 8 | sed 's/^/# /'
+		return 0
 	fi
+	echo "not ok $n - fuzz_$t: exit $rc after ${execs:-?} execs (log $log)"
+	grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -n 8 | sed 's/^/# /'
+	return 1
+}
+
+jobs=${FUZZ_JOBS:-1}
+n=0
+failed=0
+# shellcheck disable=SC2086 # the target list, split into words
+set -- $targets
+while [ $# -gt 0 ]; do
+	# a batch of up to $jobs targets at once; their lines in order
+	batch=""
+	k=0
+	while [ $# -gt 0 ] && [ $k -lt "$jobs" ]; do
+		n=$((n + 1))
+		k=$((k + 1))
+		(run_one $n "$1" >"$build/run-$n.tap"; echo $? >"$build/run-$n.rc") &
+		batch="$batch $n"
+		shift
+	done
+	wait
+	for i in $batch; do
+		cat "$build/run-$i.tap"
+		[ "$(cat "$build/run-$i.rc")" = 0 ] || failed=$((failed + 1))
+		rm -f "$build/run-$i.tap" "$build/run-$i.rc"
+	done
 done
 echo "1..$n"
 echo "# fuzz: $n targets, $failed failed"
