@@ -243,12 +243,16 @@ vmm_child_main (struct vmm_child *c)
                                      .net = &net,
                                      .vfio = c->plan->vfio,
                                      .n_vfio = c->plan->n_vfio };
-    /* once built, the VMM reaches only the shares and the exec fifo */
+    /* once built, the VMM reaches only the shares and the exec fifo, and
+     * keeps only the capabilities its devices use (sandbox.h) */
     struct vmm_sandbox_dir fs[]
         = { { c->rootfs, false }, { c->cfg->state_dir, true }, { c->vols_dir, false } };
+    uint64_t caps
+        = VMM_CAPS_FS | (mapped ? VMM_CAPS_IDMAP : 0) | (c->plan->network ? VMM_CAPS_NET : 0);
     vmm_session_block_signals ();
     m = vmm_machine_create (&mc, &err);
-    if (m == NULL || vmm_sandbox_fs (fs, c->vols->n_staged ? 3 : 2, &err) < 0
+    if (m == NULL || vmm_sandbox_caps (caps, &err) < 0
+        || vmm_sandbox_fs (fs, c->vols->n_staged ? 3 : 2, &err) < 0
         || vmm_machine_start (m, &err) < 0)
       {
         vmm_machine_destroy (m);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/kvm.h>
 #include <linux/landlock.h>
 #include <linux/vfio.h>
@@ -70,6 +71,37 @@ vmm_sandbox_fs (const struct vmm_sandbox_dir *dirs, size_t n, hy_error_t *err)
     r = hy_error_set (err, errno, "Landlock: restrict the VMM");
   close (rs);
   return r;
+}
+
+int
+vmm_sandbox_caps (uint64_t keep, hy_error_t *err)
+{
+  struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct d[2];
+  uint64_t eff;
+  int cap;
+
+  if (syscall (SYS_capget, &h, d) < 0)
+    return hy_error_set (err, errno, "VMM capabilities: capget");
+  eff = d[0].effective | (uint64_t)d[1].effective << 32;
+  /* The bounding set needs CAP_SETPCAP (still held here).  Without it
+   * (hyrun not run as root) there is nothing to drop: the VMM never
+   * executes a program (execve kills it, vmm_sandbox_apply). */
+  for (cap = 0; (eff >> CAP_SETPCAP & 1) && prctl (PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+    if (!(keep >> cap & 1) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+      return hy_error_set (err, errno, "VMM capabilities: drop capability %d from the bounding set",
+                           cap);
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return hy_error_set (err, errno, "VMM capabilities: clear the ambient set");
+  for (cap = 0; cap < 2; cap++)
+    {
+      d[cap].permitted &= (uint32_t)(keep >> (32 * cap));
+      d[cap].effective = d[cap].permitted;
+      d[cap].inheritable = 0;
+    }
+  if (syscall (SYS_capset, &h, d) < 0)
+    return hy_error_set (err, errno, "VMM capabilities: capset");
+  return 0;
 }
 
 static const char *const allowed[] = {

@@ -9,6 +9,9 @@
 
 #include <linux/kvm.h>
 
+#include <sched.h>
+#include <sys/sysmacros.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -64,9 +67,9 @@ do_landlock (int unused)
   return fd < 0 && errno == EACCES ? 0 : 2;
 }
 
-/* A 9P session in a child under Landlock (the share only) and the filter
- * (the id map set first, as the VMM does before it loads the filter);
- * its wait status. */
+/* A 9P session in a child with the VMM's capabilities, under Landlock (the
+ * share only) and the filter (the id map set first, as the VMM does before
+ * it loads the filter); its wait status. */
 static int do_p9_session (int mapped);
 static int
 sandboxed_p9 (const struct p9_idmap *map)
@@ -77,14 +80,66 @@ sandboxed_p9 (const struct p9_idmap *map)
 
   if (pid == 0)
     {
-      if (p9_server_set_idmap (srv, map, NULL) < 0 || vmm_sandbox_fs (&d, 1, NULL) < 0
-          || vmm_sandbox_apply (NULL) < 0)
+      if (p9_server_set_idmap (srv, map, NULL) < 0
+          || vmm_sandbox_caps (VMM_CAPS_FS | (map ? VMM_CAPS_IDMAP : 0), NULL) < 0
+          || vmm_sandbox_fs (&d, 1, NULL) < 0 || vmm_sandbox_apply (NULL) < 0)
         _exit (100);
       _exit (do_p9_session (map != NULL));
     }
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
   return status;
+}
+
+/* One capability set from /proc/self/status ("CapPrm" ...). */
+static unsigned long long
+cap_set (const char *name)
+{
+  char line[128];
+  unsigned long long v = ~0ull;
+  size_t n = strlen (name);
+  FILE *f = fopen ("/proc/self/status", "re");
+
+  while (f && fgets (line, sizeof (line), f))
+    if (strncmp (line, name, n) == 0 && line[n] == ':')
+      v = strtoull (line + n + 1, NULL, 16);
+  if (f)
+    fclose (f);
+  return v;
+}
+
+/* The VMM's capabilities without a user namespace or network: the file
+ * system's five in every set but the inheritable and ambient ones (0);
+ * CAP_SYS_ADMIN (sethostname in a UTS namespace made before) and
+ * CAP_MKNOD (a device node) gone; CAP_CHOWN still there.  Exit status:
+ * one bit per check that failed. */
+static int
+do_caps (int unused)
+{
+  char dir[] = "/tmp/hyrun-sandbox-caps.XXXXXX", p[64];
+  int fd, bad = 0;
+  (void)unused;
+
+  if (unshare (CLONE_NEWUTS) < 0 || !mkdtemp (dir))
+    return 0x80;
+  if (vmm_sandbox_caps (VMM_CAPS_FS, NULL) < 0)
+    return 0x40;
+  bad |= cap_set ("CapPrm") != VMM_CAPS_FS || cap_set ("CapEff") != VMM_CAPS_FS;
+  bad |= (cap_set ("CapBnd") != VMM_CAPS_FS) << 1;
+  bad |= (cap_set ("CapInh") != 0 || cap_set ("CapAmb") != 0) << 2;
+  bad |= !(sethostname ("x", 1) < 0 && errno == EPERM) << 3;
+  snprintf (p, sizeof (p), "%s/null", dir);
+  bad |= !(mknod (p, S_IFCHR | 0600, makedev (1, 3)) < 0 && errno == EPERM) << 4;
+  snprintf (p, sizeof (p), "%s/f", dir);
+  fd = open (p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+  bad |= (fd < 0 || fchown (fd, 1234, 1234) < 0) << 5;
+  if (fd >= 0)
+    close (fd);
+  unlink (p);
+  snprintf (p, sizeof (p), "%s/null", dir);
+  unlink (p);
+  rmdir (dir);
+  return bad;
 }
 
 /* A non-blocking listener with nobody connecting: EAGAIN, not SIGSYS. */
@@ -257,7 +312,7 @@ main (void)
   char file[] = "/tmp/hyrun-test-sandbox-XXXXXX";
   int lfd, st, fd;
 
-  tap_plan (12);
+  tap_plan (13);
   lfd = socket (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   /* an abstract address: nothing on disk */
   snprintf (sa.sun_path + 1, sizeof (sa.sun_path) - 1, "hyrun-test-sandbox-%d", getpid ());
@@ -304,6 +359,21 @@ main (void)
   st = sandboxed (do_kill_parent, 0);
   tap_ok (WIFSIGNALED (st) && WTERMSIG (st) == SIGSYS,
           "kill of another process kills the VMM (status %#x)", st);
+  if (geteuid () != 0)
+    tap_skip ("not root: there are no capabilities to drop",
+              "the VMM keeps only the file-system capabilities");
+  else
+    {
+      pid_t pid = fork ();
+      if (pid == 0)
+        _exit (do_caps (0));
+      while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+        ;
+      tap_ok (WIFEXITED (st) && WEXITSTATUS (st) == 0,
+              "the VMM keeps only the file-system capabilities (0x%llx): no CAP_SYS_ADMIN, "
+              "no CAP_MKNOD, none inheritable or ambient, the bounding set the same (status %#x)",
+              (unsigned long long)VMM_CAPS_FS, st);
+    }
   strcpy (share_dir, "/tmp/hyrun-sandbox-ll.XXXXXX");
   if (!mkdtemp (share_dir))
     abort ();

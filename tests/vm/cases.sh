@@ -175,7 +175,7 @@ case_shared_rootfs() {
 # create/start/state/kill/delete on one container, one check each.
 LC=vm-life
 case_create() {
-	local pid comm
+	local pid comm caps
 	rm -f "$LOGS/life.out"
 	hy create -b "$B/life" $LC </dev/null >"$LOGS/life.out" 2>&1 || why "create failed: $(cat "$LOGS/life.out")"
 	[ "$(status $LC)" = created ] || why "status after create: $(status $LC)"
@@ -185,6 +185,12 @@ case_create() {
 	[ "$comm" = "hyrun:vmm" ] || why "pid $pid is \"$comm\", not the VMM (hyrun:vmm)"
 	# residue's VMM check must be able to see this run's VMMs
 	vmms_of_run | grep -qx "$pid" || why "the VMM $pid is not found by vmms_of_run (no HYRUN_VM_CASES_RUN)"
+	# the VMM keeps only what its devices use (kvm-shim/vmm/sandbox.h):
+	# the 9P server's file-system capabilities and CAP_NET_ADMIN (0x101f)
+	caps=$(grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' "/proc/$pid/status" | tr -s '\t\n' '  ')
+	echo "VMM: $caps"
+	[ "$caps" = "CapInh: 0000000000000000 CapPrm: 000000000000101f CapEff: 000000000000101f CapBnd: 000000000000101f CapAmb: 0000000000000000 " ] ||
+		why "the VMM's capabilities are not the file-system ones and CAP_NET_ADMIN: $caps"
 }
 
 case_start() {
