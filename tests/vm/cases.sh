@@ -527,6 +527,50 @@ case_userns_share() {
 	residue vm-userns
 }
 
+# A guest walks the rootfs's symlinks that point out of it (absolute, and
+# climbing with ..), then works in race/sub while the host side swaps
+# race with a symlink to a folder outside, again and again (a rename
+# racing the guest's walks: its working folder's fid keeps the path
+# race/sub, which then leads outside).  The guest resolves symlinks
+# itself (in its own root); the 9P server resolves every path beneath the
+# rootfs and follows none (fs/p9_server.c: RESOLVE_BENEATH |
+# RESOLVE_NO_SYMLINKS) and the VMM's Landlock rules reach nothing
+# outside it, so nothing outside is read or written.  Either alone keeps
+# the guest in; with both off (openat2's .resolve = 0 and no
+# vmm_sandbox_fs) the guest read race/sub/f of the folder outside.
+case_escape() {
+	local r=$B/escape/rootfs out=/escape-outside swaps=0 pid rc=0 o
+	rm -rf "$out" "$r/race" "$r/race.d" "$r/race-ready" "$r/race-done" "$r/lnk-abs" "$r/lnk-rel"
+	mkdir -p "$out/sub" "$r/race/sub" || why "mkdir"
+	echo host-secret >"$out/secret"
+	echo host-secret-sub >"$out/sub/f"
+	echo inside >"$r/race/sub/f"
+	ln -s "$out" "$r/lnk-abs"
+	ln -s "../../../../../../../..$out" "$r/lnk-rel"
+	hy run -b "$B/escape" vm-escape </dev/null >"$LOGS/escape.out" 2>&1 &
+	pid=$!
+	wait_for 60 test -e "$r/race-ready" || { hy delete --force vm-escape; why "the guest never got to its race: $(cat "$LOGS/escape.out")"; }
+	while [ ! -e "$r/race-done" ] && kill -0 $pid 2>/dev/null; do
+		# a folder for a while, then a symlink out for a while
+		sleep 0.02
+		mv "$r/race" "$r/race.d" && ln -s "$out" "$r/race" && sleep 0.02 && rm "$r/race" && mv "$r/race.d" "$r/race" ||
+			{ echo "swap failed"; break; }
+		swaps=$((swaps + 1))
+	done
+	wait $pid || rc=$?
+	o=$(cat "$LOGS/escape.out")
+	note "escape: $swaps swaps of race while the guest read; $(echo "$o" | grep -c '^f:inside') reads inside; $(echo "$o" | grep '^rounds')"
+	echo "$o" | grep -v '^f:inside$' | head -20
+	[ "$rc" = 0 ] || why "hyrun run exited $rc"
+	echo "$o" | grep -q "host-secret" && why "the guest read a file outside the rootfs: $(echo "$o" | grep host-secret | head -3)"
+	echo "$o" | grep -E "^(READ|WROTE)" && why "a symlink out of the rootfs was followed"
+	[ "$(find "$out" | sort | tr '\n' ' ')" = "$out $out/secret $out/sub $out/sub/f " ] || why "the folder outside changed: $(find "$out")"
+	[ "$(cat "$out/sub/f")" = host-secret-sub ] || why "a file outside was overwritten"
+	echo "$o" | grep -q '^f:inside$' || why "the guest never read race/sub/f (the loop did not run)"
+	[ "$swaps" -ge 10 ] || why "only $swaps swaps: no race"
+	residue vm-escape
+}
+
 # --- exec: one running container (the execw bundle), several processes --
 EC=vm-exec
 
@@ -1334,7 +1378,7 @@ case_exec_tty_foreground() {
 # (100 VM lifecycles: 16 to 19 minutes in L1 on a busy host).  fids is in
 # ALL (42 s in L1 on a busy host: thousands of 9P requests, each a round
 # trip through L1's KVM).
-ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device net net_kill9 net_host net_none userns_share ksm ksm_bad rootfs_cache rootfs_cache_bad fids"
+ALL="uname exit_code stdio shared_rootfs create start pause kill delete memory_limit free_pages hooks no_kernel tiny_memory tty_create tty_boot_resize tty_foreground tty_run_own tty_errors exec_setup exec_uname exec_namespaces exec_exit_code exec_stdio exec_process_file exec_flags exec_detach exec_kill exec_kill9 exec_bulk exec_duplex exec_concurrent exec_tty exec_tty_own exec_tty_foreground exec_errors exec_stopped volumes volumes_ro volumes_file volumes_shm volumes_rootfs volumes_residue volume_device escape net net_kill9 net_host net_none userns_share ksm ksm_bad rootfs_cache rootfs_cache_bad fids"
 [ $# -gt 0 ] || set -- $ALL
 echo "1..$#"
 for c in "$@"; do
@@ -1373,6 +1417,7 @@ for c in "$@"; do
 	exec_kill9) check "vm exec: SIGKILL of the proxy kills the guest process" case_exec_kill9 ;;
 	exec_bulk) check "vm exec: 1 MB out and 300 kB in arrive intact" case_exec_bulk ;;
 	exec_duplex) check "vm exec: 16 MiB both ways through cat while signals and other execs use the control channel" case_exec_duplex ;;
+	escape) check "vm 9P: symlinks out of the rootfs, and a folder on the guest's working path swapped with one: nothing outside is read or written" case_escape ;;
 	fids) check "vm 9P: a guest holding thousands of fids: the VMM's fds and memory stay bounded, exec answers, fds come back, kill and delete work" case_fids ;;
 	load) check "vm load: ${HYRUN_VM_LOAD_N:-100} create/start/delete in parallel, as memory allows: none lost or corrupt, no state, cgroup, VMM, TAP, mount or fd left" case_load ;;
 	fault_vmm_started) check "vm faults: create killed once the VMM runs (test build): delete --force leaves nothing" case_fault_vmm_started ;;

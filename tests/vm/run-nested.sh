@@ -214,6 +214,16 @@ bundle userns '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{
 bundle voldev '.mounts += [{destination: "/dev/hostnull", type: "bind", source: "/dev/null", options: ["bind"]}]' true
 # fids (cases.sh's fids): the test payload (make tests/payload/payload; the
 # case says so when it is missing) holds as many 9P fids as it can
+# a guest trying the rootfs's symlinks out (cases.sh's escape): builtins
+# only in the loop (read, echo, test), so each round is a few 9P requests
+# from the working folder race/sub, whose fid keeps its path on the host
+bundle escape . sh -c 'for p in /lnk-abs/secret /lnk-rel/secret /../../lnk-abs/secret; do
+		read -r l 2>/dev/null <"$p" && echo "READ $p: $l"; done
+	echo guest 2>/dev/null >/lnk-abs/made && echo "WROTE /lnk-abs/made"
+	cd /race/sub || exit 9; echo ready >/race-ready; i=0
+	while [ $i -lt 300 ]; do read -r a 2>/dev/null <f && echo "f:$a"
+		echo guest 2>/dev/null >w; i=$((i + 1)); done
+	cd /; echo rounds $i; echo done >/race-done'
 bundle fids '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 8192, "soft": 8192}]' /payload fids /fids 14 5000
 [ ! -x "$build/tests/payload/payload" ] || cp "$build/tests/payload/payload" "$B/fids/rootfs/payload"
 # load (cases.sh's load): one config for every lifecycle, each given its
