@@ -55,14 +55,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   int in[2], out[2];
   size_t i = 0;
 
-  if (mem == NULL && (mem = vmm_mem_create (RAM, false, NULL)) == NULL)
-    abort ();
-  memset (vmm_mem_ptr (mem, 0, RAM / 2 + 4096), 0, RAM / 2 + 4096);
   if (pipe2 (in, O_NONBLOCK | O_CLOEXEC) < 0 || pipe2 (out, O_NONBLOCK | O_CLOEXEC) < 0)
     abort ();
-  drv = (struct drv){ .bus = vmm_bus_create (), .mem = mem, .base = BASE, .next_gpa = 0x1000 };
-  loop = vmm_loop_create (NULL);
-  p = (struct virtio_mmio_params){ .bus = drv.bus, .mem = mem, .base = BASE, .irq = 5 };
+  loop = fuzz_mmio_begin (&mem, RAM, BASE, &drv, &p);
   con = virtio_console_create (&p, loop, NULL);
   if (con == NULL || virtio_console_add_port (con, NULL, NULL) != 0
       || virtio_console_add_port (con, "hyrun.stdin", NULL) != 1
@@ -115,8 +110,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         ;
     }
   virtio_console_destroy (con);
-  vmm_loop_destroy (loop);
-  vmm_bus_destroy (drv.bus);
+  fuzz_mmio_end (&drv, loop);
   close (in[0]);
   close (in[1]);
   close (out[0]);

@@ -69,15 +69,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   int sv[2];
   size_t i = 0;
 
-  if (mem == NULL && (mem = vmm_mem_create (RAM, false, NULL)) == NULL)
-    abort ();
-  memset (vmm_mem_ptr (mem, 0, RAM / 2 + 4096), 0, RAM / 2 + 4096);
   /* sv[0] is the device's TAP, sv[1] the host's network */
   if (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
     abort ();
-  drv = (struct drv){ .bus = vmm_bus_create (), .mem = mem, .base = BASE, .next_gpa = 0x1000 };
-  loop = vmm_loop_create (NULL);
-  p = (struct virtio_mmio_params){ .bus = drv.bus, .mem = mem, .base = BASE, .irq = 5 };
+  loop = fuzz_mmio_begin (&mem, RAM, BASE, &drv, &p);
   net = virtio_net_create (&p, loop, sv[0], mac, 1500, NULL);
   if (net == NULL)
     abort ();
@@ -122,8 +117,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   virtio_net_get_stats (net, &st);
   check (st.rx_frames + st.rx_dropped <= host_sent, "more frames received than the host sent");
   virtio_net_destroy (net);
-  vmm_loop_destroy (loop);
-  vmm_bus_destroy (drv.bus);
+  fuzz_mmio_end (&drv, loop);
   close (sv[0]);
   close (sv[1]);
   return 0;
