@@ -221,9 +221,9 @@ bundle escape . sh -c 'for p in /lnk-abs/secret /lnk-rel/secret /../../lnk-abs/s
 		read -r l 2>/dev/null <"$p" && echo "READ $p: $l"; done
 	echo guest 2>/dev/null >/lnk-abs/made && echo "WROTE /lnk-abs/made"
 	cd /race/sub || exit 9; echo ready >/race-ready; i=0
-	while [ $i -lt 300 ]; do read -r a 2>/dev/null <f && echo "f:$a"
+	while [ ! -e /race-stop ] && [ $i -lt 20000 ]; do read -r a 2>/dev/null <f && echo "f:$a"
 		echo guest 2>/dev/null >w; i=$((i + 1)); done
-	cd /; echo rounds $i; echo done >/race-done'
+	cd /; echo rounds $i'
 bundle fids '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 8192, "soft": 8192}]' /payload fids /fids 14 5000
 [ ! -x "$build/tests/payload/payload" ] || cp "$build/tests/payload/payload" "$B/fids/rootfs/payload"
 # load (cases.sh's load): one config for every lifecycle, each given its
