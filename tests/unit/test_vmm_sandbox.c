@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The VMM's seccomp filter: what a running VMM does stays allowed (accept4
  * on the exec socket, the 9P server's truncate and chmod among it), and
- * anything off the list kills the process (socket creation, execve). */
+ * anything off the list kills the process (socket creation, execve); its
+ * capabilities (only the file-system ones) and Landlock rules. */
 #include "kvm-shim/fs/p9.h"
 #include "kvm-shim/fs/p9_wire.h"
 #include "kvm-shim/vmm/sandbox.h"
@@ -9,11 +10,9 @@
 
 #include <linux/kvm.h>
 
-#include <sched.h>
-#include <sys/sysmacros.h>
-
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
